@@ -1,0 +1,1182 @@
+//! IR → CFG. Walks the entry's statements in order, creating nodes for calls, branches, returns
+//! and throws, inlining local helpers, middleware and callbacks, and evaluating values as it
+//! goes.
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::value::{Value, MAX_VALUE_DEPTH};
+use super::*;
+use crate::ir::*;
+use crate::parse::{FnRef, Program};
+
+/// Bounds on inlining, so a deep helper chain or recursion cannot blow up a graph.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildLimits {
+    pub max_inline_depth: usize,
+    pub max_nodes: usize,
+}
+
+impl Default for BuildLimits {
+    fn default() -> Self {
+        BuildLimits {
+            max_inline_depth: 6,
+            max_nodes: 20_000,
+        }
+    }
+}
+
+type Frontier = Vec<(NodeIndex, Edge)>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    /// The entry function: returns end the request.
+    Root,
+    /// An inlined helper or callback: returns go back to the caller.
+    Inlined,
+    /// Express-style middleware: `next()` continues to the handler, anything else stops.
+    Middleware,
+}
+
+struct Frame {
+    kind: FrameKind,
+    func: FnRef,
+    env: HashMap<String, Value>,
+    returns: Vec<Value>,
+    return_edges: Frontier,
+    next_exits: Frontier,
+    /// Whether the body can refuse the request.
+    can_deny: bool,
+}
+
+struct Builder<'p> {
+    program: &'p Program,
+    graph: DiGraph<CfgNode, Edge>,
+    exit: NodeIndex,
+    denied: NodeIndex,
+    cur: Frontier,
+    frames: Vec<Frame>,
+    /// For each enclosing `try` with a `catch`, the nodes that may throw into it.
+    catches: Vec<Vec<NodeIndex>>,
+    /// For each enclosing loop: (head, break edges).
+    loops: Vec<(NodeIndex, Frontier)>,
+    limits: BuildLimits,
+    notes: Vec<String>,
+    truncated: bool,
+}
+
+/// Builds the graph of `handler` (in `module`) with its framework `guards` run first.
+pub fn build(
+    program: &Program,
+    module: usize,
+    handler: FunctionId,
+    guards: &[Expr],
+    limits: BuildLimits,
+) -> Cfg {
+    let func = FnRef {
+        module,
+        function: handler,
+    };
+    let f = program.function(func);
+    let path = program.modules[module].path.clone();
+    let mut graph = DiGraph::new();
+    let entry = graph.add_node(CfgNode {
+        kind: NodeKind::Entry,
+        file: path.clone(),
+        span: f.span,
+        label: format!("entry {}", f.name),
+        function: f.name.clone(),
+    });
+    let exit = graph.add_node(CfgNode {
+        kind: NodeKind::Exit,
+        file: path.clone(),
+        span: f.span,
+        label: "exit".into(),
+        function: f.name.clone(),
+    });
+    let denied = graph.add_node(CfgNode {
+        kind: NodeKind::Denied,
+        file: path.clone(),
+        span: f.span,
+        label: "denied".into(),
+        function: f.name.clone(),
+    });
+    let mut b = Builder {
+        program,
+        graph,
+        exit,
+        denied,
+        cur: vec![(entry, Edge::Normal)],
+        frames: Vec::new(),
+        catches: Vec::new(),
+        loops: Vec::new(),
+        limits,
+        notes: Vec::new(),
+        truncated: false,
+    };
+
+    // Framework guards run first, in order, each in the scope of the handler's module.
+    let root_env = b.param_env(func, None);
+    for guard in guards {
+        b.guard(module, guard, &root_env);
+    }
+
+    b.frames.push(Frame {
+        kind: FrameKind::Root,
+        func,
+        env: root_env,
+        returns: Vec::new(),
+        return_edges: Vec::new(),
+        next_exits: Vec::new(),
+        can_deny: false,
+    });
+    let body = &program.function(func).body;
+    b.stmts(body);
+    let end = std::mem::take(&mut b.cur);
+    b.connect(end, exit);
+    if b.truncated {
+        b.notes.push(format!(
+            "graph truncated at {} nodes; the rest of the handler was not analysed",
+            limits.max_nodes
+        ));
+    }
+    Cfg {
+        graph: b.graph,
+        entry,
+        exit,
+        denied,
+        notes: b.notes,
+    }
+}
+
+impl<'p> Builder<'p> {
+    fn frame(&self) -> &Frame {
+        self.frames.last().expect("a frame")
+    }
+
+    fn frame_mut(&mut self) -> &mut Frame {
+        self.frames.last_mut().expect("a frame")
+    }
+
+    fn module(&self) -> usize {
+        self.frame().func.module
+    }
+
+    fn connect(&mut self, from: Frontier, to: NodeIndex) {
+        for (n, e) in from {
+            if !self.graph.edges_connecting(n, to).any(|x| *x.weight() == e) {
+                self.graph.add_edge(n, to, e);
+            }
+        }
+    }
+
+    /// Adds a node after the current frontier and makes it the frontier.
+    fn push(&mut self, kind: NodeKind, span: Span, label: String) -> NodeIndex {
+        let (file, function) = match self.frames.last() {
+            Some(f) => (
+                self.program.modules[f.func.module].path.clone(),
+                self.program.function(f.func).name.clone(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        self.push_at(kind, span, label, file, function)
+    }
+
+    fn push_at(
+        &mut self,
+        kind: NodeKind,
+        span: Span,
+        label: String,
+        file: String,
+        function: String,
+    ) -> NodeIndex {
+        if self.graph.node_count() >= self.limits.max_nodes {
+            self.truncated = true;
+        }
+        let n = self.graph.add_node(CfgNode {
+            kind,
+            file,
+            span,
+            label,
+            function,
+        });
+        let cur = std::mem::take(&mut self.cur);
+        self.connect(cur, n);
+        self.cur = vec![(n, Edge::Normal)];
+        n
+    }
+
+    /// The first line of source at `span` in the current module, trimmed for labels.
+    fn source_line(&self, module: usize, span: Span) -> String {
+        let src = &self.program.sources[module];
+        let start = (span.start as usize).min(src.len());
+        let end = (span.end as usize).min(src.len()).max(start);
+        let text = src.get(start..end).unwrap_or("");
+        let line = text.lines().next().unwrap_or("").trim();
+        let mut out: String = line.chars().take(90).collect();
+        if line.chars().count() > 90 {
+            out.push('…');
+        }
+        out
+    }
+
+    fn param_env(&self, func: FnRef, args: Option<&[Value]>) -> HashMap<String, Value> {
+        let f = self.program.function(func);
+        let mut env = HashMap::new();
+        for (i, p) in f.params.iter().enumerate() {
+            let v = match args {
+                Some(args) => args.get(i).cloned().unwrap_or(Value::Unknown),
+                None => Value::Param {
+                    name: p.name.clone(),
+                    role: p.role,
+                },
+            };
+            if p.bindings.is_empty() {
+                env.insert(
+                    p.name.clone(),
+                    Value::Var {
+                        name: p.name.clone(),
+                        value: Box::new(v),
+                    },
+                );
+            } else {
+                for bnd in &p.bindings {
+                    let mut bv = v.clone();
+                    for key in &bnd.path {
+                        bv = Value::member(bv, key);
+                    }
+                    env.insert(
+                        bnd.name.clone(),
+                        Value::Var {
+                            name: bnd.name.clone(),
+                            value: Box::new(bv),
+                        },
+                    );
+                }
+            }
+        }
+        env
+    }
+
+    // ----- guards ----------------------------------------------------------------------
+
+    /// A framework guard before the handler: inline a local middleware, or add a guard call.
+    fn guard(&mut self, module: usize, guard: &Expr, env: &HashMap<String, Value>) {
+        let (callee_expr, args) = match guard.peel() {
+            Expr::Call(call) => (&call.callee, Some(&call.args)),
+            other => (other, None),
+        };
+        let callee = callee_expr.path().unwrap_or_else(|| "<middleware>".into());
+        let file = self.program.modules[module].path.clone();
+        let span = match guard.peel() {
+            Expr::Call(c) => c.span,
+            _ => Span::default(),
+        };
+        let target = self.program.resolve_callee(module, callee_expr);
+        // `requirePermission("x")` returning `(req, res, next) => …`: inline the returned function
+        // with the factory's parameters bound.
+        let middleware = target.and_then(|t| match args {
+            None => Some((t, None)),
+            Some(args) => returned_function(self.program, t).map(|inner| (inner, Some((t, args)))),
+        });
+        let mut arg_values = Vec::new();
+        if let Some(args) = args {
+            self.frames.push(Frame {
+                kind: FrameKind::Inlined,
+                func: FnRef {
+                    module,
+                    function: 0,
+                },
+                env: env.clone(),
+                returns: Vec::new(),
+                return_edges: Vec::new(),
+                next_exits: Vec::new(),
+                can_deny: false,
+            });
+            for a in args.iter() {
+                let v = self.eval(&a.value);
+                arg_values.push(ArgValue {
+                    name: a.name.clone(),
+                    value: v,
+                });
+            }
+            self.frames.pop();
+        }
+        let label = format!("guard {callee}");
+        let node = self.push_at(
+            NodeKind::Call {
+                callee: callee.clone(),
+                args: arg_values.clone(),
+                inlined: middleware.is_some(),
+                can_deny: false,
+                guard: true,
+            },
+            span,
+            label,
+            file,
+            String::new(),
+        );
+        let Some((mw, factory)) = middleware else {
+            return;
+        };
+        if self.frames.len() >= self.limits.max_inline_depth {
+            return;
+        }
+        let mut mw_env = HashMap::new();
+        if let Some((factory_fn, _)) = factory {
+            mw_env = self.param_env(factory_fn, Some(&arg_values.iter().map(|a| a.value.clone()).collect::<Vec<_>>()));
+        }
+        let f = self.program.function(mw);
+        let mut params_env = self.param_env(mw, None);
+        // Middleware parameters: (req, res, next) by position.
+        for (i, p) in f.params.iter().enumerate() {
+            let role = match i {
+                0 => ParamRole::Request,
+                1 => ParamRole::Response,
+                2 => ParamRole::Next,
+                _ => p.role,
+            };
+            params_env.insert(
+                p.name.clone(),
+                Value::Var {
+                    name: p.name.clone(),
+                    value: Box::new(Value::Param {
+                        name: p.name.clone(),
+                        role,
+                    }),
+                },
+            );
+        }
+        mw_env.extend(params_env);
+        self.frames.push(Frame {
+            kind: FrameKind::Middleware,
+            func: mw,
+            env: mw_env,
+            returns: Vec::new(),
+            return_edges: Vec::new(),
+            next_exits: Vec::new(),
+            can_deny: false,
+        });
+        let body = &self.program.function(mw).body;
+        self.stmts(body);
+        let frame = self.frames.pop().expect("middleware frame");
+        // Falling off the end without `next()` leaves the handler unreached.
+        let end = std::mem::take(&mut self.cur);
+        self.connect(end, self.denied);
+        self.connect(frame.return_edges, self.denied);
+        self.cur = frame.next_exits;
+        if let NodeKind::Call { can_deny, .. } = &mut self.graph[node].kind {
+            *can_deny = true;
+        }
+    }
+
+    // ----- statements ------------------------------------------------------------------
+
+    fn stmts(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            if self.cur.is_empty() || self.truncated {
+                // Unreachable code after return/throw: nothing flows into it.
+                return;
+            }
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Expr { expr, .. } => {
+                self.eval(expr);
+            }
+            Stmt::Let {
+                bindings, value, ..
+            } => {
+                let v = match value {
+                    Some(e) => self.eval(e),
+                    None => Value::Unknown,
+                };
+                self.bind(bindings, v);
+            }
+            Stmt::Assign { target, value, .. } => {
+                let v = self.eval(value);
+                match target.peel() {
+                    Expr::Name(n) => {
+                        let n = n.clone();
+                        self.frame_mut().env.insert(
+                            n.clone(),
+                            Value::Var {
+                                name: n,
+                                value: Box::new(v),
+                            },
+                        );
+                    }
+                    other => {
+                        self.eval(other);
+                    }
+                }
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            } => {
+                let condition = self.condition(cond);
+                let polarity = polarity(cond);
+                let label = self.source_line(self.module(), *span);
+                let b = self.push(
+                    NodeKind::Branch {
+                        condition,
+                        polarity,
+                    },
+                    *span,
+                    label,
+                );
+                let env_before = self.frame().env.clone();
+                self.cur = vec![(b, Edge::True)];
+                self.stmts(then);
+                let then_cur = std::mem::take(&mut self.cur);
+                let then_env = std::mem::replace(&mut self.frame_mut().env, env_before);
+                self.cur = vec![(b, Edge::False)];
+                self.stmts(otherwise);
+                let else_env = std::mem::take(&mut self.frame_mut().env);
+                self.frame_mut().env = merge_env(then_env, else_env);
+                self.cur.extend(then_cur);
+            }
+            Stmt::Loop { cond, body, span } => {
+                if let Some(c) = cond {
+                    self.eval(c);
+                }
+                let head = self.push(
+                    NodeKind::Join {
+                        what: "loop".into(),
+                    },
+                    *span,
+                    self.source_line(self.module(), *span),
+                );
+                self.loops.push((head, Vec::new()));
+                self.cur = vec![(head, Edge::True)];
+                self.stmts(body);
+                let back = std::mem::take(&mut self.cur);
+                self.connect(back, head);
+                let (_, breaks) = self.loops.pop().expect("loop");
+                self.cur = vec![(head, Edge::False)];
+                self.cur.extend(breaks);
+            }
+            Stmt::Switch {
+                subject,
+                cases,
+                span,
+            } => {
+                let condition = self.condition(subject);
+                let sw = self.push(
+                    NodeKind::Branch {
+                        condition,
+                        polarity: None,
+                    },
+                    *span,
+                    self.source_line(self.module(), *span),
+                );
+                let join = self.graph.add_node(CfgNode {
+                    kind: NodeKind::Join {
+                        what: "end of switch".into(),
+                    },
+                    file: self.graph[sw].file.clone(),
+                    span: *span,
+                    label: "end of switch".into(),
+                    function: self.graph[sw].function.clone(),
+                });
+                self.loops.push((join, Vec::new()));
+                let mut fall: Frontier = Vec::new();
+                let mut has_default = false;
+                let mut after: Frontier = Vec::new();
+                for case in cases {
+                    has_default |= case.test.is_none();
+                    self.cur = vec![(sw, Edge::True)];
+                    self.cur.append(&mut fall);
+                    self.stmts(&case.body);
+                    if case.falls_through {
+                        fall = std::mem::take(&mut self.cur);
+                    } else {
+                        after.extend(std::mem::take(&mut self.cur));
+                    }
+                }
+                after.extend(fall);
+                if !has_default {
+                    after.push((sw, Edge::False));
+                }
+                let (_, breaks) = self.loops.pop().expect("switch");
+                after.extend(breaks);
+                self.connect(after, join);
+                self.cur = vec![(join, Edge::Normal)];
+            }
+            Stmt::Try {
+                body,
+                catch,
+                finally,
+                span,
+            } => {
+                if catch.is_some() {
+                    self.catches.push(Vec::new());
+                }
+                self.stmts(body);
+                let body_end = std::mem::take(&mut self.cur);
+                if let Some(catch_body) = catch {
+                    let throwers = self.catches.pop().unwrap_or_default();
+                    let module = self.module();
+                    let file = self.program.modules[module].path.clone();
+                    let function = self.program.function(self.frame().func).name.clone();
+                    let entry = self.graph.add_node(CfgNode {
+                        kind: NodeKind::Join {
+                            what: "catch".into(),
+                        },
+                        file,
+                        span: *span,
+                        label: "catch".into(),
+                        function,
+                    });
+                    for t in throwers {
+                        self.graph.add_edge(t, entry, Edge::Exception);
+                    }
+                    self.cur = vec![(entry, Edge::Normal)];
+                    self.stmts(catch_body);
+                }
+                self.cur.extend(body_end);
+                self.stmts(finally);
+            }
+            Stmt::Return { value, span } => {
+                let v = match value {
+                    Some(e) => self.eval(e),
+                    None => Value::Unknown,
+                };
+                let denial = value.as_ref().map(is_denial_response).unwrap_or(false);
+                let label = self.source_line(self.module(), *span);
+                let n = self.push(NodeKind::Return { denial }, *span, label);
+                self.cur.clear();
+                let kind = self.frame().kind;
+                match kind {
+                    FrameKind::Root => {
+                        let to = if denial { self.denied } else { self.exit };
+                        self.connect(vec![(n, Edge::Normal)], to);
+                    }
+                    FrameKind::Inlined => {
+                        let f = self.frame_mut();
+                        f.returns.push(v);
+                        f.return_edges.push((n, Edge::Normal));
+                        f.can_deny |= denial;
+                    }
+                    FrameKind::Middleware => {
+                        self.frame_mut().return_edges.push((n, Edge::Normal));
+                        self.frame_mut().can_deny = true;
+                    }
+                }
+            }
+            Stmt::Throw { value, span } => {
+                self.eval(value);
+                let label = self.source_line(self.module(), *span);
+                let n = self.push(NodeKind::Throw, *span, label);
+                self.cur.clear();
+                self.frame_mut().can_deny = true;
+                if is_redirect(value) {
+                    // Next.js `redirect()` ends the request normally (it is how pages leave).
+                    self.connect(vec![(n, Edge::Normal)], self.exit);
+                } else if let Some(catch) = self.catches.last_mut() {
+                    catch.push(n);
+                } else {
+                    self.connect(vec![(n, Edge::Normal)], self.denied);
+                }
+            }
+            Stmt::Break { .. } => {
+                let cur = std::mem::take(&mut self.cur);
+                if let Some((_, breaks)) = self.loops.last_mut() {
+                    breaks.extend(cur);
+                }
+            }
+            Stmt::Continue { .. } => {
+                let cur = std::mem::take(&mut self.cur);
+                if let Some((head, _)) = self.loops.last() {
+                    let head = *head;
+                    self.connect(cur, head);
+                }
+            }
+            Stmt::Block { body } => self.stmts(body),
+        }
+    }
+
+    fn bind(&mut self, bindings: &[Binding], v: Value) {
+        for b in bindings {
+            let mut bv = v.clone();
+            for key in &b.path {
+                bv = Value::member(bv, key);
+            }
+            self.frame_mut().env.insert(
+                b.name.clone(),
+                Value::Var {
+                    name: b.name.clone(),
+                    value: Box::new(bv),
+                },
+            );
+        }
+    }
+
+    /// What a branch condition says; evaluates the calls inside it first.
+    fn condition(&mut self, cond: &Expr) -> Condition {
+        self.eval(cond);
+        let mut c = Condition::default();
+        cond.mentioned_names(&mut c.names);
+        cond.literal_values(&mut c.literals);
+        cond.for_each_call(&mut |call| {
+            if let Some(p) = call.callee.path() {
+                c.calls.push(p);
+            }
+        });
+        comparisons(cond, &mut c.comparisons);
+        let mut roots = Vec::new();
+        root_names(cond, &mut roots);
+        roots.sort();
+        roots.dedup();
+        for name in roots {
+            if let Some(v) = self.frame().env.get(&name) {
+                c.values.push((name, v.clone()));
+            }
+        }
+        c
+    }
+
+    // ----- expressions -----------------------------------------------------------------
+
+    /// Evaluates an expression: adds nodes for the calls it makes and returns its value.
+    fn eval(&mut self, expr: &Expr) -> Value {
+        if self.truncated {
+            return Value::Unknown;
+        }
+        let v = self.eval_inner(expr);
+        if v.depth() > MAX_VALUE_DEPTH {
+            Value::Unknown
+        } else {
+            v
+        }
+    }
+
+    fn eval_inner(&mut self, expr: &Expr) -> Value {
+        match expr {
+            Expr::Literal(lit) => Value::Literal { value: lit.text() },
+            Expr::Name(n) => self.lookup(n),
+            Expr::RequestGlobal(n) => Value::Param {
+                name: n.clone(),
+                role: ParamRole::Request,
+            },
+            Expr::Member { object, property } => {
+                let base = self.eval(object);
+                Value::member(base, property)
+            }
+            Expr::Index { object, index } => {
+                let base = self.eval(object);
+                self.eval(index);
+                Value::member(base, "[]")
+            }
+            Expr::Call(call) => self.call(call),
+            Expr::Object(props) => {
+                let mut out = Vec::new();
+                for p in props {
+                    let v = self.eval(&p.value);
+                    if p.key == "..." {
+                        // `{ ...body }` copies the other object's keys: keep them reachable.
+                        if let Value::Object { props } = v.peel().clone() {
+                            out.extend(props);
+                        } else {
+                            out.push(("...".into(), v));
+                        }
+                    } else {
+                        out.push((p.key.clone(), v));
+                    }
+                }
+                Value::Object { props: out }
+            }
+            Expr::Array(items) | Expr::Template(items) => {
+                let items: Vec<Value> = items.iter().map(|i| self.eval(i)).collect();
+                if matches!(expr, Expr::Template(_)) {
+                    Value::Derived {
+                        from: Box::new(Value::either(items)),
+                        via: "template".into(),
+                    }
+                } else {
+                    Value::Array { items }
+                }
+            }
+            Expr::Unary { operand, .. } => {
+                self.eval(operand);
+                Value::Unknown
+            }
+            Expr::Binary { op, left, right } => {
+                let l = self.eval(left);
+                let r = self.eval(right);
+                match op.as_str() {
+                    "??" | "||" | "&&" | "or" | "and" => Value::either(vec![l, r]),
+                    "+" => Value::Derived {
+                        from: Box::new(Value::either(vec![l, r])),
+                        via: "concat".into(),
+                    },
+                    "=" => {
+                        if let Expr::Name(n) = left.peel() {
+                            self.frame_mut().env.insert(
+                                n.clone(),
+                                Value::Var {
+                                    name: n.clone(),
+                                    value: Box::new(r.clone()),
+                                },
+                            );
+                        }
+                        r
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.eval(cond);
+                let a = self.eval(then);
+                let b = self.eval(otherwise);
+                Value::either(vec![a, b])
+            }
+            Expr::Await(inner) => self.eval(inner),
+            Expr::Function(_) => Value::Unknown,
+            Expr::Unknown(_) => Value::Unknown,
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Value {
+        match self.frame().env.get(name) {
+            Some(v) => v.clone(),
+            None => Value::Global {
+                path: name.to_string(),
+            },
+        }
+    }
+
+    fn call(&mut self, call: &Call) -> Value {
+        // Receiver and arguments are evaluated before the call itself.
+        let receiver = match &call.callee {
+            Expr::Member { object, .. } => Some(self.eval(object)),
+            _ => None,
+        };
+        let mut args = Vec::new();
+        let mut callbacks = Vec::new();
+        for a in &call.args {
+            if let Expr::Function(id) = a.value.peel() {
+                callbacks.push(*id);
+            }
+            let v = self.eval(&a.value);
+            args.push(ArgValue {
+                name: a.name.clone(),
+                value: v,
+            });
+        }
+        let callee = self.callee_path(&call.callee, receiver.as_ref());
+        let module = self.module();
+
+        // `next()` inside middleware: continue to the handler (with an error: refuse).
+        if let Expr::Name(n) = call.callee.peel() {
+            if let Some(Value::Param {
+                role: ParamRole::Next,
+                ..
+            }) = self.frame().env.get(n).map(|v| v.peel())
+            {
+                let label = self.source_line(module, call.span);
+                self.push(
+                    NodeKind::Call {
+                        callee: callee.clone(),
+                        args,
+                        inlined: false,
+                        can_deny: false,
+                        guard: false,
+                    },
+                    call.span,
+                    label,
+                );
+                let cur = std::mem::take(&mut self.cur);
+                if call.args.is_empty() && self.frame().kind == FrameKind::Middleware {
+                    self.frame_mut().next_exits.extend(cur);
+                } else {
+                    self.connect(cur, self.denied);
+                }
+                return Value::Unknown;
+            }
+        }
+
+        // A local helper is inlined, unless the name is shadowed by a local variable.
+        let shadowed = match call.callee.peel() {
+            Expr::Name(n) => self.frame().env.contains_key(n),
+            _ => false,
+        };
+        let target = if shadowed {
+            None
+        } else {
+            self.program.resolve_callee(module, &call.callee)
+        };
+        let recursive = target
+            .map(|t| self.frames.iter().any(|f| f.func == t && f.kind != FrameKind::Root) || self.frames.first().map(|f| f.func) == Some(t))
+            .unwrap_or(false);
+        let inline = target.filter(|_| !recursive && self.frames.len() < self.limits.max_inline_depth);
+        if target.is_some() && inline.is_none() && !recursive {
+            self.notes.push(format!(
+                "{}:{}: call to {callee} not inlined (inlining depth limit)",
+                self.program.modules[module].path, call.span.line
+            ));
+        }
+
+        let label = self.source_line(module, call.span);
+        let node = self.push(
+            NodeKind::Call {
+                callee: callee.clone(),
+                args: args.clone(),
+                inlined: inline.is_some(),
+                can_deny: false,
+                guard: false,
+            },
+            call.span,
+            label,
+        );
+        if let Some(catch) = self.catches.last_mut() {
+            catch.push(node);
+        }
+
+        let result = match inline {
+            Some(t) => {
+                let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
+                let (v, can_deny) = self.inline(t, &values);
+                if let NodeKind::Call { can_deny: cd, .. } = &mut self.graph[node].kind {
+                    *cd = can_deny;
+                }
+                // Keep the helper's name on its result, so a check on it can be recognised.
+                Value::Derived {
+                    from: Box::new(v),
+                    via: callee.clone(),
+                }
+            }
+            None => result_value(&callee, receiver.as_ref(), &args),
+        };
+
+        // Callbacks passed to the call may run (or not) before it returns.
+        for cb in callbacks {
+            if self.frames.len() >= self.limits.max_inline_depth {
+                break;
+            }
+            let t = FnRef {
+                module,
+                function: cb,
+            };
+            let before = self.cur.clone();
+            self.inline(t, &[]);
+            let after = std::mem::take(&mut self.cur);
+            self.cur = before
+                .into_iter()
+                .map(|(n, _)| (n, Edge::Skip))
+                .chain(after)
+                .collect();
+        }
+        result
+    }
+
+    /// Inlines `t` with argument values; returns its result value and whether it can deny.
+    fn inline(&mut self, t: FnRef, args: &[Value]) -> (Value, bool) {
+        let env = self.param_env(t, Some(args));
+        self.frames.push(Frame {
+            kind: FrameKind::Inlined,
+            func: t,
+            env,
+            returns: Vec::new(),
+            return_edges: Vec::new(),
+            next_exits: Vec::new(),
+            can_deny: false,
+        });
+        let body = &self.program.function(t).body;
+        self.stmts(body);
+        let frame = self.frames.pop().expect("inlined frame");
+        self.cur.extend(frame.return_edges);
+        // A helper that can deny makes its caller able to deny too.
+        if frame.can_deny {
+            self.frame_mut().can_deny = true;
+        }
+        (Value::either(frame.returns), frame.can_deny)
+    }
+
+    /// The callee path, resolved through local aliases (`const um = workos.userManagement`).
+    fn callee_path(&self, callee: &Expr, receiver: Option<&Value>) -> String {
+        if let (Expr::Member { property, .. }, Some(recv)) = (callee.peel(), receiver) {
+            if let Value::Global { path } = recv.peel() {
+                return format!("{path}.{property}");
+            }
+            if let Some(p) = value_path(recv) {
+                return format!("{p}.{property}");
+            }
+        }
+        if let Expr::Name(n) = callee.peel() {
+            if let Some(Value::Global { path }) = self.frame().env.get(n).map(|v| v.peel()) {
+                return path.clone();
+            }
+        }
+        callee.path().unwrap_or_else(|| "<dynamic>".into())
+    }
+}
+
+/// A readable path for values that are chains on call results (`workos.userManagement()` style
+/// receivers in Go-like SDKs).
+fn value_path(v: &Value) -> Option<String> {
+    match v.peel() {
+        Value::Global { path } => Some(path.clone()),
+        Value::CallResult { callee } => Some(format!("{callee}()")),
+        Value::Member { base, property } => Some(format!("{}.{property}", value_path(base)?)),
+        _ => None,
+    }
+}
+
+/// The value a non-inlined call returns: request-derived if it reads from request input
+/// (`request.json()`, `formData.get()`), otherwise the opaque result of the call.
+fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Value {
+    let method = callee.rsplit('.').next().unwrap_or(callee).to_string();
+    if let Some(r) = receiver {
+        if is_request_rooted(r) {
+            return Value::Derived {
+                from: Box::new(r.clone()),
+                via: method,
+            };
+        }
+    }
+    if !callee.contains('.') || callee.starts_with("JSON.") || callee.starts_with("String") || callee.starts_with("Number") {
+        // A plain function applied to request input (`new URL(request.url)`, `String(x)`).
+        if let Some(a) = args.iter().find(|a| is_request_rooted(&a.value)) {
+            return Value::Derived {
+                from: Box::new(a.value.clone()),
+                via: method,
+            };
+        }
+    }
+    Value::CallResult {
+        callee: callee.to_string(),
+    }
+}
+
+fn is_request_rooted(v: &Value) -> bool {
+    match v.peel() {
+        Value::Param { role, .. } => matches!(role, ParamRole::Request | ParamRole::Input),
+        Value::Member { base, .. } => is_request_rooted(base),
+        Value::Derived { from, .. } => is_request_rooted(from),
+        Value::Either { options } => options.iter().any(is_request_rooted),
+        _ => false,
+    }
+}
+
+fn merge_env(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashMap<String, Value> {
+    let mut out = HashMap::new();
+    for (k, va) in a {
+        match b.remove(&k) {
+            Some(vb) if vb == va => {
+                out.insert(k, va);
+            }
+            Some(vb) => {
+                out.insert(
+                    k.clone(),
+                    Value::Var {
+                        name: k,
+                        value: Box::new(Value::either(vec![va, vb])),
+                    },
+                );
+            }
+            None => {
+                out.insert(k, va);
+            }
+        }
+    }
+    out.extend(b);
+    out
+}
+
+/// The function a middleware factory returns (`return (req, res, next) => …`).
+fn returned_function(program: &Program, factory: FnRef) -> Option<FnRef> {
+    let f = program.function(factory);
+    fn find(stmts: &[Stmt]) -> Option<FunctionId> {
+        for s in stmts {
+            match s {
+                Stmt::Return {
+                    value: Some(e), ..
+                } => {
+                    if let Expr::Function(id) = e.peel() {
+                        return Some(*id);
+                    }
+                }
+                Stmt::Block { body } => {
+                    if let Some(id) = find(body) {
+                        return Some(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+    find(&f.body).map(|function| FnRef {
+        module: factory.module,
+        function,
+    })
+}
+
+/// Names at the root of member chains in an expression (`user` in `user.role`).
+fn root_names(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Name(n) => out.push(n.clone()),
+        Expr::Member { object, .. } => root_names(object, out),
+        Expr::Index { object, index } => {
+            root_names(object, out);
+            root_names(index, out);
+        }
+        Expr::Call(c) => {
+            root_names(&c.callee, out);
+            c.args.iter().for_each(|a| root_names(&a.value, out));
+        }
+        Expr::Unary { operand, .. } => root_names(operand, out),
+        Expr::Binary { left, right, .. } => {
+            root_names(left, out);
+            root_names(right, out);
+        }
+        Expr::Conditional {
+            cond,
+            then,
+            otherwise,
+        } => {
+            root_names(cond, out);
+            root_names(then, out);
+            root_names(otherwise, out);
+        }
+        Expr::Await(i) => root_names(i, out),
+        Expr::Array(items) | Expr::Template(items) => items.iter().for_each(|i| root_names(i, out)),
+        Expr::Object(props) => props.iter().for_each(|p| root_names(&p.value, out)),
+        _ => {}
+    }
+}
+
+fn comparisons(e: &Expr, out: &mut Vec<Comparison>) {
+    match e.peel() {
+        Expr::Binary { op, left, right } => {
+            if matches!(op.as_str(), "==" | "===" | "!=" | "!==" | "is" | "is not") {
+                let mut l = Vec::new();
+                let mut r = Vec::new();
+                left.mentioned_names(&mut l);
+                right.mentioned_names(&mut r);
+                out.push(Comparison {
+                    left: l,
+                    right: r,
+                    left_is_literal: is_literalish(left),
+                    right_is_literal: is_literalish(right),
+                });
+            } else {
+                comparisons(left, out);
+                comparisons(right, out);
+            }
+        }
+        Expr::Unary { operand, .. } => comparisons(operand, out),
+        Expr::Call(c) => c.args.iter().for_each(|a| comparisons(&a.value, out)),
+        _ => {}
+    }
+}
+
+fn is_literalish(e: &Expr) -> bool {
+    matches!(e.peel(), Expr::Literal(_))
+        || matches!(e.peel(), Expr::Name(n) if n == "undefined")
+}
+
+/// Whether the true side of a condition means "allowed".
+fn polarity(cond: &Expr) -> Option<Polarity> {
+    use Polarity::*;
+    match cond.peel() {
+        Expr::Unary { op, operand } if op == "!" || op == "not" => polarity(operand).map(|p| match p {
+            Positive => Negative,
+            Negative => Positive,
+        }),
+        Expr::Binary { op, left, right } => match op.as_str() {
+            "!=" | "!==" | "is not" => Some(Negative),
+            "==" | "===" | "is" => {
+                // `x == null` asks whether something is missing.
+                if matches!(right.peel(), Expr::Literal(Literal::Null))
+                    || matches!(left.peel(), Expr::Literal(Literal::Null))
+                    || matches!(right.peel(), Expr::Literal(Literal::Bool(false)))
+                {
+                    Some(Negative)
+                } else {
+                    Some(Positive)
+                }
+            }
+            "&&" | "||" | "and" | "or" => {
+                let (a, b) = (polarity(left), polarity(right));
+                if a == b {
+                    a
+                } else {
+                    None
+                }
+            }
+            _ => Some(Positive),
+        },
+        _ => Some(Positive),
+    }
+}
+
+/// `return NextResponse.json(…, { status: 403 })`, `return res.status(401).json(…)`.
+fn is_denial_response(e: &Expr) -> bool {
+    fn status_literal(e: &Expr) -> bool {
+        match e.peel() {
+            Expr::Literal(Literal::Num(n)) => n
+                .parse::<u32>()
+                .map(|n| (400..600).contains(&n))
+                .unwrap_or(false),
+            Expr::Member { property, .. } | Expr::Name(property) => {
+                let p = property.to_ascii_lowercase();
+                p.contains("forbidden") || p.contains("unauthorized") || p.contains("unauthorised")
+            }
+            _ => false,
+        }
+    }
+    fn walk(e: &Expr) -> bool {
+        match e.peel() {
+            Expr::Call(c) => {
+                let last = c
+                    .callee
+                    .path()
+                    .map(|p| p.rsplit('.').next().unwrap_or("").to_string())
+                    .unwrap_or_default();
+                if matches!(last.as_str(), "status" | "sendStatus" | "writeHead" | "code")
+                    && c.args.first().map(|a| status_literal(&a.value)).unwrap_or(false)
+                {
+                    return true;
+                }
+                if let Expr::Member { object, .. } = &c.callee {
+                    if walk(object) {
+                        return true;
+                    }
+                }
+                c.args.iter().any(|a| walk(&a.value))
+            }
+            Expr::Object(props) => props.iter().any(|p| {
+                (matches!(p.key.as_str(), "status" | "statusCode") && status_literal(&p.value))
+                    || walk(&p.value)
+            }),
+            Expr::Array(items) => items.iter().any(walk),
+            Expr::Literal(Literal::Num(_)) => status_literal(e),
+            _ => false,
+        }
+    }
+    walk(e)
+}
+
+fn is_redirect(e: &Expr) -> bool {
+    match e.peel() {
+        Expr::Call(c) => c
+            .callee
+            .path()
+            .map(|p| p == "redirect" || p == "permanentRedirect")
+            .unwrap_or(false),
+        _ => false,
+    }
+}

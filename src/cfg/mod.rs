@@ -1,0 +1,145 @@
+//! Stage 5: the control-flow graph of one workflow instance, in petgraph.
+//!
+//! One graph per entry point. Local helpers are inlined (so their checks and returns are part
+//! of the graph), framework middleware runs before the handler, and every call argument and
+//! branch condition carries symbolic [`Value`]s for the label and compare stages.
+
+mod build;
+pub mod query;
+pub mod render;
+mod value;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+pub use build::{build, BuildLimits};
+pub use value::Value;
+
+use crate::ir::Span;
+
+/// Why control moves along an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Edge {
+    Normal,
+    /// The condition of a branch held.
+    True,
+    /// The condition of a branch did not hold.
+    False,
+    /// The call threw and a `catch` took over.
+    Exception,
+    /// A callback passed to a call may not run at all.
+    Skip,
+}
+
+/// Whether a branch's `true` side means "the check passed".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Polarity {
+    /// `if (isAdmin)`, `if (role === "admin")`: true means allowed.
+    Positive,
+    /// `if (!isAdmin)`, `if (role !== "admin")`: true means denied.
+    Negative,
+}
+
+/// An argument as evaluated at the call site.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArgValue {
+    /// Keyword name, if passed by keyword.
+    pub name: Option<String>,
+    pub value: Value,
+}
+
+/// An equality comparison inside a condition: the names each side mentions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub left: Vec<String>,
+    pub right: Vec<String>,
+    pub left_is_literal: bool,
+    pub right_is_literal: bool,
+}
+
+/// What a branch condition says, in terms the matchers use.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Condition {
+    /// Identifiers and property names the condition mentions.
+    pub names: Vec<String>,
+    /// Literal values it mentions (strings, numbers, enum member paths).
+    pub literals: Vec<String>,
+    /// Callee paths of calls inside the condition.
+    pub calls: Vec<String>,
+    /// Equality comparisons.
+    pub comparisons: Vec<Comparison>,
+    /// The values of the local names it mentions, for relating the check to a call result or an
+    /// argument.
+    pub values: Vec<(String, Value)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum NodeKind {
+    Entry,
+    /// Normal end of the request (return, redirect, end of handler).
+    Exit,
+    /// The request was refused (throw, 4xx/5xx response, a middleware that did not continue).
+    Denied,
+    Call {
+        /// Callee path as resolved through local aliases (`workos.userManagement.sendInvitation`).
+        callee: String,
+        args: Vec<ArgValue>,
+        /// The callee's body is inlined after this node.
+        inlined: bool,
+        /// Whether the inlined body can refuse the request (throw, deny, not call `next`).
+        can_deny: bool,
+        /// Framework middleware or a wrapper, run before the handler.
+        guard: bool,
+    },
+    Branch {
+        condition: Condition,
+        polarity: Option<Polarity>,
+    },
+    /// A merge point that has no code of its own (loop head, catch entry, join after a switch).
+    Join { what: String },
+    Return { denial: bool },
+    Throw,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CfgNode {
+    pub kind: NodeKind,
+    /// File, relative to the scan root.
+    pub file: String,
+    pub span: Span,
+    /// One line of source (or a description) for paths and graphs.
+    pub label: String,
+    /// The function the node's code is written in.
+    pub function: String,
+}
+
+/// The graph of one entry point with its guards and inlined helpers.
+#[derive(Debug, Clone)]
+pub struct Cfg {
+    pub graph: DiGraph<CfgNode, Edge>,
+    pub entry: NodeIndex,
+    pub exit: NodeIndex,
+    pub denied: NodeIndex,
+    /// Things the builder could not follow (too-deep inlining, recursion); shown in snapshots.
+    pub notes: Vec<String>,
+}
+
+impl Cfg {
+    pub fn node(&self, n: NodeIndex) -> &CfgNode {
+        &self.graph[n]
+    }
+
+    /// Call nodes in a stable order (source position, then graph order).
+    pub fn calls(&self) -> Vec<NodeIndex> {
+        let mut out: Vec<NodeIndex> = self
+            .graph
+            .node_indices()
+            .filter(|n| matches!(self.graph[*n].kind, NodeKind::Call { .. }))
+            .collect();
+        out.sort_by_key(|n| (self.graph[*n].file.clone(), self.graph[*n].span, n.index()));
+        out
+    }
+}

@@ -1,0 +1,120 @@
+//! Path questions on a CFG: can control reach B from A without passing through a set of
+//! checks on their passing side, and which path proves it.
+//!
+//! "Protects" generalises dominance: a set of check nodes protects an action when cutting the
+//! checks' passing edges leaves the action unreachable from the entry. For a single guard call
+//! with no exception edge this is exactly "the guard dominates the action"; the cut formulation
+//! also handles several alternative checks, branches whose failing side still reaches the action,
+//! and guard calls whose exception is caught.
+
+use std::collections::{HashSet, VecDeque};
+
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use super::{Cfg, Edge, NodeKind, Polarity};
+
+/// Shortest path from `from` to any node satisfying `is_target`, never using an edge in `cut`.
+pub fn path_avoiding(
+    cfg: &Cfg,
+    from: NodeIndex,
+    is_target: impl Fn(NodeIndex) -> bool,
+    cut: &HashSet<EdgeIndex>,
+) -> Option<Vec<NodeIndex>> {
+    let g = &cfg.graph;
+    let mut parent: Vec<Option<NodeIndex>> = vec![None; g.node_count()];
+    let mut seen = vec![false; g.node_count()];
+    let mut queue = VecDeque::new();
+    seen[from.index()] = true;
+    queue.push_back(from);
+    while let Some(n) = queue.pop_front() {
+        if n != from && is_target(n) {
+            let mut path = vec![n];
+            let mut cur = n;
+            while let Some(p) = parent[cur.index()] {
+                path.push(p);
+                cur = p;
+            }
+            path.reverse();
+            return Some(path);
+        }
+        // Deterministic order: by target index.
+        let mut next: Vec<(NodeIndex, EdgeIndex)> = g
+            .edges_directed(n, Direction::Outgoing)
+            .filter(|e| !cut.contains(&e.id()))
+            .map(|e| (e.target(), e.id()))
+            .collect();
+        next.sort();
+        for (t, _) in next {
+            if !seen[t.index()] {
+                seen[t.index()] = true;
+                parent[t.index()] = Some(n);
+                queue.push_back(t);
+            }
+        }
+    }
+    None
+}
+
+pub fn reaches(cfg: &Cfg, from: NodeIndex, to: NodeIndex) -> bool {
+    from == to || path_avoiding(cfg, from, |n| n == to, &HashSet::new()).is_some()
+}
+
+/// The outgoing edges of a check node taken when the check passes.
+///
+/// A guard call passes along its normal edges (its failure is an exception). A branch passes
+/// along the side its polarity names; when the polarity is unknown, along the only side from
+/// which `target` is reachable, or none when both sides reach it (the check decides nothing).
+pub fn passing_edges(cfg: &Cfg, check: NodeIndex, target: NodeIndex) -> Vec<EdgeIndex> {
+    let g = &cfg.graph;
+    let out: Vec<_> = g.edges_directed(check, Direction::Outgoing).collect();
+    match &g[check].kind {
+        NodeKind::Branch { polarity, .. } => {
+            let side = match polarity {
+                Some(Polarity::Positive) => Some(Edge::True),
+                Some(Polarity::Negative) => Some(Edge::False),
+                None => {
+                    let reach = |side: Edge| {
+                        out.iter()
+                            .filter(|e| *e.weight() == side)
+                            .any(|e| reaches(cfg, e.target(), target))
+                    };
+                    match (reach(Edge::True), reach(Edge::False)) {
+                        (true, false) => Some(Edge::True),
+                        (false, true) => Some(Edge::False),
+                        _ => None,
+                    }
+                }
+            };
+            out.iter()
+                .filter(|e| Some(*e.weight()) == side)
+                .map(|e| e.id())
+                .collect()
+        }
+        _ => out
+            .iter()
+            .filter(|e| *e.weight() != Edge::Exception)
+            .map(|e| e.id())
+            .collect(),
+    }
+}
+
+/// The cut for a set of check nodes.
+pub fn cut_for(cfg: &Cfg, checks: &[NodeIndex], target: NodeIndex) -> HashSet<EdgeIndex> {
+    checks
+        .iter()
+        .flat_map(|c| passing_edges(cfg, *c, target))
+        .collect()
+}
+
+/// Whether the path leaves `node` through an exception edge.
+pub fn leaves_by_exception(cfg: &Cfg, path: &[NodeIndex], node: NodeIndex) -> bool {
+    path.windows(2).any(|w| {
+        w[0] == node
+            && cfg
+                .graph
+                .edges_connecting(w[0], w[1])
+                .any(|e| *e.weight() == Edge::Exception)
+    })
+}

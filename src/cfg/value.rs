@@ -1,0 +1,152 @@
+//! Symbolic values: where an argument's value comes from, as far as a flow-insensitive look at
+//! the enclosing functions can tell. The CFG builder evaluates every call argument and every
+//! name a branch condition mentions into a [`Value`]; the label stage classifies values with the
+//! provider's session rules.
+
+use serde::Serialize;
+
+use crate::ir::ParamRole;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Value {
+    /// A string, number, boolean or null literal.
+    Literal { value: String },
+    /// A name or member chain not defined in the analysed functions: a module-level constant,
+    /// an import, an SDK client (`workos.userManagement`), an enum member.
+    Global { path: String },
+    /// A parameter of the entry function (or of a helper whose caller is unknown).
+    Param { name: String, role: ParamRole },
+    /// The result of a call.
+    CallResult { callee: String },
+    /// `base.property`.
+    Member { base: Box<Value>, property: String },
+    Object { props: Vec<(String, Value)> },
+    Array { items: Vec<Value> },
+    /// One of several values (branches, `a ?? b`, `cond ? a : b`).
+    Either { options: Vec<Value> },
+    /// The value flowed through a local variable of this name; kept so that a check on the
+    /// variable can be related to the value.
+    Var { name: String, value: Box<Value> },
+    /// A request-derived value computed by a non-SDK call (`new URL(request.url)`).
+    Derived { from: Box<Value>, via: String },
+    Unknown,
+}
+
+/// Deepest value the evaluator builds; deeper expressions become `Unknown`.
+pub const MAX_VALUE_DEPTH: usize = 24;
+
+impl Value {
+    pub fn member(base: Value, property: &str) -> Value {
+        match base {
+            // `{ a: x }.a` is `x`: keep destructuring precise.
+            Value::Object { props } => props
+                .into_iter()
+                .rev()
+                .find(|(k, _)| k == property)
+                .map(|(_, v)| v)
+                .unwrap_or(Value::Unknown),
+            Value::Global { path } => Value::Global {
+                path: format!("{path}.{property}"),
+            },
+            Value::Either { options } => Value::either(
+                options
+                    .into_iter()
+                    .map(|o| Value::member(o, property))
+                    .collect(),
+            ),
+            Value::Unknown => Value::Unknown,
+            base => Value::Member {
+                base: Box::new(base),
+                property: property.to_string(),
+            },
+        }
+    }
+
+    pub fn either(mut options: Vec<Value>) -> Value {
+        options.dedup();
+        let mut flat = Vec::new();
+        for o in options {
+            match o {
+                Value::Either { options } => flat.extend(options),
+                o => {
+                    if !flat.contains(&o) {
+                        flat.push(o)
+                    }
+                }
+            }
+        }
+        match flat.len() {
+            0 => Value::Unknown,
+            1 => flat.pop().unwrap(),
+            _ => Value::Either { options: flat },
+        }
+    }
+
+    /// Removes `Var` wrappers.
+    pub fn peel(&self) -> &Value {
+        match self {
+            Value::Var { value, .. } => value.peel(),
+            v => v,
+        }
+    }
+
+    /// The local variable names this value flowed through.
+    pub fn var_names(&self, out: &mut Vec<String>) {
+        match self {
+            Value::Var { name, value } => {
+                out.push(name.clone());
+                value.var_names(out);
+            }
+            Value::Member { base, .. } => base.var_names(out),
+            Value::Derived { from, .. } => from.var_names(out),
+            Value::Either { options } => options.iter().for_each(|o| o.var_names(out)),
+            _ => {}
+        }
+    }
+
+    /// Alternatives of an `Either`, or the value itself.
+    pub fn alternatives(&self) -> Vec<&Value> {
+        match self.peel() {
+            Value::Either { options } => options.iter().flat_map(|o| o.alternatives()).collect(),
+            v => vec![v],
+        }
+    }
+
+    /// A short human description (`request.json().role`, `withAuth().organizationId`).
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Literal { value } => format!("{value:?}"),
+            Value::Global { path } => path.clone(),
+            Value::Param { name, .. } => name.clone(),
+            Value::CallResult { callee } => format!("{callee}()"),
+            Value::Member { base, property } => format!("{}.{property}", base.describe()),
+            Value::Object { .. } => "{…}".into(),
+            Value::Array { items } => format!(
+                "[{}]",
+                items.iter().map(|i| i.describe()).collect::<Vec<_>>().join(", ")
+            ),
+            Value::Either { options } => options
+                .iter()
+                .map(|o| o.describe())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Value::Var { value, .. } => value.describe(),
+            Value::Derived { from, via } => format!("{via}({})", from.describe()),
+            Value::Unknown => "unknown".into(),
+        }
+    }
+
+    /// Nesting depth, to bound the evaluator on hostile input.
+    pub fn depth(&self) -> usize {
+        match self {
+            Value::Member { base, .. } => 1 + base.depth(),
+            Value::Var { value, .. } => 1 + value.depth(),
+            Value::Derived { from, .. } => 1 + from.depth(),
+            Value::Object { props } => 1 + props.iter().map(|(_, v)| v.depth()).max().unwrap_or(0),
+            Value::Array { items } => 1 + items.iter().map(|v| v.depth()).max().unwrap_or(0),
+            Value::Either { options } => 1 + options.iter().map(|v| v.depth()).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The command line: argument parsing (clap) and the mapping from results and errors to exit
+//! codes. One file per subcommand.
+//!
+//! Exit codes: 0 no finding at or above `--fail-on`; 1 findings; 2 usage, config or spec error.
+
+mod graph;
+mod scan;
+mod specs;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+use crate::spec::{self, Severity, SpecSet};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "idrift",
+    version,
+    about = "Catch drift in identity workflows (invite, role assign, domain verify, SSO setup)",
+    long_about = "idrift finds the code of each identity workflow in a repository, extracts its \
+control-flow graph and compares it with canonical workflow specs derived from the identity \
+provider's API contract. It reports missing checks, added privileges and bypassed steps, each \
+with file, line and the path through the code that proves it.\n\nExit codes: 0 no finding at or \
+above --fail-on; 1 findings; 2 usage, config or spec error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan a repository (or one file) for drift.
+    Scan(scan::ScanArgs),
+    /// Validate spec files or print their JSON Schema.
+    #[command(subcommand)]
+    Specs(specs::SpecsCommand),
+    /// Print the control-flow graph of the workflow instances found.
+    Graph(graph::GraphArgs),
+}
+
+/// Options shared by every command that loads specs.
+#[derive(Args, Debug, Clone)]
+pub struct SpecArgs {
+    /// Extra spec folder (workflow specs and provider files); repeatable.
+    #[arg(long = "spec-dir", value_name = "DIR")]
+    pub spec_dirs: Vec<PathBuf>,
+    /// Use only the specs from --spec-dir, not the built-in WorkOS specs.
+    #[arg(long)]
+    pub no_builtin_specs: bool,
+}
+
+impl SpecArgs {
+    pub fn load(&self) -> Result<SpecSet, Error> {
+        let mut set = if self.no_builtin_specs {
+            SpecSet::default()
+        } else {
+            spec::load_builtin()?
+        };
+        for dir in &self.spec_dirs {
+            spec::load_dir(&mut set, dir)?;
+        }
+        if set.workflows.is_empty() {
+            return Err(Error::Usage(
+                "no workflow specs loaded: give --spec-dir, or drop --no-builtin-specs".into(),
+            ));
+        }
+        Ok(set)
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(a) => scan::run(&a),
+        Command::Specs(c) => specs::run(&c),
+        Command::Graph(a) => graph::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Error::Spec(_) = e {
+                eprintln!("hint: `idrift specs lint DIR` checks spec files; `idrift specs schema` prints the format.");
+            }
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`idrift scan | head`) is not an error.
+pub fn emit(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Io {
+            path: "<stdout>".into(),
+            source: e,
+        }),
+    }
+}

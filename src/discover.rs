@@ -1,0 +1,185 @@
+//! Stage 1: walk the repository and list the source files idrift can read.
+//!
+//! Honours `.gitignore`, skips dependency and build folders, never follows symbolic links (so a
+//! link loop cannot trap the walk), and reports every file or folder it could not read instead
+//! of passing over it silently.
+
+use std::path::{Path, PathBuf};
+
+use ignore::overrides::OverrideBuilder;
+use ignore::WalkBuilder;
+
+use crate::error::Error;
+use crate::lang::Language;
+use crate::report::Unscanned;
+
+/// Folders that hold third-party or generated code, skipped unless named explicitly.
+const DEFAULT_EXCLUDES: &[&str] = &[
+    "node_modules/",
+    ".next/",
+    ".nuxt/",
+    ".svelte-kit/",
+    "dist/",
+    "build/",
+    "out/",
+    "coverage/",
+    "vendor/",
+    ".git/",
+    "*.min.js",
+    "*.d.ts",
+];
+
+/// Source files above this size are listed as unscanned rather than parsed: generated bundles
+/// and fixtures, not hand-written identity logic.
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Absolute (or as given) path on disk.
+    pub path: PathBuf,
+    /// Path relative to the scan root, `/`-separated: what reports show.
+    pub rel: String,
+    pub language: Language,
+    pub size: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourceFile>,
+    pub unscanned: Vec<Unscanned>,
+}
+
+/// Options for the walk.
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    /// Extra glob patterns to exclude (gitignore syntax, relative to the root).
+    pub exclude: Vec<String>,
+}
+
+pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> {
+    let meta = std::fs::metadata(root).map_err(|e| Error::Io {
+        path: root.display().to_string(),
+        source: e,
+    })?;
+    let mut out = Discovery::default();
+    if meta.is_file() {
+        // A single file: scan it alone, relative to its folder.
+        let rel = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match Language::for_path(&rel) {
+            Some(language) => out.files.push(SourceFile {
+                path: root.to_path_buf(),
+                rel,
+                language,
+                size: meta.len(),
+            }),
+            None => {
+                return Err(Error::Usage(format!(
+                    "{} is not a file idrift can read (supported: .ts .tsx .js .jsx .mjs .cjs)",
+                    root.display()
+                )))
+            }
+        }
+        return Ok(out);
+    }
+
+    let mut overrides = OverrideBuilder::new(root);
+    for pattern in DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).chain(options.exclude.iter().cloned()) {
+        overrides
+            .add(&format!("!{pattern}"))
+            .map_err(|e| Error::Usage(format!("--exclude {pattern}: {e}")))?;
+    }
+    let overrides = overrides
+        .build()
+        .map_err(|e| Error::Usage(format!("--exclude: {e}")))?;
+
+    let walker = WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(false)
+        .overrides(overrides)
+        .build();
+
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                out.unscanned.push(walk_error(root, &err));
+                continue;
+            }
+        };
+        let Some(ft) = entry.file_type() else { continue };
+        if !ft.is_file() {
+            continue;
+        }
+        let rel = relative(root, entry.path());
+        let Some(language) = Language::for_path(&rel) else {
+            continue;
+        };
+        let size = match entry.metadata() {
+            Ok(m) => m.len(),
+            Err(err) => {
+                out.unscanned.push(Unscanned::new(&rel, format!("cannot read metadata: {err}")));
+                continue;
+            }
+        };
+        out.files.push(SourceFile {
+            path: entry.path().to_path_buf(),
+            rel,
+            language,
+            size,
+        });
+    }
+    out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> Unscanned {
+    let path = error_path(err)
+        .map(|p| relative(root, &p))
+        .unwrap_or_else(|| ".".into());
+    let reason = match err.io_error() {
+        Some(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+            "permission denied".to_string()
+        }
+        Some(io) => io.to_string(),
+        None => {
+            let text = err.to_string();
+            if text.contains("loop") {
+                "symbolic link loop".to_string()
+            } else {
+                text
+            }
+        }
+    };
+    Unscanned::new(&path, reason)
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } => error_path(err),
+        ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::Partial(errs) => errs.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+/// `path` relative to `root`, with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for (i, part) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&part.as_os_str().to_string_lossy());
+    }
+    out
+}

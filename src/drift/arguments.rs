@@ -1,0 +1,158 @@
+//! Argument rules: is the value of a privilege, tenancy or identity argument acceptable?
+
+use petgraph::graph::NodeIndex;
+
+use super::Site;
+use crate::cfg::query::{cut_for, path_avoiding};
+use crate::cfg::{NodeKind, Value};
+use crate::spec::{ArgumentRule, RequestPolicy, RequiredSource};
+use crate::workflow::label::{find_named_argument, name_matches};
+use crate::workflow::{Labeler, Source};
+
+/// Why an argument breaks its rule.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    /// What is wrong, in a sentence fragment: "`roleSlug` is the literal \"admin\"…".
+    pub problem: String,
+    /// Stable evidence for the fingerprint (the literal, the source kind).
+    pub evidence: String,
+    /// Witness path (entry → action).
+    pub path: Vec<NodeIndex>,
+}
+
+pub fn argument<'a>(site: &'a Site, rule: &ArgumentRule) -> Option<(String, &'a Value)> {
+    let NodeKind::Call { args, .. } = &site.cfg().node(site.node).kind else {
+        return None;
+    };
+    find_named_argument(args, &rule.keys, rule.position)
+}
+
+fn path_to_action(site: &Site) -> Vec<NodeIndex> {
+    path_avoiding(site.cfg(), site.cfg().entry, |n| n == site.node, &Default::default())
+        .unwrap_or_else(|| vec![site.node])
+}
+
+/// Checks one rule on one action call; `None` when the rule holds.
+pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<Violation> {
+    let Some((key, value)) = argument(site, rule) else {
+        if rule.required {
+            let keys = rule.keys.join("`/`");
+            return Some(Violation {
+                problem: format!("`{}` is called without `{keys}`", short(&site.callee())),
+                evidence: "absent".into(),
+                path: path_to_action(site),
+            });
+        }
+        return None;
+    };
+    let sources = labeler.sources(value);
+    for source in &sources {
+        match source {
+            Source::Literal(v) => {
+                if !rule.literal {
+                    return Some(Violation {
+                        problem: format!("`{key}` is the fixed literal {v:?}"),
+                        evidence: format!("literal:{v}"),
+                        path: path_to_action(site),
+                    });
+                }
+                if rule.forbid.iter().any(|f| f == v) {
+                    return Some(Violation {
+                        problem: format!("`{key}` is the literal {v:?}"),
+                        evidence: format!("literal:{v}"),
+                        path: path_to_action(site),
+                    });
+                }
+                if let Some(allow) = &rule.allow {
+                    if !allow.iter().any(|a| a == v) && v != "[]" {
+                        return Some(Violation {
+                            problem: format!(
+                                "`{key}` is the literal {v:?}, which is not among the allowed values ({})",
+                                allow.join(", ")
+                            ),
+                            evidence: format!("literal:{v}"),
+                            path: path_to_action(site),
+                        });
+                    }
+                }
+            }
+            Source::Request(desc) => {
+                if rule.from == Some(RequiredSource::Session) {
+                    return Some(Violation {
+                        problem: format!(
+                            "`{key}` comes from request input (`{desc}`) instead of the verified session"
+                        ),
+                        evidence: "request".into(),
+                        path: path_to_action(site),
+                    });
+                }
+                match rule.request {
+                    RequestPolicy::Allow => {}
+                    RequestPolicy::Deny => {
+                        return Some(Violation {
+                            problem: format!("`{key}` comes from request input (`{desc}`)"),
+                            evidence: "request".into(),
+                            path: path_to_action(site),
+                        })
+                    }
+                    RequestPolicy::AllowListed => {
+                        if let Some(path) = unguarded_path(site, value) {
+                            return Some(Violation {
+                                problem: format!(
+                                    "`{key}` comes from request input (`{desc}`) and no allow-list check on it stops the request before the call"
+                                ),
+                                evidence: "request-unchecked".into(),
+                                path,
+                            });
+                        }
+                    }
+                }
+            }
+            Source::Session(_) | Source::Unknown(_) => {}
+        }
+    }
+    None
+}
+
+/// A path to the action that passes no allow-list check of the value, if there is one.
+///
+/// An allow-list check is a branch whose condition mentions the variable (or property) the
+/// value flows through and compares it with something: a literal, a constant list, a call such
+/// as `ALLOWED.includes(role)`. A mere presence test (`if (!role)`) is not one.
+fn unguarded_path(site: &Site, value: &Value) -> Option<Vec<NodeIndex>> {
+    let cfg = site.cfg();
+    let mut names = Vec::new();
+    value.var_names(&mut names);
+    if let Value::Member { property, .. } = value.peel() {
+        names.push(property.clone());
+    }
+    let checks: Vec<NodeIndex> = cfg
+        .graph
+        .node_indices()
+        .filter(|n| match &cfg.node(*n).kind {
+            NodeKind::Branch { condition, .. } => {
+                let mentions = condition
+                    .names
+                    .iter()
+                    .any(|c| names.iter().any(|v| name_matches(c, v)));
+                let compares = !condition.literals.is_empty()
+                    || !condition.calls.is_empty()
+                    || !condition.comparisons.is_empty();
+                mentions && compares
+            }
+            _ => false,
+        })
+        .collect();
+    let cut = cut_for(cfg, &checks, site.node);
+    path_avoiding(cfg, cfg.entry, |n| n == site.node, &cut)
+}
+
+/// The last two segments of a callee path, for messages.
+pub fn short(callee: &str) -> String {
+    let segs: Vec<&str> = callee.split('.').collect();
+    if segs.len() <= 2 {
+        callee.to_string()
+    } else {
+        segs[segs.len() - 2..].join(".")
+    }
+}

@@ -1,0 +1,70 @@
+//! ## bypassed-step
+//!
+//! **What it finds.** A check exists in the workflow but does not protect the action: some path
+//! reaches the action without passing it (the check sits behind a flag or after an early
+//! branch), its failing side still reaches the action (it only logs, or a `catch` swallows the
+//! failure), or it runs only after the action.
+//!
+//! **Why it matters.** Such code reads as protected in review, which makes it worse than a
+//! missing check: the witness path shows the way around it.
+//!
+//! **Example.**
+//! ```ts
+//! try { await requirePermission("widgets:users-table:manage"); }
+//! catch (e) { console.error(e); }            // failure swallowed
+//! await workos.userManagement.sendInvitation({ email, organizationId });
+//! ```
+
+use super::arguments::short;
+use super::protection::{Bypass, Protection};
+use super::{Finding, Site};
+use crate::spec::FindingKind;
+
+pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Finding>) {
+    for (id, protection) in protections {
+        let Protection::Bypassed { path, how } = protection else {
+            continue;
+        };
+        let check = &site.spec.checks[id];
+        let action = format!("`{}` ({})", site.action_title(), short(&site.callee()));
+        let at = |n| {
+            let node = site.cfg().node(n);
+            format!("{}:{}", node.file, node.span.line)
+        };
+        let message = match how {
+            Bypass::Skipped => format!(
+                "The check that {} exists, but a path reaches {action} without passing it (see the path).",
+                check.title
+            ),
+            Bypass::FailsOpen { caught: true, check: c } => format!(
+                "The check that {} at {} fails open: its failure is caught and execution continues to {action}.",
+                check.title,
+                at(*c)
+            ),
+            Bypass::FailsOpen { caught: false, check: c } => format!(
+                "The check that {} at {} does not stop the request when it fails: its failing side still reaches {action}.",
+                check.title,
+                at(*c)
+            ),
+            Bypass::After { check: c } => format!(
+                "The check that {} at {} runs only after {action}, so it cannot protect it.",
+                check.title,
+                at(*c)
+            ),
+        };
+        let evidence = match how {
+            Bypass::Skipped => "skipped",
+            Bypass::FailsOpen { .. } => "fails-open",
+            Bypass::After { .. } => "after",
+        };
+        out.push(site.finding(
+            FindingKind::BypassedStep,
+            id,
+            check.severity,
+            message,
+            check.help.clone(),
+            path.clone(),
+            evidence,
+        ));
+    }
+}

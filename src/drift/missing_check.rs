@@ -1,0 +1,74 @@
+//! ## missing-check
+//!
+//! **What it finds.** A check the spec requires before an action is on no path to it: no code
+//! in the workflow (handler, inlined helpers, middleware) counts as the check. Also tenant and
+//! identity scoping: an organization id or user id that must come from the verified session
+//! comes from request input instead, or a required argument such as the OAuth `state` is absent
+//! or fixed.
+//!
+//! **Why it matters.** WorkOS authenticates the application's API key, not the end user. If the
+//! application does not check who is calling and for which organization, anyone who can reach
+//! the endpoint can invite members, change roles or reconfigure SSO in any organization.
+//!
+//! **Example.**
+//! ```ts
+//! export async function POST(request: Request) {
+//!   const { email, organizationId } = await request.json();   // org from the body
+//!   await workos.userManagement.sendInvitation({ email, organizationId });  // no auth, no permission
+//! }
+//! ```
+
+use super::arguments::{evaluate, short};
+use super::protection::Protection;
+use super::{Finding, Site};
+use crate::spec::FindingKind;
+use crate::workflow::Labeler;
+
+pub fn run(site: &Site, protections: &[(String, Protection)], labeler: &Labeler, out: &mut Vec<Finding>) {
+    for (id, protection) in protections {
+        let Protection::Missing { path } = protection else {
+            continue;
+        };
+        let check = &site.spec.checks[id];
+        let message = match check.position {
+            crate::spec::CheckPosition::Before => format!(
+                "Nothing checks that {} before `{}` ({}): no code on any path from the entry counts as this check.",
+                check.title,
+                site.action_title(),
+                short(&site.callee()),
+            ),
+            crate::spec::CheckPosition::After => format!(
+                "Nothing checks that {} after `{}` ({}) before the request completes.",
+                check.title,
+                site.action_title(),
+                short(&site.callee()),
+            ),
+        };
+        out.push(site.finding(
+            FindingKind::MissingCheck,
+            id,
+            check.severity,
+            message,
+            check.help.clone(),
+            path.clone(),
+            "",
+        ));
+    }
+    let action = &site.spec.actions[site.action];
+    for (id, rule) in &action.arguments {
+        if rule.finding != FindingKind::MissingCheck {
+            continue;
+        }
+        if let Some(v) = evaluate(site, rule, labeler) {
+            out.push(site.finding(
+                FindingKind::MissingCheck,
+                id,
+                rule.severity,
+                format!("{}; expected: {}.", v.problem, rule.title),
+                String::new(),
+                v.path,
+                &v.evidence,
+            ));
+        }
+    }
+}

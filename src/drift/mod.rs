@@ -1,0 +1,222 @@
+//! Stage 7: compare each workflow instance with its spec and report drift.
+//!
+//! One file per finding kind: [`missing_check`], [`bypassed_step`], [`added_privilege`]. The
+//! path analysis they share is in [`protection`]; argument rules in [`arguments`].
+
+pub mod added_privilege;
+pub mod arguments;
+pub mod bypassed_step;
+pub mod missing_check;
+pub mod protection;
+
+use petgraph::graph::NodeIndex;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::cfg::{Cfg, Edge, NodeKind};
+use crate::spec::{FindingKind, Severity, WorkflowSpec};
+use crate::workflow::{Instance, Labeler};
+
+/// One step of a witness path.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PathStep {
+    pub file: String,
+    pub line: u32,
+    pub label: String,
+}
+
+/// A drift finding: what the code does that the spec does not allow, and the path that proves it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub workflow: String,
+    /// The spec's check or argument-rule id.
+    pub step: String,
+    pub severity: Severity,
+    /// File of the offending call, relative to the scan root.
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// The entry function of the workflow instance.
+    pub function: String,
+    pub message: String,
+    /// How to fix it, from the spec.
+    pub help: String,
+    pub path: Vec<PathStep>,
+    pub fingerprint: String,
+    /// Entry point of the workflow instance (file).
+    #[serde(skip)]
+    pub entry_file: String,
+    /// Byte range of the offending code, for code frames.
+    #[serde(skip)]
+    pub span: (u32, u32),
+    /// Witness node indices in the instance's CFG, for graph highlighting.
+    #[serde(skip)]
+    pub witness: Vec<NodeIndex>,
+}
+
+/// What the rules need about one action call.
+pub struct Site<'a> {
+    pub instance: &'a Instance,
+    pub spec: &'a WorkflowSpec,
+    pub node: NodeIndex,
+    pub action: &'a str,
+}
+
+impl Site<'_> {
+    pub fn cfg(&self) -> &Cfg {
+        &self.instance.cfg
+    }
+
+    pub fn callee(&self) -> String {
+        match &self.cfg().node(self.node).kind {
+            NodeKind::Call { callee, .. } => callee.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn action_title(&self) -> &str {
+        &self.spec.actions[self.action].title
+    }
+
+    /// A finding located at this action call.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finding(
+        &self,
+        kind: FindingKind,
+        step: &str,
+        severity: Severity,
+        message: String,
+        help: String,
+        witness: Vec<NodeIndex>,
+        evidence: &str,
+    ) -> Finding {
+        let node = self.cfg().node(self.node);
+        let entry = &self.instance.entry;
+        let fingerprint = fingerprint(&[
+            kind.as_str(),
+            &self.instance.workflow,
+            step,
+            &entry.file,
+            &entry.function,
+            &self.callee(),
+            evidence,
+        ]);
+        Finding {
+            kind,
+            workflow: self.instance.workflow.clone(),
+            step: step.to_string(),
+            severity,
+            file: node.file.clone(),
+            line: node.span.line,
+            column: node.span.col,
+            function: entry.function.clone(),
+            message,
+            help: help.split_whitespace().collect::<Vec<_>>().join(" "),
+            path: render_path(self.cfg(), &witness),
+            fingerprint,
+            entry_file: entry.file.clone(),
+            span: (node.span.start, node.span.end),
+            witness,
+        }
+    }
+}
+
+/// Compares every instance with its spec.
+pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for inst in instances {
+        let spec = &labeler.specs.workflows[inst.spec];
+        let mut local = Vec::new();
+        for (node, action) in &inst.labels.actions {
+            let site = Site {
+                instance: inst,
+                spec,
+                node: *node,
+                action,
+            };
+            let protections = protection::for_site(&site, labeler);
+            missing_check::run(&site, &protections, labeler, &mut local);
+            bypassed_step::run(&site, &protections, &mut local);
+            added_privilege::run(&site, labeler, &mut local);
+        }
+        added_privilege::run_privileged_operations(inst, spec, &mut local);
+        // The same node can be reached through several inlining paths: report it once.
+        local.sort_by(|a: &Finding, b: &Finding| {
+            (&a.file, a.line, a.column, &a.fingerprint).cmp(&(&b.file, b.line, b.column, &b.fingerprint))
+        });
+        local.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.file == b.file && a.line == b.line && a.column == b.column);
+        findings.extend(local);
+    }
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.kind, &a.workflow, &a.step, &a.function).cmp(&(
+            &b.file, b.line, b.column, b.kind, &b.workflow, &b.step, &b.function,
+        ))
+    });
+    findings
+}
+
+/// A line-independent identity for a finding: rule, workflow, entry and evidence.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A witness path as file:line steps, with the branch side taken and merge nodes left out.
+pub fn render_path(cfg: &Cfg, path: &[NodeIndex]) -> Vec<PathStep> {
+    let mut out: Vec<PathStep> = Vec::new();
+    for (i, n) in path.iter().enumerate() {
+        let node = cfg.node(*n);
+        if matches!(node.kind, NodeKind::Join { .. }) {
+            continue;
+        }
+        let mut label = node.label.clone();
+        if let (NodeKind::Branch { .. }, Some(next)) = (&node.kind, path.get(i + 1)) {
+            if let Some(e) = cfg.graph.edges_connecting(*n, *next).next() {
+                match e.weight() {
+                    Edge::True => label.push_str("  [true]"),
+                    Edge::False => label.push_str("  [false]"),
+                    _ => {}
+                }
+            }
+        }
+        if let (NodeKind::Call { .. }, Some(next)) = (&node.kind, path.get(i + 1)) {
+            if cfg
+                .graph
+                .edges_connecting(*n, *next)
+                .any(|e| *e.weight() == Edge::Exception)
+            {
+                label.push_str("  [throws, caught]");
+            }
+        }
+        let step = PathStep {
+            file: node.file.clone(),
+            line: node.span.line,
+            label,
+        };
+        if out.last().map(|l| l.file == step.file && l.line == step.line && l.label == step.label).unwrap_or(false) {
+            continue;
+        }
+        out.push(step);
+    }
+    out
+}
+
+/// Whether the check is waived for this action because the provider enforces it.
+pub fn provider_enforced(site: &Site, check: &str, labeler: &Labeler) -> bool {
+    let action = &site.spec.actions[site.action];
+    let Some(enf) = &action.provider_enforces else {
+        return false;
+    };
+    if !enf.checks.iter().any(|c| c == check) {
+        return false;
+    }
+    let rule = &action.arguments[&enf.when_argument];
+    arguments::evaluate(site, rule, labeler).is_none()
+        && arguments::argument(site, rule).is_some()
+}

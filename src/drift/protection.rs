@@ -1,0 +1,120 @@
+//! Does a check protect an action? The shared path analysis behind `missing-check` and
+//! `bypassed-step`.
+
+use petgraph::graph::NodeIndex;
+
+use crate::cfg::query::{cut_for, leaves_by_exception, path_avoiding, reaches};
+use crate::cfg::{Cfg, NodeKind};
+use crate::spec::CheckPosition;
+
+/// How a check relates to one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protection {
+    /// Every path passes the check on its passing side.
+    Protected,
+    /// No code in the workflow counts as the check. The path is any path to the action.
+    Missing { path: Vec<NodeIndex> },
+    /// The check exists, but the path reaches the action without passing it.
+    Bypassed { path: Vec<NodeIndex>, how: Bypass },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bypass {
+    /// Some path does not go through the check at all (a flag, an early branch).
+    Skipped,
+    /// The path goes through the check's failing side (it only logs, or its failure is caught).
+    FailsOpen { caught: bool, check: NodeIndex },
+    /// The check runs only after the action.
+    After { check: NodeIndex },
+}
+
+pub fn analyse(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex], position: CheckPosition) -> Protection {
+    match position {
+        CheckPosition::Before => before(cfg, action, checks),
+        CheckPosition::After => after(cfg, action, checks),
+    }
+}
+
+fn before(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
+    let cut = cut_for(cfg, checks, action);
+    let Some(path) = path_avoiding(cfg, cfg.entry, |n| n == action, &cut) else {
+        return Protection::Protected;
+    };
+    if checks.is_empty() {
+        return Protection::Missing { path };
+    }
+    // Through a check's failing side?
+    if let Some(c) = path.iter().find(|n| checks.contains(n)) {
+        return Protection::Bypassed {
+            how: Bypass::FailsOpen {
+                caught: leaves_by_exception(cfg, &path, *c),
+                check: *c,
+            },
+            path,
+        };
+    }
+    // Only after the action?
+    let before_any = checks.iter().any(|c| reaches(cfg, *c, action));
+    if !before_any {
+        if let Some(c) = checks.iter().find(|c| reaches(cfg, action, **c)) {
+            return Protection::Bypassed {
+                how: Bypass::After { check: *c },
+                path,
+            };
+        }
+    }
+    Protection::Bypassed {
+        how: Bypass::Skipped,
+        path,
+    }
+}
+
+/// `position: after`: every path from the action to a normal exit passes the check.
+fn after(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
+    let cut = cut_for(cfg, checks, cfg.exit);
+    let is_exit = |n: NodeIndex| matches!(cfg.node(n).kind, NodeKind::Exit);
+    let Some(tail) = path_avoiding(cfg, action, is_exit, &cut) else {
+        return Protection::Protected;
+    };
+    // Show the whole story: entry → action → exit.
+    let mut path = path_avoiding(cfg, cfg.entry, |n| n == action, &Default::default()).unwrap_or_else(|| vec![action]);
+    path.extend(tail.into_iter().skip(1));
+    if checks.is_empty() {
+        return Protection::Missing { path };
+    }
+    match path.iter().find(|n| checks.contains(n)) {
+        Some(c) => Protection::Bypassed {
+            how: Bypass::FailsOpen {
+                caught: leaves_by_exception(cfg, &path, *c),
+                check: *c,
+            },
+            path,
+        },
+        None => Protection::Bypassed {
+            how: Bypass::Skipped,
+            path,
+        },
+    }
+}
+
+/// The checks of a spec that apply to an action, with their analysis.
+pub fn for_site(site: &super::Site, labeler: &crate::workflow::Labeler) -> Vec<(String, Protection)> {
+    let mut out = Vec::new();
+    for (id, check) in &site.spec.checks {
+        if !check.protects.iter().any(|a| a == site.action) {
+            continue;
+        }
+        if super::provider_enforced(site, id, labeler) {
+            continue;
+        }
+        let nodes = site
+            .instance
+            .labels
+            .checks
+            .get(id)
+            .cloned()
+            .unwrap_or_default();
+        out.push((id.clone(), analyse(site.cfg(), site.node, &nodes, check.position)));
+    }
+    out
+}

@@ -1,0 +1,443 @@
+//! The language-neutral intermediate representation.
+//!
+//! A frontend (see [`crate::lang`]) turns one source file into a [`Module`]. Everything after
+//! this point — locating workflows, building control-flow graphs, labelling, comparison — reads
+//! only these types, so a new language never touches the analysis.
+
+use serde::Serialize;
+
+/// A position in a source file. Lines and columns are 1-based; `start`/`end` are byte offsets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// One parsed source file.
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    /// Path relative to the scan root, with `/` separators.
+    pub path: String,
+    pub functions: Vec<Function>,
+    pub imports: Vec<Import>,
+    /// Framework entry points found in this file (route handlers, server actions, pages).
+    pub entries: Vec<EntryPoint>,
+    /// Syntax the frontend could not read; non-empty means the analysis of this file is partial.
+    pub syntax_errors: Vec<Span>,
+    /// The function exported as the module's default, if any.
+    pub default_export: Option<FunctionId>,
+}
+
+/// A binding brought in from another file: `import { local as name } from "source"`.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// The name used in this file.
+    pub local: String,
+    /// The name exported by the other file (`default` for default imports, `*` for namespaces).
+    pub imported: String,
+    /// The module specifier as written (`./lib/auth`, `@workos-inc/node`).
+    pub source: String,
+}
+
+/// Index of a function inside its [`Module`].
+pub type FunctionId = usize;
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// Declared name, or the name of the variable/property it is bound to, or `<anonymous>`.
+    pub name: String,
+    pub params: Vec<Param>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+    pub exported: bool,
+    /// Whether other code in the module can call it by name (declarations and bound
+    /// arrow functions); inline callbacks are not callable.
+    pub callable: bool,
+}
+
+/// What a parameter carries, as far as the frontend knows from the framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParamRole {
+    /// An ordinary parameter: its value comes from the caller.
+    Plain,
+    /// The incoming HTTP request object (`req`, `request`); its members are request input,
+    /// except the members a session middleware attaches (see the provider's session rules).
+    Request,
+    /// A value the client sends directly: server-action arguments, route parameters.
+    Input,
+    /// The response object of a middleware-style handler.
+    Response,
+    /// The continuation of a middleware (`next` in Express): calling it passes the guard.
+    Next,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The parameter name; for a destructuring pattern, the names it binds are in `bindings`.
+    pub name: String,
+    pub role: ParamRole,
+    /// Names bound by destructuring (`{ params }` binds `params`), with the key path they read.
+    pub bindings: Vec<Binding>,
+}
+
+/// One name bound by an assignment or a destructuring pattern. `path` is the chain of keys read
+/// from the assigned value: `const { user: { id } } = x` binds `id` with path `["user", "id"]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub name: String,
+    pub path: Vec<String>,
+}
+
+/// A framework entry point: a function the framework calls with request data.
+#[derive(Debug, Clone)]
+pub struct EntryPoint {
+    /// The handler: a function literal of this module (`Expr::Function`) or a reference to a
+    /// named function, possibly imported (`Expr::Name`, `Expr::Member`).
+    pub handler: Expr,
+    pub kind: EntryKind,
+    /// Guards the framework runs before the handler (Express middleware, decorators), in order.
+    pub guards: Vec<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum EntryKind {
+    /// An HTTP route handler (`export async function POST`, `router.post(...)`).
+    Route { method: String, path: Option<String> },
+    /// A server action (`'use server'`): every argument is client input.
+    ServerAction,
+    /// A server-rendered page or component.
+    Page,
+}
+
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    Expr {
+        expr: Expr,
+        span: Span,
+    },
+    /// `const a = …`, `let { a, b: c } = …`, Python/Go assignment to fresh names.
+    Let {
+        bindings: Vec<Binding>,
+        value: Option<Expr>,
+        span: Span,
+    },
+    /// Assignment to an existing place: `a = …`, `a.b = …`.
+    Assign {
+        target: Expr,
+        value: Expr,
+        span: Span,
+    },
+    If {
+        cond: Expr,
+        then: Vec<Stmt>,
+        otherwise: Vec<Stmt>,
+        span: Span,
+    },
+    /// Any loop; the body may run zero or more times.
+    Loop {
+        cond: Option<Expr>,
+        body: Vec<Stmt>,
+        span: Span,
+    },
+    Switch {
+        subject: Expr,
+        cases: Vec<SwitchCase>,
+        span: Span,
+    },
+    Try {
+        body: Vec<Stmt>,
+        /// `None` when there is no catch clause (only `finally`).
+        catch: Option<Vec<Stmt>>,
+        finally: Vec<Stmt>,
+        span: Span,
+    },
+    Return {
+        value: Option<Expr>,
+        span: Span,
+    },
+    Throw {
+        value: Expr,
+        span: Span,
+    },
+    Break {
+        span: Span,
+    },
+    Continue {
+        span: Span,
+    },
+    Block {
+        body: Vec<Stmt>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct SwitchCase {
+    /// `None` for `default`.
+    pub test: Option<Expr>,
+    pub body: Vec<Stmt>,
+    /// Whether control falls through into the next case when the body ends.
+    pub falls_through: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Str(String),
+    Num(String),
+    Bool(bool),
+    Null,
+}
+
+impl Literal {
+    pub fn text(&self) -> String {
+        match self {
+            Literal::Str(s) | Literal::Num(s) => s.clone(),
+            Literal::Bool(b) => b.to_string(),
+            Literal::Null => "null".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Literal(Literal),
+    Name(String),
+    /// `object.property`, `object["property"]` with a literal key.
+    Member {
+        object: Box<Expr>,
+        property: String,
+    },
+    /// `object[index]` with a computed index.
+    Index {
+        object: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Call(Box<Call>),
+    /// Object/dict/struct literals: `{ a: 1, b }`, `dict(a=1)`, `Params{A: 1}`.
+    Object(Vec<Property>),
+    Array(Vec<Expr>),
+    Unary {
+        op: String,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: String,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    /// `cond ? a : b`.
+    Conditional {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    /// `await e`, `yield e`, parentheses, type assertions: transparent wrappers.
+    Await(Box<Expr>),
+    /// A function literal (arrow function, lambda); the index is into the module's functions.
+    Function(FunctionId),
+    /// A template string with interpolations; its parts are kept for value sources.
+    Template(Vec<Expr>),
+    /// A framework-global request object (Flask's `request`): its members are request input.
+    RequestGlobal(String),
+    /// Syntax the IR does not model; the text is kept for messages.
+    Unknown(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Property {
+    pub key: String,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub callee: Expr,
+    pub args: Vec<Arg>,
+    pub span: Span,
+    /// `new Foo()` rather than `Foo()`.
+    pub construct: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arg {
+    /// Keyword name (`role_slug=` in Python, `role_slug:` in Ruby); `None` for positional.
+    pub name: Option<String>,
+    pub value: Expr,
+}
+
+impl Expr {
+    /// The dotted path of a name or member chain as written (`workos.userManagement.sendInvitation`),
+    /// or `None` if the expression is not such a chain. Calls inside the chain are written with
+    /// `()` (`client.UserManagement().SendInvitation`), so both SDK generations can be matched.
+    pub fn path(&self) -> Option<String> {
+        match self {
+            Expr::Name(n) => Some(n.clone()),
+            Expr::Member { object, property } => {
+                let base = object.path()?;
+                Some(format!("{base}.{property}"))
+            }
+            Expr::Call(call) => Some(format!("{}()", call.callee.path()?)),
+            Expr::Await(inner) => inner.path(),
+            Expr::RequestGlobal(n) => Some(n.clone()),
+            _ => None,
+        }
+    }
+
+    /// Removes transparent wrappers (`await`, parentheses).
+    pub fn peel(&self) -> &Expr {
+        match self {
+            Expr::Await(inner) => inner.peel(),
+            other => other,
+        }
+    }
+
+    /// Visits every call in evaluation order (arguments before the call that uses them), not
+    /// descending into function literals.
+    pub fn for_each_call<'a>(&'a self, visit: &mut dyn FnMut(&'a Call)) {
+        match self {
+            Expr::Call(call) => {
+                call.callee.for_each_call(visit);
+                for arg in &call.args {
+                    arg.value.for_each_call(visit);
+                }
+                visit(call);
+            }
+            Expr::Member { object, .. } => object.for_each_call(visit),
+            Expr::Index { object, index } => {
+                object.for_each_call(visit);
+                index.for_each_call(visit);
+            }
+            Expr::Object(props) => props.iter().for_each(|p| p.value.for_each_call(visit)),
+            Expr::Array(items) | Expr::Template(items) => {
+                items.iter().for_each(|e| e.for_each_call(visit))
+            }
+            Expr::Unary { operand, .. } => operand.for_each_call(visit),
+            Expr::Binary { left, right, .. } => {
+                left.for_each_call(visit);
+                right.for_each_call(visit);
+            }
+            Expr::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
+                cond.for_each_call(visit);
+                then.for_each_call(visit);
+                otherwise.for_each_call(visit);
+            }
+            Expr::Await(inner) => inner.for_each_call(visit),
+            Expr::Literal(_)
+            | Expr::Name(_)
+            | Expr::Function(_)
+            | Expr::RequestGlobal(_)
+            | Expr::Unknown(_) => {}
+        }
+    }
+
+    /// Every identifier and property name the expression mentions, in order.
+    pub fn mentioned_names(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Name(n) | Expr::RequestGlobal(n) => out.push(n.clone()),
+            Expr::Member { object, property } => {
+                object.mentioned_names(out);
+                out.push(property.clone());
+            }
+            Expr::Index { object, index } => {
+                object.mentioned_names(out);
+                index.mentioned_names(out);
+            }
+            Expr::Call(call) => {
+                call.callee.mentioned_names(out);
+                call.args.iter().for_each(|a| a.value.mentioned_names(out));
+            }
+            Expr::Object(props) => props.iter().for_each(|p| {
+                out.push(p.key.clone());
+                p.value.mentioned_names(out)
+            }),
+            Expr::Array(items) | Expr::Template(items) => {
+                items.iter().for_each(|e| e.mentioned_names(out))
+            }
+            Expr::Unary { operand, .. } => operand.mentioned_names(out),
+            Expr::Binary { left, right, .. } => {
+                left.mentioned_names(out);
+                right.mentioned_names(out);
+            }
+            Expr::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
+                cond.mentioned_names(out);
+                then.mentioned_names(out);
+                otherwise.mentioned_names(out);
+            }
+            Expr::Await(inner) => inner.mentioned_names(out),
+            Expr::Literal(_) | Expr::Function(_) | Expr::Unknown(_) => {}
+        }
+    }
+
+    /// Every string literal the expression contains (including enum-like member paths such as
+    /// `GeneratePortalLinkIntent.SSO`, which SDKs use in place of string literals).
+    pub fn literal_values(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Literal(lit) => out.push(lit.text()),
+            Expr::Member { object, .. } => {
+                if let Some(path) = self.path() {
+                    out.push(path);
+                }
+                object.literal_values(out);
+            }
+            Expr::Index { object, index } => {
+                object.literal_values(out);
+                index.literal_values(out);
+            }
+            Expr::Call(call) => {
+                call.callee.literal_values(out);
+                call.args.iter().for_each(|a| a.value.literal_values(out));
+            }
+            Expr::Object(props) => props.iter().for_each(|p| p.value.literal_values(out)),
+            Expr::Array(items) | Expr::Template(items) => {
+                items.iter().for_each(|e| e.literal_values(out))
+            }
+            Expr::Unary { operand, .. } => operand.literal_values(out),
+            Expr::Binary { left, right, .. } => {
+                left.literal_values(out);
+                right.literal_values(out);
+            }
+            Expr::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
+                cond.literal_values(out);
+                then.literal_values(out);
+                otherwise.literal_values(out);
+            }
+            Expr::Await(inner) => inner.literal_values(out),
+            Expr::Name(_) | Expr::Function(_) | Expr::RequestGlobal(_) | Expr::Unknown(_) => {}
+        }
+    }
+}
+
+impl Stmt {
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Stmt::Expr { span, .. }
+            | Stmt::Let { span, .. }
+            | Stmt::Assign { span, .. }
+            | Stmt::If { span, .. }
+            | Stmt::Loop { span, .. }
+            | Stmt::Switch { span, .. }
+            | Stmt::Try { span, .. }
+            | Stmt::Return { span, .. }
+            | Stmt::Throw { span, .. }
+            | Stmt::Break { span }
+            | Stmt::Continue { span } => Some(*span),
+            Stmt::Block { .. } => None,
+        }
+    }
+}

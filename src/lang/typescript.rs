@@ -1,0 +1,1248 @@
+//! TypeScript and JavaScript (tree-sitter) → IR.
+//!
+//! Framework knowledge that belongs to the syntax of these ecosystems lives here: Next.js route
+//! handlers, server actions and pages; Express/Router registrations with their middleware; which
+//! parameters carry the request; which calls end a request (`redirect()`, `notFound()`).
+
+use tree_sitter::{Node, Parser};
+
+use super::{Language, ParseError, MAX_DEPTH};
+use crate::ir::*;
+
+const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const ROUTER_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "all"];
+/// Next.js navigation helpers throw to end rendering: control never returns from them.
+const TERMINATING_CALLS: &[&str] = &[
+    "redirect",
+    "permanentRedirect",
+    "notFound",
+    "forbidden",
+    "unauthorized",
+];
+
+pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {
+    let mut parser = Parser::new();
+    let grammar = match language {
+        Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        Language::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+    };
+    parser
+        .set_language(&grammar)
+        .map_err(|e| ParseError::Failed(e.to_string()))?;
+    let tree = parser
+        .parse(source, None)
+        .ok_or_else(|| ParseError::Failed("no syntax tree".into()))?;
+    let mut lower = Lowerer {
+        src: source.as_bytes(),
+        module: Module {
+            path: path.to_string(),
+            ..Module::default()
+        },
+        depth: 0,
+        too_deep: false,
+        file_use_server: false,
+        route_file: is_route_file(path),
+        page_file: is_page_file(path),
+        pages_api_file: path.contains("pages/api/"),
+        router_guards: Vec::new(),
+    };
+    let root = tree.root_node();
+    lower.collect_errors(root);
+    lower.program(root);
+    if lower.too_deep {
+        return Err(ParseError::TooDeep(MAX_DEPTH));
+    }
+    Ok(lower.module)
+}
+
+fn is_route_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.starts_with("route.")
+}
+
+fn is_page_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.starts_with("page.") || name.starts_with("layout.")
+}
+
+struct Lowerer<'a> {
+    src: &'a [u8],
+    module: Module,
+    depth: usize,
+    too_deep: bool,
+    file_use_server: bool,
+    route_file: bool,
+    page_file: bool,
+    pages_api_file: bool,
+    /// Middleware registered with `router.use(mw)`, by router name, in source order.
+    router_guards: Vec<(String, Expr)>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn text(&self, node: Node) -> &'a str {
+        std::str::from_utf8(&self.src[node.byte_range()]).unwrap_or("")
+    }
+
+    fn span(&self, node: Node) -> Span {
+        let p = node.start_position();
+        Span {
+            line: p.row as u32 + 1,
+            col: p.column as u32 + 1,
+            start: node.start_byte() as u32,
+            end: node.end_byte() as u32,
+        }
+    }
+
+    fn collect_errors(&mut self, root: Node) {
+        if !root.has_error() {
+            return;
+        }
+        let mut cursor = root.walk();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            if node.is_error() || node.is_missing() {
+                let span = self.span(node);
+                self.module.syntax_errors.push(span);
+                if self.module.syntax_errors.len() >= 20 {
+                    return;
+                }
+                continue;
+            }
+            if node.has_error() {
+                for child in node.children(&mut cursor) {
+                    stack.push(child);
+                }
+            }
+        }
+        self.module.syntax_errors.sort();
+    }
+
+    /// Guards recursion on hostile nesting; returns false when too deep.
+    fn enter(&mut self) -> bool {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.too_deep = true;
+            return false;
+        }
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    // ----- top level -------------------------------------------------------------------
+
+    fn program(&mut self, root: Node) {
+        let mut cursor = root.walk();
+        let children: Vec<Node> = root.named_children(&mut cursor).collect();
+        if let Some(first) = children.first() {
+            if self.is_use_server(*first) {
+                self.file_use_server = true;
+            }
+        }
+        for child in children {
+            self.top_level(child, false);
+        }
+    }
+
+    fn is_use_server(&self, node: Node) -> bool {
+        if node.kind() != "expression_statement" {
+            return false;
+        }
+        let text = self.text(node).trim().trim_end_matches(';');
+        text == "'use server'" || text == "\"use server\""
+    }
+
+    fn top_level(&mut self, node: Node, exported: bool) {
+        match node.kind() {
+            "import_statement" => self.import(node),
+            "export_statement" => {
+                let default = has_child_kind(node, "default");
+                if let Some(decl) = node.child_by_field_name("declaration") {
+                    self.top_level(decl, true);
+                } else if let Some(value) = node.child_by_field_name("value") {
+                    // `export default function () {}` / `export default handler`
+                    let name = "default".to_string();
+                    let expr = self.expr_named(value, Some(&name));
+                    if let Expr::Function(id) = expr {
+                        self.module.default_export = Some(id);
+                        self.module.functions[id].exported = true;
+                        self.module.functions[id].callable = true;
+                        self.classify_entry(id, true);
+                    } else if let Expr::Name(n) = &expr {
+                        let found = self
+                            .module
+                            .functions
+                            .iter()
+                            .position(|f| f.callable && &f.name == n);
+                        if let Some(id) = found {
+                            self.module.default_export = Some(id);
+                            self.module.functions[id].exported = true;
+                            self.classify_entry(id, true);
+                        }
+                    } else if let Some(target) = self.wrapped_handler(&expr) {
+                        self.module.default_export = Some(target);
+                        self.entry_from_wrapper(target, &expr, "default", value);
+                    }
+                } else if default {
+                    // `export default async function Page() {}` parses as declaration above;
+                    // nothing else to do.
+                }
+            }
+            "function_declaration" | "generator_function_declaration" => {
+                let name = node
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n).to_string())
+                    .unwrap_or_else(|| "default".into());
+                let id = self.function(node, name, exported, true);
+                let is_default = node
+                    .parent()
+                    .map(|p| p.kind() == "export_statement" && has_child_kind(p, "default"))
+                    .unwrap_or(false);
+                if is_default {
+                    self.module.default_export = Some(id);
+                }
+                self.classify_entry(id, is_default);
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut cursor = node.walk();
+                for decl in node.named_children(&mut cursor) {
+                    if decl.kind() != "variable_declarator" {
+                        continue;
+                    }
+                    let (Some(name_node), Some(value)) = (
+                        decl.child_by_field_name("name"),
+                        decl.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    if name_node.kind() != "identifier" {
+                        continue;
+                    }
+                    let name = self.text(name_node).to_string();
+                    let expr = self.expr_named(value, Some(&name));
+                    match &expr {
+                        Expr::Function(id) => {
+                            let id = *id;
+                            self.module.functions[id].exported = exported;
+                            self.module.functions[id].callable = true;
+                            self.classify_entry(id, false);
+                        }
+                        _ => {
+                            if exported && HTTP_METHODS.contains(&name.as_str()) {
+                                if let Some(target) = self.wrapped_handler(&expr) {
+                                    self.entry_from_wrapper(target, &expr, &name, value);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            "class_declaration" | "abstract_class_declaration" => self.class(node, exported),
+            "expression_statement" => {
+                if let Some(inner) = node.named_child(0) {
+                    let expr = self.expr(inner);
+                    self.route_registration(&expr, node);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn import(&mut self, node: Node) {
+        let Some(source) = node.child_by_field_name("source") else {
+            return;
+        };
+        let source = string_value(self.text(source));
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.kind() != "import_clause" {
+                continue;
+            }
+            let mut c2 = child.walk();
+            for part in child.named_children(&mut c2) {
+                match part.kind() {
+                    "identifier" => self.module.imports.push(Import {
+                        local: self.text(part).to_string(),
+                        imported: "default".into(),
+                        source: source.clone(),
+                    }),
+                    "namespace_import" => {
+                        if let Some(id) = last_named_child(part) {
+                            self.module.imports.push(Import {
+                                local: self.text(id).to_string(),
+                                imported: "*".into(),
+                                source: source.clone(),
+                            });
+                        }
+                    }
+                    "named_imports" => {
+                        let mut c3 = part.walk();
+                        for spec in part.named_children(&mut c3) {
+                            if spec.kind() != "import_specifier" {
+                                continue;
+                            }
+                            let name = spec.child_by_field_name("name").map(|n| self.text(n));
+                            let alias = spec.child_by_field_name("alias").map(|n| self.text(n));
+                            if let Some(name) = name {
+                                self.module.imports.push(Import {
+                                    local: alias.unwrap_or(name).to_string(),
+                                    imported: name.to_string(),
+                                    source: source.clone(),
+                                });
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn class(&mut self, node: Node, exported: bool) {
+        let Some(body) = node.child_by_field_name("body") else {
+            return;
+        };
+        let mut cursor = body.walk();
+        for member in body.named_children(&mut cursor) {
+            if member.kind() == "method_definition" {
+                let name = member
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n).to_string())
+                    .unwrap_or_default();
+                let id = self.function(member, name, exported, true);
+                let _ = id;
+            }
+        }
+    }
+
+    /// Decides whether a top-level function is a framework entry point.
+    fn classify_entry(&mut self, id: FunctionId, is_default_export: bool) {
+        let f = &self.module.functions[id];
+        let span = f.span;
+        let name = f.name.clone();
+        let exported = f.exported;
+        let use_server = self.file_use_server || f_has_use_server(f);
+        let kind = if exported && self.route_file && HTTP_METHODS.contains(&name.as_str()) {
+            Some(EntryKind::Route {
+                method: name.clone(),
+                path: None,
+            })
+        } else if self.pages_api_file && is_default_export {
+            Some(EntryKind::Route {
+                method: "ANY".into(),
+                path: None,
+            })
+        } else if use_server && (exported || f_has_use_server(f)) {
+            Some(EntryKind::ServerAction)
+        } else if self.page_file && is_default_export {
+            Some(EntryKind::Page)
+        } else {
+            None
+        };
+        let Some(kind) = kind else { return };
+        let f = &mut self.module.functions[id];
+        match kind {
+            EntryKind::Route { .. } => {
+                // Next.js: (request, { params }) — the context's params are client input.
+                for (i, p) in f.params.iter_mut().enumerate() {
+                    if i == 0 && p.role == ParamRole::Plain {
+                        p.role = ParamRole::Request;
+                    } else if i == 1 && p.role == ParamRole::Plain && !self.pages_api_file {
+                        p.role = ParamRole::Input;
+                    }
+                }
+            }
+            EntryKind::ServerAction | EntryKind::Page => {
+                for p in f.params.iter_mut() {
+                    if p.role == ParamRole::Plain {
+                        p.role = ParamRole::Input;
+                    }
+                }
+            }
+        }
+        self.module.entries.push(EntryPoint {
+            handler: Expr::Function(id),
+            kind,
+            guards: Vec::new(),
+            span,
+        });
+    }
+
+    /// `wrapper(async (req) => …)` or `wrapper(opts, handler)`: the function literal inside a
+    /// higher-order wrapper is the handler, the wrapper a guard.
+    fn wrapped_handler(&self, expr: &Expr) -> Option<FunctionId> {
+        let Expr::Call(call) = expr.peel() else {
+            return None;
+        };
+        call.args.iter().rev().find_map(|a| match a.value.peel() {
+            Expr::Function(id) => Some(*id),
+            inner @ Expr::Call(_) => self.wrapped_handler(inner),
+            _ => None,
+        })
+    }
+
+    fn entry_from_wrapper(&mut self, target: FunctionId, wrapper: &Expr, name: &str, node: Node) {
+        let mut guards = Vec::new();
+        let mut current = wrapper.peel();
+        while let Expr::Call(call) = current {
+            guards.push(Expr::Call(Box::new(Call {
+                callee: call.callee.clone(),
+                args: call
+                    .args
+                    .iter()
+                    .filter(|a| !matches!(a.value.peel(), Expr::Function(_) | Expr::Call(_)))
+                    .cloned()
+                    .collect(),
+                span: call.span,
+                construct: false,
+            })));
+            current = match call.args.iter().rev().find(|a| matches!(a.value.peel(), Expr::Call(_))) {
+                Some(a) => a.value.peel(),
+                None => break,
+            };
+        }
+        let f = &mut self.module.functions[target];
+        f.name = name.to_string();
+        f.exported = true;
+        let kind = if HTTP_METHODS.contains(&name) {
+            EntryKind::Route {
+                method: name.to_string(),
+                path: None,
+            }
+        } else if self.pages_api_file {
+            EntryKind::Route {
+                method: "ANY".into(),
+                path: None,
+            }
+        } else {
+            EntryKind::Page
+        };
+        for (i, p) in f.params.iter_mut().enumerate() {
+            if i == 0 && p.role == ParamRole::Plain {
+                p.role = ParamRole::Request;
+            }
+        }
+        let span = self.span(node);
+        self.module.entries.push(EntryPoint {
+            handler: Expr::Function(target),
+            kind,
+            guards,
+            span,
+        });
+    }
+
+    /// `router.post("/path", mw1, mw2, handler)` and `router.use(mw)`.
+    fn route_registration(&mut self, expr: &Expr, node: Node) {
+        let Expr::Call(call) = expr.peel() else {
+            return;
+        };
+        let Expr::Member { object, property } = &call.callee else {
+            return;
+        };
+        let Some(router) = object.path() else { return };
+        if property == "use" {
+            // Router-level middleware applies to routes registered after it.
+            for arg in &call.args {
+                if !matches!(arg.value, Expr::Literal(_)) {
+                    self.router_guards.push((router.clone(), arg.value.clone()));
+                }
+            }
+            return;
+        }
+        if !ROUTER_METHODS.contains(&property.as_str()) || call.args.len() < 2 {
+            return;
+        }
+        let path = match &call.args[0].value {
+            Expr::Literal(Literal::Str(s)) => Some(s.clone()),
+            Expr::Template(_) => None,
+            _ => return,
+        };
+        let handler = call.args.last().unwrap().value.clone();
+        let mut guards: Vec<Expr> = self
+            .router_guards
+            .iter()
+            .filter(|(r, _)| *r == router)
+            .map(|(_, g)| g.clone())
+            .collect();
+        guards.extend(
+            call.args[1..call.args.len() - 1]
+                .iter()
+                .map(|a| a.value.clone()),
+        );
+        if let Expr::Function(id) = handler {
+            let f = &mut self.module.functions[id];
+            f.name = format!("{} {}", property.to_uppercase(), path.clone().unwrap_or_default());
+            mark_express_params(&mut f.params);
+        }
+        let span = self.span(node);
+        self.module.entries.push(EntryPoint {
+            handler,
+            kind: EntryKind::Route {
+                method: property.to_uppercase(),
+                path,
+            },
+            guards,
+            span,
+        });
+    }
+
+    // ----- functions -------------------------------------------------------------------
+
+    fn function(&mut self, node: Node, name: String, exported: bool, callable: bool) -> FunctionId {
+        let params = node
+            .child_by_field_name("parameters")
+            .map(|p| self.params(p))
+            .or_else(|| {
+                node.child_by_field_name("parameter")
+                    .map(|p| vec![self.param(p)])
+            })
+            .unwrap_or_default();
+        let id = self.module.functions.len();
+        self.module.functions.push(Function {
+            name,
+            params,
+            body: Vec::new(),
+            span: self.span(node),
+            exported,
+            callable,
+        });
+        let body = match node.child_by_field_name("body") {
+            Some(b) if b.kind() == "statement_block" => self.block(b),
+            Some(b) => {
+                let span = self.span(b);
+                let value = self.expr(b);
+                vec![Stmt::Return {
+                    value: Some(value),
+                    span,
+                }]
+            }
+            None => Vec::new(),
+        };
+        self.module.functions[id].body = body;
+        id
+    }
+
+    fn params(&mut self, node: Node) -> Vec<Param> {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        children
+            .into_iter()
+            .filter(|c| c.kind() != "comment")
+            .map(|c| self.param(c))
+            .collect()
+    }
+
+    fn param(&mut self, node: Node) -> Param {
+        // TS wraps parameters: required_parameter { pattern, type }.
+        let (pattern, ty) = match node.kind() {
+            "required_parameter" | "optional_parameter" => (
+                node.child_by_field_name("pattern").unwrap_or(node),
+                node.child_by_field_name("type").map(|t| self.text(t)),
+            ),
+            "assignment_pattern" => (node.child_by_field_name("left").unwrap_or(node), None),
+            _ => (node, None),
+        };
+        let name = self.text(pattern).to_string();
+        let mut bindings = Vec::new();
+        if pattern.kind() != "identifier" {
+            self.pattern_bindings(pattern, &mut Vec::new(), &mut bindings);
+        }
+        let role = param_role(&name, ty);
+        Param {
+            name,
+            role,
+            bindings,
+        }
+    }
+
+    /// Names bound by a destructuring pattern, with the key path each one reads.
+    fn pattern_bindings(&mut self, node: Node, path: &mut Vec<String>, out: &mut Vec<Binding>) {
+        if !self.enter() {
+            return;
+        }
+        match node.kind() {
+            "identifier" | "shorthand_property_identifier_pattern" => out.push(Binding {
+                name: self.text(node).to_string(),
+                path: path.clone(),
+            }),
+            "object_pattern" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "shorthand_property_identifier_pattern" => {
+                            let name = self.text(child).to_string();
+                            let mut p = path.clone();
+                            p.push(name.clone());
+                            out.push(Binding { name, path: p });
+                        }
+                        "pair_pattern" => {
+                            let key = child
+                                .child_by_field_name("key")
+                                .map(|k| string_value(self.text(k)))
+                                .unwrap_or_default();
+                            if let Some(value) = child.child_by_field_name("value") {
+                                path.push(key);
+                                self.pattern_bindings(value, path, out);
+                                path.pop();
+                            }
+                        }
+                        "object_assignment_pattern" => {
+                            if let Some(left) = child.child_by_field_name("left") {
+                                let name = self.text(left).to_string();
+                                let mut p = path.clone();
+                                p.push(name.clone());
+                                out.push(Binding { name, path: p });
+                            }
+                        }
+                        "rest_pattern" => {
+                            if let Some(id) = last_named_child(child) {
+                                out.push(Binding {
+                                    name: self.text(id).to_string(),
+                                    path: path.clone(),
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "array_pattern" => {
+                let mut cursor = node.walk();
+                for (i, child) in node.named_children(&mut cursor).enumerate() {
+                    path.push(i.to_string());
+                    self.pattern_bindings(child, path, out);
+                    path.pop();
+                }
+            }
+            "assignment_pattern" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    self.pattern_bindings(left, path, out);
+                }
+            }
+            _ => {}
+        }
+        self.leave();
+    }
+
+    // ----- statements ------------------------------------------------------------------
+
+    fn block(&mut self, node: Node) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        for child in children {
+            if let Some(stmt) = self.stmt(child) {
+                out.push(stmt);
+            }
+        }
+        out
+    }
+
+    fn body_of(&mut self, node: Option<Node>) -> Vec<Stmt> {
+        match node {
+            None => Vec::new(),
+            Some(n) if n.kind() == "statement_block" => self.block(n),
+            Some(n) if n.kind() == "else_clause" => {
+                let inner = n.named_child(0);
+                self.body_of(inner)
+            }
+            Some(n) => self.stmt(n).into_iter().collect(),
+        }
+    }
+
+    fn stmt(&mut self, node: Node) -> Option<Stmt> {
+        if !self.enter() {
+            return None;
+        }
+        let out = self.stmt_inner(node);
+        self.leave();
+        out
+    }
+
+    fn stmt_inner(&mut self, node: Node) -> Option<Stmt> {
+        let span = self.span(node);
+        Some(match node.kind() {
+            "expression_statement" => {
+                let inner = node.named_child(0)?;
+                let expr = self.expr(inner);
+                self.expr_stmt(expr, span)
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut stmts = Vec::new();
+                let mut cursor = node.walk();
+                let decls: Vec<Node> = node.named_children(&mut cursor).collect();
+                for decl in decls {
+                    if decl.kind() != "variable_declarator" {
+                        continue;
+                    }
+                    let Some(name_node) = decl.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let mut bindings = Vec::new();
+                    self.pattern_bindings(name_node, &mut Vec::new(), &mut bindings);
+                    let name = bindings.first().map(|b| b.name.clone());
+                    let value = decl
+                        .child_by_field_name("value")
+                        .map(|v| self.expr_named(v, name.as_deref()));
+                    if let Some(Expr::Function(id)) = &value {
+                        self.module.functions[*id].callable = true;
+                    }
+                    stmts.push(Stmt::Let {
+                        bindings,
+                        value,
+                        span: self.span(decl),
+                    });
+                }
+                if stmts.len() == 1 {
+                    stmts.pop().unwrap()
+                } else {
+                    Stmt::Block { body: stmts }
+                }
+            }
+            "function_declaration" | "generator_function_declaration" => {
+                let name = node
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n).to_string())
+                    .unwrap_or_default();
+                self.function(node, name, false, true);
+                return None;
+            }
+            "if_statement" => {
+                let cond = node
+                    .child_by_field_name("condition")
+                    .map(|c| self.expr(c))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let then = self.body_of(node.child_by_field_name("consequence"));
+                let otherwise = self.body_of(node.child_by_field_name("alternative"));
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                    span,
+                }
+            }
+            "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
+                let cond = node.child_by_field_name("condition").map(|c| self.expr(c));
+                let mut body = Vec::new();
+                // `for (const x of xs)` binds x from xs.
+                if node.kind() == "for_in_statement" {
+                    if let (Some(left), Some(right)) = (
+                        node.child_by_field_name("left"),
+                        node.child_by_field_name("right"),
+                    ) {
+                        let mut bindings = Vec::new();
+                        self.pattern_bindings(left, &mut Vec::new(), &mut bindings);
+                        let value = self.expr(right);
+                        body.push(Stmt::Let {
+                            bindings,
+                            value: Some(Expr::Index {
+                                object: Box::new(value),
+                                index: Box::new(Expr::Unknown("element".into())),
+                            }),
+                            span,
+                        });
+                    }
+                }
+                body.extend(self.body_of(node.child_by_field_name("body")));
+                Stmt::Loop { cond, body, span }
+            }
+            "switch_statement" => {
+                let subject = node
+                    .child_by_field_name("value")
+                    .map(|v| self.expr(v))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let mut cases = Vec::new();
+                if let Some(body) = node.child_by_field_name("body") {
+                    let mut cursor = body.walk();
+                    let children: Vec<Node> = body.named_children(&mut cursor).collect();
+                    for case in children {
+                        let test = if case.kind() == "switch_case" {
+                            case.child_by_field_name("value").map(|v| self.expr(v))
+                        } else if case.kind() == "switch_default" {
+                            None
+                        } else {
+                            continue;
+                        };
+                        let mut stmts = Vec::new();
+                        let mut c2 = case.walk();
+                        let body_nodes: Vec<Node> = case
+                            .children_by_field_name("body", &mut c2)
+                            .collect();
+                        for s in body_nodes {
+                            if let Some(st) = self.stmt(s) {
+                                stmts.push(st);
+                            }
+                        }
+                        let falls_through = !ends_abruptly(&stmts);
+                        cases.push(SwitchCase {
+                            test,
+                            body: stmts,
+                            falls_through,
+                        });
+                    }
+                }
+                Stmt::Switch {
+                    subject,
+                    cases,
+                    span,
+                }
+            }
+            "try_statement" => {
+                let body = self.body_of(node.child_by_field_name("body"));
+                let catch = node.child_by_field_name("handler").map(|h| {
+                    let mut stmts = Vec::new();
+                    if let Some(param) = h.child_by_field_name("parameter") {
+                        let mut bindings = Vec::new();
+                        self.pattern_bindings(param, &mut Vec::new(), &mut bindings);
+                        stmts.push(Stmt::Let {
+                            bindings,
+                            value: Some(Expr::Unknown("caught error".into())),
+                            span: self.span(param),
+                        });
+                    }
+                    stmts.extend(self.body_of(h.child_by_field_name("body")));
+                    stmts
+                });
+                let finally = node
+                    .child_by_field_name("finalizer")
+                    .map(|f| self.body_of(f.child_by_field_name("body")))
+                    .unwrap_or_default();
+                Stmt::Try {
+                    body,
+                    catch,
+                    finally,
+                    span,
+                }
+            }
+            "return_statement" => Stmt::Return {
+                value: node.named_child(0).map(|v| self.expr(v)),
+                span,
+            },
+            "throw_statement" => Stmt::Throw {
+                value: node
+                    .named_child(0)
+                    .map(|v| self.expr(v))
+                    .unwrap_or(Expr::Unknown(String::new())),
+                span,
+            },
+            "break_statement" => Stmt::Break { span },
+            "continue_statement" => Stmt::Continue { span },
+            "statement_block" => Stmt::Block {
+                body: self.block(node),
+            },
+            "labeled_statement" => {
+                return node.child_by_field_name("body").and_then(|b| self.stmt(b));
+            }
+            "export_statement" => {
+                return node.child_by_field_name("declaration").and_then(|d| self.stmt(d));
+            }
+            "class_declaration" => {
+                self.class(node, false);
+                return None;
+            }
+            _ => return None,
+        })
+    }
+
+    /// An expression statement; calls that end the request become `throw`s, so the graph knows
+    /// control does not continue after `redirect("/login")`.
+    fn expr_stmt(&mut self, expr: Expr, span: Span) -> Stmt {
+        if let Expr::Call(call) = expr.peel() {
+            if let Some(path) = call.callee.path() {
+                let last = path.rsplit('.').next().unwrap_or(&path);
+                if TERMINATING_CALLS.contains(&last) && !path.contains('.') {
+                    return Stmt::Throw { value: expr, span };
+                }
+            }
+        }
+        match assignment_parts(&expr) {
+            Some((target, value)) => Stmt::Assign {
+                target,
+                value,
+                span,
+            },
+            None => Stmt::Expr { expr, span },
+        }
+    }
+
+    // ----- expressions -----------------------------------------------------------------
+
+    fn expr(&mut self, node: Node) -> Expr {
+        self.expr_named(node, None)
+    }
+
+    /// Lowers an expression; `name` names a function literal bound to a variable.
+    fn expr_named(&mut self, node: Node, name: Option<&str>) -> Expr {
+        if !self.enter() {
+            return Expr::Unknown(String::new());
+        }
+        let out = self.expr_inner(node, name);
+        self.leave();
+        out
+    }
+
+    fn expr_inner(&mut self, node: Node, name: Option<&str>) -> Expr {
+        match node.kind() {
+            "identifier" | "property_identifier" | "shorthand_property_identifier" | "this"
+            | "super" => Expr::Name(self.text(node).to_string()),
+            "undefined" | "null" => Expr::Literal(Literal::Null),
+            "true" => Expr::Literal(Literal::Bool(true)),
+            "false" => Expr::Literal(Literal::Bool(false)),
+            "number" => Expr::Literal(Literal::Num(self.text(node).to_string())),
+            "string" => Expr::Literal(Literal::Str(string_value(self.text(node)))),
+            "template_string" => {
+                let mut parts = Vec::new();
+                let mut cursor = node.walk();
+                let subs: Vec<Node> = node
+                    .named_children(&mut cursor)
+                    .filter(|c| c.kind() == "template_substitution")
+                    .collect();
+                if subs.is_empty() {
+                    let t = self.text(node);
+                    return Expr::Literal(Literal::Str(t.trim_matches('`').to_string()));
+                }
+                for sub in subs {
+                    if let Some(inner) = sub.named_child(0) {
+                        parts.push(self.expr(inner));
+                    }
+                }
+                Expr::Template(parts)
+            }
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "type_assertion" => match node.named_child(0) {
+                Some(inner) => self.expr_named(inner, name),
+                None => Expr::Unknown(String::new()),
+            },
+            "await_expression" | "yield_expression" => match node.named_child(0) {
+                Some(inner) => Expr::Await(Box::new(self.expr(inner))),
+                None => Expr::Unknown(String::new()),
+            },
+            "member_expression" => {
+                let object = node
+                    .child_by_field_name("object")
+                    .map(|o| self.expr(o))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let property = node
+                    .child_by_field_name("property")
+                    .map(|p| self.text(p).to_string())
+                    .unwrap_or_default();
+                Expr::Member {
+                    object: Box::new(object),
+                    property,
+                }
+            }
+            "subscript_expression" => {
+                let object = node
+                    .child_by_field_name("object")
+                    .map(|o| self.expr(o))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let index = node
+                    .child_by_field_name("index")
+                    .map(|i| self.expr(i))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                match index {
+                    Expr::Literal(Literal::Str(key)) => Expr::Member {
+                        object: Box::new(object),
+                        property: key,
+                    },
+                    index => Expr::Index {
+                        object: Box::new(object),
+                        index: Box::new(index),
+                    },
+                }
+            }
+            "call_expression" | "new_expression" => {
+                let callee_node = node
+                    .child_by_field_name("function")
+                    .or_else(|| node.child_by_field_name("constructor"));
+                let callee = callee_node
+                    .map(|c| self.expr(c))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let args = node
+                    .child_by_field_name("arguments")
+                    .map(|a| self.arguments(a))
+                    .unwrap_or_default();
+                Expr::Call(Box::new(Call {
+                    callee,
+                    args,
+                    span: self.span(node),
+                    construct: node.kind() == "new_expression",
+                }))
+            }
+            "object" => {
+                let mut props = Vec::new();
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    match child.kind() {
+                        "pair" => {
+                            let key = child
+                                .child_by_field_name("key")
+                                .map(|k| string_value(self.text(k)))
+                                .unwrap_or_default();
+                            let value = child
+                                .child_by_field_name("value")
+                                .map(|v| self.expr_named(v, Some(&key)))
+                                .unwrap_or(Expr::Unknown(String::new()));
+                            props.push(Property { key, value });
+                        }
+                        "shorthand_property_identifier" => {
+                            let key = self.text(child).to_string();
+                            props.push(Property {
+                                key: key.clone(),
+                                value: Expr::Name(key),
+                            });
+                        }
+                        "spread_element" => {
+                            if let Some(inner) = child.named_child(0) {
+                                props.push(Property {
+                                    key: "...".into(),
+                                    value: self.expr(inner),
+                                });
+                            }
+                        }
+                        "method_definition" => {
+                            let key = child
+                                .child_by_field_name("name")
+                                .map(|n| self.text(n).to_string())
+                                .unwrap_or_default();
+                            let id = self.function(child, key.clone(), false, true);
+                            props.push(Property {
+                                key,
+                                value: Expr::Function(id),
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                Expr::Object(props)
+            }
+            "array" => {
+                let mut items = Vec::new();
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    let e = if child.kind() == "spread_element" {
+                        child
+                            .named_child(0)
+                            .map(|c| self.expr(c))
+                            .unwrap_or(Expr::Unknown(String::new()))
+                    } else {
+                        self.expr(child)
+                    };
+                    items.push(e);
+                }
+                Expr::Array(items)
+            }
+            "unary_expression" => {
+                let op = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o).to_string())
+                    .unwrap_or_default();
+                let operand = node
+                    .child_by_field_name("argument")
+                    .map(|a| self.expr(a))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                if op == "void" || op == "typeof" {
+                    return Expr::Unknown(self.short_text(node));
+                }
+                Expr::Unary {
+                    op,
+                    operand: Box::new(operand),
+                }
+            }
+            "binary_expression" => {
+                let op = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o).to_string())
+                    .unwrap_or_default();
+                let left = node
+                    .child_by_field_name("left")
+                    .map(|l| self.expr(l))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let right = node
+                    .child_by_field_name("right")
+                    .map(|r| self.expr(r))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                Expr::Binary {
+                    op,
+                    left: Box::new(left),
+                    right: Box::new(right),
+                }
+            }
+            "ternary_expression" => {
+                let cond = node
+                    .child_by_field_name("condition")
+                    .map(|c| self.expr(c))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let then = node
+                    .child_by_field_name("consequence")
+                    .map(|c| self.expr(c))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let otherwise = node
+                    .child_by_field_name("alternative")
+                    .map(|c| self.expr(c))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                Expr::Conditional {
+                    cond: Box::new(cond),
+                    then: Box::new(then),
+                    otherwise: Box::new(otherwise),
+                }
+            }
+            "assignment_expression" | "augmented_assignment_expression" => {
+                let left = node
+                    .child_by_field_name("left")
+                    .map(|l| self.expr(l))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                let right = node
+                    .child_by_field_name("right")
+                    .map(|r| self.expr(r))
+                    .unwrap_or(Expr::Unknown(String::new()));
+                // Represented as a call to the pseudo-function `=`, unpacked by `expr_stmt`.
+                Expr::Binary {
+                    op: "=".into(),
+                    left: Box::new(left),
+                    right: Box::new(right),
+                }
+            }
+            "arrow_function" | "function_expression" | "function" | "generator_function" => {
+                let fname = name
+                    .map(str::to_string)
+                    .or_else(|| {
+                        node.child_by_field_name("name")
+                            .map(|n| self.text(n).to_string())
+                    })
+                    .unwrap_or_else(|| format!("<anonymous@{}>", node.start_position().row + 1));
+                let id = self.function(node, fname, false, false);
+                // `async function() { 'use server'; … }` inline server actions.
+                if f_has_use_server(&self.module.functions[id]) {
+                    self.classify_entry(id, false);
+                }
+                Expr::Function(id)
+            }
+            "sequence_expression" => {
+                // `(a, b)` evaluates both; the value is the last.
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                match children.last() {
+                    Some(last) => self.expr(*last),
+                    None => Expr::Unknown(String::new()),
+                }
+            }
+            "jsx_element" | "jsx_self_closing_element" | "jsx_fragment" => {
+                Expr::Unknown("<jsx>".into())
+            }
+            _ => Expr::Unknown(self.short_text(node)),
+        }
+    }
+
+    fn short_text(&self, node: Node) -> String {
+        let t = self.text(node);
+        let t = t.lines().next().unwrap_or("");
+        t.chars().take(60).collect()
+    }
+
+    fn arguments(&mut self, node: Node) -> Vec<Arg> {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        children
+            .into_iter()
+            .filter(|c| c.kind() != "comment")
+            .map(|c| {
+                let value = if c.kind() == "spread_element" {
+                    c.named_child(0)
+                        .map(|x| self.expr(x))
+                        .unwrap_or(Expr::Unknown(String::new()))
+                } else {
+                    self.expr(c)
+                };
+                Arg { name: None, value }
+            })
+            .collect()
+    }
+}
+
+/// Assignment expressions are lowered as `Binary { op: "=" }`; this unpacks them.
+fn assignment_parts(expr: &Expr) -> Option<(Expr, Expr)> {
+    match expr {
+        Expr::Binary { op, left, right } if op == "=" => Some(((**left).clone(), (**right).clone())),
+        _ => None,
+    }
+}
+
+fn f_has_use_server(f: &Function) -> bool {
+    matches!(f.body.first(), Some(Stmt::Expr { expr: Expr::Literal(Literal::Str(s)), .. }) if s == "use server")
+}
+
+fn mark_express_params(params: &mut [Param]) {
+    for (i, p) in params.iter_mut().enumerate() {
+        if p.role != ParamRole::Plain {
+            continue;
+        }
+        p.role = match i {
+            0 => ParamRole::Request,
+            1 => ParamRole::Response,
+            2 => ParamRole::Next,
+            _ => ParamRole::Plain,
+        };
+    }
+}
+
+fn param_role(name: &str, ty: Option<&str>) -> ParamRole {
+    let ty = ty.unwrap_or("").trim_start_matches(':').trim();
+    if matches!(name, "req" | "request")
+        || ty.ends_with("Request")
+        || ty.starts_with("Request")
+        || ty.contains("NextRequest")
+    {
+        ParamRole::Request
+    } else if matches!(name, "res" | "response") || ty.ends_with("Response") {
+        ParamRole::Response
+    } else if name == "next" || ty.contains("NextFunction") {
+        ParamRole::Next
+    } else {
+        ParamRole::Plain
+    }
+}
+
+fn ends_abruptly(stmts: &[Stmt]) -> bool {
+    matches!(
+        stmts.last(),
+        Some(Stmt::Break { .. } | Stmt::Return { .. } | Stmt::Throw { .. } | Stmt::Continue { .. })
+    )
+}
+
+fn has_child_kind(node: Node, kind: &str) -> bool {
+    let mut cursor = node.walk();
+    let found = node.children(&mut cursor).any(|c| c.kind() == kind);
+    found
+}
+
+fn last_named_child(node: Node) -> Option<Node> {
+    let n = node.named_child_count();
+    if n == 0 {
+        None
+    } else {
+        node.named_child(n - 1)
+    }
+}
+
+/// The value of a string literal as written (`'a'`, `"a"`), or the text itself for identifiers.
+fn string_value(text: &str) -> String {
+    let t = text.trim();
+    if t.len() >= 2
+        && ((t.starts_with('\'') && t.ends_with('\''))
+            || (t.starts_with('"') && t.ends_with('"'))
+            || (t.starts_with('`') && t.ends_with('`')))
+    {
+        t[1..t.len() - 1].to_string()
+    } else {
+        t.to_string()
+    }
+}

@@ -1,0 +1,131 @@
+//! idrift: static drift detection for identity workflows.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! discover -> prefilter -> parse -> IR -> locate workflows -> CFG -> label -> compare -> report
+//! ```
+//!
+//! [`analyse`] runs it end to end; the binary (`src/main.rs`) is a thin layer over [`cli`].
+
+pub mod cfg;
+pub mod cli;
+pub mod discover;
+pub mod drift;
+pub mod error;
+pub mod ir;
+pub mod lang;
+pub mod parse;
+pub mod prefilter;
+pub mod report;
+pub mod spec;
+pub mod workflow;
+
+use std::path::Path;
+
+pub use error::{Error, SpecError};
+
+use crate::parse::Program;
+use crate::report::{Report, Stats, WorkflowSummary};
+use crate::spec::SpecSet;
+use crate::workflow::{Instance, Labeler};
+
+/// Options of a scan beyond the specs.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Glob patterns (gitignore syntax) to leave out of the walk.
+    pub exclude: Vec<String>,
+}
+
+/// Everything a scan produced: the report, and what it was computed from (for code frames,
+/// graphs and snapshots).
+pub struct Analysis {
+    pub report: Report,
+    pub program: Program,
+    pub instances: Vec<Instance>,
+}
+
+impl Analysis {
+    /// The text of a scanned file, by its report path.
+    pub fn source(&self, file: &str) -> Option<&str> {
+        let i = self.program.module_index(file)?;
+        Some(self.program.sources[i].as_str())
+    }
+}
+
+/// Runs the whole pipeline on the repository (or single file) at `root`.
+pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<Analysis, Error> {
+    let walk = discover::discover(
+        root,
+        &discover::WalkOptions {
+            exclude: options.exclude.clone(),
+        },
+    )?;
+    let anchors = specs.anchors();
+    let parsed = parse::parse_files(&walk.files, &anchors);
+    let program = parsed.program;
+    let instances = workflow::locate(&program, specs);
+    let labeler = Labeler::new(specs);
+    let findings = drift::compare(&instances, &labeler);
+
+    let workflows = instances
+        .iter()
+        .map(|inst| WorkflowSummary {
+            id: inst.workflow.clone(),
+            file: inst.entry.file.clone(),
+            line: inst.entry.line,
+            function: inst.entry.function.clone(),
+            entry: inst.entry.kind.clone(),
+            steps: steps(inst),
+        })
+        .collect();
+    let mut unscanned = walk.unscanned;
+    unscanned.extend(parsed.unscanned);
+    unscanned.sort_by(|a, b| (&a.file, &a.reason).cmp(&(&b.file, &b.reason)));
+    unscanned.dedup();
+    let report = Report {
+        version: report::JSON_VERSION,
+        workflows,
+        findings,
+        unscanned,
+        stats: Stats {
+            files: walk.files.len(),
+            anchor_files: parsed.anchor_files,
+            parsed_files: program.modules.len(),
+        },
+    };
+    Ok(Analysis {
+        report,
+        program,
+        instances,
+    })
+}
+
+/// The spec steps present in an instance, in source order: checks and actions.
+fn steps(inst: &Instance) -> Vec<String> {
+    let cfg = &inst.cfg;
+    let mut found: Vec<((String, u32, u32), String)> = Vec::new();
+    for (id, nodes) in &inst.labels.checks {
+        for n in nodes {
+            let node = cfg.node(*n);
+            found.push(((node.file.clone(), node.span.line, node.span.col), id.clone()));
+        }
+    }
+    for (n, id) in &inst.labels.actions {
+        let node = cfg.node(*n);
+        found.push(((node.file.clone(), node.span.line, node.span.col), id.clone()));
+    }
+    // Order: the entry's file first, then others; within a file by position.
+    found.sort_by(|a, b| {
+        let ka = (a.0 .0 != inst.entry.file, &a.0 .0, a.0 .1, a.0 .2);
+        let kb = (b.0 .0 != inst.entry.file, &b.0 .0, b.0 .1, b.0 .2);
+        ka.cmp(&kb)
+    });
+    let mut out: Vec<String> = Vec::new();
+    for (_, id) in found {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}

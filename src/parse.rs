@@ -1,0 +1,404 @@
+//! Stage 3: read and parse the files the prefilter selected, plus the local files they import
+//! and the files that import them, into one [`Program`] whose calls can be resolved across files.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use crate::discover::{SourceFile, MAX_FILE_BYTES};
+use crate::ir::{Expr, FunctionId, Module};
+use crate::lang::{self, Language};
+use crate::prefilter::{unreadable_reason, Prefilter};
+use crate::report::Unscanned;
+
+/// How many rounds of "files that import a parsed file" to follow: enough for
+/// route → action module → SDK wrapper.
+const IMPORTER_ROUNDS: usize = 3;
+/// How many rounds of relative imports to follow from a parsed file.
+const IMPORT_ROUNDS: usize = 3;
+
+/// Every parsed module, with the text it came from and its resolved imports.
+#[derive(Debug, Default)]
+pub struct Program {
+    pub modules: Vec<Module>,
+    pub sources: Vec<String>,
+    pub languages: Vec<Language>,
+    by_path: HashMap<String, usize>,
+    /// For each module, for each import (same order), the module it resolves to.
+    imports: Vec<Vec<Option<usize>>>,
+}
+
+/// A function, named by module and index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnRef {
+    pub module: usize,
+    pub function: FunctionId,
+}
+
+pub struct ParseOutcome {
+    pub program: Program,
+    pub unscanned: Vec<Unscanned>,
+    /// Files read and matched by the anchor scan.
+    pub anchor_files: usize,
+}
+
+enum Read {
+    Text(String),
+    Skipped(Unscanned),
+}
+
+fn read(file: &SourceFile) -> Read {
+    if file.size > MAX_FILE_BYTES {
+        return Read::Skipped(Unscanned::new(
+            &file.rel,
+            format!(
+                "file is {} bytes, over the {} byte limit for source files",
+                file.size, MAX_FILE_BYTES
+            ),
+        ));
+    }
+    let bytes = match std::fs::read(&file.path) {
+        Ok(b) => b,
+        Err(e) => {
+            let reason = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                "permission denied".to_string()
+            } else {
+                format!("cannot read: {e}")
+            };
+            return Read::Skipped(Unscanned::new(&file.rel, reason));
+        }
+    };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Read::Skipped(Unscanned::new(&file.rel, "file grew over the size limit while being read"));
+    }
+    if let Some(reason) = unreadable_reason(&bytes) {
+        return Read::Skipped(Unscanned::new(&file.rel, reason));
+    }
+    // unreadable_reason checked UTF-8 already.
+    Read::Text(String::from_utf8(bytes).unwrap_or_default())
+}
+
+/// Reads every file, keeps those matching the prefilter, parses them and what they connect to.
+pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
+    let prefilter = Prefilter::new(anchors);
+    let index: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.rel.as_str(), i)).collect();
+
+    let first: Vec<(usize, Result<Option<String>, Unscanned>)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| match read(f) {
+            Read::Skipped(u) => (i, Err(u)),
+            Read::Text(t) if prefilter.matches(t.as_bytes()) => (i, Ok(Some(t))),
+            Read::Text(_) => (i, Ok(None)),
+        })
+        .collect();
+
+    let mut unscanned = Vec::new();
+    let mut selected: Vec<(usize, String)> = Vec::new();
+    let mut unreadable = vec![false; files.len()];
+    for (i, r) in first {
+        match r {
+            Err(u) => {
+                unreadable[i] = true;
+                unscanned.push(u);
+            }
+            Ok(Some(text)) => selected.push((i, text)),
+            Ok(None) => {}
+        }
+    }
+    let anchor_files = selected.len();
+    let mut program = Program::default();
+    let mut parsed = vec![false; files.len()];
+    add_parsed(&mut program, &mut unscanned, &mut parsed, files, selected);
+
+    // Follow relative imports of parsed files (helpers, guards).
+    for _ in 0..IMPORT_ROUNDS {
+        let mut wanted = BTreeSet::new();
+        for m in 0..program.modules.len() {
+            for imp in &program.modules[m].imports {
+                if let Some(target) = resolve_specifier(&program.modules[m].path, &imp.source, |p| index.contains_key(p)) {
+                    let i = index[target.as_str()];
+                    if !parsed[i] && !unreadable[i] {
+                        wanted.insert(i);
+                    }
+                }
+            }
+        }
+        if wanted.is_empty() {
+            break;
+        }
+        let texts = read_many(files, &wanted, &mut unscanned, &mut unreadable);
+        add_parsed(&mut program, &mut unscanned, &mut parsed, files, texts);
+    }
+
+    // Follow files that import parsed files: the route that calls a wrapper module.
+    let mut frontier: Vec<usize> = (0..program.modules.len()).collect();
+    for _ in 0..IMPORTER_ROUNDS {
+        let mut patterns = BTreeSet::new();
+        for &m in &frontier {
+            for stem in import_stems(&program.modules[m].path) {
+                for q in ["'", "\"", ".js'", ".js\"", ".ts'", ".ts\""] {
+                    patterns.insert(format!("/{stem}{q}"));
+                }
+            }
+        }
+        if patterns.is_empty() {
+            break;
+        }
+        let patterns: Vec<String> = patterns.into_iter().collect();
+        let filter = Prefilter::new(&patterns);
+        let candidates: Vec<usize> = (0..files.len()).filter(|i| !parsed[*i] && !unreadable[*i]).collect();
+        let hits: Vec<(usize, String)> = candidates
+            .par_iter()
+            .filter_map(|&i| match read(&files[i]) {
+                Read::Text(t) if filter.matches(t.as_bytes()) => Some((i, t)),
+                _ => None,
+            })
+            .collect();
+        if hits.is_empty() {
+            break;
+        }
+        let before = program.modules.len();
+        add_parsed(&mut program, &mut unscanned, &mut parsed, files, hits);
+        frontier = (before..program.modules.len()).collect();
+    }
+
+    program.resolve_imports();
+    unscanned.sort_by(|a, b| a.file.cmp(&b.file));
+    ParseOutcome {
+        program,
+        unscanned,
+        anchor_files,
+    }
+}
+
+fn read_many(
+    files: &[SourceFile],
+    wanted: &BTreeSet<usize>,
+    unscanned: &mut Vec<Unscanned>,
+    unreadable: &mut [bool],
+) -> Vec<(usize, String)> {
+    let wanted: Vec<usize> = wanted.iter().copied().collect();
+    let results: Vec<(usize, Read)> = wanted.par_iter().map(|&i| (i, read(&files[i]))).collect();
+    let mut out = Vec::new();
+    for (i, r) in results {
+        match r {
+            Read::Text(t) => out.push((i, t)),
+            Read::Skipped(u) => {
+                unreadable[i] = true;
+                unscanned.push(u);
+            }
+        }
+    }
+    out
+}
+
+fn add_parsed(
+    program: &mut Program,
+    unscanned: &mut Vec<Unscanned>,
+    parsed: &mut [bool],
+    files: &[SourceFile],
+    texts: Vec<(usize, String)>,
+) {
+    let results: Vec<(usize, String, Result<Module, lang::ParseError>)> = texts
+        .into_par_iter()
+        .map(|(i, text)| {
+            let f = &files[i];
+            let result = lang::parse(f.language, &f.rel, &text);
+            (i, text, result)
+        })
+        .collect();
+    let mut results = results;
+    results.sort_by_key(|r| r.0);
+    for (i, text, result) in results {
+        parsed[i] = true;
+        match result {
+            Ok(module) => {
+                if let Some(first) = module.syntax_errors.first() {
+                    unscanned.push(Unscanned::new(
+                        &files[i].rel,
+                        format!(
+                            "syntax error at line {} column {} ({} in all); the rest of the file was analysed",
+                            first.line,
+                            first.col,
+                            module.syntax_errors.len()
+                        ),
+                    ));
+                }
+                program.push(module, text, files[i].language);
+            }
+            Err(e) => unscanned.push(Unscanned::new(&files[i].rel, e.to_string())),
+        }
+    }
+}
+
+/// The stems an import specifier would end with to reach this file: `lib/invite.ts` → `invite`;
+/// `lib/auth/index.ts` → `auth`.
+fn import_stems(path: &str) -> Vec<String> {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let file = parts.pop().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or(file);
+    if stem == "index" {
+        parts.pop().map(|d| vec![d.to_string()]).unwrap_or_default()
+    } else if stem.is_empty() || matches!(stem, "route" | "page" | "layout") {
+        Vec::new()
+    } else {
+        vec![stem.to_string()]
+    }
+}
+
+/// Resolves an import specifier to a file path known to `exists`: relative specifiers, and the
+/// `@/` and `~/` aliases that Next.js and Vite projects map to the root or `src/`.
+pub fn resolve_specifier(from: &str, spec: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
+    let base: Vec<String> = if spec.starts_with("./") || spec.starts_with("../") {
+        let mut dir: Vec<&str> = from.split('/').collect();
+        dir.pop();
+        vec![join(&dir, spec)?]
+    } else if let Some(rest) = spec.strip_prefix("@/").or_else(|| spec.strip_prefix("~/")) {
+        let mut bases = Vec::new();
+        // Monorepos: the alias is relative to the package that contains `from`.
+        let parts: Vec<&str> = from.split('/').collect();
+        for cut in (0..parts.len()).rev() {
+            let prefix = parts[..cut].join("/");
+            for root in ["src", "", "app"] {
+                let p = [prefix.as_str(), root, rest]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("/");
+                bases.push(p);
+            }
+        }
+        bases
+    } else {
+        return None;
+    };
+    for b in base {
+        let b = b.trim_end_matches('/');
+        if exists(b) && Language::for_path(b).is_some() {
+            return Some(b.to_string());
+        }
+        // `./x.js` in TypeScript sources names `./x.ts`.
+        let stripped = b
+            .strip_suffix(".js")
+            .or_else(|| b.strip_suffix(".mjs"))
+            .or_else(|| b.strip_suffix(".cjs"))
+            .unwrap_or(b);
+        for ext in Language::TypeScript.import_extensions() {
+            let cand = format!("{stripped}.{ext}");
+            if exists(&cand) {
+                return Some(cand);
+            }
+        }
+        for ext in Language::TypeScript.import_extensions() {
+            let cand = format!("{b}/index.{ext}");
+            if exists(&cand) {
+                return Some(cand);
+            }
+        }
+    }
+    None
+}
+
+fn join(dir: &[&str], spec: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.iter().copied().filter(|s| !s.is_empty()).collect();
+    for seg in spec.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+impl Program {
+    pub fn push(&mut self, module: Module, source: String, language: Language) {
+        self.by_path.insert(module.path.clone(), self.modules.len());
+        self.modules.push(module);
+        self.sources.push(source);
+        self.languages.push(language);
+    }
+
+    pub fn resolve_imports(&mut self) {
+        let mut all = Vec::with_capacity(self.modules.len());
+        for m in &self.modules {
+            let resolved = m
+                .imports
+                .iter()
+                .map(|imp| {
+                    resolve_specifier(&m.path, &imp.source, |p| self.by_path.contains_key(p))
+                        .and_then(|p| self.by_path.get(&p).copied())
+                })
+                .collect();
+            all.push(resolved);
+        }
+        self.imports = all;
+    }
+
+    pub fn module_index(&self, path: &str) -> Option<usize> {
+        self.by_path.get(path).copied()
+    }
+
+    pub fn function(&self, f: FnRef) -> &crate::ir::Function {
+        &self.modules[f.module].functions[f.function]
+    }
+
+    /// The function a callee expression names, if it is defined in a parsed module: a local
+    /// function, an imported one, `namespace.fn` for `import * as namespace`, `this.method`.
+    pub fn resolve_callee(&self, module: usize, callee: &Expr) -> Option<FnRef> {
+        match callee.peel() {
+            Expr::Function(id) => Some(FnRef { module, function: *id }),
+            Expr::Name(name) => self.resolve_name(module, name),
+            Expr::Member { object, property } => match object.peel() {
+                Expr::Name(ns) if ns == "this" => self.local_function(module, property),
+                Expr::Name(ns) => {
+                    let m = &self.modules[module];
+                    let (i, _) = m
+                        .imports
+                        .iter()
+                        .enumerate()
+                        .find(|(_, imp)| &imp.local == ns && (imp.imported == "*" || imp.imported == "default"))?;
+                    let target = (*self.imports.get(module)?.get(i)?)?;
+                    self.exported_function(target, property)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn resolve_name(&self, module: usize, name: &str) -> Option<FnRef> {
+        if let Some(f) = self.local_function(module, name) {
+            return Some(f);
+        }
+        let m = &self.modules[module];
+        let (i, imp) = m.imports.iter().enumerate().find(|(_, imp)| imp.local == name)?;
+        let target = (*self.imports.get(module)?.get(i)?)?;
+        if imp.imported == "default" {
+            let t = &self.modules[target];
+            return t.default_export.map(|function| FnRef { module: target, function });
+        }
+        self.exported_function(target, &imp.imported)
+    }
+
+    fn local_function(&self, module: usize, name: &str) -> Option<FnRef> {
+        let m = &self.modules[module];
+        m.functions
+            .iter()
+            .position(|f| f.callable && f.name == name)
+            .map(|function| FnRef { module, function })
+    }
+
+    fn exported_function(&self, module: usize, name: &str) -> Option<FnRef> {
+        let m = &self.modules[module];
+        m.functions
+            .iter()
+            .position(|f| f.callable && f.exported && f.name == name)
+            .or_else(|| m.functions.iter().position(|f| f.callable && f.name == name))
+            .map(|function| FnRef { module, function })
+    }
+}

@@ -1,0 +1,68 @@
+//! Stage 8: reports. The [`Report`] is the stable, versioned result of a scan; renderers turn it
+//! into text (with code frames) or JSON.
+
+pub mod json;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::drift::Finding;
+use crate::spec::Severity;
+
+/// Version of the JSON output contract; bumped on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+/// A file the scan could not (fully) analyse, and why. Never silently dropped.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Unscanned {
+    pub file: String,
+    pub reason: String,
+}
+
+impl Unscanned {
+    pub fn new(file: &str, reason: impl Into<String>) -> Self {
+        Unscanned {
+            file: file.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// One workflow instance, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkflowSummary {
+    pub id: String,
+    pub file: String,
+    pub line: u32,
+    pub function: String,
+    /// `route POST`, `server-action`, `page`, `function`.
+    pub entry: String,
+    /// The spec's steps found in this instance (checks and actions), in source order.
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Source files found by the walk.
+    pub files: usize,
+    /// Files that mention an anchoring SDK call.
+    pub anchor_files: usize,
+    /// Files parsed (anchor files plus what they import and what imports them).
+    pub parsed_files: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub workflows: Vec<WorkflowSummary>,
+    pub findings: Vec<Finding>,
+    pub unscanned: Vec<Unscanned>,
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Findings at or above a severity.
+    pub fn failing(&self, threshold: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity >= threshold).count()
+    }
+}

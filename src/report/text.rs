@@ -1,0 +1,111 @@
+//! Human-readable output: one block per finding with a code frame, the message, the witness
+//! path and the fix.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::drift::Finding;
+
+/// Renders the report; `source` returns the text of a scanned file for code frames.
+pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        finding(&mut out, f, source);
+        out.push('\n');
+    }
+    if !report.unscanned.is_empty() {
+        let _ = writeln!(out, "not analysed ({} files):", report.unscanned.len());
+        for u in &report.unscanned {
+            let _ = writeln!(out, "  {}: {}", u.file, u.reason);
+        }
+        out.push('\n');
+    }
+    summary(&mut out, report);
+    out
+}
+
+fn finding(out: &mut String, f: &Finding, source: &dyn Fn(&str) -> Option<String>) {
+    let _ = writeln!(
+        out,
+        "{}[{}] {}/{}",
+        f.severity.as_str(),
+        f.kind.as_str(),
+        f.workflow,
+        f.step
+    );
+    let _ = writeln!(out, "  --> {}:{}:{} (in {})", f.file, f.line, f.column, f.function);
+    if let Some(text) = source(&f.file) {
+        frame(out, &text, f);
+    }
+    let _ = writeln!(out, "  = {}", f.message);
+    if !f.path.is_empty() {
+        let _ = writeln!(out, "  path:");
+        let width = f
+            .path
+            .iter()
+            .map(|s| format!("{}:{}", s.file, s.line).len())
+            .max()
+            .unwrap_or(0);
+        for step in &f.path {
+            let loc = format!("{}:{}", step.file, step.line);
+            let _ = writeln!(out, "    {loc:<width$}  {}", step.label);
+        }
+    }
+    if !f.help.is_empty() {
+        let _ = writeln!(out, "  help: {}", f.help);
+    }
+}
+
+/// The offending line(s) with a caret under the call.
+fn frame(out: &mut String, text: &str, f: &Finding) {
+    let lines: Vec<&str> = text.lines().collect();
+    let idx = f.line as usize;
+    if idx == 0 || idx > lines.len() {
+        return;
+    }
+    let gutter = idx.to_string().len();
+    let _ = writeln!(out, "{:gutter$} |", "");
+    let line = lines[idx - 1];
+    let _ = writeln!(out, "{idx} | {line}");
+    let start_col = f.column.saturating_sub(1) as usize;
+    let span_len = (f.span.1.saturating_sub(f.span.0)) as usize;
+    let visible = line.chars().count().saturating_sub(start_col).max(1);
+    let width = span_len.clamp(1, visible);
+    let pad: String = line
+        .chars()
+        .take(start_col)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let _ = writeln!(out, "{:gutter$} | {pad}{}", "", "^".repeat(width));
+}
+
+fn summary(out: &mut String, report: &Report) {
+    let n = report.workflows.len();
+    if n == 0 {
+        let _ = writeln!(
+            out,
+            "No identity workflow found: no file calls an anchoring SDK operation ({} source files walked, {} parsed).",
+            report.stats.files, report.stats.parsed_files
+        );
+        return;
+    }
+    let mut by_id: std::collections::BTreeMap<&str, usize> = Default::default();
+    for w in &report.workflows {
+        *by_id.entry(w.id.as_str()).or_default() += 1;
+    }
+    let list: Vec<String> = by_id.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
+    let high = report.findings.iter().filter(|f| f.severity == crate::spec::Severity::High).count();
+    let _ = writeln!(
+        out,
+        "{} finding{} ({} high) in {} workflow instance{} ({}); {} source files walked, {} parsed, {} not analysed.",
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" },
+        high,
+        n,
+        if n == 1 { "" } else { "s" },
+        list.join(", "),
+        report.stats.files,
+        report.stats.parsed_files,
+        report.unscanned.len()
+    );
+}

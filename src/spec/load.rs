@@ -1,0 +1,434 @@
+//! Loading and validating spec files. Every error names the file, line and column.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::model::*;
+use crate::error::{Error, SpecError};
+
+/// The specs shipped with idrift, compiled into the binary so it works from any directory.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "canonical/workos/provider.yaml",
+        include_str!("../../canonical/workos/provider.yaml"),
+    ),
+    (
+        "canonical/workos/invite.yaml",
+        include_str!("../../canonical/workos/invite.yaml"),
+    ),
+    (
+        "canonical/workos/role-assign.yaml",
+        include_str!("../../canonical/workos/role-assign.yaml"),
+    ),
+    (
+        "canonical/workos/domain-verify.yaml",
+        include_str!("../../canonical/workos/domain-verify.yaml"),
+    ),
+    (
+        "canonical/workos/sso-setup.yaml",
+        include_str!("../../canonical/workos/sso-setup.yaml"),
+    ),
+];
+
+/// The file name that marks a provider file rather than a workflow spec.
+const PROVIDER_FILE: &str = "provider.yaml";
+
+/// All loaded specs, validated.
+#[derive(Debug, Clone, Default)]
+pub struct SpecSet {
+    pub workflows: Vec<WorkflowSpec>,
+    /// Where each workflow came from (same order as `workflows`).
+    pub files: Vec<String>,
+    pub providers: Vec<ProviderSpec>,
+}
+
+impl SpecSet {
+    /// Every call spelling that anchors some workflow: the prefilter's patterns.
+    pub fn anchors(&self) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for wf in &self.workflows {
+            for action in wf.actions.values() {
+                for call in &action.calls {
+                    out.insert(anchor_of(call));
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Session-producing calls and request members across providers.
+    pub fn session_calls(&self) -> Vec<String> {
+        self.providers
+            .iter()
+            .flat_map(|p| p.session.calls.iter().cloned())
+            .collect()
+    }
+
+    pub fn session_request_members(&self) -> Vec<String> {
+        self.providers
+            .iter()
+            .flat_map(|p| p.session.request_members.iter().cloned())
+            .collect()
+    }
+
+    fn add(&mut self, file: String, text: &str) -> Result<(), SpecError> {
+        if Path::new(&file).file_name().and_then(|n| n.to_str()) == Some(PROVIDER_FILE) {
+            self.providers.push(parse_provider(&file, text)?);
+            return Ok(());
+        }
+        let spec = parse_workflow(&file, text)?;
+        if let Some(i) = self.workflows.iter().position(|w| w.id == spec.id) {
+            return Err(SpecError::at(
+                &file,
+                text,
+                &["id"],
+                &spec.id,
+                format!(
+                    "workflow id `{}` is already defined in {}; give this spec another id",
+                    spec.id, self.files[i]
+                ),
+            ));
+        }
+        self.files.push(file);
+        self.workflows.push(spec);
+        Ok(())
+    }
+}
+
+/// The last segment of a call spelling is what the byte prefilter looks for: it is the part
+/// every SDK generation and receiver spelling shares.
+fn anchor_of(call: &str) -> String {
+    call.rsplit('.')
+        .next()
+        .unwrap_or(call)
+        .trim_end_matches("()")
+        .to_string()
+}
+
+/// The shipped specs as (path, text), for `idrift specs` and tests.
+pub fn builtin_sources() -> &'static [(&'static str, &'static str)] {
+    BUILTIN
+}
+
+pub fn load_builtin() -> Result<SpecSet, SpecError> {
+    let mut set = SpecSet::default();
+    for (file, text) in BUILTIN {
+        set.add(file.to_string(), text)?;
+    }
+    Ok(set)
+}
+
+/// Loads every `*.yaml`/`*.yml` file under `dir` (sorted, for stable results) into `set`.
+pub fn load_dir(set: &mut SpecSet, dir: &Path) -> Result<(), Error> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "spec directory {} does not exist or is not a directory",
+            dir.display()
+        )));
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in walk_yaml(dir)? {
+        files.push(entry);
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "spec directory {} contains no .yaml or .yml files",
+            dir.display()
+        )));
+    }
+    for path in files {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| Error::Io {
+            path: shown.clone(),
+            source: e,
+        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| SpecError::plain(&shown, "the file is not valid UTF-8"))?;
+        set.add(shown, &text)?;
+    }
+    Ok(())
+}
+
+fn walk_yaml(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    // Spec folders are small and flat; follow no links so a loop cannot trap the loader.
+    for entry in walkdir_sorted(dir)? {
+        let ext = entry.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext == "yaml" || ext == "yml" {
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
+
+fn walkdir_sorted(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = std::fs::read_dir(&d).map_err(|e| Error::Io {
+            path: d.display().to_string(),
+            source: e,
+        })?;
+        for entry in rd.flatten() {
+            let ft = match entry.file_type() {
+                Ok(ft) => ft,
+                Err(_) => continue,
+            };
+            if ft.is_dir() {
+                stack.push(entry.path());
+            } else if ft.is_file() {
+                out.push(entry.path());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Largest spec file accepted; real specs are a few KiB, so anything larger is a mistake or an
+/// attack on the YAML parser.
+const MAX_SPEC_BYTES: usize = 1 << 20;
+
+fn check_size(file: &str, text: &str) -> Result<(), SpecError> {
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(SpecError::plain(
+            file,
+            format!(
+                "the file is {} bytes; spec files are limited to {} bytes",
+                text.len(),
+                MAX_SPEC_BYTES
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub fn parse_provider(file: &str, text: &str) -> Result<ProviderSpec, SpecError> {
+    check_size(file, text)?;
+    let spec: ProviderSpec =
+        serde_yaml::from_str(text).map_err(|e| SpecError::from_yaml(file, e))?;
+    if spec.session.calls.is_empty() {
+        return Err(SpecError::at(
+            file,
+            text,
+            &["session", "calls"],
+            "",
+            "session.calls is empty: name at least one call that returns the verified session",
+        ));
+    }
+    Ok(spec)
+}
+
+pub fn parse_workflow(file: &str, text: &str) -> Result<WorkflowSpec, SpecError> {
+    check_size(file, text)?;
+    let spec: WorkflowSpec =
+        serde_yaml::from_str(text).map_err(|e| SpecError::from_yaml(file, e))?;
+    validate(file, text, &spec)?;
+    Ok(spec)
+}
+
+fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError> {
+    let err = |path: &[&str], needle: &str, msg: String| SpecError::at(file, text, path, needle, msg);
+    if spec.id.trim().is_empty() {
+        return Err(err(&["id"], "", "id is empty".into()));
+    }
+    if spec.actions.is_empty() {
+        return Err(err(
+            &["actions"],
+            "",
+            "actions is empty: a workflow needs at least one anchoring call".into(),
+        ));
+    }
+    for (name, action) in &spec.actions {
+        non_empty_list(&action.calls, || {
+            err(
+                &["actions", name, "calls"],
+                "",
+                format!("action `{name}` has no calls to match"),
+            )
+        })?;
+        if let Some(filter) = &action.when {
+            if filter.argument.is_empty() {
+                return Err(err(
+                    &["actions", name, "when"],
+                    "",
+                    format!("action `{name}`: `when.argument` names no keys"),
+                ));
+            }
+        }
+        for (rule_id, rule) in &action.arguments {
+            if rule.keys.is_empty() && rule.position.is_none() {
+                return Err(err(
+                    &["actions", name, "arguments", rule_id],
+                    "",
+                    format!("argument rule `{rule_id}` names no keys and no position"),
+                ));
+            }
+            if rule.finding == FindingKind::BypassedStep {
+                return Err(err(
+                    &["actions", name, "arguments", rule_id, "finding"],
+                    "bypassed-step",
+                    format!(
+                        "argument rule `{rule_id}`: an argument rule reports missing-check or added-privilege"
+                    ),
+                ));
+            }
+        }
+        if let Some(enf) = &action.provider_enforces {
+            if !action.arguments.contains_key(&enf.when_argument) {
+                return Err(err(
+                    &["actions", name, "provider_enforces", "when_argument"],
+                    &enf.when_argument,
+                    format!(
+                        "provider_enforces.when_argument `{}` is not an argument rule of action `{name}`",
+                        enf.when_argument
+                    ),
+                ));
+            }
+            for check in &enf.checks {
+                if !spec.checks.contains_key(check) {
+                    return Err(err(
+                        &["actions", name, "provider_enforces", "checks"],
+                        check,
+                        format!("provider_enforces names check `{check}`, which this spec does not define"),
+                    ));
+                }
+            }
+        }
+    }
+    for (id, check) in &spec.checks {
+        if check.protects.is_empty() {
+            return Err(err(
+                &["checks", id, "protects"],
+                "",
+                format!("check `{id}` protects nothing"),
+            ));
+        }
+        for action in &check.protects {
+            if !spec.actions.contains_key(action) {
+                let known: Vec<&str> = spec.actions.keys().map(String::as_str).collect();
+                return Err(err(
+                    &["checks", id, "protects"],
+                    action,
+                    format!(
+                        "check `{id}` protects `{action}`, which is not an action of this spec (actions: {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        if check.any_of.is_empty() {
+            return Err(err(
+                &["checks", id, "any_of"],
+                "",
+                format!("check `{id}` has an empty any_of: nothing in code could satisfy it"),
+            ));
+        }
+        for (i, m) in check.any_of.iter().enumerate() {
+            let kinds = [m.call.is_some(), m.verdict.is_some(), m.condition.is_some()]
+                .iter()
+                .filter(|b| **b)
+                .count();
+            let here = format!("check `{id}`, matcher {}", i + 1);
+            if kinds != 1 {
+                return Err(err(
+                    &["checks", id, "any_of"],
+                    "",
+                    format!("{here}: give exactly one of `call`, `verdict`, `condition`"),
+                ));
+            }
+            if let Some(calls) = m.call.as_ref().or(m.verdict.as_ref()) {
+                non_empty_list(calls, || {
+                    err(
+                        &["checks", id, "any_of"],
+                        "",
+                        format!("{here}: the call list is empty"),
+                    )
+                })?;
+            }
+            if let Some(c) = &m.condition {
+                if c.mentions.is_empty() && c.values.is_empty() && c.compares.is_empty() {
+                    return Err(err(
+                        &["checks", id, "any_of"],
+                        "condition",
+                        format!("{here}: the condition matcher is empty (give `mentions`, `values` or `compares`)"),
+                    ));
+                }
+                if !m.with.is_empty() {
+                    return Err(err(
+                        &["checks", id, "any_of"],
+                        "with",
+                        format!("{here}: `with` applies to `call` and `verdict` matchers only"),
+                    ));
+                }
+            }
+        }
+    }
+    for (i, op) in spec.privileged_operations.iter().enumerate() {
+        non_empty_list(&op.calls, || {
+            err(
+                &["privileged_operations"],
+                "",
+                format!("privileged operation {} has no calls", i + 1),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn non_empty_list(
+    list: &[String],
+    or_else: impl FnOnce() -> SpecError,
+) -> Result<(), SpecError> {
+    if list.is_empty() || list.iter().any(|s| s.trim().is_empty()) {
+        Err(or_else())
+    } else {
+        Ok(())
+    }
+}
+
+/// Finds the line and column of `needle` inside the YAML block reached by the key `path`, by
+/// reading the text: serde does not keep positions of values it accepted.
+pub(crate) fn locate(text: &str, path: &[&str], needle: &str) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0usize;
+    let mut min_indent: isize = -1;
+    let mut found = (1usize, 1usize);
+    for key in path {
+        let mut hit = None;
+        for (i, line) in lines.iter().enumerate().skip(from) {
+            let indent = (line.len() - line.trim_start().len()) as isize;
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            if i > from && indent <= min_indent && !line.trim().is_empty() && min_indent >= 0 {
+                break;
+            }
+            if trimmed.starts_with(&format!("{key}:")) {
+                hit = Some((i, indent));
+                break;
+            }
+        }
+        match hit {
+            Some((i, indent)) => {
+                found = (i + 1, indent as usize + 1);
+                from = i;
+                min_indent = indent;
+            }
+            None => return found,
+        }
+    }
+    if needle.is_empty() {
+        return found;
+    }
+    for (i, line) in lines.iter().enumerate().skip(from) {
+        if i > from {
+            let indent = (line.len() - line.trim_start().len()) as isize;
+            if indent <= min_indent && !line.trim().is_empty() {
+                break;
+            }
+        }
+        if let Some(col) = line.find(needle) {
+            return (i + 1, col + 1);
+        }
+    }
+    found
+}

@@ -1,0 +1,309 @@
+//! The serde model of spec files. Every struct denies unknown fields so that a typo in a spec is
+//! an error, not a silently ignored rule.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// How serious a finding is. Ordered: `low < medium < high`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+/// The three kinds of drift idrift reports.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A required check is on no path to the action.
+    MissingCheck,
+    /// A check exists but some path reaches the action without passing it.
+    BypassedStep,
+    /// The action grants more than the spec allows.
+    AddedPrivilege,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::MissingCheck => "missing-check",
+            FindingKind::BypassedStep => "bypassed-step",
+            FindingKind::AddedPrivilege => "added-privilege",
+        }
+    }
+}
+
+/// One identity workflow: the calls that anchor it and what must protect them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowSpec {
+    /// Workflow id used in every report (`invite`, `role-assign`, …).
+    pub id: String,
+    /// The identity provider whose API this workflow uses (`workos`).
+    pub provider: String,
+    /// One line a reviewer understands.
+    pub title: String,
+    /// Longer explanation, shown as help text.
+    #[serde(default)]
+    pub description: String,
+    /// The provider's OpenAPI operationIds this spec is derived from.
+    pub contract: Vec<String>,
+    /// API operations that anchor this workflow in code, by id.
+    pub actions: BTreeMap<String, Action>,
+    /// Steps that must protect the actions, by id.
+    #[serde(default)]
+    pub checks: BTreeMap<String, Check>,
+    /// Calls that grant privilege; one of these inside an instance of this workflow that the
+    /// workflow does not list as an action is an added privilege.
+    #[serde(default)]
+    pub privileged_operations: Vec<PrivilegedOperation>,
+}
+
+/// An API operation of the workflow, matched by its SDK spellings.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    /// What the call does, in a few words.
+    pub title: String,
+    /// SDK spellings of the call, matched against the end of the callee path as written
+    /// (`userManagement.sendInvitation` matches `workos.userManagement.sendInvitation`).
+    pub calls: Vec<String>,
+    /// The call belongs to this workflow only when an argument has one of these values.
+    #[serde(default)]
+    pub when: Option<ActionFilter>,
+    /// Rules on the arguments that carry privilege, tenancy or identity, by step id.
+    #[serde(default)]
+    pub arguments: BTreeMap<String, ArgumentRule>,
+    /// Checks the provider enforces itself for this call when a condition on the arguments
+    /// holds; such checks are not required in the application.
+    #[serde(default)]
+    pub provider_enforces: Option<ProviderEnforcement>,
+}
+
+/// Restricts an action to calls whose argument has one of the given literal values.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionFilter {
+    /// The argument's key spellings.
+    pub argument: Vec<String>,
+    /// Its position when passed positionally (0-based).
+    #[serde(default)]
+    pub position: Option<usize>,
+    /// Literal values (string literals or enum members) that select this workflow. Absent: the
+    /// argument's presence selects it.
+    #[serde(default)]
+    pub any_of: Vec<String>,
+    /// Whether a call whose argument is absent or not a literal belongs here too.
+    #[serde(default)]
+    pub otherwise: bool,
+}
+
+/// A rule on one argument of an action.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArgumentRule {
+    /// What the rule demands, phrased as the expected state ("organization id comes from the
+    /// session").
+    pub title: String,
+    /// Key spellings across SDKs (`roleSlug`, `role_slug`, `RoleSlug`); searched in object
+    /// literals, keyword arguments and struct literals at any depth.
+    pub keys: Vec<String>,
+    /// Position of the argument when passed positionally (0-based).
+    #[serde(default)]
+    pub position: Option<usize>,
+    /// The finding reported when the rule is broken.
+    pub finding: FindingKind,
+    pub severity: Severity,
+    /// The argument must be present.
+    #[serde(default)]
+    pub required: bool,
+    /// Where the value must come from.
+    #[serde(default)]
+    pub from: Option<RequiredSource>,
+    /// Literal values allowed without further checks. Absent: any literal is allowed.
+    #[serde(default)]
+    pub allow: Option<Vec<String>>,
+    /// Literal values never allowed.
+    #[serde(default)]
+    pub forbid: Vec<String>,
+    /// What to accept when the value comes from request input.
+    #[serde(default)]
+    pub request: RequestPolicy,
+    /// Whether a hard-coded literal is acceptable (a fixed OAuth `state` is not).
+    #[serde(default = "yes")]
+    pub literal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequiredSource {
+    /// The verified session (access token claims, session middleware).
+    Session,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestPolicy {
+    /// Request input is acceptable.
+    #[default]
+    Allow,
+    /// Request input is acceptable only behind an allow-list check that protects the call.
+    AllowListed,
+    /// Request input is never acceptable.
+    Deny,
+}
+
+/// Checks that the provider enforces for a call, and when.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderEnforcement {
+    /// Check ids the provider enforces.
+    pub checks: Vec<String>,
+    /// The argument rule (of this action) that must hold for the enforcement to apply.
+    pub when_argument: String,
+    /// Why, for the reader of a snapshot.
+    pub note: String,
+}
+
+/// A step that must protect one or more actions.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub title: String,
+    pub severity: Severity,
+    /// Action ids this check protects.
+    pub protects: Vec<String>,
+    /// `before` (default): every path from the entry to the action passes the check.
+    /// `after`: every path from the action to a normal exit passes the check (a result that
+    /// must be validated before it is used).
+    #[serde(default)]
+    pub position: CheckPosition,
+    /// Code that counts as this check; any one matcher is enough.
+    pub any_of: Vec<Matcher>,
+    /// Advice shown with a finding: how to fix it.
+    #[serde(default)]
+    pub help: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckPosition {
+    #[default]
+    Before,
+    After,
+}
+
+/// One way a check can appear in code. Exactly one of `call`, `verdict`, `condition`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Matcher {
+    /// A guard call that throws, redirects or rejects when the check fails
+    /// (`requireAuth()`, `withAuth({ ensureSignedIn: true })`). Matched like action calls.
+    #[serde(default)]
+    pub call: Option<Vec<String>>,
+    /// A call that returns the check's verdict (`hasPermission()`, `getUser()`); the check is a
+    /// branch on its result that stops the request when it fails.
+    #[serde(default)]
+    pub verdict: Option<Vec<String>>,
+    /// A branch whose condition mentions these names and values.
+    #[serde(default)]
+    pub condition: Option<ConditionMatcher>,
+    /// With `call` or `verdict`: literal arguments the call must have.
+    #[serde(default)]
+    pub with: BTreeMap<String, Scalar>,
+}
+
+/// A branch condition; all given lists must match (any element of each).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionMatcher {
+    /// Identifiers or property names, matched by words: `role` matches `user.role`,
+    /// `userRole` and `role_slug`; `isAdmin` matches `isAdmin` and `is_admin`.
+    #[serde(default)]
+    pub mentions: Vec<String>,
+    /// Literal values the condition compares with (`admin`, `widgets:users-table:manage`).
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// An equality comparison (`==`, `!=`, `===`, `!==`) of two non-literal values, one of which
+    /// mentions one of these names: `membership.organizationId !== organizationId`.
+    #[serde(default)]
+    pub compares: Vec<String>,
+}
+
+/// A privileged call outside the workflow's own actions.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivilegedOperation {
+    /// SDK spellings, matched like action calls.
+    pub calls: Vec<String>,
+    /// What it grants.
+    pub grants: String,
+    pub severity: Severity,
+}
+
+/// Provider-wide facts: where session context comes from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSpec {
+    pub provider: String,
+    #[serde(default)]
+    pub description: String,
+    pub session: SessionSources,
+    /// Receiver names of the provider's SDK (`userManagement`, `sso`). A call through one of them
+    /// is an API operation and never counts as an application-side check or session source,
+    /// unless the matcher's spelling names the namespace itself (`authorization.check`).
+    #[serde(default)]
+    pub sdk_namespaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSources {
+    /// Calls whose result is verified session context (`withAuth`, `getUser`).
+    pub calls: Vec<String>,
+    /// Members of the request object that session middleware fills (`req.user`, `req.session`).
+    #[serde(default)]
+    pub request_members: Vec<String>,
+}
+
+/// A literal value in a matcher (`ensureSignedIn: true`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+impl Scalar {
+    /// The value as source code would spell it as a literal.
+    pub fn text(&self) -> String {
+        match self {
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Str(s) => s.clone(),
+        }
+    }
+}

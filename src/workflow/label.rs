@@ -1,0 +1,474 @@
+//! Stage 6: label CFG nodes with the spec's steps — which calls are actions, which nodes are
+//! checks, where argument values come from.
+
+use std::collections::BTreeMap;
+
+use petgraph::graph::NodeIndex;
+
+use crate::cfg::{ArgValue, Cfg, NodeKind, Value};
+use crate::ir::ParamRole;
+use crate::spec::{ActionFilter, Matcher, SpecSet, WorkflowSpec};
+
+/// Where a value comes from, as the spec's rules see it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Literal(String),
+    /// Verified session context; the description says which (`withAuth().organizationId`).
+    Session(String),
+    /// Request input the client controls.
+    Request(String),
+    /// Neither could be established (a database lookup, a parameter of an unknown caller).
+    Unknown(String),
+}
+
+impl Source {
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Literal(v) => format!("the literal {v:?}"),
+            Source::Session(d) => format!("the session ({d})"),
+            Source::Request(d) => format!("request input ({d})"),
+            Source::Unknown(d) => format!("an unknown source ({d})"),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Literal(_) => "literal",
+            Source::Session(_) => "session",
+            Source::Request(_) => "request",
+            Source::Unknown(_) => "unknown",
+        }
+    }
+}
+
+/// The nodes of one CFG that the spec's steps refer to.
+#[derive(Debug, Default, Clone)]
+pub struct Labels {
+    /// (node, action id), in source order.
+    pub actions: Vec<(NodeIndex, String)>,
+    /// check id → nodes that count as the check.
+    pub checks: BTreeMap<String, Vec<NodeIndex>>,
+    /// (node, index into the spec's privileged operations).
+    pub privileged: Vec<(NodeIndex, usize)>,
+}
+
+/// Spec-driven classification, shared across workflows.
+pub struct Labeler<'s> {
+    pub specs: &'s SpecSet,
+    sdk_namespaces: Vec<String>,
+    session_calls: Vec<String>,
+    session_members: Vec<String>,
+}
+
+impl<'s> Labeler<'s> {
+    pub fn new(specs: &'s SpecSet) -> Self {
+        Labeler {
+            specs,
+            sdk_namespaces: specs
+                .providers
+                .iter()
+                .flat_map(|p| p.sdk_namespaces.iter().cloned())
+                .collect(),
+            session_calls: specs.session_calls(),
+            session_members: specs.session_request_members(),
+        }
+    }
+
+    pub fn label(&self, spec: &WorkflowSpec, cfg: &Cfg) -> Labels {
+        let mut labels = Labels::default();
+        for n in cfg.calls() {
+            let NodeKind::Call { callee, args, .. } = &cfg.node(n).kind else {
+                continue;
+            };
+            for (id, action) in &spec.actions {
+                if action.calls.iter().any(|s| spelling_matches(callee, s))
+                    && action
+                        .when
+                        .as_ref()
+                        .map(|w| self.filter_selects(w, args))
+                        .unwrap_or(true)
+                {
+                    labels.actions.push((n, id.clone()));
+                }
+            }
+            for (i, op) in spec.privileged_operations.iter().enumerate() {
+                if op.calls.iter().any(|s| spelling_matches(callee, s)) {
+                    labels.privileged.push((n, i));
+                }
+            }
+        }
+        for (id, check) in &spec.checks {
+            let nodes: Vec<NodeIndex> = cfg
+                .graph
+                .node_indices()
+                .filter(|n| check.any_of.iter().any(|m| self.node_matches(cfg, *n, m)))
+                .collect();
+            if !nodes.is_empty() {
+                labels.checks.insert(id.clone(), nodes);
+            }
+        }
+        labels
+    }
+
+    fn filter_selects(&self, filter: &ActionFilter, args: &[ArgValue]) -> bool {
+        let Some(value) = find_argument(args, &filter.argument, filter.position) else {
+            // A presence filter (no `any_of`) does not select a call without the argument.
+            return !filter.any_of.is_empty() && filter.otherwise;
+        };
+        if filter.any_of.is_empty() {
+            return true;
+        }
+        let lits = literal_leaves(value);
+        let fully_literal = self
+            .sources(value)
+            .iter()
+            .all(|s| matches!(s, Source::Literal(_)));
+        if !fully_literal || lits.is_empty() {
+            return filter.otherwise;
+        }
+        lits.iter()
+            .any(|l| filter.any_of.iter().any(|a| literal_eq(l, a)))
+    }
+
+    /// Whether a node counts as a check under one matcher.
+    pub fn node_matches(&self, cfg: &Cfg, n: NodeIndex, m: &Matcher) -> bool {
+        match &cfg.node(n).kind {
+            NodeKind::Call {
+                callee,
+                args,
+                inlined,
+                can_deny,
+                ..
+            } => {
+                let Some(spellings) = &m.call else {
+                    return false;
+                };
+                // A helper whose body we read counts only if it can actually refuse.
+                if *inlined && !*can_deny {
+                    return false;
+                }
+                spellings.iter().any(|s| self.check_spelling_matches(callee, s))
+                    && m.with.iter().all(|(key, want)| {
+                        find_argument(args, std::slice::from_ref(key), None)
+                            .map(|v| {
+                                let want = want.text();
+                                literal_leaves(v).iter().any(|l| *l == want)
+                            })
+                            .unwrap_or(false)
+                    })
+            }
+            NodeKind::Branch { condition, .. } => {
+                if let Some(spellings) = m.verdict.as_ref().or(m.call.as_ref()) {
+                    let in_condition = condition
+                        .calls
+                        .iter()
+                        .any(|c| spellings.iter().any(|s| self.check_spelling_matches(c, s)));
+                    let through_value = m.verdict.is_some()
+                        && condition.values.iter().any(|(_, v)| {
+                            produced_by(v, &|callee| {
+                                spellings.iter().any(|s| self.check_spelling_matches(callee, s))
+                            })
+                        });
+                    return in_condition || through_value;
+                }
+                let Some(c) = &m.condition else {
+                    return false;
+                };
+                let mentions_ok = c.mentions.is_empty()
+                    || condition
+                        .names
+                        .iter()
+                        .any(|n| c.mentions.iter().any(|m| name_matches(n, m)));
+                let values_ok = c.values.is_empty()
+                    || condition
+                        .literals
+                        .iter()
+                        .any(|l| c.values.iter().any(|v| literal_eq(l, v)));
+                let compares_ok = c.compares.is_empty()
+                    || condition.comparisons.iter().any(|cmp| {
+                        !cmp.left_is_literal
+                            && !cmp.right_is_literal
+                            && (cmp.left.iter().chain(cmp.right.iter()))
+                                .any(|n| c.compares.iter().any(|m| name_matches(n, m)))
+                    });
+                mentions_ok && values_ok && compares_ok
+            }
+            _ => false,
+        }
+    }
+
+    /// Like [`spelling_matches`], but a call through an SDK namespace (`userManagement.getUser`)
+    /// never counts as an application check unless the spelling names the namespace.
+    pub fn check_spelling_matches(&self, path: &str, spelling: &str) -> bool {
+        if !spelling_matches(path, spelling) {
+            return false;
+        }
+        let segs: Vec<&str> = segments(path);
+        let spelled: Vec<&str> = segments(spelling);
+        let receiver = &segs[..segs.len().saturating_sub(spelled.len())];
+        !receiver
+            .iter()
+            .any(|s| self.sdk_namespaces.iter().any(|ns| ns == s.trim_end_matches("()")))
+    }
+
+    /// Every source a value may come from.
+    pub fn sources(&self, v: &Value) -> Vec<Source> {
+        let mut out = Vec::new();
+        self.collect_sources(v, &mut out, 0);
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn collect_sources(&self, v: &Value, out: &mut Vec<Source>, depth: usize) {
+        if depth > 32 {
+            out.push(Source::Unknown("too deep".into()));
+            return;
+        }
+        match v.peel() {
+            Value::Literal { value } => out.push(Source::Literal(value.clone())),
+            Value::Global { path } => {
+                // Enum members (`GeneratePortalLinkIntent.SSO`) are fixed in code.
+                if path.contains('.') && path.split('.').next_back().map(is_constant_name).unwrap_or(false)
+                    || is_constant_name(path)
+                {
+                    out.push(Source::Literal(path.clone()))
+                } else {
+                    out.push(Source::Unknown(path.clone()))
+                }
+            }
+            Value::Either { options } => {
+                for o in options {
+                    self.collect_sources(o, out, depth + 1);
+                }
+            }
+            Value::Array { items } => {
+                if items.is_empty() {
+                    out.push(Source::Literal("[]".into()));
+                }
+                for o in items {
+                    self.collect_sources(o, out, depth + 1);
+                }
+            }
+            Value::Object { props } => {
+                for (_, o) in props {
+                    self.collect_sources(o, out, depth + 1);
+                }
+            }
+            other => out.push(self.chain_source(other, depth)),
+        }
+    }
+
+    /// The source of a member chain, by its root.
+    fn chain_source(&self, v: &Value, depth: usize) -> Source {
+        let desc = v.describe();
+        // Walk to the root, remembering the first property read from it.
+        let mut props = Vec::new();
+        let mut cur = v.peel();
+        loop {
+            match cur {
+                Value::Member { base, property } => {
+                    props.push(property.as_str());
+                    cur = base.peel();
+                }
+                Value::Derived { from, .. } => {
+                    cur = from.peel();
+                }
+                _ => break,
+            }
+        }
+        let first_prop = props.last().copied();
+        match cur {
+            Value::Param { role, .. } => match role {
+                ParamRole::Request => {
+                    if first_prop
+                        .map(|p| self.session_members.iter().any(|m| m == p))
+                        .unwrap_or(false)
+                    {
+                        Source::Session(desc)
+                    } else {
+                        Source::Request(desc)
+                    }
+                }
+                ParamRole::Input => Source::Request(desc),
+                _ => Source::Unknown(desc),
+            },
+            Value::CallResult { callee } => {
+                if self
+                    .session_calls
+                    .iter()
+                    .any(|s| self.check_spelling_matches(callee, s))
+                {
+                    Source::Session(desc)
+                } else {
+                    Source::Unknown(desc)
+                }
+            }
+            Value::Literal { value } => Source::Literal(value.clone()),
+            Value::Either { .. } | Value::Object { .. } | Value::Array { .. } => {
+                let mut inner = Vec::new();
+                self.collect_sources(cur, &mut inner, depth + 1);
+                // Prefer the most dangerous alternative.
+                inner
+                    .iter()
+                    .find(|s| matches!(s, Source::Request(_)))
+                    .or_else(|| inner.iter().find(|s| matches!(s, Source::Unknown(_))))
+                    .or_else(|| inner.first())
+                    .cloned()
+                    .map(|s| match s {
+                        Source::Request(_) => Source::Request(desc.clone()),
+                        Source::Session(_) => Source::Session(desc.clone()),
+                        other => other,
+                    })
+                    .unwrap_or(Source::Unknown(desc))
+            }
+            _ => Source::Unknown(desc),
+        }
+    }
+}
+
+/// Whether a callee path ends with a spelling, segment by segment (`()` kept, so the Go SDK's
+/// `UserManagement().SendInvitation` matches only calls through the accessor).
+pub fn spelling_matches(path: &str, spelling: &str) -> bool {
+    let p = segments(path);
+    let s = segments(spelling);
+    if s.is_empty() || s.len() > p.len() {
+        return false;
+    }
+    p[p.len() - s.len()..] == s[..]
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.split('.').filter(|s| !s.is_empty()).collect()
+}
+
+/// Case- and underscore-insensitive name comparison; `*` in the pattern matches any run.
+pub fn name_matches(name: &str, pattern: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(|c| c.to_lowercase())
+            .collect()
+    };
+    let name = norm(name.trim_end_matches("()"));
+    let pattern = norm(pattern);
+    glob(&name, &pattern)
+}
+
+fn glob(text: &str, pattern: &str) -> bool {
+    match pattern.split_once('*') {
+        None => text == pattern,
+        Some((head, rest)) => {
+            if !text.starts_with(head) {
+                return false;
+            }
+            let text = &text[head.len()..];
+            if rest.is_empty() {
+                return true;
+            }
+            (0..=text.len()).any(|i| text.is_char_boundary(i) && glob(&text[i..], rest))
+        }
+    }
+}
+
+fn literal_eq(a: &str, b: &str) -> bool {
+    a == b
+}
+
+fn is_constant_name(s: &str) -> bool {
+    // `SSO`, `DomainVerification`, `ROLE_ADMIN`: capitalised names are constants or enum members.
+    s.chars().next().map(|c| c.is_ascii_uppercase()).unwrap_or(false)
+}
+
+/// Whether a value is (or reads from) the result of a call accepted by `accept`.
+fn produced_by(v: &Value, accept: &dyn Fn(&str) -> bool) -> bool {
+    match v {
+        Value::CallResult { callee } => accept(callee),
+        Value::Derived { from, via } => accept(via) || produced_by(from, accept),
+        Value::Var { value, .. } => produced_by(value, accept),
+        Value::Member { base, .. } => produced_by(base, accept),
+        Value::Either { options } => options.iter().any(|o| produced_by(o, accept)),
+        _ => false,
+    }
+}
+
+/// Finds an argument by key at any depth of object literals and keyword arguments, or by
+/// position. Returns the first match in source order.
+pub fn find_argument<'v>(
+    args: &'v [ArgValue],
+    keys: &[String],
+    position: Option<usize>,
+) -> Option<&'v Value> {
+    find_named_argument(args, keys, position).map(|(_, v)| v)
+}
+
+/// Like [`find_argument`], also returning the key (or `argument N`) it was found under.
+pub fn find_named_argument<'v>(
+    args: &'v [ArgValue],
+    keys: &[String],
+    position: Option<usize>,
+) -> Option<(String, &'v Value)> {
+    for a in args {
+        if let Some(name) = &a.name {
+            if keys.iter().any(|k| k == name) {
+                return Some((name.clone(), &a.value));
+            }
+        }
+    }
+    for a in args {
+        if let Some(found) = find_key(&a.value, keys, 0) {
+            return Some(found);
+        }
+    }
+    position.and_then(|p| {
+        args.iter()
+            .filter(|a| a.name.is_none())
+            .nth(p)
+            .map(|a| (format!("argument {}", p + 1), &a.value))
+            .filter(|(_, v)| !matches!(v.peel(), Value::Object { .. }))
+    })
+}
+
+fn find_key<'v>(v: &'v Value, keys: &[String], depth: usize) -> Option<(String, &'v Value)> {
+    if depth > 8 {
+        return None;
+    }
+    match v.peel() {
+        Value::Object { props } => {
+            for (k, val) in props {
+                if keys.iter().any(|key| key == k) {
+                    return Some((k.clone(), val));
+                }
+            }
+            props.iter().find_map(|(_, val)| find_key(val, keys, depth + 1))
+        }
+        Value::Array { items } => items.iter().find_map(|i| find_key(i, keys, depth + 1)),
+        Value::Either { options } => options.iter().find_map(|i| find_key(i, keys, depth + 1)),
+        Value::Derived { from, .. } => find_key(from, keys, depth + 1),
+        _ => None,
+    }
+}
+
+/// Every literal value inside a value (array elements, alternatives, enum-like globals).
+pub fn literal_leaves(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(v: &Value, out: &mut Vec<String>, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        match v.peel() {
+            Value::Literal { value } => out.push(value.clone()),
+            Value::Global { path } => out.push(path.clone()),
+            Value::Array { items } => items.iter().for_each(|i| walk(i, out, depth + 1)),
+            Value::Either { options } => options.iter().for_each(|i| walk(i, out, depth + 1)),
+            Value::Object { props } => props.iter().for_each(|(_, i)| walk(i, out, depth + 1)),
+            // A helper's return value, but not text built around other values.
+            Value::Derived { from, via } if via != "template" && via != "concat" => {
+                walk(from, out, depth + 1)
+            }
+            _ => {}
+        }
+    }
+    walk(v, &mut out, 0);
+    out
+}
