@@ -942,7 +942,7 @@ fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Va
         if is_request_rooted(r) {
             return Value::Derived {
                 from: Box::new(r.clone()),
-                via: method,
+                via: format!(".{method}"),
             };
         }
     }

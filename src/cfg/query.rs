@@ -63,29 +63,31 @@ pub fn reaches(cfg: &Cfg, from: NodeIndex, to: NodeIndex) -> bool {
 
 /// The outgoing edges of a check node taken when the check passes.
 ///
-/// A guard call passes along its normal edges (its failure is an exception). A branch passes
-/// along the side its polarity names; when the polarity is unknown, along the only side from
-/// which `target` is reachable, or none when both sides reach it (the check decides nothing).
+/// A guard call passes along its normal edges (its failure is an exception). For a branch, the
+/// code decides which side is the failing one: when exactly one side can reach `target`, that
+/// side is the passing one, whatever the condition's wording (`if (membership.userId ===
+/// user.id) return 400` passes on its false side). Only when both sides reach `target` does the
+/// condition's polarity say which side was meant to pass; with no polarity, neither does (the
+/// check decides nothing).
 pub fn passing_edges(cfg: &Cfg, check: NodeIndex, target: NodeIndex) -> Vec<EdgeIndex> {
     let g = &cfg.graph;
     let out: Vec<_> = g.edges_directed(check, Direction::Outgoing).collect();
     match &g[check].kind {
         NodeKind::Branch { polarity, .. } => {
-            let side = match polarity {
-                Some(Polarity::Positive) => Some(Edge::True),
-                Some(Polarity::Negative) => Some(Edge::False),
-                None => {
-                    let reach = |side: Edge| {
-                        out.iter()
-                            .filter(|e| *e.weight() == side)
-                            .any(|e| reaches(cfg, e.target(), target))
-                    };
-                    match (reach(Edge::True), reach(Edge::False)) {
-                        (true, false) => Some(Edge::True),
-                        (false, true) => Some(Edge::False),
-                        _ => None,
-                    }
-                }
+            let reach = |side: Edge| {
+                out.iter()
+                    .filter(|e| *e.weight() == side)
+                    .any(|e| reaches(cfg, e.target(), target))
+            };
+            let side = match (reach(Edge::True), reach(Edge::False)) {
+                (true, false) => Some(Edge::True),
+                (false, true) => Some(Edge::False),
+                (true, true) => match polarity {
+                    Some(Polarity::Positive) => Some(Edge::True),
+                    Some(Polarity::Negative) => Some(Edge::False),
+                    None => None,
+                },
+                (false, false) => None,
             };
             out.iter()
                 .filter(|e| Some(*e.weight()) == side)

@@ -132,7 +132,11 @@ impl Value {
                 .collect::<Vec<_>>()
                 .join(" | "),
             Value::Var { value, .. } => value.describe(),
-            Value::Derived { from, via } => format!("{via}({})", from.describe()),
+            Value::Derived { from, via } => match via.as_str() {
+                "template" | "concat" => format!("text built from {}", from.describe()),
+                v if v.starts_with('.') => format!("{}{v}()", from.describe()),
+                v => format!("{v}({})", from.describe()),
+            },
             Value::Unknown => "unknown".into(),
         }
     }

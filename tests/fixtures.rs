@@ -1,0 +1,223 @@
+//! Every drift case of the core issue, correct and drifted, as small TypeScript/JavaScript
+//! projects under tests/fixtures/ts/. Each case asserts the exact set of findings (kind,
+//! workflow, step) a user would get, and snapshots the rendered report and the extracted CFGs.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use idrift::cfg::render;
+use idrift::report::text;
+use idrift::{analyse, spec, ScanOptions};
+
+type Expected = &'static [(&'static str, &'static str, &'static str)];
+
+const CASES: &[(&str, Expected)] = &[
+    // Correct code: checks in the handler, in an imported helper, in Express middleware.
+    ("invite-correct", &[]),
+    ("invite-helper-guard", &[]),
+    ("invite-express-correct", &[]),
+    ("role-assign-correct", &[]),
+    ("domain-verify-correct", &[]),
+    ("sso-portal-correct", &[]),
+    ("sso-login-correct", &[]),
+    ("widget-token-correct", &[]),
+    // A check that is absent.
+    (
+        "invite-missing-permission",
+        &[("missing-check", "invite", "can_manage_members")],
+    ),
+    // A check behind a flag.
+    (
+        "invite-check-behind-flag",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    // A check whose failing branch only logs.
+    (
+        "invite-check-only-logs",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    // A check after the call.
+    (
+        "invite-check-after-call",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    // An early branch that reaches the call before the check.
+    (
+        "invite-early-branch",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    // try { check } catch { log }.
+    (
+        "invite-try-catch-swallow",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    // A role literal outside the allow-list.
+    (
+        "invite-role-literal-admin",
+        &[("added-privilege", "invite", "role_allowed")],
+    ),
+    // A role from the request without an allow-list check.
+    (
+        "invite-role-from-request",
+        &[("added-privilege", "invite", "role_allowed")],
+    ),
+    // An organization id from the request.
+    (
+        "invite-org-from-request",
+        &[("missing-check", "invite", "organization_from_session")],
+    ),
+    // A privileged call the workflow does not contain (which is also an unprotected role change).
+    (
+        "invite-extra-privileged-call",
+        &[
+            (
+                "added-privilege",
+                "invite",
+                "privileged:userManagement.updateOrganizationMembership",
+            ),
+            ("missing-check", "role-assign", "membership_in_caller_org"),
+            ("missing-check", "role-assign", "not_self"),
+        ],
+    ),
+    // An id-only membership change with no ownership check (nor, without the membership,
+    // any way to tell whether the caller is changing their own role).
+    (
+        "role-assign-id-only",
+        &[
+            ("missing-check", "role-assign", "membership_in_caller_org"),
+            ("missing-check", "role-assign", "not_self"),
+        ],
+    ),
+    // A domain written as verified.
+    (
+        "domain-verify-verified-state",
+        &[("added-privilege", "domain-verify", "domain_not_verified")],
+    ),
+    // An SSO callback that never compares state; a login started without state.
+    (
+        "sso-callback-no-state",
+        &[("missing-check", "sso-setup", "state_verified")],
+    ),
+    (
+        "sso-login-no-state",
+        &[("missing-check", "sso-setup", "random_state")],
+    ),
+    // An Admin Portal intent taken from the request.
+    (
+        "sso-portal-intent-from-request",
+        &[("added-privilege", "sso-setup", "intent_literal")],
+    ),
+    // A widget token without userId (so WorkOS does not cut its scopes down to the user's
+    // permissions, and the missing app-side permission check matters).
+    (
+        "widget-token-no-user",
+        &[
+            ("added-privilege", "invite", "token_bound_to_user"),
+            ("missing-check", "invite", "can_manage_members"),
+        ],
+    ),
+    (
+        "widget-token-scopes-from-request",
+        &[("added-privilege", "invite", "scopes_literal")],
+    ),
+];
+
+fn fixture(case: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ts")
+        .join(case)
+}
+
+#[test]
+fn every_case_reports_exactly_its_expected_findings() {
+    let specs = spec::load_builtin().expect("built-in specs load");
+    let mut failures = Vec::new();
+    for (case, expected) in CASES {
+        let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).expect("scan runs");
+        assert!(
+            !analysis.report.workflows.is_empty(),
+            "{case}: no workflow instance found"
+        );
+        assert!(
+            analysis.report.unscanned.is_empty(),
+            "{case}: unexpected unscanned files {:?}",
+            analysis.report.unscanned
+        );
+        let got: BTreeSet<(String, String, String)> = analysis
+            .report
+            .findings
+            .iter()
+            .map(|f| (f.kind.as_str().to_string(), f.workflow.clone(), f.step.clone()))
+            .collect();
+        let want: BTreeSet<(String, String, String)> = expected
+            .iter()
+            .map(|(k, w, s)| (k.to_string(), w.to_string(), s.to_string()))
+            .collect();
+        if got != want {
+            failures.push(format!("{case}:\n  expected {want:?}\n  got      {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_finding_has_a_location_and_a_witness_path_ending_at_it() {
+    let specs = spec::load_builtin().unwrap();
+    for (case, _) in CASES {
+        let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
+        for f in &analysis.report.findings {
+            assert!(f.line > 0 && !f.file.is_empty(), "{case}: finding without location");
+            let first = f.path.first().expect("witness path");
+            assert!(first.label.starts_with("entry "), "{case}: path starts at the entry: {:?}", f.path);
+            assert!(
+                f.path.iter().any(|s| s.file == f.file && s.line == f.line),
+                "{case}: the path reaches the finding's line: {:?}",
+                f.path
+            );
+            assert_eq!(f.fingerprint.len(), 16);
+        }
+    }
+}
+
+#[test]
+fn fingerprints_do_not_change_when_unrelated_lines_move() {
+    let specs = spec::load_builtin().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(fixture("invite-missing-permission").join("app/api/invite/route.ts")).unwrap();
+    let target = dir.path().join("app/api/invite");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("route.ts"), &src).unwrap();
+    let before = analyse(dir.path(), &specs, &ScanOptions::default()).unwrap();
+    std::fs::write(target.join("route.ts"), format!("// a comment\n\n// another\n{src}")).unwrap();
+    let after = analyse(dir.path(), &specs, &ScanOptions::default()).unwrap();
+    assert_eq!(before.report.findings.len(), 1);
+    assert_eq!(before.report.findings[0].line + 3, after.report.findings[0].line);
+    assert_eq!(before.report.findings[0].fingerprint, after.report.findings[0].fingerprint);
+}
+
+/// Rendered findings and extracted CFGs, reviewed by hand when they change.
+#[test]
+fn snapshots_of_reports_and_graphs() {
+    let specs = spec::load_builtin().unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (case, _) in CASES {
+            let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
+            let rendered = text::render(&analysis.report, &|f| analysis.source(f).map(str::to_string));
+            insta::assert_snapshot!(format!("ts__{case}__report"), rendered);
+            let mut graphs = String::new();
+            let mut seen = BTreeSet::new();
+            for inst in &analysis.instances {
+                let key = (inst.entry.file.clone(), inst.entry.line, inst.entry.function.clone());
+                if !seen.insert(key) {
+                    continue;
+                }
+                graphs.push_str(&format!("%% {}:{} {}\n", inst.entry.file, inst.entry.line, inst.entry.function));
+                graphs.push_str(&render::mermaid(&inst.cfg, &[]));
+            }
+            insta::assert_snapshot!(format!("ts__{case}__cfg"), graphs);
+        }
+    });
+}
