@@ -86,7 +86,11 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
     }
 
     let mut overrides = OverrideBuilder::new(root);
-    for pattern in DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).chain(options.exclude.iter().cloned()) {
+    for pattern in DEFAULT_EXCLUDES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(options.exclude.iter().cloned())
+    {
         overrides
             .add(&format!("!{pattern}"))
             .map_err(|e| Error::Usage(format!("--exclude {pattern}: {e}")))?;
@@ -113,7 +117,9 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
                 continue;
             }
         };
-        let Some(ft) = entry.file_type() else { continue };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
         if !ft.is_file() {
             continue;
         }
@@ -124,7 +130,8 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
         let size = match entry.metadata() {
             Ok(m) => m.len(),
             Err(err) => {
-                out.unscanned.push(Unscanned::new(&rel, format!("cannot read metadata: {err}")));
+                out.unscanned
+                    .push(Unscanned::new(&rel, format!("cannot read metadata: {err}")));
                 continue;
             }
         };

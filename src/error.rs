@@ -22,7 +22,13 @@ impl SpecError {
     }
 
     /// An error at the value `needle` under the key path `path` of the YAML text.
-    pub fn at(file: &str, text: &str, path: &[&str], needle: &str, message: impl Into<String>) -> Self {
+    pub fn at(
+        file: &str,
+        text: &str,
+        path: &[&str],
+        needle: &str,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column) = crate::spec::locate(text, path, needle);
         SpecError {
             file: file.to_string(),
@@ -54,7 +60,11 @@ impl SpecError {
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 

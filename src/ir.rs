@@ -107,7 +107,10 @@ pub struct EntryPoint {
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum EntryKind {
     /// An HTTP route handler (`export async function POST`, `router.post(...)`).
-    Route { method: String, path: Option<String> },
+    Route {
+        method: String,
+        path: Option<String>,
+    },
     /// A server action (`'use server'`): every argument is client input.
     ServerAction,
     /// A server-rendered page or component.

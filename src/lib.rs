@@ -108,12 +108,18 @@ fn steps(inst: &Instance) -> Vec<String> {
     for (id, nodes) in &inst.labels.checks {
         for n in nodes {
             let node = cfg.node(*n);
-            found.push(((node.file.clone(), node.span.line, node.span.col), id.clone()));
+            found.push((
+                (node.file.clone(), node.span.line, node.span.col),
+                id.clone(),
+            ));
         }
     }
     for (n, id) in &inst.labels.actions {
         let node = cfg.node(*n);
-        found.push(((node.file.clone(), node.span.line, node.span.col), id.clone()));
+        found.push((
+            (node.file.clone(), node.span.line, node.span.col),
+            id.clone(),
+        ));
     }
     // Order: the entry's file first, then others; within a file by position.
     found.sort_by(|a, b| {

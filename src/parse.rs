@@ -69,7 +69,10 @@ fn read(file: &SourceFile) -> Read {
         }
     };
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Read::Skipped(Unscanned::new(&file.rel, "file grew over the size limit while being read"));
+        return Read::Skipped(Unscanned::new(
+            &file.rel,
+            "file grew over the size limit while being read",
+        ));
     }
     if let Some(reason) = unreadable_reason(&bytes) {
         return Read::Skipped(Unscanned::new(&file.rel, reason));
@@ -81,7 +84,11 @@ fn read(file: &SourceFile) -> Read {
 /// Reads every file, keeps those matching the prefilter, parses them and what they connect to.
 pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     let prefilter = Prefilter::new(anchors);
-    let index: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.rel.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.rel.as_str(), i))
+        .collect();
 
     let first: Vec<(usize, Result<Option<String>, Unscanned>)> = files
         .par_iter()
@@ -116,7 +123,11 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
         let mut wanted = BTreeSet::new();
         for m in 0..program.modules.len() {
             for imp in &program.modules[m].imports {
-                if let Some(target) = resolve_specifier(&program.modules[m].path, &imp.source, |p| index.contains_key(p)) {
+                if let Some(target) =
+                    resolve_specifier(&program.modules[m].path, &imp.source, |p| {
+                        index.contains_key(p)
+                    })
+                {
                     let i = index[target.as_str()];
                     if !parsed[i] && !unreadable[i] {
                         wanted.insert(i);
@@ -147,7 +158,9 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
         }
         let patterns: Vec<String> = patterns.into_iter().collect();
         let filter = Prefilter::new(&patterns);
-        let candidates: Vec<usize> = (0..files.len()).filter(|i| !parsed[*i] && !unreadable[*i]).collect();
+        let candidates: Vec<usize> = (0..files.len())
+            .filter(|i| !parsed[*i] && !unreadable[*i])
+            .collect();
         let hits: Vec<(usize, String)> = candidates
             .par_iter()
             .filter_map(|&i| match read(&files[i]) {
@@ -351,17 +364,18 @@ impl Program {
     /// function, an imported one, `namespace.fn` for `import * as namespace`, `this.method`.
     pub fn resolve_callee(&self, module: usize, callee: &Expr) -> Option<FnRef> {
         match callee.peel() {
-            Expr::Function(id) => Some(FnRef { module, function: *id }),
+            Expr::Function(id) => Some(FnRef {
+                module,
+                function: *id,
+            }),
             Expr::Name(name) => self.resolve_name(module, name),
             Expr::Member { object, property } => match object.peel() {
                 Expr::Name(ns) if ns == "this" => self.local_function(module, property),
                 Expr::Name(ns) => {
                     let m = &self.modules[module];
-                    let (i, _) = m
-                        .imports
-                        .iter()
-                        .enumerate()
-                        .find(|(_, imp)| &imp.local == ns && (imp.imported == "*" || imp.imported == "default"))?;
+                    let (i, _) = m.imports.iter().enumerate().find(|(_, imp)| {
+                        &imp.local == ns && (imp.imported == "*" || imp.imported == "default")
+                    })?;
                     let target = (*self.imports.get(module)?.get(i)?)?;
                     self.exported_function(target, property)
                 }
@@ -376,11 +390,18 @@ impl Program {
             return Some(f);
         }
         let m = &self.modules[module];
-        let (i, imp) = m.imports.iter().enumerate().find(|(_, imp)| imp.local == name)?;
+        let (i, imp) = m
+            .imports
+            .iter()
+            .enumerate()
+            .find(|(_, imp)| imp.local == name)?;
         let target = (*self.imports.get(module)?.get(i)?)?;
         if imp.imported == "default" {
             let t = &self.modules[target];
-            return t.default_export.map(|function| FnRef { module: target, function });
+            return t.default_export.map(|function| FnRef {
+                module: target,
+                function,
+            });
         }
         self.exported_function(target, &imp.imported)
     }
@@ -398,7 +419,11 @@ impl Program {
         m.functions
             .iter()
             .position(|f| f.callable && f.exported && f.name == name)
-            .or_else(|| m.functions.iter().position(|f| f.callable && f.name == name))
+            .or_else(|| {
+                m.functions
+                    .iter()
+                    .position(|f| f.callable && f.name == name)
+            })
             .map(|function| FnRef { module, function })
     }
 }

@@ -147,7 +147,13 @@ fn every_case_reports_exactly_its_expected_findings() {
             .report
             .findings
             .iter()
-            .map(|f| (f.kind.as_str().to_string(), f.workflow.clone(), f.step.clone()))
+            .map(|f| {
+                (
+                    f.kind.as_str().to_string(),
+                    f.workflow.clone(),
+                    f.step.clone(),
+                )
+            })
             .collect();
         let want: BTreeSet<(String, String, String)> = expected
             .iter()
@@ -166,9 +172,16 @@ fn every_finding_has_a_location_and_a_witness_path_ending_at_it() {
     for (case, _) in CASES {
         let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
         for f in &analysis.report.findings {
-            assert!(f.line > 0 && !f.file.is_empty(), "{case}: finding without location");
+            assert!(
+                f.line > 0 && !f.file.is_empty(),
+                "{case}: finding without location"
+            );
             let first = f.path.first().expect("witness path");
-            assert!(first.label.starts_with("entry "), "{case}: path starts at the entry: {:?}", f.path);
+            assert!(
+                first.label.starts_with("entry "),
+                "{case}: path starts at the entry: {:?}",
+                f.path
+            );
             assert!(
                 f.path.iter().any(|s| s.file == f.file && s.line == f.line),
                 "{case}: the path reaches the finding's line: {:?}",
@@ -183,16 +196,29 @@ fn every_finding_has_a_location_and_a_witness_path_ending_at_it() {
 fn fingerprints_do_not_change_when_unrelated_lines_move() {
     let specs = spec::load_builtin().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let src = std::fs::read_to_string(fixture("invite-missing-permission").join("app/api/invite/route.ts")).unwrap();
+    let src = std::fs::read_to_string(
+        fixture("invite-missing-permission").join("app/api/invite/route.ts"),
+    )
+    .unwrap();
     let target = dir.path().join("app/api/invite");
     std::fs::create_dir_all(&target).unwrap();
     std::fs::write(target.join("route.ts"), &src).unwrap();
     let before = analyse(dir.path(), &specs, &ScanOptions::default()).unwrap();
-    std::fs::write(target.join("route.ts"), format!("// a comment\n\n// another\n{src}")).unwrap();
+    std::fs::write(
+        target.join("route.ts"),
+        format!("// a comment\n\n// another\n{src}"),
+    )
+    .unwrap();
     let after = analyse(dir.path(), &specs, &ScanOptions::default()).unwrap();
     assert_eq!(before.report.findings.len(), 1);
-    assert_eq!(before.report.findings[0].line + 3, after.report.findings[0].line);
-    assert_eq!(before.report.findings[0].fingerprint, after.report.findings[0].fingerprint);
+    assert_eq!(
+        before.report.findings[0].line + 3,
+        after.report.findings[0].line
+    );
+    assert_eq!(
+        before.report.findings[0].fingerprint,
+        after.report.findings[0].fingerprint
+    );
 }
 
 /// Rendered findings and extracted CFGs, reviewed by hand when they change.
@@ -205,16 +231,25 @@ fn snapshots_of_reports_and_graphs() {
     settings.bind(|| {
         for (case, _) in CASES {
             let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
-            let rendered = text::render(&analysis.report, &|f| analysis.source(f).map(str::to_string));
+            let rendered = text::render(&analysis.report, &|f| {
+                analysis.source(f).map(str::to_string)
+            });
             insta::assert_snapshot!(format!("ts__{case}__report"), rendered);
             let mut graphs = String::new();
             let mut seen = BTreeSet::new();
             for inst in &analysis.instances {
-                let key = (inst.entry.file.clone(), inst.entry.line, inst.entry.function.clone());
+                let key = (
+                    inst.entry.file.clone(),
+                    inst.entry.line,
+                    inst.entry.function.clone(),
+                );
                 if !seen.insert(key) {
                     continue;
                 }
-                graphs.push_str(&format!("%% {}:{} {}\n", inst.entry.file, inst.entry.line, inst.entry.function));
+                graphs.push_str(&format!(
+                    "%% {}:{} {}\n",
+                    inst.entry.file, inst.entry.line, inst.entry.function
+                ));
                 graphs.push_str(&render::mermaid(&inst.cfg, &[]));
             }
             insta::assert_snapshot!(format!("ts__{case}__cfg"), graphs);

@@ -325,7 +325,15 @@ impl<'p> Builder<'p> {
         }
         let mut mw_env = HashMap::new();
         if let Some((factory_fn, _)) = factory {
-            mw_env = self.param_env(factory_fn, Some(&arg_values.iter().map(|a| a.value.clone()).collect::<Vec<_>>()));
+            mw_env = self.param_env(
+                factory_fn,
+                Some(
+                    &arg_values
+                        .iter()
+                        .map(|a| a.value.clone())
+                        .collect::<Vec<_>>(),
+                ),
+            );
         }
         let f = self.program.function(mw);
         let mut params_env = self.param_env(mw, None);
@@ -818,9 +826,15 @@ impl<'p> Builder<'p> {
             self.program.resolve_callee(module, &call.callee)
         };
         let recursive = target
-            .map(|t| self.frames.iter().any(|f| f.func == t && f.kind != FrameKind::Root) || self.frames.first().map(|f| f.func) == Some(t))
+            .map(|t| {
+                self.frames
+                    .iter()
+                    .any(|f| f.func == t && f.kind != FrameKind::Root)
+                    || self.frames.first().map(|f| f.func) == Some(t)
+            })
             .unwrap_or(false);
-        let inline = target.filter(|_| !recursive && self.frames.len() < self.limits.max_inline_depth);
+        let inline =
+            target.filter(|_| !recursive && self.frames.len() < self.limits.max_inline_depth);
         if target.is_some() && inline.is_none() && !recursive {
             self.notes.push(format!(
                 "{}:{}: call to {callee} not inlined (inlining depth limit)",
@@ -946,7 +960,11 @@ fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Va
             };
         }
     }
-    if !callee.contains('.') || callee.starts_with("JSON.") || callee.starts_with("String") || callee.starts_with("Number") {
+    if !callee.contains('.')
+        || callee.starts_with("JSON.")
+        || callee.starts_with("String")
+        || callee.starts_with("Number")
+    {
         // A plain function applied to request input (`new URL(request.url)`, `String(x)`).
         if let Some(a) = args.iter().find(|a| is_request_rooted(&a.value)) {
             return Value::Derived {
@@ -1001,9 +1019,7 @@ fn returned_function(program: &Program, factory: FnRef) -> Option<FnRef> {
     fn find(stmts: &[Stmt]) -> Option<FunctionId> {
         for s in stmts {
             match s {
-                Stmt::Return {
-                    value: Some(e), ..
-                } => {
+                Stmt::Return { value: Some(e), .. } => {
                     if let Expr::Function(id) = e.peel() {
                         return Some(*id);
                     }
@@ -1084,18 +1100,19 @@ fn comparisons(e: &Expr, out: &mut Vec<Comparison>) {
 }
 
 fn is_literalish(e: &Expr) -> bool {
-    matches!(e.peel(), Expr::Literal(_))
-        || matches!(e.peel(), Expr::Name(n) if n == "undefined")
+    matches!(e.peel(), Expr::Literal(_)) || matches!(e.peel(), Expr::Name(n) if n == "undefined")
 }
 
 /// Whether the true side of a condition means "allowed".
 fn polarity(cond: &Expr) -> Option<Polarity> {
     use Polarity::*;
     match cond.peel() {
-        Expr::Unary { op, operand } if op == "!" || op == "not" => polarity(operand).map(|p| match p {
-            Positive => Negative,
-            Negative => Positive,
-        }),
+        Expr::Unary { op, operand } if op == "!" || op == "not" => {
+            polarity(operand).map(|p| match p {
+                Positive => Negative,
+                Negative => Positive,
+            })
+        }
         Expr::Binary { op, left, right } => match op.as_str() {
             "!=" | "!==" | "is not" => Some(Negative),
             "==" | "===" | "is" => {
@@ -1146,8 +1163,14 @@ fn is_denial_response(e: &Expr) -> bool {
                     .path()
                     .map(|p| p.rsplit('.').next().unwrap_or("").to_string())
                     .unwrap_or_default();
-                if matches!(last.as_str(), "status" | "sendStatus" | "writeHead" | "code")
-                    && c.args.first().map(|a| status_literal(&a.value)).unwrap_or(false)
+                if matches!(
+                    last.as_str(),
+                    "status" | "sendStatus" | "writeHead" | "code"
+                ) && c
+                    .args
+                    .first()
+                    .map(|a| status_literal(&a.value))
+                    .unwrap_or(false)
                 {
                     return true;
                 }

@@ -99,8 +99,12 @@ pub enum NodeKind {
         polarity: Option<Polarity>,
     },
     /// A merge point that has no code of its own (loop head, catch entry, join after a switch).
-    Join { what: String },
-    Return { denial: bool },
+    Join {
+        what: String,
+    },
+    Return {
+        denial: bool,
+    },
     Throw,
 }
 

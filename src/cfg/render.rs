@@ -85,7 +85,10 @@ pub fn mermaid(cfg: &Cfg, highlight: &[NodeIndex]) -> String {
     }
     if !highlight.is_empty() {
         out.push_str("    classDef witness fill:#fdd,stroke:#c00,stroke-width:2px\n");
-        let ids: Vec<String> = highlight.iter().map(|n| format!("n{}", n.index())).collect();
+        let ids: Vec<String> = highlight
+            .iter()
+            .map(|n| format!("n{}", n.index()))
+            .collect();
         let _ = writeln!(out, "    class {} witness", ids.join(","));
     }
     out
@@ -103,7 +106,9 @@ pub fn dot(cfg: &Cfg) -> String {
             NodeKind::Join { .. } => "circle",
             _ => "box",
         };
-        let text = node_text(cfg, *n).replace('\\', "\\\\").replace('"', "\\\"");
+        let text = node_text(cfg, *n)
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"");
         let _ = writeln!(out, "    n{} [shape={shape}, label=\"{text}\"];", n.index());
     }
     let mut edges: Vec<_> = cfg

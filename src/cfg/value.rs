@@ -11,25 +11,49 @@ use crate::ir::ParamRole;
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Value {
     /// A string, number, boolean or null literal.
-    Literal { value: String },
+    Literal {
+        value: String,
+    },
     /// A name or member chain not defined in the analysed functions: a module-level constant,
     /// an import, an SDK client (`workos.userManagement`), an enum member.
-    Global { path: String },
+    Global {
+        path: String,
+    },
     /// A parameter of the entry function (or of a helper whose caller is unknown).
-    Param { name: String, role: ParamRole },
+    Param {
+        name: String,
+        role: ParamRole,
+    },
     /// The result of a call.
-    CallResult { callee: String },
+    CallResult {
+        callee: String,
+    },
     /// `base.property`.
-    Member { base: Box<Value>, property: String },
-    Object { props: Vec<(String, Value)> },
-    Array { items: Vec<Value> },
+    Member {
+        base: Box<Value>,
+        property: String,
+    },
+    Object {
+        props: Vec<(String, Value)>,
+    },
+    Array {
+        items: Vec<Value>,
+    },
     /// One of several values (branches, `a ?? b`, `cond ? a : b`).
-    Either { options: Vec<Value> },
+    Either {
+        options: Vec<Value>,
+    },
     /// The value flowed through a local variable of this name; kept so that a check on the
     /// variable can be related to the value.
-    Var { name: String, value: Box<Value> },
+    Var {
+        name: String,
+        value: Box<Value>,
+    },
     /// A request-derived value computed by a non-SDK call (`new URL(request.url)`).
-    Derived { from: Box<Value>, via: String },
+    Derived {
+        from: Box<Value>,
+        via: String,
+    },
     Unknown,
 }
 
@@ -124,7 +148,11 @@ impl Value {
             Value::Object { .. } => "{…}".into(),
             Value::Array { items } => format!(
                 "[{}]",
-                items.iter().map(|i| i.describe()).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(|i| i.describe())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Value::Either { options } => options
                 .iter()

@@ -57,7 +57,10 @@ pub fn run(args: &GraphArgs) -> Result<i32, Error> {
     let mut shown = 0;
     for inst in &analysis.instances {
         if args.workflow.as_ref().is_some_and(|w| *w != inst.workflow)
-            || args.function.as_ref().is_some_and(|f| *f != inst.entry.function)
+            || args
+                .function
+                .as_ref()
+                .is_some_and(|f| *f != inst.entry.function)
         {
             continue;
         }

@@ -36,7 +36,10 @@ pub struct ScanArgs {
 pub fn run(args: &ScanArgs) -> Result<i32, Error> {
     let specs = args.specs.load()?;
     if !args.path.exists() {
-        return Err(Error::Usage(format!("{}: no such file or directory", args.path.display())));
+        return Err(Error::Usage(format!(
+            "{}: no such file or directory",
+            args.path.display()
+        )));
     }
     let analysis = analyse(
         &args.path,

@@ -51,7 +51,10 @@ pub fn run(cmd: &SpecsCommand) -> Result<i32, Error> {
             } else {
                 spec::workflow_schema()
             };
-            emit(&format!("{}\n", serde_json::to_string_pretty(&schema).expect("schema")))?;
+            emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&schema).expect("schema")
+            ))?;
             Ok(EXIT_OK)
         }
         SpecsCommand::List => {
@@ -60,10 +63,18 @@ pub fn run(cmd: &SpecsCommand) -> Result<i32, Error> {
             for (wf, file) in set.workflows.iter().zip(&set.files) {
                 out.push_str(&format!("{} — {} ({file})\n", wf.id, wf.title));
                 for (id, a) in &wf.actions {
-                    out.push_str(&format!("  action {id}: {} [{}]\n", a.title, a.calls.join(", ")));
+                    out.push_str(&format!(
+                        "  action {id}: {} [{}]\n",
+                        a.title,
+                        a.calls.join(", ")
+                    ));
                 }
                 for (id, c) in &wf.checks {
-                    out.push_str(&format!("  check  {id} ({}): {}\n", c.severity.as_str(), c.title));
+                    out.push_str(&format!(
+                        "  check  {id} ({}): {}\n",
+                        c.severity.as_str(),
+                        c.title
+                    ));
                 }
             }
             emit(&out)?;

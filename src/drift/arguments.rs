@@ -28,8 +28,13 @@ pub fn argument<'a>(site: &'a Site, rule: &ArgumentRule) -> Option<(String, &'a 
 }
 
 fn path_to_action(site: &Site) -> Vec<NodeIndex> {
-    path_avoiding(site.cfg(), site.cfg().entry, |n| n == site.node, &Default::default())
-        .unwrap_or_else(|| vec![site.node])
+    path_avoiding(
+        site.cfg(),
+        site.cfg().entry,
+        |n| n == site.node,
+        &Default::default(),
+    )
+    .unwrap_or_else(|| vec![site.node])
 }
 
 /// Checks one rule on one action call; `None` when the rule holds.

@@ -24,7 +24,12 @@ use super::{Finding, Site};
 use crate::spec::FindingKind;
 use crate::workflow::Labeler;
 
-pub fn run(site: &Site, protections: &[(String, Protection)], labeler: &Labeler, out: &mut Vec<Finding>) {
+pub fn run(
+    site: &Site,
+    protections: &[(String, Protection)],
+    labeler: &Labeler,
+    out: &mut Vec<Finding>,
+) {
     for (id, protection) in protections {
         let Protection::Missing { path } = protection else {
             continue;

@@ -143,15 +143,40 @@ pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
         added_privilege::run_privileged_operations(inst, spec, &mut local);
         // The same node can be reached through several inlining paths: report it once.
         local.sort_by(|a: &Finding, b: &Finding| {
-            (&a.file, a.line, a.column, &a.fingerprint).cmp(&(&b.file, b.line, b.column, &b.fingerprint))
+            (&a.file, a.line, a.column, &a.fingerprint).cmp(&(
+                &b.file,
+                b.line,
+                b.column,
+                &b.fingerprint,
+            ))
         });
-        local.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.file == b.file && a.line == b.line && a.column == b.column);
+        local.dedup_by(|a, b| {
+            a.fingerprint == b.fingerprint
+                && a.file == b.file
+                && a.line == b.line
+                && a.column == b.column
+        });
         findings.extend(local);
     }
     findings.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.kind, &a.workflow, &a.step, &a.function).cmp(&(
-            &b.file, b.line, b.column, b.kind, &b.workflow, &b.step, &b.function,
-        ))
+        (
+            &a.file,
+            a.line,
+            a.column,
+            a.kind,
+            &a.workflow,
+            &a.step,
+            &a.function,
+        )
+            .cmp(&(
+                &b.file,
+                b.line,
+                b.column,
+                b.kind,
+                &b.workflow,
+                &b.step,
+                &b.function,
+            ))
     });
     findings
 }
@@ -199,7 +224,11 @@ pub fn render_path(cfg: &Cfg, path: &[NodeIndex]) -> Vec<PathStep> {
             line: node.span.line,
             label,
         };
-        if out.last().map(|l| l.file == step.file && l.line == step.line && l.label == step.label).unwrap_or(false) {
+        if out
+            .last()
+            .map(|l| l.file == step.file && l.line == step.line && l.label == step.label)
+            .unwrap_or(false)
+        {
             continue;
         }
         out.push(step);
@@ -217,6 +246,5 @@ pub fn provider_enforced(site: &Site, check: &str, labeler: &Labeler) -> bool {
         return false;
     }
     let rule = &action.arguments[&enf.when_argument];
-    arguments::evaluate(site, rule, labeler).is_none()
-        && arguments::argument(site, rule).is_some()
+    arguments::evaluate(site, rule, labeler).is_none() && arguments::argument(site, rule).is_some()
 }

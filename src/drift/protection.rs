@@ -28,7 +28,12 @@ pub enum Bypass {
     After { check: NodeIndex },
 }
 
-pub fn analyse(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex], position: CheckPosition) -> Protection {
+pub fn analyse(
+    cfg: &Cfg,
+    action: NodeIndex,
+    checks: &[NodeIndex],
+    position: CheckPosition,
+) -> Protection {
     match position {
         CheckPosition::Before => before(cfg, action, checks),
         CheckPosition::After => after(cfg, action, checks),
@@ -77,7 +82,8 @@ fn after(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
         return Protection::Protected;
     };
     // Show the whole story: entry → action → exit.
-    let mut path = path_avoiding(cfg, cfg.entry, |n| n == action, &Default::default()).unwrap_or_else(|| vec![action]);
+    let mut path = path_avoiding(cfg, cfg.entry, |n| n == action, &Default::default())
+        .unwrap_or_else(|| vec![action]);
     path.extend(tail.into_iter().skip(1));
     if checks.is_empty() {
         return Protection::Missing { path };
@@ -98,7 +104,10 @@ fn after(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
 }
 
 /// The checks of a spec that apply to an action, with their analysis.
-pub fn for_site(site: &super::Site, labeler: &crate::workflow::Labeler) -> Vec<(String, Protection)> {
+pub fn for_site(
+    site: &super::Site,
+    labeler: &crate::workflow::Labeler,
+) -> Vec<(String, Protection)> {
     let mut out = Vec::new();
     for (id, check) in &site.spec.checks {
         if !check.protects.iter().any(|a| a == site.action) {
@@ -114,7 +123,10 @@ pub fn for_site(site: &super::Site, labeler: &crate::workflow::Labeler) -> Vec<(
             .get(id)
             .cloned()
             .unwrap_or_default();
-        out.push((id.clone(), analyse(site.cfg(), site.node, &nodes, check.position)));
+        out.push((
+            id.clone(),
+            analyse(site.cfg(), site.node, &nodes, check.position),
+        ));
     }
     out
 }

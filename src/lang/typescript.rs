@@ -399,7 +399,12 @@ impl<'a> Lowerer<'a> {
                 span: call.span,
                 construct: false,
             })));
-            current = match call.args.iter().rev().find(|a| matches!(a.value.peel(), Expr::Call(_))) {
+            current = match call
+                .args
+                .iter()
+                .rev()
+                .find(|a| matches!(a.value.peel(), Expr::Call(_)))
+            {
                 Some(a) => a.value.peel(),
                 None => break,
             };
@@ -474,7 +479,11 @@ impl<'a> Lowerer<'a> {
         );
         if let Expr::Function(id) = handler {
             let f = &mut self.module.functions[id];
-            f.name = format!("{} {}", property.to_uppercase(), path.clone().unwrap_or_default());
+            f.name = format!(
+                "{} {}",
+                property.to_uppercase(),
+                path.clone().unwrap_or_default()
+            );
             mark_express_params(&mut f.params);
         }
         let span = self.span(node);
@@ -768,9 +777,8 @@ impl<'a> Lowerer<'a> {
                         };
                         let mut stmts = Vec::new();
                         let mut c2 = case.walk();
-                        let body_nodes: Vec<Node> = case
-                            .children_by_field_name("body", &mut c2)
-                            .collect();
+                        let body_nodes: Vec<Node> =
+                            case.children_by_field_name("body", &mut c2).collect();
                         for s in body_nodes {
                             if let Some(st) = self.stmt(s) {
                                 stmts.push(st);
@@ -837,7 +845,9 @@ impl<'a> Lowerer<'a> {
                 return node.child_by_field_name("body").and_then(|b| self.stmt(b));
             }
             "export_statement" => {
-                return node.child_by_field_name("declaration").and_then(|d| self.stmt(d));
+                return node
+                    .child_by_field_name("declaration")
+                    .and_then(|d| self.stmt(d));
             }
             "class_declaration" => {
                 self.class(node, false);
@@ -886,7 +896,10 @@ impl<'a> Lowerer<'a> {
 
     fn expr_inner(&mut self, node: Node, name: Option<&str>) -> Expr {
         match node.kind() {
-            "identifier" | "property_identifier" | "shorthand_property_identifier" | "this"
+            "identifier"
+            | "property_identifier"
+            | "shorthand_property_identifier"
+            | "this"
             | "super" => Expr::Name(self.text(node).to_string()),
             "undefined" | "null" => Expr::Literal(Literal::Null),
             "true" => Expr::Literal(Literal::Bool(true)),
@@ -1171,7 +1184,9 @@ impl<'a> Lowerer<'a> {
 /// Assignment expressions are lowered as `Binary { op: "=" }`; this unpacks them.
 fn assignment_parts(expr: &Expr) -> Option<(Expr, Expr)> {
     match expr {
-        Expr::Binary { op, left, right } if op == "=" => Some(((**left).clone(), (**right).clone())),
+        Expr::Binary { op, left, right } if op == "=" => {
+            Some(((**left).clone(), (**right).clone()))
+        }
         _ => None,
     }
 }

@@ -63,6 +63,9 @@ pub struct Report {
 impl Report {
     /// Findings at or above a severity.
     pub fn failing(&self, threshold: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity >= threshold).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .count()
     }
 }

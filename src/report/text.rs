@@ -33,7 +33,11 @@ fn finding(out: &mut String, f: &Finding, source: &dyn Fn(&str) -> Option<String
         f.workflow,
         f.step
     );
-    let _ = writeln!(out, "  --> {}:{}:{} (in {})", f.file, f.line, f.column, f.function);
+    let _ = writeln!(
+        out,
+        "  --> {}:{}:{} (in {})",
+        f.file, f.line, f.column, f.function
+    );
     if let Some(text) = source(&f.file) {
         frame(out, &text, f);
     }
@@ -94,7 +98,11 @@ fn summary(out: &mut String, report: &Report) {
         *by_id.entry(w.id.as_str()).or_default() += 1;
     }
     let list: Vec<String> = by_id.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
-    let high = report.findings.iter().filter(|f| f.severity == crate::spec::Severity::High).count();
+    let high = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::spec::Severity::High)
+        .count();
     let _ = writeln!(
         out,
         "{} finding{} ({} high) in {} workflow instance{} ({}); {} source files walked, {} parsed, {} not analysed.",

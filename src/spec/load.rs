@@ -228,7 +228,8 @@ pub fn parse_workflow(file: &str, text: &str) -> Result<WorkflowSpec, SpecError>
 }
 
 fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError> {
-    let err = |path: &[&str], needle: &str, msg: String| SpecError::at(file, text, path, needle, msg);
+    let err =
+        |path: &[&str], needle: &str, msg: String| SpecError::at(file, text, path, needle, msg);
     if spec.id.trim().is_empty() {
         return Err(err(&["id"], "", "id is empty".into()));
     }
@@ -376,10 +377,7 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
     Ok(())
 }
 
-fn non_empty_list(
-    list: &[String],
-    or_else: impl FnOnce() -> SpecError,
-) -> Result<(), SpecError> {
+fn non_empty_list(list: &[String], or_else: impl FnOnce() -> SpecError) -> Result<(), SpecError> {
     if list.is_empty() || list.iter().any(|s| s.trim().is_empty()) {
         Err(or_else())
     } else {
@@ -388,46 +386,58 @@ fn non_empty_list(
 }
 
 /// Finds the line and column of `needle` inside the YAML block reached by the key `path`, by
-/// reading the text: serde does not keep positions of values it accepted.
+/// reading the text: serde does not keep positions of values it accepted. Falls back to the
+/// deepest key found, then to the top of the file.
 pub(crate) fn locate(text: &str, path: &[&str], needle: &str) -> (usize, usize) {
     let lines: Vec<&str> = text.lines().collect();
-    let mut from = 0usize;
-    let mut min_indent: isize = -1;
+    let indent_of = |l: &str| l.len() - l.trim_start().len();
+    let is_content = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    };
+    // The block of the current key: lines (start, end) and the key's indent.
+    let (mut start, mut end) = (0usize, lines.len());
+    let mut parent_indent: Option<usize> = None;
     let mut found = (1usize, 1usize);
     for key in path {
-        let mut hit = None;
-        for (i, line) in lines.iter().enumerate().skip(from) {
-            let indent = (line.len() - line.trim_start().len()) as isize;
-            let trimmed = line.trim_start().trim_start_matches("- ");
-            if i > from && indent <= min_indent && !line.trim().is_empty() && min_indent >= 0 {
-                break;
-            }
-            if trimmed.starts_with(&format!("{key}:")) {
-                hit = Some((i, indent));
-                break;
-            }
-        }
-        match hit {
-            Some((i, indent)) => {
-                found = (i + 1, indent as usize + 1);
-                from = i;
-                min_indent = indent;
-            }
-            None => return found,
-        }
+        // Children are the content lines of the block with the smallest indent above the parent.
+        let child_indent = lines[start..end]
+            .iter()
+            .filter(|l| is_content(l))
+            .map(|l| indent_of(l))
+            .filter(|i| parent_indent.map(|p| *i > p).unwrap_or(true))
+            .min();
+        let Some(child_indent) = child_indent else {
+            return found;
+        };
+        let hit = (start..end).find(|&i| {
+            let l = lines[i];
+            is_content(l)
+                && indent_of(l) == child_indent
+                && l.trim_start()
+                    .trim_start_matches("- ")
+                    .starts_with(&format!("{key}:"))
+        });
+        let Some(i) = hit else { return found };
+        found = (i + 1, child_indent + 1);
+        let block_end = (i + 1..end)
+            .find(|&j| is_content(lines[j]) && indent_of(lines[j]) <= child_indent)
+            .unwrap_or(end);
+        start = i;
+        end = block_end;
+        parent_indent = Some(child_indent);
     }
     if needle.is_empty() {
         return found;
     }
-    for (i, line) in lines.iter().enumerate().skip(from) {
-        if i > from {
-            let indent = (line.len() - line.trim_start().len()) as isize;
-            if indent <= min_indent && !line.trim().is_empty() {
-                break;
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '-' || c == ':';
+    for (i, line) in lines.iter().enumerate().take(end).skip(start) {
+        for (col, _) in line.match_indices(needle) {
+            let before = line[..col].chars().next_back();
+            let after = line[col + needle.len()..].chars().next();
+            if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+                return (i + 1, col + 1);
             }
-        }
-        if let Some(col) = line.find(needle) {
-            return (i + 1, col + 1);
         }
     }
     found

@@ -147,12 +147,14 @@ impl<'s> Labeler<'s> {
                 if *inlined && !*can_deny {
                     return false;
                 }
-                spellings.iter().any(|s| self.check_spelling_matches(callee, s))
+                spellings
+                    .iter()
+                    .any(|s| self.check_spelling_matches(callee, s))
                     && m.with.iter().all(|(key, want)| {
                         find_argument(args, std::slice::from_ref(key), None)
                             .map(|v| {
                                 let want = want.text();
-                                literal_leaves(v).iter().any(|l| *l == want)
+                                literal_leaves(v).contains(&want)
                             })
                             .unwrap_or(false)
                     })
@@ -166,7 +168,9 @@ impl<'s> Labeler<'s> {
                     let through_value = m.verdict.is_some()
                         && condition.values.iter().any(|(_, v)| {
                             produced_by(v, &|callee| {
-                                spellings.iter().any(|s| self.check_spelling_matches(callee, s))
+                                spellings
+                                    .iter()
+                                    .any(|s| self.check_spelling_matches(callee, s))
                             })
                         });
                     return in_condition || through_value;
@@ -206,9 +210,11 @@ impl<'s> Labeler<'s> {
         let segs: Vec<&str> = segments(path);
         let spelled: Vec<&str> = segments(spelling);
         let receiver = &segs[..segs.len().saturating_sub(spelled.len())];
-        !receiver
-            .iter()
-            .any(|s| self.sdk_namespaces.iter().any(|ns| ns == s.trim_end_matches("()")))
+        !receiver.iter().any(|s| {
+            self.sdk_namespaces
+                .iter()
+                .any(|ns| ns == s.trim_end_matches("()"))
+        })
     }
 
     /// Every source a value may come from.
@@ -229,7 +235,12 @@ impl<'s> Labeler<'s> {
             Value::Literal { value } => out.push(Source::Literal(value.clone())),
             Value::Global { path } => {
                 // Enum members (`GeneratePortalLinkIntent.SSO`) are fixed in code.
-                if path.contains('.') && path.split('.').next_back().map(is_constant_name).unwrap_or(false)
+                if path.contains('.')
+                    && path
+                        .split('.')
+                        .next_back()
+                        .map(is_constant_name)
+                        .unwrap_or(false)
                     || is_constant_name(path)
                 {
                     out.push(Source::Literal(path.clone()))
@@ -377,7 +388,10 @@ fn literal_eq(a: &str, b: &str) -> bool {
 
 fn is_constant_name(s: &str) -> bool {
     // `SSO`, `DomainVerification`, `ROLE_ADMIN`: capitalised names are constants or enum members.
-    s.chars().next().map(|c| c.is_ascii_uppercase()).unwrap_or(false)
+    s.chars()
+        .next()
+        .map(|c| c.is_ascii_uppercase())
+        .unwrap_or(false)
 }
 
 /// Whether a value is (or reads from) the result of a call accepted by `accept`.
@@ -440,7 +454,9 @@ fn find_key<'v>(v: &'v Value, keys: &[String], depth: usize) -> Option<(String, 
                     return Some((k.clone(), val));
                 }
             }
-            props.iter().find_map(|(_, val)| find_key(val, keys, depth + 1))
+            props
+                .iter()
+                .find_map(|(_, val)| find_key(val, keys, depth + 1))
         }
         Value::Array { items } => items.iter().find_map(|i| find_key(i, keys, depth + 1)),
         Value::Either { options } => options.iter().find_map(|i| find_key(i, keys, depth + 1)),

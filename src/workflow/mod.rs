@@ -140,7 +140,11 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
                 guards: entry.guards.clone(),
                 info: EntryInfo {
                     file: module.path.clone(),
-                    line: if entry.span.line > 0 { entry.span.line } else { f.span.line },
+                    line: if entry.span.line > 0 {
+                        entry.span.line
+                    } else {
+                        f.span.line
+                    },
                     function: f.name.clone(),
                     kind,
                 },
@@ -168,7 +172,11 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
         });
     }
     roots.sort_by(|a, b| {
-        (&a.info.file, a.info.line, &a.info.function).cmp(&(&b.info.file, b.info.line, &b.info.function))
+        (&a.info.file, a.info.line, &a.info.function).cmp(&(
+            &b.info.file,
+            b.info.line,
+            &b.info.function,
+        ))
     });
 
     let labeler = Labeler::new(specs);
@@ -289,7 +297,9 @@ fn visit_expr(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
             c.args.iter().for_each(|a| visit_expr(&a.value, visit));
         }
         Expr::Object(props) => props.iter().for_each(|p| visit_expr(&p.value, visit)),
-        Expr::Array(items) | Expr::Template(items) => items.iter().for_each(|i| visit_expr(i, visit)),
+        Expr::Array(items) | Expr::Template(items) => {
+            items.iter().for_each(|i| visit_expr(i, visit))
+        }
         Expr::Unary { operand, .. } => visit_expr(operand, visit),
         Expr::Binary { left, right, .. } => {
             visit_expr(left, visit);
@@ -305,6 +315,10 @@ fn visit_expr(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
             visit_expr(otherwise, visit);
         }
         Expr::Await(i) => visit_expr(i, visit),
-        Expr::Literal(_) | Expr::Name(_) | Expr::Function(_) | Expr::RequestGlobal(_) | Expr::Unknown(_) => {}
+        Expr::Literal(_)
+        | Expr::Name(_)
+        | Expr::Function(_)
+        | Expr::RequestGlobal(_)
+        | Expr::Unknown(_) => {}
     }
 }

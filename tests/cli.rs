@@ -1,0 +1,339 @@
+//! The binary as a user runs it: exit codes, output formats, spec errors.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn idrift() -> Command {
+    Command::cargo_bin("idrift").unwrap()
+}
+
+fn fixture(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ts")
+        .join(case)
+}
+
+fn builtin(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("canonical/workos")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn correct_code_exits_zero_and_drift_exits_one() {
+    idrift()
+        .arg("scan")
+        .arg(fixture("invite-correct"))
+        .assert()
+        .code(0);
+    idrift()
+        .arg("scan")
+        .arg(fixture("invite-missing-permission"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "high[missing-check] invite/can_manage_members",
+        ))
+        .stdout(predicate::str::contains(
+            "app/api/invite/route.ts:10:9 (in POST)",
+        ));
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    // The only finding of this case is a medium one (the profile's organization is not checked).
+    let dir = tempfile::tempdir().unwrap();
+    let route = dir.path().join("app/auth/sso/callback");
+    std::fs::create_dir_all(&route).unwrap();
+    let src = std::fs::read_to_string(fixture("sso-login-correct").join("app/auth/sso/callback/route.ts"))
+        .unwrap()
+        .replace(
+            "  if (profile.organizationId !== process.env.SSO_ORGANIZATION_ID) {\n    return NextResponse.json({ error: \"wrong organization\" }, { status: 403 });\n  }\n",
+            "",
+        );
+    std::fs::write(route.join("route.ts"), src).unwrap();
+    idrift()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("profile_organization_checked"));
+    idrift()
+        .args(["scan", "--fail-on", "high"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    idrift()
+        .args(["scan", "--fail-on", "medium"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn json_follows_the_output_contract() {
+    let out = idrift()
+        .args(["scan", "--format", "json"])
+        .arg(fixture("invite-role-from-request"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    let wf = &v["workflows"][0];
+    for key in ["id", "file", "line", "function"] {
+        assert!(!wf[key].is_null(), "workflow.{key}");
+    }
+    assert_eq!(wf["id"], "invite");
+    assert_eq!(wf["file"], "app/api/invite/route.ts");
+    let f = &v["findings"][0];
+    assert_eq!(f["kind"], "added-privilege");
+    assert_eq!(f["workflow"], "invite");
+    assert_eq!(f["step"], "role_allowed");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["file"], "app/api/invite/route.ts");
+    assert_eq!(f["line"], 13);
+    assert_eq!(f["function"], "POST");
+    assert!(f["message"].as_str().unwrap().contains("request input"));
+    let path = f["path"].as_array().unwrap();
+    assert!(path.len() >= 2);
+    for step in path {
+        assert!(step["file"].is_string() && step["line"].is_u64() && step["label"].is_string());
+    }
+    assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
+    assert!(v["unscanned"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_repository_without_workflows_says_so() {
+    idrift()
+        .arg("scan")
+        .arg(fixture("no-workflow"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No identity workflow found"));
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    idrift()
+        .args(["scan", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/definitely/not/here: no such file or directory",
+        ));
+}
+
+#[test]
+fn unknown_flags_are_usage_errors() {
+    idrift().args(["scan", "--frobnicate"]).assert().code(2);
+    idrift()
+        .args(["scan", "--format", "xml", "."])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn exclude_leaves_paths_out() {
+    idrift()
+        .args(["scan", "--exclude", "app/api/**"])
+        .arg(fixture("invite-missing-permission"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No identity workflow found"));
+}
+
+fn spec_dir_with(name: &str, text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    dir
+}
+
+#[test]
+fn malformed_yaml_names_file_line_and_column() {
+    let dir = spec_dir_with(
+        "broken.yaml",
+        "id: broken\nprovider: workos\ntitle: \"unterminated\ncontract: []\n",
+    );
+    idrift()
+        .args(["specs", "lint"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match(r"broken\.yaml:\d+:\d+: ").unwrap());
+}
+
+#[test]
+fn unknown_spec_fields_are_errors_with_location() {
+    let text = builtin("invite.yaml").replacen(
+        "    severity: high\n",
+        "    severity: high\n    severty: low\n",
+        1,
+    );
+    let dir = spec_dir_with("invite.yaml", &text);
+    let expected_line = text.lines().position(|l| l.contains("severty")).unwrap() + 1;
+    idrift()
+        .args(["specs", "lint"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "invite.yaml:{expected_line}:5: "
+        )))
+        .stderr(predicate::str::contains("unknown field `severty`"));
+}
+
+#[test]
+fn dangling_references_are_errors_with_location() {
+    let text = builtin("invite.yaml").replace(
+        "protects: [send_invitation, users_widget_token]",
+        "protects: [send_invitation, send_invite]",
+    );
+    let dir = spec_dir_with("invite.yaml", &text);
+    let line = text
+        .lines()
+        .position(|l| l.contains("send_invite]"))
+        .unwrap()
+        + 1;
+    let col = text
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .find("send_invite]")
+        .unwrap()
+        + 1;
+    idrift()
+        .args(["specs", "lint"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "invite.yaml:{line}:{col}: "
+        )))
+        .stderr(predicate::str::contains(
+            "protects `send_invite`, which is not an action",
+        ));
+}
+
+#[test]
+fn empty_matchers_are_errors() {
+    let text = builtin("sso-setup.yaml").replace(
+        "      - condition: { compares: [organizationId, organization_id, OrganizationID, orgId, org_id] }\n",
+        "      - condition: {}\n",
+    );
+    let dir = spec_dir_with("sso.yaml", &text);
+    idrift()
+        .args(["specs", "lint"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the condition matcher is empty"));
+}
+
+#[test]
+fn a_broken_extra_spec_stops_the_scan_with_exit_two() {
+    let dir = spec_dir_with("x.yaml", "id: [\n");
+    idrift()
+        .args(["scan", "--spec-dir"])
+        .arg(dir.path())
+        .arg(fixture("invite-correct"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("x.yaml:"));
+}
+
+#[test]
+fn a_custom_spec_extends_the_scan() {
+    // A team's own invite helper: `inviteMember` is an internal API that must be guarded.
+    let dir = spec_dir_with(
+        "internal.yaml",
+        r#"
+id: internal-invite
+provider: acme
+title: Invite through the internal members service
+contract: []
+actions:
+  invite:
+    title: invite through membersService
+    calls: [membersService.invite]
+checks:
+  admin:
+    title: the caller is an admin
+    severity: high
+    protects: [invite]
+    any_of:
+      - call: [requireAdmin]
+"#,
+    );
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(
+        repo.path().join("handler.ts"),
+        "export async function handler(req) {\n  await membersService.invite(req.body.email);\n}\n",
+    )
+    .unwrap();
+    idrift()
+        .args(["scan", "--spec-dir"])
+        .arg(dir.path())
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "high[missing-check] internal-invite/admin",
+        ));
+}
+
+#[test]
+fn builtin_specs_lint_clean_and_schema_denies_unknown_fields() {
+    idrift()
+        .args(["specs", "lint"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "4 workflow specs and 1 provider file valid",
+        ));
+    let out = idrift()
+        .args(["specs", "schema"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let schema: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(schema["additionalProperties"], false);
+    assert!(schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "actions"));
+}
+
+#[test]
+fn graph_prints_mermaid_and_dot() {
+    idrift()
+        .args(["graph", "--workflow", "invite"])
+        .arg(fixture("invite-correct"))
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::starts_with("%% invite").and(predicate::str::contains("flowchart TD")),
+        );
+    idrift()
+        .args(["graph", "--format", "dot"])
+        .arg(fixture("invite-correct"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("digraph cfg"));
+    idrift()
+        .args(["graph", "--workflow", "nope"])
+        .arg(fixture("invite-correct"))
+        .assert()
+        .code(2);
+}
