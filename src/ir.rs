@@ -28,6 +28,8 @@ pub struct Module {
     pub syntax_errors: Vec<Span>,
     /// The function exported as the module's default, if any.
     pub default_export: Option<FunctionId>,
+    /// Module-level constants bound to literals (`const state = ""`, `const ROLES = ["member"]`).
+    pub constants: Vec<(String, Expr)>,
 }
 
 /// A binding brought in from another file: `import { local as name } from "source"`.

@@ -757,11 +757,18 @@ impl<'p> Builder<'p> {
     }
 
     fn lookup(&self, name: &str) -> Value {
-        match self.frame().env.get(name) {
-            Some(v) => v.clone(),
-            None => Value::Global {
-                path: name.to_string(),
-            },
+        if let Some(v) = self.frame().env.get(name) {
+            return v.clone();
+        }
+        let module = &self.program.modules[self.module()];
+        if let Some((_, e)) = module.constants.iter().rev().find(|(n, _)| n == name) {
+            return Value::Var {
+                name: name.to_string(),
+                value: Box::new(constant_value(e)),
+            };
+        }
+        Value::Global {
+            path: name.to_string(),
         }
     }
 
@@ -884,7 +891,13 @@ impl<'p> Builder<'p> {
                 function: cb,
             };
             let before = self.cur.clone();
-            self.inline(t, &[]);
+            // What the callee passes to its callback derives from the callee: the `auth` of
+            // `authkitLoader(args, async ({ auth }) => …)` is its session.
+            let passed = Value::CallResult {
+                callee: callee.clone(),
+            };
+            let n_params = self.program.function(t).params.len();
+            self.inline(t, &vec![passed; n_params]);
             let after = std::mem::take(&mut self.cur);
             self.cur = before
                 .into_iter()
@@ -934,6 +947,16 @@ impl<'p> Builder<'p> {
             }
         }
         callee.path().unwrap_or_else(|| "<dynamic>".into())
+    }
+}
+
+fn constant_value(e: &Expr) -> Value {
+    match e {
+        Expr::Literal(l) => Value::Literal { value: l.text() },
+        Expr::Array(items) => Value::Array {
+            items: items.iter().map(constant_value).collect(),
+        },
+        _ => Value::Unknown,
     }
 }
 

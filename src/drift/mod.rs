@@ -246,5 +246,16 @@ pub fn provider_enforced(site: &Site, check: &str, labeler: &Labeler) -> bool {
         return false;
     }
     let rule = &action.arguments[&enf.when_argument];
-    arguments::evaluate(site, rule, labeler).is_none() && arguments::argument(site, rule).is_some()
+    // Only positive evidence waives a check: the argument must be there and come from the
+    // session on every path. An unknown source leaves the check required.
+    match arguments::argument(site, rule) {
+        Some((_, value)) => {
+            let sources = labeler.sources(value);
+            !sources.is_empty()
+                && sources
+                    .iter()
+                    .all(|s| matches!(s, crate::workflow::Source::Session(_)))
+        }
+        None => false,
+    }
 }

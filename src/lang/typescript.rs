@@ -230,6 +230,11 @@ impl<'a> Lowerer<'a> {
                             self.module.functions[id].callable = true;
                             self.classify_entry(id, false);
                         }
+                        Expr::Literal(_) | Expr::Array(_) => {
+                            if is_literal_tree(&expr) {
+                                self.module.constants.push((name.clone(), expr.clone()));
+                            }
+                        }
                         _ => {
                             if exported && HTTP_METHODS.contains(&name.as_str()) {
                                 if let Some(target) = self.wrapped_handler(&expr) {
@@ -328,6 +333,12 @@ impl<'a> Lowerer<'a> {
         let kind = if exported && self.route_file && HTTP_METHODS.contains(&name.as_str()) {
             Some(EntryKind::Route {
                 method: name.clone(),
+                path: None,
+            })
+        } else if exported && matches!(name.as_str(), "loader" | "action") {
+            // Remix / React Router data functions: `({ request, params })`.
+            Some(EntryKind::Route {
+                method: if name == "loader" { "GET".into() } else { "POST".into() },
                 path: None,
             })
         } else if self.pages_api_file && is_default_export {
@@ -1188,6 +1199,14 @@ fn assignment_parts(expr: &Expr) -> Option<(Expr, Expr)> {
             Some(((**left).clone(), (**right).clone()))
         }
         _ => None,
+    }
+}
+
+fn is_literal_tree(e: &Expr) -> bool {
+    match e {
+        Expr::Literal(_) => true,
+        Expr::Array(items) => items.iter().all(is_literal_tree),
+        _ => false,
     }
 }
 
