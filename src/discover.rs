@@ -29,6 +29,19 @@ const DEFAULT_EXCLUDES: &[&str] = &[
     "*.d.ts",
 ];
 
+/// Test code: mocks and calls of the SDK that no user reaches. Skipped unless `--include-tests`.
+const TEST_EXCLUDES: &[&str] = &[
+    "*.test.*",
+    "*.spec.*",
+    "__tests__/",
+    "__mocks__/",
+    "test/",
+    "tests/",
+    "e2e/",
+    "cypress/",
+    "playwright/",
+];
+
 /// Source files above this size are listed as unscanned rather than parsed: generated bundles
 /// and fixtures, not hand-written identity logic.
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
@@ -54,6 +67,8 @@ pub struct Discovery {
 pub struct WalkOptions {
     /// Extra glob patterns to exclude (gitignore syntax, relative to the root).
     pub exclude: Vec<String>,
+    /// Scan test files and folders too.
+    pub include_tests: bool,
 }
 
 pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> {
@@ -86,8 +101,10 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
     }
 
     let mut overrides = OverrideBuilder::new(root);
+    let tests: &[&str] = if options.include_tests { &[] } else { TEST_EXCLUDES };
     for pattern in DEFAULT_EXCLUDES
         .iter()
+        .chain(tests.iter())
         .map(|s| s.to_string())
         .chain(options.exclude.iter().cloned())
     {

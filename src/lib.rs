@@ -35,6 +35,8 @@ use crate::workflow::{Instance, Labeler};
 pub struct ScanOptions {
     /// Glob patterns (gitignore syntax) to leave out of the walk.
     pub exclude: Vec<String>,
+    /// Scan test files (`*.test.*`, `__tests__/`, …) too; they are skipped by default.
+    pub include_tests: bool,
 }
 
 /// Everything a scan produced: the report, and what it was computed from (for code frames,
@@ -59,6 +61,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         root,
         &discover::WalkOptions {
             exclude: options.exclude.clone(),
+            include_tests: options.include_tests,
         },
     )?;
     let anchors = specs.anchors();

@@ -231,10 +231,11 @@ fn add_parsed(
                     unscanned.push(Unscanned::new(
                         &files[i].rel,
                         format!(
-                            "syntax error at line {} column {} ({} in all); the rest of the file was analysed",
+                            "could not parse line {} column {} ({} place{} in all); the rest of the file was analysed",
                             first.line,
                             first.col,
-                            module.syntax_errors.len()
+                            module.syntax_errors.len(),
+                            if module.syntax_errors.len() == 1 { "" } else { "s" }
                         ),
                     ));
                 }

@@ -31,6 +31,9 @@ pub struct GraphArgs {
     /// Leave paths matching this glob out of the scan; repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Also scan test files and folders (`*.test.*`, `*.spec.*`, `__tests__/`, `tests/`, …).
+    #[arg(long)]
+    pub include_tests: bool,
     #[command(flatten)]
     pub specs: SpecArgs,
 }
@@ -51,6 +54,7 @@ pub fn run(args: &GraphArgs) -> Result<i32, Error> {
         &specs,
         &ScanOptions {
             exclude: args.exclude.clone(),
+            include_tests: args.include_tests,
         },
     )?;
     let mut out = String::new();

@@ -29,6 +29,9 @@ pub struct ScanArgs {
     /// Leave paths matching this glob (gitignore syntax) out of the scan; repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Also scan test files and folders (`*.test.*`, `*.spec.*`, `__tests__/`, `tests/`, …).
+    #[arg(long)]
+    pub include_tests: bool,
     #[command(flatten)]
     pub specs: SpecArgs,
 }
@@ -46,6 +49,7 @@ pub fn run(args: &ScanArgs) -> Result<i32, Error> {
         &specs,
         &ScanOptions {
             exclude: args.exclude.clone(),
+            include_tests: args.include_tests,
         },
     )?;
     let report = &analysis.report;

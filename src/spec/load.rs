@@ -95,14 +95,17 @@ impl SpecSet {
     }
 }
 
-/// The last segment of a call spelling is what the byte prefilter looks for: it is the part
-/// every SDK generation and receiver spelling shares.
+/// The segment of a call spelling the byte prefilter looks for: the longest one (the last on a
+/// tie), because `organizationDomains.create` is found by `organizationDomains`, not by the
+/// `create` that half the files of a repository contain.
 fn anchor_of(call: &str) -> String {
-    call.rsplit('.')
-        .next()
-        .unwrap_or(call)
-        .trim_end_matches("()")
-        .to_string()
+    let mut best = "";
+    for seg in call.split('.').map(|s| s.trim_end_matches("()")) {
+        if seg.len() >= best.len() {
+            best = seg;
+        }
+    }
+    best.to_string()
 }
 
 /// The shipped specs as (path, text), for `idrift specs` and tests.
