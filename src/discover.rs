@@ -101,7 +101,11 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
     }
 
     let mut overrides = OverrideBuilder::new(root);
-    let tests: &[&str] = if options.include_tests { &[] } else { TEST_EXCLUDES };
+    let tests: &[&str] = if options.include_tests {
+        &[]
+    } else {
+        TEST_EXCLUDES
+    };
     for pattern in DEFAULT_EXCLUDES
         .iter()
         .chain(tests.iter())

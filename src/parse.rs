@@ -117,6 +117,7 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     let mut program = Program::default();
     let mut parsed = vec![false; files.len()];
     add_parsed(&mut program, &mut unscanned, &mut parsed, files, selected);
+    let anchor_modules = program.modules.len();
 
     // Follow relative imports of parsed files (helpers, guards).
     for _ in 0..IMPORT_ROUNDS {
@@ -143,7 +144,9 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     }
 
     // Follow files that import parsed files: the route that calls a wrapper module.
-    let mut frontier: Vec<usize> = (0..program.modules.len()).collect();
+    // Start from the anchor modules only: following importers of every imported helper would
+    // pull in most of a repository.
+    let mut frontier: Vec<usize> = (0..anchor_modules).collect();
     for _ in 0..IMPORTER_ROUNDS {
         let mut patterns = BTreeSet::new();
         for &m in &frontier {

@@ -193,9 +193,10 @@ fn unknown_spec_fields_are_errors_with_location() {
 
 #[test]
 fn dangling_references_are_errors_with_location() {
-    let text = builtin("invite.yaml").replace(
+    let text = builtin("invite.yaml").replacen(
         "protects: [send_invitation, users_widget_token]",
         "protects: [send_invitation, send_invite]",
+        1,
     );
     let dir = spec_dir_with("invite.yaml", &text);
     let line = text

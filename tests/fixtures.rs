@@ -21,6 +21,27 @@ const CASES: &[(&str, Expected)] = &[
     ("sso-portal-correct", &[]),
     ("sso-login-correct", &[]),
     ("widget-token-correct", &[]),
+    // A helper that reports failure by returning a response the handler returns.
+    ("invite-returned-guard", &[]),
+    // The creator of a new organization becomes its admin.
+    ("role-assign-new-organization", &[]),
+    // The same helper, but the handler never looks at its verdict.
+    (
+        "invite-returned-guard-ignored",
+        &[
+            ("bypassed-step", "invite", "authenticated"),
+            ("bypassed-step", "invite", "can_manage_members"),
+        ],
+    ),
+    // A new organization whose admin is a user named in the request, with no authentication.
+    (
+        "role-assign-new-organization-other-user",
+        &[
+            ("missing-check", "role-assign", "authenticated"),
+            ("missing-check", "role-assign", "can_manage_members"),
+            ("added-privilege", "role-assign", "role_allowed"),
+        ],
+    ),
     // A check that is absent.
     (
         "invite-missing-permission",

@@ -80,6 +80,19 @@ impl Value {
                     .collect(),
             ),
             Value::Unknown => Value::Unknown,
+            // A field of what a helper returned: look inside the returned structure.
+            Value::Derived { from, via }
+                if matches!(from.peel(), Value::Object { .. } | Value::Either { .. }) =>
+            {
+                Value::Derived {
+                    from: Box::new(Value::member(*from, property)),
+                    via,
+                }
+            }
+            Value::Var { name, value } if matches!(value.peel(), Value::Object { .. }) => {
+                let _ = name;
+                Value::member(*value, property)
+            }
             base => Value::Member {
                 base: Box::new(base),
                 property: property.to_string(),

@@ -30,6 +30,9 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
         if rule.finding != FindingKind::AddedPrivilege {
             continue;
         }
+        if super::waived(site, id, labeler) {
+            continue;
+        }
         if let Some(v) = evaluate(site, rule, labeler) {
             out.push(site.finding(
                 FindingKind::AddedPrivilege,

@@ -64,6 +64,9 @@ pub fn run(
         if rule.finding != FindingKind::MissingCheck {
             continue;
         }
+        if super::waived(site, id, labeler) {
+            continue;
+        }
         if let Some(v) = evaluate(site, rule, labeler) {
             out.push(site.finding(
                 FindingKind::MissingCheck,

@@ -236,26 +236,40 @@ pub fn render_path(cfg: &Cfg, path: &[NodeIndex]) -> Vec<PathStep> {
     out
 }
 
-/// Whether the check is waived for this action because the provider enforces it.
-pub fn provider_enforced(site: &Site, check: &str, labeler: &Labeler) -> bool {
+/// Whether a step (check or argument rule) is waived for this call by one of the action's
+/// waivers: every condition must hold, on positive evidence.
+pub fn waived(site: &Site, step: &str, labeler: &Labeler) -> bool {
     let action = &site.spec.actions[site.action];
-    let Some(enf) = &action.provider_enforces else {
+    let NodeKind::Call { args, .. } = &site.cfg().node(site.node).kind else {
         return false;
     };
-    if !enf.checks.iter().any(|c| c == check) {
-        return false;
-    }
-    let rule = &action.arguments[&enf.when_argument];
-    // Only positive evidence waives a check: the argument must be there and come from the
-    // session on every path. An unknown source leaves the check required.
-    match arguments::argument(site, rule) {
-        Some((_, value)) => {
-            let sources = labeler.sources(value);
-            !sources.is_empty()
-                && sources
-                    .iter()
-                    .all(|s| matches!(s, crate::workflow::Source::Session(_)))
-        }
-        None => false,
-    }
+
+    action
+        .waive
+        .iter()
+        .filter(|w| w.steps.iter().any(|s| s == step))
+        .any(|w| {
+            w.when.iter().all(|cond| {
+                let Some(value) =
+                    crate::workflow::label::find_argument(args, &cond.argument, cond.position)
+                else {
+                    return false;
+                };
+                // Every alternative must come from the session or from one of the calls.
+                let alternatives = value.alternatives();
+                !alternatives.is_empty()
+                    && alternatives.iter().all(|alt| {
+                        let from_session = cond.from.is_some() && {
+                            let sources = labeler.sources(alt);
+                            !sources.is_empty()
+                                && sources
+                                    .iter()
+                                    .all(|s| matches!(s, crate::workflow::Source::Session(_)))
+                        };
+                        from_session
+                            || (!cond.from_call.is_empty()
+                                && labeler.comes_from_call(alt, &cond.from_call))
+                    })
+            })
+        })
 }

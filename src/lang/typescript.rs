@@ -338,7 +338,11 @@ impl<'a> Lowerer<'a> {
         } else if exported && matches!(name.as_str(), "loader" | "action") {
             // Remix / React Router data functions: `({ request, params })`.
             Some(EntryKind::Route {
-                method: if name == "loader" { "GET".into() } else { "POST".into() },
+                method: if name == "loader" {
+                    "GET".into()
+                } else {
+                    "POST".into()
+                },
                 path: None,
             })
         } else if self.pages_api_file && is_default_export {

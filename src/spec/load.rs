@@ -278,23 +278,38 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 ));
             }
         }
-        if let Some(enf) = &action.provider_enforces {
-            if !action.arguments.contains_key(&enf.when_argument) {
+        for (w, waiver) in action.waive.iter().enumerate() {
+            let here = format!("action `{name}`, waiver {}", w + 1);
+            if waiver.when.is_empty() || waiver.steps.is_empty() {
                 return Err(err(
-                    &["actions", name, "provider_enforces", "when_argument"],
-                    &enf.when_argument,
-                    format!(
-                        "provider_enforces.when_argument `{}` is not an argument rule of action `{name}`",
-                        enf.when_argument
-                    ),
+                    &["actions", name, "waive"],
+                    "",
+                    format!("{here}: give both `steps` and `when`"),
                 ));
             }
-            for check in &enf.checks {
-                if !spec.checks.contains_key(check) {
+            for step in &waiver.steps {
+                let is_check = spec
+                    .checks
+                    .get(step)
+                    .is_some_and(|c| c.protects.iter().any(|a| a == name));
+                if !is_check && !action.arguments.contains_key(step) {
                     return Err(err(
-                        &["actions", name, "provider_enforces", "checks"],
-                        check,
-                        format!("provider_enforces names check `{check}`, which this spec does not define"),
+                        &["actions", name, "waive"],
+                        step,
+                        format!(
+                            "{here} waives `{step}`, which is neither a check protecting `{name}` nor an argument rule of it"
+                        ),
+                    ));
+                }
+            }
+            for cond in &waiver.when {
+                if cond.argument.is_empty() || (cond.from.is_none() && cond.from_call.is_empty()) {
+                    return Err(err(
+                        &["actions", name, "waive"],
+                        "when",
+                        format!(
+                            "{here}: each condition needs `argument` and `from` or `from_call`"
+                        ),
                     ));
                 }
             }

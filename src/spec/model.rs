@@ -92,10 +92,10 @@ pub struct Action {
     /// Rules on the arguments that carry privilege, tenancy or identity, by step id.
     #[serde(default)]
     pub arguments: BTreeMap<String, ArgumentRule>,
-    /// Checks the provider enforces itself for this call when a condition on the arguments
-    /// holds; such checks are not required in the application.
+    /// Steps this call does not need when conditions on its arguments hold: checks the provider
+    /// enforces itself, or rules that do not apply (the creator of a new organization).
     #[serde(default)]
-    pub provider_enforces: Option<ProviderEnforcement>,
+    pub waive: Vec<Waiver>,
 }
 
 /// Restricts an action to calls whose argument has one of the given literal values.
@@ -175,16 +175,35 @@ pub enum RequestPolicy {
     Deny,
 }
 
-/// Checks that the provider enforces for a call, and when.
+/// Steps an action does not need when every condition holds.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ProviderEnforcement {
-    /// Check ids the provider enforces.
-    pub checks: Vec<String>,
-    /// The argument rule (of this action) that must hold for the enforcement to apply.
-    pub when_argument: String,
-    /// Why, for the reader of a snapshot.
+pub struct Waiver {
+    /// Why the steps are not needed, for the reader of a snapshot or a report.
     pub note: String,
+    /// Check ids (checks that protect this action) or argument-rule ids of this action.
+    pub steps: Vec<String>,
+    /// Conditions on the call's arguments; all must hold. Only positive evidence counts: an
+    /// argument whose source is unknown does not satisfy a condition.
+    pub when: Vec<WaiverCondition>,
+}
+
+/// A condition on one argument: where its value must come from. With both `from` and
+/// `from_call`, each possible value may satisfy either.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverCondition {
+    /// The argument's key spellings.
+    pub argument: Vec<String>,
+    /// Its position when passed positionally (0-based).
+    #[serde(default)]
+    pub position: Option<usize>,
+    /// The value comes from the verified session on every path.
+    #[serde(default)]
+    pub from: Option<RequiredSource>,
+    /// The value is the result (or a field of the result) of one of these calls, on every path.
+    #[serde(default)]
+    pub from_call: Vec<String>,
 }
 
 /// A step that must protect one or more actions.

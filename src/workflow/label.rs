@@ -1,7 +1,7 @@
 //! Stage 6: label CFG nodes with the spec's steps — which calls are actions, which nodes are
 //! checks, where argument values come from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use petgraph::graph::NodeIndex;
 
@@ -104,10 +104,49 @@ impl<'s> Labeler<'s> {
                 .filter(|n| check.any_of.iter().any(|m| self.node_matches(cfg, *n, m)))
                 .collect();
             if !nodes.is_empty() {
-                labels.checks.insert(id.clone(), nodes);
+                labels
+                    .checks
+                    .insert(id.clone(), self.with_returned_verdicts(cfg, nodes));
             }
         }
         labels
+    }
+
+    /// A helper may report a failed check by returning it (`return { ok: false, response }`)
+    /// instead of throwing; its caller then branches on the result (`if (!guard.ok) return
+    /// guard.response`). Such a branch on the result of a helper that contains the check is the
+    /// check too, transitively through helper chains.
+    fn with_returned_verdicts(&self, cfg: &Cfg, mut nodes: Vec<NodeIndex>) -> Vec<NodeIndex> {
+        let entry_function = cfg.node(cfg.entry).function.clone();
+        for _ in 0..4 {
+            let helpers: HashSet<&str> = nodes
+                .iter()
+                .map(|n| cfg.node(*n).function.as_str())
+                .filter(|f| *f != entry_function)
+                .collect();
+            if helpers.is_empty() {
+                break;
+            }
+            let from_helper =
+                |callee: &str| helpers.contains(callee.rsplit('.').next().unwrap_or(callee));
+            let extra: Vec<NodeIndex> = cfg
+                .graph
+                .node_indices()
+                .filter(|n| !nodes.contains(n))
+                .filter(|n| match &cfg.node(*n).kind {
+                    NodeKind::Branch { condition, .. } => condition
+                        .values
+                        .iter()
+                        .any(|(_, v)| produced_by(v, &from_helper)),
+                    _ => false,
+                })
+                .collect();
+            if extra.is_empty() {
+                break;
+            }
+            nodes.extend(extra);
+        }
+        nodes
     }
 
     fn filter_selects(&self, filter: &ActionFilter, args: &[ArgValue]) -> bool {
@@ -217,6 +256,30 @@ impl<'s> Labeler<'s> {
         })
     }
 
+    /// Whether every alternative of a value is (a field of) the result of one of `calls`.
+    pub fn comes_from_call(&self, v: &Value, calls: &[String]) -> bool {
+        let alts = v.alternatives();
+        !alts.is_empty()
+            && alts.iter().all(|alt| {
+                let mut cur = alt.peel();
+                loop {
+                    match cur {
+                        Value::Member { base, .. } => cur = base.peel(),
+                        Value::Derived { from, via } => {
+                            if calls.iter().any(|c| spelling_matches(via, c)) {
+                                return true;
+                            }
+                            cur = from.peel();
+                        }
+                        Value::CallResult { callee } => {
+                            return calls.iter().any(|c| spelling_matches(callee, c))
+                        }
+                        _ => return false,
+                    }
+                }
+            })
+    }
+
     /// Every source a value may come from.
     pub fn sources(&self, v: &Value) -> Vec<Source> {
         let mut out = Vec::new();
@@ -234,15 +297,10 @@ impl<'s> Labeler<'s> {
         match v.peel() {
             Value::Literal { value } => out.push(Source::Literal(value.clone())),
             Value::Global { path } => {
-                // Enum members (`GeneratePortalLinkIntent.SSO`) are fixed in code.
-                if path.contains('.')
-                    && path
-                        .split('.')
-                        .next_back()
-                        .map(is_constant_name)
-                        .unwrap_or(false)
-                    || is_constant_name(path)
-                {
+                // Enum members (`GeneratePortalLinkIntent.SSO`) are fixed in code; a lookup with a
+                // computed key (`ROLE_MAPPING[x]`) is not.
+                let last = path.split('.').next_back().unwrap_or(path);
+                if !path.contains("[]") && is_constant_name(last) {
                     out.push(Source::Literal(path.clone()))
                 } else {
                     out.push(Source::Unknown(path.clone()))
@@ -282,7 +340,16 @@ impl<'s> Labeler<'s> {
                     props.push(property.as_str());
                     cur = base.peel();
                 }
-                Value::Derived { from, .. } => {
+                Value::Derived { from, via } => {
+                    // `authkit(req)` reads the request but returns the verified session.
+                    let name = via.trim_start_matches('.');
+                    if self
+                        .session_calls
+                        .iter()
+                        .any(|s| self.check_spelling_matches(name, s))
+                    {
+                        return Source::Session(desc);
+                    }
                     cur = from.peel();
                 }
                 _ => break,
