@@ -30,6 +30,17 @@ pub struct Module {
     pub default_export: Option<FunctionId>,
     /// Module-level constants bound to literals (`const state = ""`, `const ROLES = ["member"]`).
     pub constants: Vec<(String, Expr)>,
+    /// Module-level builder chains that carry guards (`const protectedProcedure =
+    /// t.procedure.use(requireUser)`), for entries built on them.
+    pub guard_chains: Vec<GuardChain>,
+}
+
+/// A named chain of guards defined once and reused by entry points.
+#[derive(Debug, Clone)]
+pub struct GuardChain {
+    pub name: String,
+    pub root: Option<Expr>,
+    pub guards: Vec<Expr>,
 }
 
 /// A binding brought in from another file: `import { local as name } from "source"`.
@@ -74,6 +85,9 @@ pub enum ParamRole {
     Response,
     /// The continuation of a middleware (`next` in Express): calling it passes the guard.
     Next,
+    /// A context object the server builds from the verified session (tRPC's `ctx`, Blitz's
+    /// `ctx`): its members are session context, except the raw request it may carry.
+    Context,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +105,9 @@ pub struct Param {
 pub struct Binding {
     pub name: String,
     pub path: Vec<String>,
+    /// A framework role for this one name, overriding its parameter's (`input` in tRPC's
+    /// `({ ctx, input })` is client input; `ctx` is not).
+    pub role: Option<ParamRole>,
 }
 
 /// A framework entry point: a function the framework calls with request data.
@@ -100,8 +117,12 @@ pub struct EntryPoint {
     /// named function, possibly imported (`Expr::Name`, `Expr::Member`).
     pub handler: Expr,
     pub kind: EntryKind,
-    /// Guards the framework runs before the handler (Express middleware, decorators), in order.
+    /// Guards the framework runs before the handler (Express middleware, decorators, the
+    /// `.use(mw)` steps of a procedure builder), in order.
     pub guards: Vec<Expr>,
+    /// The root of a builder chain (`workspaceProcedure` in `workspaceProcedure.use(…)
+    /// .mutation(…)`), whose own guards run first if it names a [`GuardChain`].
+    pub chain_root: Option<Expr>,
     pub span: Span,
 }
 
@@ -115,6 +136,9 @@ pub enum EntryKind {
     },
     /// A server action (`'use server'`): every argument is client input.
     ServerAction,
+    /// A remote procedure built with a wrapper or builder (tRPC procedures, Blitz resolvers,
+    /// higher-order handlers): its input is client input.
+    Rpc,
     /// A server-rendered page or component.
     Page,
 }
@@ -444,5 +468,108 @@ impl Stmt {
             | Stmt::Continue { span } => Some(*span),
             Stmt::Block { .. } => None,
         }
+    }
+}
+
+/// Visits every expression in a function body (not descending into function literals, which
+/// are reported as `Expr::Function` and are functions of their own).
+pub fn visit_stmts(stmts: &[Stmt], visit: &mut dyn FnMut(&Expr)) {
+    for s in stmts {
+        match s {
+            Stmt::Expr { expr, .. } => visit_expr(expr, visit),
+            Stmt::Let { value, .. } => {
+                if let Some(v) = value {
+                    visit_expr(v, visit)
+                }
+            }
+            Stmt::Assign { target, value, .. } => {
+                visit_expr(target, visit);
+                visit_expr(value, visit);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
+                visit_expr(cond, visit);
+                visit_stmts(then, visit);
+                visit_stmts(otherwise, visit);
+            }
+            Stmt::Loop { cond, body, .. } => {
+                if let Some(c) = cond {
+                    visit_expr(c, visit);
+                }
+                visit_stmts(body, visit);
+            }
+            Stmt::Switch { subject, cases, .. } => {
+                visit_expr(subject, visit);
+                for c in cases {
+                    if let Some(t) = &c.test {
+                        visit_expr(t, visit);
+                    }
+                    visit_stmts(&c.body, visit);
+                }
+            }
+            Stmt::Try {
+                body,
+                catch,
+                finally,
+                ..
+            } => {
+                visit_stmts(body, visit);
+                if let Some(c) = catch {
+                    visit_stmts(c, visit);
+                }
+                visit_stmts(finally, visit);
+            }
+            Stmt::Return { value, .. } => {
+                if let Some(v) = value {
+                    visit_expr(v, visit)
+                }
+            }
+            Stmt::Throw { value, .. } => visit_expr(value, visit),
+            Stmt::Block { body } => visit_stmts(body, visit),
+            Stmt::Break { .. } | Stmt::Continue { .. } => {}
+        }
+    }
+}
+
+pub fn visit_expr(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
+    visit(e);
+    match e {
+        Expr::Member { object, .. } => visit_expr(object, visit),
+        Expr::Index { object, index } => {
+            visit_expr(object, visit);
+            visit_expr(index, visit);
+        }
+        Expr::Call(c) => {
+            visit_expr(&c.callee, visit);
+            c.args.iter().for_each(|a| visit_expr(&a.value, visit));
+        }
+        Expr::Object(props) => props.iter().for_each(|p| visit_expr(&p.value, visit)),
+        Expr::Array(items) | Expr::Template(items) => {
+            items.iter().for_each(|i| visit_expr(i, visit))
+        }
+        Expr::Unary { operand, .. } => visit_expr(operand, visit),
+        Expr::Binary { left, right, .. } => {
+            visit_expr(left, visit);
+            visit_expr(right, visit);
+        }
+        Expr::Conditional {
+            cond,
+            then,
+            otherwise,
+        } => {
+            visit_expr(cond, visit);
+            visit_expr(then, visit);
+            visit_expr(otherwise, visit);
+        }
+        Expr::Await(i) => visit_expr(i, visit),
+        Expr::Literal(_)
+        | Expr::Name(_)
+        | Expr::Function(_)
+        | Expr::RequestGlobal(_)
+        | Expr::Unknown(_) => {}
     }
 }

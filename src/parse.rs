@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use crate::discover::{SourceFile, MAX_FILE_BYTES};
-use crate::ir::{Expr, FunctionId, Module};
+use crate::ir::{Expr, FunctionId, GuardChain, Module};
 use crate::lang::{self, Language};
 use crate::prefilter::{unreadable_reason, Prefilter};
 use crate::report::Unscanned;
@@ -366,27 +366,88 @@ impl Program {
 
     /// The function a callee expression names, if it is defined in a parsed module: a local
     /// function, an imported one, `namespace.fn` for `import * as namespace`, `this.method`.
+    /// When several definitions could be meant (a method of an imported object whose class
+    /// has several implementations), the first; see [`Program::resolve_callee_all`].
     pub fn resolve_callee(&self, module: usize, callee: &Expr) -> Option<FnRef> {
+        self.resolve_callee_all(module, callee).into_iter().next()
+    }
+
+    /// Every function a callee expression may name. More than one only for a method of an
+    /// imported object defined in several classes the object's module imports (dynamic
+    /// dispatch: `auth.updateMembership()` with a local and a WorkOS provider).
+    pub fn resolve_callee_all(&self, module: usize, callee: &Expr) -> Vec<FnRef> {
         match callee.peel() {
-            Expr::Function(id) => Some(FnRef {
+            Expr::Function(id) => vec![FnRef {
                 module,
                 function: *id,
-            }),
-            Expr::Name(name) => self.resolve_name(module, name),
+            }],
+            Expr::Name(name) => self.resolve_name(module, name).into_iter().collect(),
             Expr::Member { object, property } => match object.peel() {
-                Expr::Name(ns) if ns == "this" => self.local_function(module, property),
+                Expr::Name(ns) if ns == "this" => {
+                    self.local_function(module, property).into_iter().collect()
+                }
                 Expr::Name(ns) => {
                     let m = &self.modules[module];
-                    let (i, _) = m.imports.iter().enumerate().find(|(_, imp)| {
-                        &imp.local == ns && (imp.imported == "*" || imp.imported == "default")
-                    })?;
-                    let target = (*self.imports.get(module)?.get(i)?)?;
-                    self.exported_function(target, property)
+                    let Some((i, _)) = m
+                        .imports
+                        .iter()
+                        .enumerate()
+                        .find(|(_, imp)| &imp.local == ns)
+                    else {
+                        return Vec::new();
+                    };
+                    let Some(target) = self
+                        .imports
+                        .get(module)
+                        .and_then(|v| v.get(i))
+                        .copied()
+                        .flatten()
+                    else {
+                        return Vec::new();
+                    };
+                    if let Some(f) = self.exported_function(target, property) {
+                        return vec![f];
+                    }
+                    let mut out: Vec<FnRef> = self
+                        .imports
+                        .get(target)
+                        .map(|v| {
+                            v.iter()
+                                .flatten()
+                                .filter_map(|t| self.local_function(*t, property))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    out.sort();
+                    out.dedup();
+                    out
                 }
-                _ => None,
+                _ => Vec::new(),
             },
-            _ => None,
+            _ => Vec::new(),
         }
+    }
+
+    /// The guard chain a name refers to (`protectedProcedure`), locally or through an import.
+    pub fn resolve_guard_chain(&self, module: usize, e: &Expr) -> Option<(usize, &GuardChain)> {
+        let Expr::Name(name) = e.peel() else {
+            return None;
+        };
+        let m = &self.modules[module];
+        if let Some(c) = m.guard_chains.iter().find(|c| &c.name == name) {
+            return Some((module, c));
+        }
+        let (i, imp) = m
+            .imports
+            .iter()
+            .enumerate()
+            .find(|(_, imp)| &imp.local == name)?;
+        let target = (*self.imports.get(module)?.get(i)?)?;
+        self.modules[target]
+            .guard_chains
+            .iter()
+            .find(|c| c.name == imp.imported)
+            .map(|c| (target, c))
     }
 
     fn resolve_name(&self, module: usize, name: &str) -> Option<FnRef> {

@@ -25,6 +25,8 @@ const CASES: &[(&str, Expected)] = &[
     ("invite-returned-guard", &[]),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
+    // tRPC procedures with middleware chains, a provider class behind an imported instance.
+    ("trpc-correct", &[]),
     // The same helper, but the handler never looks at its verdict.
     (
         "invite-returned-guard-ignored",
@@ -40,6 +42,15 @@ const CASES: &[(&str, Expected)] = &[
             ("missing-check", "role-assign", "authenticated"),
             ("missing-check", "role-assign", "can_manage_members"),
             ("added-privilege", "role-assign", "role_allowed"),
+        ],
+    ),
+    // A tRPC procedure whose admin middleware was dropped: no permission check, and the
+    // membership's organization is now compared only with an organization id the caller sent.
+    (
+        "trpc-missing-admin",
+        &[
+            ("missing-check", "role-assign", "can_manage_members"),
+            ("missing-check", "role-assign", "membership_in_caller_org"),
         ],
     ),
     // A check that is absent.

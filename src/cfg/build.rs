@@ -71,7 +71,7 @@ pub fn build(
     program: &Program,
     module: usize,
     handler: FunctionId,
-    guards: &[Expr],
+    guards: &[(usize, Expr)],
     limits: BuildLimits,
 ) -> Cfg {
     let func = FnRef {
@@ -118,8 +118,8 @@ pub fn build(
 
     // Framework guards run first, in order, each in the scope of the handler's module.
     let root_env = b.param_env(func, None);
-    for guard in guards {
-        b.guard(module, guard, &root_env);
+    for (guard_module, guard) in guards {
+        b.guard(*guard_module, guard, &root_env);
     }
 
     b.frames.push(Frame {
@@ -246,6 +246,12 @@ impl<'p> Builder<'p> {
                     for key in &bnd.path {
                         bv = Value::member(bv, key);
                     }
+                    if let (Some(role), None) = (bnd.role, args) {
+                        bv = Value::Param {
+                            name: bnd.name.clone(),
+                            role,
+                        };
+                    }
                     env.insert(
                         bnd.name.clone(),
                         Value::Var {
@@ -276,10 +282,16 @@ impl<'p> Builder<'p> {
         let target = self.program.resolve_callee(module, callee_expr);
         // `requirePermission("x")` returning `(req, res, next) => …`: inline the returned function
         // with the factory's parameters bound.
-        let middleware = target.and_then(|t| match args {
-            None => Some((t, None)),
-            Some(args) => returned_function(self.program, t).map(|inner| (inner, Some((t, args)))),
-        });
+        let middleware = target
+            .and_then(|t| match args {
+                None => Some((t, None)),
+                Some(args) => {
+                    returned_function(self.program, t).map(|inner| (inner, Some((t, args))))
+                }
+            })
+            // A middleware that never calls `next` cannot be read as one (it would make the
+            // handler unreachable and every check vacuously true): keep it an opaque guard.
+            .filter(|(mw, _)| calls_next(self.program, *mw, 0));
         let mut arg_values = Vec::new();
         if let Some(args) = args {
             self.frames.push(Frame {
@@ -339,6 +351,29 @@ impl<'p> Builder<'p> {
         let mut params_env = self.param_env(mw, None);
         // Middleware parameters: (req, res, next) by position.
         for (i, p) in f.params.iter().enumerate() {
+            if !p.bindings.is_empty() {
+                // `({ ctx, next, rawInput })` (tRPC): the server's context, the continuation and
+                // the client's input, by name.
+                for b in &p.bindings {
+                    let role = match b.name.as_str() {
+                        "ctx" => ParamRole::Context,
+                        "next" => ParamRole::Next,
+                        "rawInput" | "input" | "getRawInput" => ParamRole::Input,
+                        _ => continue,
+                    };
+                    params_env.insert(
+                        b.name.clone(),
+                        Value::Var {
+                            name: b.name.clone(),
+                            value: Box::new(Value::Param {
+                                name: b.name.clone(),
+                                role,
+                            }),
+                        },
+                    );
+                }
+                continue;
+            }
             let role = match i {
                 0 => ParamRole::Request,
                 1 => ParamRole::Response,
@@ -638,7 +673,7 @@ impl<'p> Builder<'p> {
                 c.calls.push(p);
             }
         });
-        comparisons(cond, &mut c.comparisons);
+        self.comparisons(cond, &mut c.comparisons);
         let mut roots = Vec::new();
         root_names(cond, &mut roots);
         roots.sort();
@@ -649,6 +684,61 @@ impl<'p> Builder<'p> {
             }
         }
         c
+    }
+
+    fn comparisons(&self, e: &Expr, out: &mut Vec<Comparison>) {
+        match e.peel() {
+            Expr::Binary { op, left, right } => {
+                if matches!(op.as_str(), "==" | "===" | "!=" | "!==" | "is" | "is not") {
+                    let mut l = Vec::new();
+                    let mut r = Vec::new();
+                    left.mentioned_names(&mut l);
+                    right.mentioned_names(&mut r);
+                    out.push(Comparison {
+                        left: l,
+                        right: r,
+                        left_is_literal: is_literalish(left),
+                        right_is_literal: is_literalish(right),
+                        left_value: self.peek(left, 0),
+                        right_value: self.peek(right, 0),
+                    });
+                } else {
+                    self.comparisons(left, out);
+                    self.comparisons(right, out);
+                }
+            }
+            Expr::Unary { operand, .. } => self.comparisons(operand, out),
+            Expr::Call(c) => c.args.iter().for_each(|a| self.comparisons(&a.value, out)),
+            _ => {}
+        }
+    }
+
+    /// The value of an expression without adding nodes (for conditions already evaluated).
+    fn peek(&self, e: &Expr, depth: usize) -> Value {
+        if depth > MAX_VALUE_DEPTH {
+            return Value::Unknown;
+        }
+        match e.peel() {
+            Expr::Literal(l) => Value::Literal { value: l.text() },
+            Expr::Name(n) => self.lookup(n),
+            Expr::RequestGlobal(n) => Value::Param {
+                name: n.clone(),
+                role: ParamRole::Request,
+            },
+            Expr::Member { object, property } => {
+                Value::member(self.peek(object, depth + 1), property)
+            }
+            Expr::Index { object, .. } => Value::member(self.peek(object, depth + 1), "[]"),
+            Expr::Call(c) => {
+                let receiver = match &c.callee {
+                    Expr::Member { object, .. } => Some(self.peek(object, depth + 1)),
+                    _ => None,
+                };
+                let callee = self.callee_path(&c.callee, receiver.as_ref());
+                result_value(&callee, receiver.as_ref(), &[])
+            }
+            _ => Value::Unknown,
+        }
     }
 
     // ----- expressions -----------------------------------------------------------------
@@ -793,13 +883,21 @@ impl<'p> Builder<'p> {
         let callee = self.callee_path(&call.callee, receiver.as_ref());
         let module = self.module();
 
-        // `next()` inside middleware: continue to the handler (with an error: refuse).
-        if let Expr::Name(n) = call.callee.peel() {
-            if let Some(Value::Param {
-                role: ParamRole::Next,
-                ..
-            }) = self.frame().env.get(n).map(|v| v.peel())
-            {
+        // `next()` inside middleware (also from a callback within it): continue to the handler.
+        // Express's `next(err)` refuses; tRPC's `next({ ctx })` continues.
+        let middleware_frame = self
+            .frames
+            .iter()
+            .rposition(|f| f.kind == FrameKind::Middleware);
+        if let (Expr::Name(n), Some(mw)) = (call.callee.peel(), middleware_frame) {
+            let is_next_param = matches!(
+                self.frame().env.get(n).map(|v| v.peel()),
+                Some(Value::Param {
+                    role: ParamRole::Next,
+                    ..
+                })
+            );
+            if is_next_param || n == "next" {
                 let label = self.source_line(module, call.span);
                 self.push(
                     NodeKind::Call {
@@ -813,8 +911,10 @@ impl<'p> Builder<'p> {
                     label,
                 );
                 let cur = std::mem::take(&mut self.cur);
-                if call.args.is_empty() && self.frame().kind == FrameKind::Middleware {
-                    self.frame_mut().next_exits.extend(cur);
+                let continues =
+                    call.args.is_empty() || matches!(call.args[0].value.peel(), Expr::Object(_));
+                if continues {
+                    self.frames[mw].next_exits.extend(cur);
                 } else {
                     self.connect(cur, self.denied);
                 }
@@ -827,22 +927,25 @@ impl<'p> Builder<'p> {
             Expr::Name(n) => self.frame().env.contains_key(n),
             _ => false,
         };
-        let target = if shadowed {
-            None
+        let targets = if shadowed {
+            Vec::new()
         } else {
-            self.program.resolve_callee(module, &call.callee)
+            self.program.resolve_callee_all(module, &call.callee)
         };
-        let recursive = target
-            .map(|t| {
-                self.frames
+        let depth_ok = self.frames.len() < self.limits.max_inline_depth;
+        let inline: Vec<FnRef> = targets
+            .iter()
+            .copied()
+            .filter(|t| {
+                let recursive = self
+                    .frames
                     .iter()
-                    .any(|f| f.func == t && f.kind != FrameKind::Root)
-                    || self.frames.first().map(|f| f.func) == Some(t)
+                    .any(|f| f.func == *t && f.kind != FrameKind::Root)
+                    || self.frames.first().map(|f| f.func) == Some(*t);
+                !recursive && depth_ok
             })
-            .unwrap_or(false);
-        let inline =
-            target.filter(|_| !recursive && self.frames.len() < self.limits.max_inline_depth);
-        if target.is_some() && inline.is_none() && !recursive {
+            .collect();
+        if !targets.is_empty() && !depth_ok {
             self.notes.push(format!(
                 "{}:{}: call to {callee} not inlined (inlining depth limit)",
                 self.program.modules[module].path, call.span.line
@@ -854,7 +957,7 @@ impl<'p> Builder<'p> {
             NodeKind::Call {
                 callee: callee.clone(),
                 args: args.clone(),
-                inlined: inline.is_some(),
+                inlined: !inline.is_empty(),
                 can_deny: false,
                 guard: false,
             },
@@ -865,20 +968,31 @@ impl<'p> Builder<'p> {
             catch.push(node);
         }
 
-        let result = match inline {
-            Some(t) => {
-                let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
-                let (v, can_deny) = self.inline(t, &values);
-                if let NodeKind::Call { can_deny: cd, .. } = &mut self.graph[node].kind {
-                    *cd = can_deny;
-                }
-                // Keep the helper's name on its result, so a check on it can be recognised.
-                Value::Derived {
-                    from: Box::new(v),
-                    via: callee.clone(),
-                }
+        let result = if inline.is_empty() {
+            result_value(&callee, receiver.as_ref(), &args)
+        } else {
+            // One or several possible bodies (dynamic dispatch): each is a way through.
+            let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
+            let start = self.cur.clone();
+            let mut ends = Vec::new();
+            let mut results = Vec::new();
+            let mut any_deny = false;
+            for t in &inline {
+                self.cur = start.clone();
+                let (v, can_deny) = self.inline(*t, &values);
+                any_deny |= can_deny;
+                results.push(v);
+                ends.extend(std::mem::take(&mut self.cur));
             }
-            None => result_value(&callee, receiver.as_ref(), &args),
+            self.cur = ends;
+            if let NodeKind::Call { can_deny: cd, .. } = &mut self.graph[node].kind {
+                *cd = any_deny;
+            }
+            // Keep the helper's name on its result, so a check on it can be recognised.
+            Value::Derived {
+                from: Box::new(Value::either(results)),
+                via: callee.clone(),
+            }
         };
 
         // Callbacks passed to the call may run (or not) before it returns.
@@ -897,7 +1011,8 @@ impl<'p> Builder<'p> {
                 callee: callee.clone(),
             };
             let n_params = self.program.function(t).params.len();
-            self.inline(t, &vec![passed; n_params]);
+            let captured = self.frame().env.clone();
+            self.inline_in(t, &vec![passed; n_params], captured);
             let after = std::mem::take(&mut self.cur);
             self.cur = before
                 .into_iter()
@@ -910,7 +1025,19 @@ impl<'p> Builder<'p> {
 
     /// Inlines `t` with argument values; returns its result value and whether it can deny.
     fn inline(&mut self, t: FnRef, args: &[Value]) -> (Value, bool) {
-        let env = self.param_env(t, Some(args));
+        self.inline_in(t, args, HashMap::new())
+    }
+
+    /// Inlines `t` on top of `base` bindings: a closure sees the variables of the function it
+    /// is written in.
+    fn inline_in(
+        &mut self,
+        t: FnRef,
+        args: &[Value],
+        base: HashMap<String, Value>,
+    ) -> (Value, bool) {
+        let mut env = base;
+        env.extend(self.param_env(t, Some(args)));
         self.frames.push(Frame {
             kind: FrameKind::Inlined,
             func: t,
@@ -1036,6 +1163,35 @@ fn merge_env(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashMa
     out
 }
 
+/// Whether a middleware calls `next` anywhere, including in callbacks it defines.
+fn calls_next(program: &Program, f: FnRef, depth: usize) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    let mut found = false;
+    let mut nested = Vec::new();
+    crate::ir::visit_stmts(&program.function(f).body, &mut |e| match e {
+        Expr::Call(c) => {
+            if matches!(c.callee.peel(), Expr::Name(n) if n == "next") {
+                found = true;
+            }
+        }
+        Expr::Function(id) => nested.push(*id),
+        _ => {}
+    });
+    found
+        || nested.into_iter().any(|id| {
+            calls_next(
+                program,
+                FnRef {
+                    module: f.module,
+                    function: id,
+                },
+                depth + 1,
+            )
+        })
+}
+
 /// The function a middleware factory returns (`return (req, res, next) => …`).
 fn returned_function(program: &Program, factory: FnRef) -> Option<FnRef> {
     let f = program.function(factory);
@@ -1093,31 +1249,6 @@ fn root_names(e: &Expr, out: &mut Vec<String>) {
         Expr::Await(i) => root_names(i, out),
         Expr::Array(items) | Expr::Template(items) => items.iter().for_each(|i| root_names(i, out)),
         Expr::Object(props) => props.iter().for_each(|p| root_names(&p.value, out)),
-        _ => {}
-    }
-}
-
-fn comparisons(e: &Expr, out: &mut Vec<Comparison>) {
-    match e.peel() {
-        Expr::Binary { op, left, right } => {
-            if matches!(op.as_str(), "==" | "===" | "!=" | "!==" | "is" | "is not") {
-                let mut l = Vec::new();
-                let mut r = Vec::new();
-                left.mentioned_names(&mut l);
-                right.mentioned_names(&mut r);
-                out.push(Comparison {
-                    left: l,
-                    right: r,
-                    left_is_literal: is_literalish(left),
-                    right_is_literal: is_literalish(right),
-                });
-            } else {
-                comparisons(left, out);
-                comparisons(right, out);
-            }
-        }
-        Expr::Unary { operand, .. } => comparisons(operand, out),
-        Expr::Call(c) => c.args.iter().for_each(|a| comparisons(&a.value, out)),
         _ => {}
     }
 }

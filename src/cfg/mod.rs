@@ -57,6 +57,9 @@ pub struct Comparison {
     pub right: Vec<String>,
     pub left_is_literal: bool,
     pub right_is_literal: bool,
+    /// The sides' values, as far as the builder knows them.
+    pub left_value: Value,
+    pub right_value: Value,
 }
 
 /// What a branch condition says, in terms the matchers use.

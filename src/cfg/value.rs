@@ -57,6 +57,15 @@ pub enum Value {
     Unknown,
 }
 
+/// An object, a choice of values, or what a helper returned: values whose fields can be read.
+fn is_structure(v: &Value) -> bool {
+    match v.peel() {
+        Value::Object { .. } | Value::Either { .. } => true,
+        Value::Derived { via, .. } => via != "template" && via != "concat" && !via.starts_with('.'),
+        _ => false,
+    }
+}
+
 /// Deepest value the evaluator builds; deeper expressions become `Unknown`.
 pub const MAX_VALUE_DEPTH: usize = 24;
 
@@ -82,17 +91,20 @@ impl Value {
             Value::Unknown => Value::Unknown,
             // A field of what a helper returned: look inside the returned structure.
             Value::Derived { from, via }
-                if matches!(from.peel(), Value::Object { .. } | Value::Either { .. }) =>
+                if via != "template"
+                    && via != "concat"
+                    && matches!(
+                        from.peel(),
+                        Value::Object { .. } | Value::Either { .. } | Value::Derived { .. }
+                    ) =>
             {
                 Value::Derived {
                     from: Box::new(Value::member(*from, property)),
                     via,
                 }
             }
-            Value::Var { name, value } if matches!(value.peel(), Value::Object { .. }) => {
-                let _ = name;
-                Value::member(*value, property)
-            }
+            // Reading a field of a local holding a structure reads the structure.
+            Value::Var { value, .. } if is_structure(&value) => Value::member(*value, property),
             base => Value::Member {
                 base: Box::new(base),
                 property: property.to_string(),
@@ -158,7 +170,17 @@ impl Value {
             Value::Param { name, .. } => name.clone(),
             Value::CallResult { callee } => format!("{callee}()"),
             Value::Member { base, property } => format!("{}.{property}", base.describe()),
-            Value::Object { .. } => "{…}".into(),
+            Value::Object { props } => {
+                let mut parts: Vec<String> = props
+                    .iter()
+                    .take(4)
+                    .map(|(k, v)| format!("{k}: {}", v.describe()))
+                    .collect();
+                if props.len() > 4 {
+                    parts.push("…".into());
+                }
+                format!("{{ {} }}", parts.join(", "))
+            }
             Value::Array { items } => format!(
                 "[{}]",
                 items

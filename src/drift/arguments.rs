@@ -6,7 +6,9 @@ use super::Site;
 use crate::cfg::query::{cut_for, path_avoiding};
 use crate::cfg::{NodeKind, Value};
 use crate::spec::{ArgumentRule, RequestPolicy, RequiredSource};
-use crate::workflow::label::{find_named_argument, name_matches};
+use crate::workflow::label::{
+    equals_session_on_every_path, find_named_argument, name_matches, value_names,
+};
 use crate::workflow::{Labeler, Source};
 
 /// Why an argument breaks its rule.
@@ -83,6 +85,11 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
             }
             Source::Request(desc) => {
                 if rule.from == Some(RequiredSource::Session) {
+                    // Request input compared equal to the session's value before the call is
+                    // the session's value (`if (input.orgId !== ctx.tenant.id) throw`).
+                    if equals_session_on_every_path(site.cfg(), site.node, value, labeler) {
+                        continue;
+                    }
                     return Some(Violation {
                         problem: format!(
                             "`{key}` comes from request input (`{desc}`) instead of the verified session"
@@ -126,11 +133,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
 /// as `ALLOWED.includes(role)`. A mere presence test (`if (!role)`) is not one.
 fn unguarded_path(site: &Site, value: &Value) -> Option<Vec<NodeIndex>> {
     let cfg = site.cfg();
-    let mut names = Vec::new();
-    value.var_names(&mut names);
-    if let Value::Member { property, .. } = value.peel() {
-        names.push(property.clone());
-    }
+    let names = value_names(value);
     let checks: Vec<NodeIndex> = cfg
         .graph
         .node_indices()

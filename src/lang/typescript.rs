@@ -182,9 +182,11 @@ impl<'a> Lowerer<'a> {
                             self.module.functions[id].exported = true;
                             self.classify_entry(id, true);
                         }
-                    } else if let Some(target) = self.wrapped_handler(&expr) {
-                        self.module.default_export = Some(target);
-                        self.entry_from_wrapper(target, &expr, "default", value);
+                    } else if let Expr::Call(call) = &expr {
+                        if let Some(target) = outer_handler(call) {
+                            self.module.default_export = Some(target);
+                            self.entry_from_wrapper(target, &expr, "default", value);
+                        }
                     }
                 } else if default {
                     // `export default async function Page() {}` parses as declaration above;
@@ -230,18 +232,14 @@ impl<'a> Lowerer<'a> {
                             self.module.functions[id].callable = true;
                             self.classify_entry(id, false);
                         }
-                        Expr::Literal(_) | Expr::Array(_) => {
-                            if is_literal_tree(&expr) {
-                                self.module.constants.push((name.clone(), expr.clone()));
-                            }
+                        Expr::Literal(_) | Expr::Array(_) if is_literal_tree(&expr) => {
+                            self.module.constants.push((name.clone(), expr.clone()));
                         }
-                        _ => {
-                            if exported && HTTP_METHODS.contains(&name.as_str()) {
-                                if let Some(target) = self.wrapped_handler(&expr) {
-                                    self.entry_from_wrapper(target, &expr, &name, value);
-                                }
-                            }
+                        Expr::Call(call) => {
+                            let call = call.clone();
+                            self.top_level_call_binding(&name, &call, &expr, exported, value);
                         }
+                        _ => {}
                     }
                 }
             }
@@ -370,6 +368,7 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
+            EntryKind::Rpc => mark_rpc_params(&mut f.params),
             EntryKind::ServerAction | EntryKind::Page => {
                 for p in f.params.iter_mut() {
                     if p.role == ParamRole::Plain {
@@ -382,51 +381,59 @@ impl<'a> Lowerer<'a> {
             handler: Expr::Function(id),
             kind,
             guards: Vec::new(),
+            chain_root: None,
             span,
         });
     }
 
-    /// `wrapper(async (req) => …)` or `wrapper(opts, handler)`: the function literal inside a
-    /// higher-order wrapper is the handler, the wrapper a guard.
-    fn wrapped_handler(&self, expr: &Expr) -> Option<FunctionId> {
-        let Expr::Call(call) = expr.peel() else {
-            return None;
-        };
-        call.args.iter().rev().find_map(|a| match a.value.peel() {
-            Expr::Function(id) => Some(*id),
-            inner @ Expr::Call(_) => self.wrapped_handler(inner),
-            _ => None,
-        })
+    /// A top-level `const name = call(…)`: a middleware definition (`t.middleware(fn)`), a
+    /// reusable guard chain (`t.procedure.use(requireUser)`), or an entry point built with a
+    /// wrapper or builder (`procedure.use(mw).mutation(fn)`, `withAuth(async (req) => …)`).
+    fn top_level_call_binding(
+        &mut self,
+        name: &str,
+        call: &Call,
+        expr: &Expr,
+        exported: bool,
+        node: Node,
+    ) {
+        let method = call
+            .callee
+            .path()
+            .map(|p| p.rsplit('.').next().unwrap_or("").to_string())
+            .unwrap_or_default();
+        if matches!(method.as_str(), "middleware" | "createMiddleware") {
+            // The function literal is the middleware itself, callable by this name.
+            if let Some(id) = outer_handler(call) {
+                let f = &mut self.module.functions[id];
+                f.name = name.to_string();
+                f.callable = true;
+                f.exported = exported;
+            }
+            return;
+        }
+        if method == "use" || outer_handler(call).is_none() {
+            let mut guards = Vec::new();
+            let root = chain_guards(expr, &mut guards, false);
+            if !guards.is_empty() || root.is_some() {
+                self.module.guard_chains.push(GuardChain {
+                    name: name.to_string(),
+                    root,
+                    guards,
+                });
+            }
+            return;
+        }
+        if exported {
+            if let Some(target) = outer_handler(call) {
+                self.entry_from_wrapper(target, expr, name, node);
+            }
+        }
     }
 
     fn entry_from_wrapper(&mut self, target: FunctionId, wrapper: &Expr, name: &str, node: Node) {
         let mut guards = Vec::new();
-        let mut current = wrapper.peel();
-        while let Expr::Call(call) = current {
-            guards.push(Expr::Call(Box::new(Call {
-                callee: call.callee.clone(),
-                args: call
-                    .args
-                    .iter()
-                    .filter(|a| !matches!(a.value.peel(), Expr::Function(_) | Expr::Call(_)))
-                    .cloned()
-                    .collect(),
-                span: call.span,
-                construct: false,
-            })));
-            current = match call
-                .args
-                .iter()
-                .rev()
-                .find(|a| matches!(a.value.peel(), Expr::Call(_)))
-            {
-                Some(a) => a.value.peel(),
-                None => break,
-            };
-        }
-        let f = &mut self.module.functions[target];
-        f.name = name.to_string();
-        f.exported = true;
+        let chain_root = chain_guards(wrapper, &mut guards, true);
         let kind = if HTTP_METHODS.contains(&name) {
             EntryKind::Route {
                 method: name.to_string(),
@@ -437,12 +444,23 @@ impl<'a> Lowerer<'a> {
                 method: "ANY".into(),
                 path: None,
             }
-        } else {
+        } else if self.page_file && name == "default" {
             EntryKind::Page
+        } else {
+            EntryKind::Rpc
         };
-        for (i, p) in f.params.iter_mut().enumerate() {
-            if i == 0 && p.role == ParamRole::Plain {
-                p.role = ParamRole::Request;
+        let f = &mut self.module.functions[target];
+        f.name = name.to_string();
+        f.exported = true;
+        f.callable = true;
+        match kind {
+            EntryKind::Rpc => mark_rpc_params(&mut f.params),
+            _ => {
+                if let Some(p) = f.params.first_mut() {
+                    if p.role == ParamRole::Plain {
+                        p.role = ParamRole::Request;
+                    }
+                }
             }
         }
         let span = self.span(node);
@@ -450,6 +468,7 @@ impl<'a> Lowerer<'a> {
             handler: Expr::Function(target),
             kind,
             guards,
+            chain_root,
             span,
         });
     }
@@ -509,6 +528,7 @@ impl<'a> Lowerer<'a> {
                 path,
             },
             guards,
+            chain_root: None,
             span,
         });
     }
@@ -591,6 +611,7 @@ impl<'a> Lowerer<'a> {
             "identifier" | "shorthand_property_identifier_pattern" => out.push(Binding {
                 name: self.text(node).to_string(),
                 path: path.clone(),
+                role: None,
             }),
             "object_pattern" => {
                 let mut cursor = node.walk();
@@ -600,7 +621,11 @@ impl<'a> Lowerer<'a> {
                             let name = self.text(child).to_string();
                             let mut p = path.clone();
                             p.push(name.clone());
-                            out.push(Binding { name, path: p });
+                            out.push(Binding {
+                                name,
+                                path: p,
+                                role: None,
+                            });
                         }
                         "pair_pattern" => {
                             let key = child
@@ -618,7 +643,11 @@ impl<'a> Lowerer<'a> {
                                 let name = self.text(left).to_string();
                                 let mut p = path.clone();
                                 p.push(name.clone());
-                                out.push(Binding { name, path: p });
+                                out.push(Binding {
+                                    name,
+                                    path: p,
+                                    role: None,
+                                });
                             }
                         }
                         "rest_pattern" => {
@@ -626,6 +655,7 @@ impl<'a> Lowerer<'a> {
                                 out.push(Binding {
                                     name: self.text(id).to_string(),
                                     path: path.clone(),
+                                    role: None,
                                 });
                             }
                         }
@@ -1203,6 +1233,107 @@ fn assignment_parts(expr: &Expr) -> Option<(Expr, Expr)> {
             Some(((**left).clone(), (**right).clone()))
         }
         _ => None,
+    }
+}
+
+/// The handler of a wrapper or builder call: its last function-literal argument, looking into a
+/// nested wrapper (`withA(withB(async (req) => …))`).
+fn outer_handler(call: &Call) -> Option<FunctionId> {
+    call.args.iter().rev().find_map(|a| match a.value.peel() {
+        Expr::Function(id) => Some(*id),
+        Expr::Call(inner) => outer_handler(inner),
+        _ => None,
+    })
+}
+
+/// Collects the guards of a builder chain or wrapper in the order they run, and returns the
+/// chain's root name, if any. `procedure.use(isAuthed).use(fn).mutation(handler)` gives
+/// [isAuthed, fn] with root `procedure`; `resolver.pipe(resolver.authorize(), handler)` gives
+/// [resolver.authorize()]; `withAuth(handler)` gives [withAuth()]. With `skip_handler`, the
+/// outermost call's handler is left out; every other function literal is a middleware.
+fn chain_guards(expr: &Expr, out: &mut Vec<Expr>, skip_handler: bool) -> Option<Expr> {
+    let Expr::Call(call) = expr.peel() else {
+        return match expr.peel() {
+            e @ (Expr::Name(_) | Expr::Member { .. }) => Some(e.clone()),
+            _ => None,
+        };
+    };
+    let mut root = None;
+    match call.callee.peel() {
+        Expr::Member { object, .. } => {
+            if matches!(object.peel(), Expr::Call(_)) {
+                root = chain_guards(object, out, false);
+            } else if let e @ Expr::Name(_) = object.peel() {
+                root = Some(e.clone());
+            }
+        }
+        callee @ Expr::Name(_) => {
+            // A higher-order wrapper: the wrapper itself is the guard, with its options.
+            out.push(Expr::Call(Box::new(Call {
+                callee: callee.clone(),
+                args: call
+                    .args
+                    .iter()
+                    .filter(|a| !matches!(a.value.peel(), Expr::Function(_) | Expr::Call(_)))
+                    .cloned()
+                    .collect(),
+                span: call.span,
+                construct: false,
+            })));
+        }
+        _ => {}
+    }
+    let handler = if skip_handler {
+        outer_handler(call)
+    } else {
+        None
+    };
+    for arg in &call.args {
+        match arg.value.peel() {
+            Expr::Function(id) if Some(*id) == handler => {}
+            Expr::Function(_) | Expr::Name(_) | Expr::Member { .. } => out.push(arg.value.clone()),
+            Expr::Call(inner) => {
+                if skip_handler && outer_handler(inner) == handler && handler.is_some() {
+                    // A nested wrapper around the handler: its own guards count too.
+                    chain_guards(&arg.value, out, true);
+                } else {
+                    out.push(arg.value.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    root
+}
+
+/// Parameters of an RPC handler: `(input, ctx)` (Blitz) or `({ ctx, input })` (tRPC); only the
+/// input is client input.
+fn mark_rpc_params(params: &mut [Param]) {
+    let Some(first) = params.first_mut() else {
+        return;
+    };
+    if first.bindings.is_empty() {
+        if first.role == ParamRole::Plain {
+            first.role = ParamRole::Input;
+        }
+        if let Some(second) = params.get_mut(1) {
+            if second.role == ParamRole::Plain && second.bindings.is_empty() {
+                second.role = ParamRole::Context;
+            }
+        }
+        return;
+    }
+    for b in first.bindings.iter_mut() {
+        if matches!(b.name.as_str(), "input" | "rawInput" | "data" | "body") {
+            b.role = Some(ParamRole::Input);
+        } else if b.name == "ctx" {
+            b.role = Some(ParamRole::Context);
+        }
+    }
+    if let Some(second) = params.get_mut(1) {
+        if second.name == "ctx" && second.role == ParamRole::Plain {
+            second.role = ParamRole::Context;
+        }
     }
 }
 

@@ -269,6 +269,11 @@ pub struct ConditionMatcher {
     /// mentions one of these names: `membership.organizationId !== organizationId`.
     #[serde(default)]
     pub compares: Vec<String>,
+    /// With `compares`: the value compared with must come from the verified session (or be
+    /// request input already compared equal to the session's). A membership's organization
+    /// compared with an organization id the caller sent proves nothing.
+    #[serde(default)]
+    pub against: Option<RequiredSource>,
 }
 
 /// A privileged call outside the workflow's own actions.

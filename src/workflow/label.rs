@@ -227,12 +227,22 @@ impl<'s> Labeler<'s> {
                         .literals
                         .iter()
                         .any(|l| c.values.iter().any(|v| literal_eq(l, v)));
+                let named = |side: &[String]| {
+                    side.iter()
+                        .any(|n| c.compares.iter().any(|m| name_matches(n, m)))
+                };
                 let compares_ok = c.compares.is_empty()
                     || condition.comparisons.iter().any(|cmp| {
-                        !cmp.left_is_literal
-                            && !cmp.right_is_literal
-                            && (cmp.left.iter().chain(cmp.right.iter()))
-                                .any(|n| c.compares.iter().any(|m| name_matches(n, m)))
+                        if cmp.left_is_literal || cmp.right_is_literal {
+                            return false;
+                        }
+                        if c.against.is_none() {
+                            return named(&cmp.left) || named(&cmp.right);
+                        }
+                        // One side is named, the other is session context.
+                        (named(&cmp.left) && self.trusted_as_session(cfg, n, &cmp.right_value))
+                            || (named(&cmp.right)
+                                && self.trusted_as_session(cfg, n, &cmp.left_value))
                     });
                 mentions_ok && values_ok && compares_ok
             }
@@ -278,6 +288,26 @@ impl<'s> Labeler<'s> {
                     }
                 }
             })
+    }
+
+    /// Whether a value at node `at` is session context: from the session, or request input
+    /// that every path to `at` has compared equal to a session value.
+    pub fn trusted_as_session(&self, cfg: &Cfg, at: NodeIndex, v: &Value) -> bool {
+        if self.is_session(v) {
+            return true;
+        }
+        let sources = self.sources(v);
+        !sources.is_empty()
+            && sources
+                .iter()
+                .all(|s| matches!(s, Source::Session(_) | Source::Request(_)))
+            && equals_session_on_every_path(cfg, at, v, self)
+    }
+
+    /// Whether every source of a value is the verified session.
+    pub fn is_session(&self, v: &Value) -> bool {
+        let sources = self.sources(v);
+        !sources.is_empty() && sources.iter().all(|s| matches!(s, Source::Session(_)))
     }
 
     /// Every source a value may come from.
@@ -369,6 +399,25 @@ impl<'s> Labeler<'s> {
                     }
                 }
                 ParamRole::Input => Source::Request(desc),
+                ParamRole::Context => {
+                    if first_prop.is_some_and(|p| {
+                        matches!(
+                            p,
+                            "req"
+                                | "request"
+                                | "headers"
+                                | "rawInput"
+                                | "input"
+                                | "body"
+                                | "query"
+                                | "params"
+                        )
+                    }) {
+                        Source::Request(desc)
+                    } else {
+                        Source::Session(desc)
+                    }
+                }
                 _ => Source::Unknown(desc),
             },
             Value::CallResult { callee } => {
@@ -403,6 +452,57 @@ impl<'s> Labeler<'s> {
             _ => Source::Unknown(desc),
         }
     }
+}
+
+/// Whether every path to `at` passes a branch that compares the value with a session value and
+/// stops the request when they differ (`if (input.orgId !== ctx.tenant.id) throw`).
+pub fn equals_session_on_every_path(
+    cfg: &Cfg,
+    at: NodeIndex,
+    value: &Value,
+    labeler: &Labeler,
+) -> bool {
+    let names = value_names(value);
+    if names.is_empty() {
+        return false;
+    }
+    let checks: Vec<NodeIndex> = cfg
+        .graph
+        .node_indices()
+        .filter(|n| *n != at)
+        .filter(|n| match &cfg.node(*n).kind {
+            NodeKind::Branch { condition, .. } => condition.comparisons.iter().any(|c| {
+                let mentions = |side: &[String]| {
+                    side.iter()
+                        .any(|s| names.iter().any(|v| name_matches(s, v)))
+                };
+                (mentions(&c.left) && labeler.is_session(&c.right_value))
+                    || (mentions(&c.right) && labeler.is_session(&c.left_value))
+            }),
+            _ => false,
+        })
+        .collect();
+    if checks.is_empty() {
+        return false;
+    }
+    let cut = crate::cfg::query::cut_for(cfg, &checks, at);
+    crate::cfg::query::path_avoiding(cfg, cfg.entry, |n| n == at, &cut).is_none()
+}
+
+/// The names a check on this value would mention: the variable holding it (`role` in
+/// `const { role } = body`) and the property it was read from (`orgId` in `input.orgId`), but
+/// not the object it was read from (`input` also holds other fields).
+pub fn value_names(value: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut cur = value;
+    while let Value::Var { name, value } = cur {
+        names.push(name.clone());
+        cur = value;
+    }
+    if let Value::Member { property, .. } = cur.peel() {
+        names.push(property.clone());
+    }
+    names
 }
 
 /// Whether a callee path ends with a spelling, segment by segment (`()` kept, so the Go SDK's

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cfg::{self, BuildLimits, Cfg};
-use crate::ir::{EntryKind, Expr, Stmt};
+use crate::ir::{EntryKind, Expr};
 use crate::parse::{FnRef, Program};
 use crate::spec::SpecSet;
 
@@ -37,10 +37,50 @@ pub struct Instance {
     pub labels: Labels,
 }
 
+/// The guards of an entry in the order they run: those of the chain it is built on (a
+/// `protectedProcedure` defined elsewhere), then its own. Names of guard chains are expanded.
+fn expand_guards(
+    program: &Program,
+    module: usize,
+    root: Option<&Expr>,
+    guards: &[Expr],
+    depth: usize,
+) -> Vec<(usize, Expr)> {
+    let mut out = Vec::new();
+    if depth > 6 {
+        return out;
+    }
+    if let Some(root) = root {
+        if let Some((m, chain)) = program.resolve_guard_chain(module, root) {
+            out.extend(expand_guards(
+                program,
+                m,
+                chain.root.as_ref(),
+                &chain.guards,
+                depth + 1,
+            ));
+        }
+    }
+    for g in guards {
+        match program.resolve_guard_chain(module, g) {
+            Some((m, chain)) => out.extend(expand_guards(
+                program,
+                m,
+                chain.root.as_ref(),
+                &chain.guards,
+                depth + 1,
+            )),
+            None => out.push((module, g.clone())),
+        }
+    }
+    out
+}
+
 /// A root of analysis: a framework entry point or a function nobody in the parsed code calls.
 struct Root {
     func: FnRef,
-    guards: Vec<Expr>,
+    /// Guards with the module each is written in.
+    guards: Vec<(usize, Expr)>,
     info: EntryInfo,
 }
 
@@ -64,7 +104,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
             };
             let mut out = Vec::new();
             let mut anchored = false;
-            visit_stmts(&f.body, &mut |e| match e {
+            crate::ir::visit_stmts(&f.body, &mut |e| match e {
                 Expr::Call(call) => {
                     if let Some(p) = call.callee.path() {
                         let last = p.rsplit('.').next().unwrap_or(&p);
@@ -72,9 +112,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
                             anchored = true;
                         }
                     }
-                    if let Some(t) = program.resolve_callee(m, &call.callee) {
-                        out.push(t);
-                    }
+                    out.extend(program.resolve_callee_all(m, &call.callee));
                 }
                 Expr::Function(id) => out.push(FnRef {
                     module: m,
@@ -114,12 +152,12 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
             let Some(handler) = program.resolve_callee(m, &entry.handler) else {
                 continue;
             };
-            let guard_fns: Vec<FnRef> = entry
-                .guards
+            let guards = expand_guards(program, m, entry.chain_root.as_ref(), &entry.guards, 0);
+            let guard_fns: Vec<FnRef> = guards
                 .iter()
-                .filter_map(|g| match g.peel() {
-                    Expr::Call(c) => program.resolve_callee(m, &c.callee),
-                    other => program.resolve_callee(m, other),
+                .filter_map(|(gm, g)| match g.peel() {
+                    Expr::Call(c) => program.resolve_callee(*gm, &c.callee),
+                    other => program.resolve_callee(*gm, other),
                 })
                 .collect();
             handled.insert(handler);
@@ -133,11 +171,12 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
                     None => format!("route {method}"),
                 },
                 EntryKind::ServerAction => "server-action".into(),
+                EntryKind::Rpc => "rpc".into(),
                 EntryKind::Page => "page".into(),
             };
             roots.push(Root {
                 func: handler,
-                guards: entry.guards.clone(),
+                guards,
                 info: EntryInfo {
                     file: module.path.clone(),
                     line: if entry.span.line > 0 {
@@ -218,107 +257,4 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
         ))
     });
     instances
-}
-
-/// Visits every expression in a function body (not descending into function literals, which
-/// are reported as `Expr::Function` and are functions of their own).
-fn visit_stmts(stmts: &[Stmt], visit: &mut dyn FnMut(&Expr)) {
-    for s in stmts {
-        match s {
-            Stmt::Expr { expr, .. } => visit_expr(expr, visit),
-            Stmt::Let { value, .. } => {
-                if let Some(v) = value {
-                    visit_expr(v, visit)
-                }
-            }
-            Stmt::Assign { target, value, .. } => {
-                visit_expr(target, visit);
-                visit_expr(value, visit);
-            }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-                ..
-            } => {
-                visit_expr(cond, visit);
-                visit_stmts(then, visit);
-                visit_stmts(otherwise, visit);
-            }
-            Stmt::Loop { cond, body, .. } => {
-                if let Some(c) = cond {
-                    visit_expr(c, visit);
-                }
-                visit_stmts(body, visit);
-            }
-            Stmt::Switch { subject, cases, .. } => {
-                visit_expr(subject, visit);
-                for c in cases {
-                    if let Some(t) = &c.test {
-                        visit_expr(t, visit);
-                    }
-                    visit_stmts(&c.body, visit);
-                }
-            }
-            Stmt::Try {
-                body,
-                catch,
-                finally,
-                ..
-            } => {
-                visit_stmts(body, visit);
-                if let Some(c) = catch {
-                    visit_stmts(c, visit);
-                }
-                visit_stmts(finally, visit);
-            }
-            Stmt::Return { value, .. } => {
-                if let Some(v) = value {
-                    visit_expr(v, visit)
-                }
-            }
-            Stmt::Throw { value, .. } => visit_expr(value, visit),
-            Stmt::Block { body } => visit_stmts(body, visit),
-            Stmt::Break { .. } | Stmt::Continue { .. } => {}
-        }
-    }
-}
-
-fn visit_expr(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
-    visit(e);
-    match e {
-        Expr::Member { object, .. } => visit_expr(object, visit),
-        Expr::Index { object, index } => {
-            visit_expr(object, visit);
-            visit_expr(index, visit);
-        }
-        Expr::Call(c) => {
-            visit_expr(&c.callee, visit);
-            c.args.iter().for_each(|a| visit_expr(&a.value, visit));
-        }
-        Expr::Object(props) => props.iter().for_each(|p| visit_expr(&p.value, visit)),
-        Expr::Array(items) | Expr::Template(items) => {
-            items.iter().for_each(|i| visit_expr(i, visit))
-        }
-        Expr::Unary { operand, .. } => visit_expr(operand, visit),
-        Expr::Binary { left, right, .. } => {
-            visit_expr(left, visit);
-            visit_expr(right, visit);
-        }
-        Expr::Conditional {
-            cond,
-            then,
-            otherwise,
-        } => {
-            visit_expr(cond, visit);
-            visit_expr(then, visit);
-            visit_expr(otherwise, visit);
-        }
-        Expr::Await(i) => visit_expr(i, visit),
-        Expr::Literal(_)
-        | Expr::Name(_)
-        | Expr::Function(_)
-        | Expr::RequestGlobal(_)
-        | Expr::Unknown(_) => {}
-    }
 }
