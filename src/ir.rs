@@ -123,6 +123,9 @@ pub struct EntryPoint {
     /// The root of a builder chain (`workspaceProcedure` in `workspaceProcedure.use(…)
     /// .mutation(…)`), whose own guards run first if it names a [`GuardChain`].
     pub chain_root: Option<Expr>,
+    /// Input fields an input schema restricts to fixed values (`role: z.enum(["member",
+    /// "admin"])`): request input behind an allow-list.
+    pub validated_input: Vec<String>,
     pub span: Span,
 }
 

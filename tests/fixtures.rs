@@ -53,6 +53,11 @@ const CASES: &[(&str, Expected)] = &[
             ("missing-check", "role-assign", "membership_in_caller_org"),
         ],
     ),
+    // The same invite procedure with an input schema that accepts any role.
+    (
+        "trpc-invite-any-role",
+        &[("added-privilege", "invite", "role_allowed")],
+    ),
     // A check that is absent.
     (
         "invite-missing-permission",

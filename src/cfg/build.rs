@@ -72,6 +72,7 @@ pub fn build(
     module: usize,
     handler: FunctionId,
     guards: &[(usize, Expr)],
+    validated_input: &[String],
     limits: BuildLimits,
 ) -> Cfg {
     let func = FnRef {
@@ -117,7 +118,27 @@ pub fn build(
     };
 
     // Framework guards run first, in order, each in the scope of the handler's module.
-    let root_env = b.param_env(func, None);
+    let mut root_env = b.param_env(func, None);
+    if !validated_input.is_empty() {
+        // The input schema restricts some fields to fixed values.
+        for v in root_env.values_mut() {
+            if let Value::Var { value, .. } = v {
+                if matches!(
+                    **value,
+                    Value::Param {
+                        role: ParamRole::Input,
+                        ..
+                    }
+                ) {
+                    let base = std::mem::replace(&mut **value, Value::Unknown);
+                    **value = Value::SchemaInput {
+                        base: Box::new(base),
+                        validated: validated_input.to_vec(),
+                    };
+                }
+            }
+        }
+    }
     for (guard_module, guard) in guards {
         b.guard(*guard_module, guard, &root_env);
     }
@@ -274,12 +295,16 @@ impl<'p> Builder<'p> {
             other => (other, None),
         };
         let callee = callee_expr.path().unwrap_or_else(|| "<middleware>".into());
-        let file = self.program.modules[module].path.clone();
-        let span = match guard.peel() {
-            Expr::Call(c) => c.span,
-            _ => Span::default(),
-        };
         let target = self.program.resolve_callee(module, callee_expr);
+        // A bare middleware name has no call site of its own: point at its definition.
+        let (file, span) = match (guard.peel(), target) {
+            (Expr::Call(c), _) => (self.program.modules[module].path.clone(), c.span),
+            (_, Some(t)) => (
+                self.program.modules[t.module].path.clone(),
+                self.program.function(t).span,
+            ),
+            _ => (self.program.modules[module].path.clone(), Span::default()),
+        };
         // `requirePermission("x")` returning `(req, res, next) => …`: inline the returned function
         // with the factory's parameters bound.
         let middleware = target
@@ -674,6 +699,12 @@ impl<'p> Builder<'p> {
             }
         });
         self.comparisons(cond, &mut c.comparisons);
+        let mut chains = Vec::new();
+        read_chains(cond, &mut chains);
+        c.reads = chains
+            .into_iter()
+            .map(|e| self.peek(e, 0).stripped())
+            .collect();
         let mut roots = Vec::new();
         root_names(cond, &mut roots);
         roots.sort();
@@ -1132,7 +1163,8 @@ fn is_request_rooted(v: &Value) -> bool {
     match v.peel() {
         Value::Param { role, .. } => matches!(role, ParamRole::Request | ParamRole::Input),
         Value::Member { base, .. } => is_request_rooted(base),
-        Value::Derived { from, .. } => is_request_rooted(from),
+        Value::Derived { from, .. } | Value::Validated { from } => is_request_rooted(from),
+        Value::SchemaInput { base, .. } => is_request_rooted(base),
         Value::Either { options } => options.iter().any(is_request_rooted),
         _ => false,
     }
@@ -1217,6 +1249,44 @@ fn returned_function(program: &Program, factory: FnRef) -> Option<FnRef> {
         module: factory.module,
         function,
     })
+}
+
+/// The maximal name and member chains an expression reads (`input.role` in
+/// `ROLES.includes(input.role)`, and `ROLES`).
+fn read_chains<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Name(_) | Expr::Member { .. } => out.push(e),
+        Expr::Index { object, index } => {
+            read_chains(object, out);
+            read_chains(index, out);
+        }
+        Expr::Call(c) => {
+            match &c.callee {
+                Expr::Member { object, .. } => read_chains(object, out),
+                other => read_chains(other, out),
+            }
+            c.args.iter().for_each(|a| read_chains(&a.value, out));
+        }
+        Expr::Unary { operand, .. } => read_chains(operand, out),
+        Expr::Binary { left, right, .. } => {
+            read_chains(left, out);
+            read_chains(right, out);
+        }
+        Expr::Conditional {
+            cond,
+            then,
+            otherwise,
+        } => {
+            read_chains(cond, out);
+            read_chains(then, out);
+            read_chains(otherwise, out);
+        }
+        Expr::Await(i) => read_chains(i, out),
+        Expr::Array(items) | Expr::Template(items) => {
+            items.iter().for_each(|i| read_chains(i, out))
+        }
+        _ => {}
+    }
 }
 
 /// Names at the root of member chains in an expression (`user` in `user.role`).

@@ -76,6 +76,9 @@ pub struct Condition {
     /// The values of the local names it mentions, for relating the check to a call result or an
     /// argument.
     pub values: Vec<(String, Value)>,
+    /// The values of the name and member chains it reads (`input.role`, `ROLES`), to tell
+    /// whether it tests a given value rather than another with the same field name.
+    pub reads: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -54,6 +54,15 @@ pub enum Value {
         from: Box<Value>,
         via: String,
     },
+    /// Client input whose listed fields an input schema restricts to fixed values.
+    SchemaInput {
+        base: Box<Value>,
+        validated: Vec<String>,
+    },
+    /// A field of [`Value::SchemaInput`] restricted to fixed values: allow-listed input.
+    Validated {
+        from: Box<Value>,
+    },
     Unknown,
 }
 
@@ -89,6 +98,16 @@ impl Value {
                     .collect(),
             ),
             Value::Unknown => Value::Unknown,
+            Value::SchemaInput { base, validated } => {
+                let field = Value::member(*base, property);
+                if validated.iter().any(|v| v == property) {
+                    Value::Validated {
+                        from: Box::new(field),
+                    }
+                } else {
+                    field
+                }
+            }
             // A field of what a helper returned: look inside the returned structure.
             Value::Derived { from, via }
                 if via != "template"
@@ -103,8 +122,12 @@ impl Value {
                     via,
                 }
             }
-            // Reading a field of a local holding a structure reads the structure.
-            Value::Var { value, .. } if is_structure(&value) => Value::member(*value, property),
+            // Reading a field of a local holding a structure (or schema-checked input) reads it.
+            Value::Var { value, .. }
+                if is_structure(&value) || matches!(*value, Value::SchemaInput { .. }) =>
+            {
+                Value::member(*value, property)
+            }
             base => Value::Member {
                 base: Box::new(base),
                 property: property.to_string(),
@@ -132,6 +155,50 @@ impl Value {
         }
     }
 
+    /// The value with every `Var` wrapper removed, for comparing what two expressions read.
+    pub fn stripped(&self) -> Value {
+        match self {
+            Value::Var { value, .. } => value.stripped(),
+            Value::Member { base, property } => {
+                let base = match base.stripped() {
+                    // A field of client input is the same field whichever parameter carried it
+                    // (`input.orgId` in a tRPC handler, `rawInput.orgId` in its middleware).
+                    Value::Param {
+                        role: ParamRole::Input,
+                        ..
+                    } => Value::Param {
+                        name: "<input>".into(),
+                        role: ParamRole::Input,
+                    },
+                    other => other,
+                };
+                Value::Member {
+                    base: Box::new(base),
+                    property: property.clone(),
+                }
+            }
+            Value::Derived { from, via } => Value::Derived {
+                from: Box::new(from.stripped()),
+                via: via.clone(),
+            },
+            Value::Validated { from } => from.stripped(),
+            Value::SchemaInput { base, .. } => base.stripped(),
+            Value::Either { options } => {
+                Value::either(options.iter().map(|o| o.stripped()).collect())
+            }
+            Value::Object { props } => Value::Object {
+                props: props
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.stripped()))
+                    .collect(),
+            },
+            Value::Array { items } => Value::Array {
+                items: items.iter().map(|i| i.stripped()).collect(),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// Removes `Var` wrappers.
     pub fn peel(&self) -> &Value {
         match self {
@@ -148,7 +215,8 @@ impl Value {
                 value.var_names(out);
             }
             Value::Member { base, .. } => base.var_names(out),
-            Value::Derived { from, .. } => from.var_names(out),
+            Value::Derived { from, .. } | Value::Validated { from } => from.var_names(out),
+            Value::SchemaInput { base, .. } => base.var_names(out),
             Value::Either { options } => options.iter().for_each(|o| o.var_names(out)),
             _ => {}
         }
@@ -200,6 +268,8 @@ impl Value {
                 v if v.starts_with('.') => format!("{}{v}()", from.describe()),
                 v => format!("{v}({})", from.describe()),
             },
+            Value::SchemaInput { base, .. } => base.describe(),
+            Value::Validated { from } => from.describe(),
             Value::Unknown => "unknown".into(),
         }
     }
@@ -209,7 +279,8 @@ impl Value {
         match self {
             Value::Member { base, .. } => 1 + base.depth(),
             Value::Var { value, .. } => 1 + value.depth(),
-            Value::Derived { from, .. } => 1 + from.depth(),
+            Value::Derived { from, .. } | Value::Validated { from } => 1 + from.depth(),
+            Value::SchemaInput { base, .. } => 1 + base.depth(),
             Value::Object { props } => 1 + props.iter().map(|(_, v)| v.depth()).max().unwrap_or(0),
             Value::Array { items } => 1 + items.iter().map(|v| v.depth()).max().unwrap_or(0),
             Value::Either { options } => 1 + options.iter().map(|v| v.depth()).max().unwrap_or(0),

@@ -6,9 +6,7 @@ use super::Site;
 use crate::cfg::query::{cut_for, path_avoiding};
 use crate::cfg::{NodeKind, Value};
 use crate::spec::{ArgumentRule, RequestPolicy, RequiredSource};
-use crate::workflow::label::{
-    equals_session_on_every_path, find_named_argument, name_matches, value_names,
-};
+use crate::workflow::label::{equals_session_on_every_path, find_named_argument};
 use crate::workflow::{Labeler, Source};
 
 /// Why an argument breaks its rule.
@@ -108,6 +106,10 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                         })
                     }
                     RequestPolicy::AllowListed => {
+                        if is_schema_validated(value) {
+                            // An input schema restricts it to fixed values (`z.enum([...])`).
+                            continue;
+                        }
                         if let Some(path) = unguarded_path(site, value) {
                             return Some(Violation {
                                 problem: format!(
@@ -133,26 +135,47 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
 /// as `ALLOWED.includes(role)`. A mere presence test (`if (!role)`) is not one.
 fn unguarded_path(site: &Site, value: &Value) -> Option<Vec<NodeIndex>> {
     let cfg = site.cfg();
-    let names = value_names(value);
+    let target = value.stripped();
+    let alternatives: Vec<Value> = target.alternatives().into_iter().cloned().collect();
     let checks: Vec<NodeIndex> = cfg
         .graph
         .node_indices()
         .filter(|n| match &cfg.node(*n).kind {
             NodeKind::Branch { condition, .. } => {
-                let mentions = condition
-                    .names
+                let tests_value = condition
+                    .reads
                     .iter()
-                    .any(|c| names.iter().any(|v| name_matches(c, v)));
+                    .any(|r| *r == target || alternatives.contains(r));
                 let compares = !condition.literals.is_empty()
                     || !condition.calls.is_empty()
                     || !condition.comparisons.is_empty();
-                mentions && compares
+                tests_value && compares
             }
             _ => false,
         })
         .collect();
     let cut = cut_for(cfg, &checks, site.node);
     path_avoiding(cfg, cfg.entry, |n| n == site.node, &cut)
+}
+
+/// Whether every request-derived alternative of the value passed an input schema that
+/// restricts it to fixed values.
+fn is_schema_validated(value: &Value) -> bool {
+    let alts = value.alternatives();
+    let validated = |v: &Value| {
+        let mut cur = v;
+        loop {
+            match cur {
+                Value::Validated { .. } => return true,
+                Value::Var { value, .. } => cur = value,
+                _ => return false,
+            }
+        }
+    };
+    alts.iter().any(|a| validated(a))
+        && alts
+            .iter()
+            .all(|a| validated(a) || matches!(a.peel(), Value::Literal { .. }))
 }
 
 /// The last two segments of a callee path, for messages.

@@ -382,6 +382,7 @@ impl<'a> Lowerer<'a> {
             kind,
             guards: Vec::new(),
             chain_root: None,
+            validated_input: Vec::new(),
             span,
         });
     }
@@ -469,6 +470,7 @@ impl<'a> Lowerer<'a> {
             kind,
             guards,
             chain_root,
+            validated_input: enum_validated_fields(wrapper),
             span,
         });
     }
@@ -529,6 +531,7 @@ impl<'a> Lowerer<'a> {
             },
             guards,
             chain_root: None,
+            validated_input: Vec::new(),
             span,
         });
     }
@@ -1288,6 +1291,18 @@ fn chain_guards(expr: &Expr, out: &mut Vec<Expr>, skip_handler: bool) -> Option<
     } else {
         None
     };
+    let method = call
+        .callee
+        .path()
+        .map(|p| p.rsplit('.').next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    if matches!(
+        method.as_str(),
+        "input" | "output" | "meta" | "schema" | "zod"
+    ) {
+        // Input schemas validate shape, not who may call.
+        return root;
+    }
     for arg in &call.args {
         match arg.value.peel() {
             Expr::Function(id) if Some(*id) == handler => {}
@@ -1304,6 +1319,65 @@ fn chain_guards(expr: &Expr, out: &mut Vec<Expr>, skip_handler: bool) -> Option<
         }
     }
     root
+}
+
+/// Fields of a builder chain's input schema that are restricted to fixed values:
+/// `.input(z.object({ role: z.enum(["member", "admin"]) }))` gives `role`.
+fn enum_validated_fields(chain: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = chain.peel();
+    while let Expr::Call(call) = cur {
+        let Expr::Member { object, property } = call.callee.peel() else {
+            break;
+        };
+        if property == "input" {
+            if let Some(schema) = call.args.first() {
+                schema_fields(&schema.value, &mut out);
+            }
+        }
+        cur = object.peel();
+    }
+    out
+}
+
+fn schema_fields(schema: &Expr, out: &mut Vec<String>) {
+    let Expr::Call(call) = schema.peel() else {
+        return;
+    };
+    if let Some(Expr::Object(props)) = call.args.first().map(|a| a.value.peel()) {
+        for p in props {
+            if is_fixed_values_schema(&p.value) {
+                out.push(p.key.clone());
+            }
+        }
+    }
+}
+
+/// `z.enum([...])`, `z.literal(x)`, `z.nativeEnum(E)`, a union of literals, with modifiers such
+/// as `.optional()` or `.default(…)` after them.
+fn is_fixed_values_schema(e: &Expr) -> bool {
+    let mut cur = e.peel();
+    while let Expr::Call(call) = cur {
+        let path = call.callee.path().unwrap_or_default();
+        let last = path.rsplit('.').next().unwrap_or("");
+        match last {
+            "enum" | "literal" | "nativeEnum" => return true,
+            "union" => {
+                return call.args.first().is_some_and(|a| match a.value.peel() {
+                    Expr::Array(items) => {
+                        !items.is_empty() && items.iter().all(is_fixed_values_schema)
+                    }
+                    _ => false,
+                })
+            }
+            _ => {}
+        }
+        match call.callee.peel() {
+            Expr::Member { object, .. } => cur = object.peel(),
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Parameters of an RPC handler: `(input, ctx)` (Blitz) or `({ ctx, input })` (tRPC); only the

@@ -370,6 +370,8 @@ impl<'s> Labeler<'s> {
                     props.push(property.as_str());
                     cur = base.peel();
                 }
+                Value::Validated { from } => cur = from.peel(),
+                Value::SchemaInput { base, .. } => cur = base.peel(),
                 Value::Derived { from, via } => {
                     // `authkit(req)` reads the request but returns the verified session.
                     let name = via.trim_start_matches('.');
@@ -462,22 +464,15 @@ pub fn equals_session_on_every_path(
     value: &Value,
     labeler: &Labeler,
 ) -> bool {
-    let names = value_names(value);
-    if names.is_empty() {
-        return false;
-    }
+    let target = value.stripped();
     let checks: Vec<NodeIndex> = cfg
         .graph
         .node_indices()
         .filter(|n| *n != at)
         .filter(|n| match &cfg.node(*n).kind {
             NodeKind::Branch { condition, .. } => condition.comparisons.iter().any(|c| {
-                let mentions = |side: &[String]| {
-                    side.iter()
-                        .any(|s| names.iter().any(|v| name_matches(s, v)))
-                };
-                (mentions(&c.left) && labeler.is_session(&c.right_value))
-                    || (mentions(&c.right) && labeler.is_session(&c.left_value))
+                (c.left_value.stripped() == target && labeler.is_session(&c.right_value))
+                    || (c.right_value.stripped() == target && labeler.is_session(&c.left_value))
             }),
             _ => false,
         })

@@ -81,6 +81,7 @@ struct Root {
     func: FnRef,
     /// Guards with the module each is written in.
     guards: Vec<(usize, Expr)>,
+    validated_input: Vec<String>,
     info: EntryInfo,
 }
 
@@ -177,6 +178,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
             roots.push(Root {
                 func: handler,
                 guards,
+                validated_input: entry.validated_input.clone(),
                 info: EntryInfo {
                     file: module.path.clone(),
                     line: if entry.span.line > 0 {
@@ -202,6 +204,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
         roots.push(Root {
             func: f,
             guards: Vec::new(),
+            validated_input: Vec::new(),
             info: EntryInfo {
                 file: program.modules[f.module].path.clone(),
                 line: func.span.line,
@@ -227,6 +230,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
                 root.func.module,
                 root.func.function,
                 &root.guards,
+                &root.validated_input,
                 BuildLimits::default(),
             ));
             let mut out = Vec::new();
