@@ -29,8 +29,10 @@ const DEFAULT_EXCLUDES: &[&str] = &[
     "*.d.ts",
 ];
 
-/// Test code: mocks and calls of the SDK that no user reaches. Skipped unless `--include-tests`.
+/// Code no request reaches: tests, mocks and operator scripts. Skipped unless
+/// `--include-tests`.
 const TEST_EXCLUDES: &[&str] = &[
+    "scripts/",
     "*.test.*",
     "*.spec.*",
     "__tests__/",

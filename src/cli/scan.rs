@@ -29,7 +29,8 @@ pub struct ScanArgs {
     /// Leave paths matching this glob (gitignore syntax) out of the scan; repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Also scan test files and folders (`*.test.*`, `*.spec.*`, `__tests__/`, `tests/`, …).
+    /// Also scan tests, mocks and operator scripts (`*.test.*`, `*.spec.*`, `__tests__/`,
+    /// `tests/`, `scripts/`, …), which are skipped by default.
     #[arg(long)]
     pub include_tests: bool,
     #[command(flatten)]
