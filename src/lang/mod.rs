@@ -54,7 +54,7 @@ impl Language {
 
 /// Deepest syntax nesting a frontend descends into. Real code stays far below; deeper input is
 /// reported as unscanned instead of risking the stack.
-pub const MAX_DEPTH: usize = 400;
+pub const MAX_DEPTH: usize = 150;
 
 /// Parses `source` (the text of `path`, relative to the scan root) into the IR.
 pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {

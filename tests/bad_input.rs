@@ -1,0 +1,152 @@
+//! Hostile or broken input: each gives a clear message naming the file, the scan goes on, and
+//! the file is listed as not analysed rather than passed as clean.
+
+use std::path::Path;
+
+use idrift::{analyse, spec, ScanOptions};
+
+const GOOD_ROUTE: &str = r#"import { WorkOS } from "@workos-inc/node";
+const workos = new WorkOS(process.env.WORKOS_API_KEY);
+export async function POST(request: Request) {
+  const { email, organizationId } = await request.json();
+  await workos.userManagement.sendInvitation({ email, organizationId });
+}
+"#;
+
+fn write(root: &Path, rel: &str, bytes: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+fn scan(root: &Path) -> idrift::Analysis {
+    let specs = spec::load_builtin().unwrap();
+    analyse(root, &specs, &ScanOptions::default()).expect("the scan runs")
+}
+
+fn reason<'a>(a: &'a idrift::Analysis, file: &str) -> Option<&'a str> {
+    a.report
+        .unscanned
+        .iter()
+        .find(|u| u.file == file)
+        .map(|u| u.reason.as_str())
+}
+
+#[test]
+fn binary_and_non_utf8_files_are_listed_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/api/invite/route.ts", GOOD_ROUTE.as_bytes());
+    write(
+        dir.path(),
+        "lib/blob.ts",
+        b"sendInvitation\0\0\x01\x02binary",
+    );
+    write(
+        dir.path(),
+        "lib/latin1.ts",
+        b"// caf\xe9\nexport const sendInvitation = 1;\n",
+    );
+    let a = scan(dir.path());
+    assert!(reason(&a, "lib/blob.ts").unwrap().contains("binary"));
+    assert!(reason(&a, "lib/latin1.ts")
+        .unwrap()
+        .contains("not valid UTF-8"));
+    // The good file was still analysed.
+    assert_eq!(a.report.workflows.len(), 1);
+    assert!(!a.report.findings.is_empty());
+}
+
+#[test]
+fn oversized_files_are_listed_not_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut big = String::from("// sendInvitation\n");
+    while big.len() < 3 * 1024 * 1024 {
+        big.push_str("export const x = 1;\n");
+    }
+    write(dir.path(), "generated/bundle.ts", big.as_bytes());
+    let a = scan(dir.path());
+    assert!(reason(&a, "generated/bundle.ts")
+        .unwrap()
+        .contains("over the"));
+}
+
+#[test]
+fn deep_nesting_is_reported_without_crashing() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 10_000;
+    let src = format!(
+        "export function f() {{ workos.userManagement.sendInvitation({}1{}); }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    write(dir.path(), "deep.ts", src.as_bytes());
+    let blocks = format!(
+        "export function g(x) {{ {} workos.userManagement.sendInvitation({{}}); {} }}\n",
+        "if (x) { ".repeat(depth),
+        "} ".repeat(depth)
+    );
+    write(dir.path(), "deep_blocks.ts", blocks.as_bytes());
+    // Run on a thread with a modest stack, as rayon workers have.
+    let root = dir.path().to_path_buf();
+    let a = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || scan(&root))
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert!(reason(&a, "deep.ts").unwrap().contains("nesting deeper"));
+    assert!(reason(&a, "deep_blocks.ts")
+        .unwrap()
+        .contains("nesting deeper"));
+}
+
+#[test]
+fn syntax_errors_are_reported_as_partial_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = format!("{GOOD_ROUTE}\nexport function broken( {{ \n");
+    write(dir.path(), "app/api/invite/route.ts", broken.as_bytes());
+    let a = scan(dir.path());
+    let r = reason(&a, "app/api/invite/route.ts").expect("listed");
+    assert!(r.contains("could not parse line"), "{r}");
+    // What could be read is still analysed: the missing checks are reported.
+    assert!(a
+        .report
+        .findings
+        .iter()
+        .any(|f| f.step == "can_manage_members"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_do_not_trap_the_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/api/invite/route.ts", GOOD_ROUTE.as_bytes());
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("app/loop")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("missing"), dir.path().join("dangling.ts")).unwrap();
+    let a = scan(dir.path());
+    assert_eq!(a.report.workflows.len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_are_listed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/api/invite/route.ts", GOOD_ROUTE.as_bytes());
+    write(
+        dir.path(),
+        "lib/secret.ts",
+        b"export const sendInvitation = 1;\n",
+    );
+    let secret = dir.path().join("lib/secret.ts");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&secret).is_ok() {
+        // Running as root: permissions do not stop reads, so there is nothing to observe.
+        return;
+    }
+    let a = scan(dir.path());
+    assert!(reason(&a, "lib/secret.ts")
+        .unwrap()
+        .contains("permission denied"));
+    assert_eq!(a.report.workflows.len(), 1);
+}
