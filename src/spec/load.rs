@@ -460,3 +460,22 @@ pub(crate) fn locate(text: &str, path: &[&str], needle: &str) -> (usize, usize) 
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::locate;
+
+    const TEXT: &str = "id: x\nactions:\n  a:\n    calls: [f]\n    waive:\n      - steps: [checks]\nchecks:\n  c:\n    protects: [a, b]\n";
+
+    #[test]
+    fn locate_follows_the_key_path_not_a_nested_namesake() {
+        // `checks` appears inside `actions.a.waive` first; the top-level key is on line 7.
+        assert_eq!(locate(TEXT, &["checks"], ""), (7, 1));
+        assert_eq!(locate(TEXT, &["checks", "c", "protects"], "b"), (9, 19));
+    }
+
+    #[test]
+    fn locate_matches_whole_words() {
+        assert_eq!(locate(TEXT, &["checks", "c", "protects"], "a"), (9, 16));
+    }
+}

@@ -650,3 +650,50 @@ pub fn literal_leaves(v: &Value) -> Vec<String> {
     walk(v, &mut out, 0);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_match_whole_trailing_segments() {
+        assert!(spelling_matches(
+            "workos.userManagement.sendInvitation",
+            "userManagement.sendInvitation"
+        ));
+        assert!(spelling_matches(
+            "client.UserManagement().SendInvitation",
+            "UserManagement().SendInvitation"
+        ));
+        assert!(!spelling_matches(
+            "workos.userManagement.sendInvitation",
+            "Management.sendInvitation"
+        ));
+        assert!(!spelling_matches(
+            "sendInvitation",
+            "userManagement.sendInvitation"
+        ));
+        assert!(!spelling_matches(
+            "client.UserManagement.SendInvitation",
+            "UserManagement().SendInvitation"
+        ));
+    }
+
+    #[test]
+    fn sdk_calls_never_count_as_app_checks() {
+        let specs = crate::spec::load_builtin().unwrap();
+        let l = Labeler::new(&specs);
+        assert!(l.check_spelling_matches("getUser", "getUser"));
+        assert!(l.check_spelling_matches("auth.getUser", "getUser"));
+        assert!(!l.check_spelling_matches("workos.userManagement.getUser", "getUser"));
+        assert!(l.check_spelling_matches("workos.authorization.check", "authorization.check"));
+    }
+
+    #[test]
+    fn names_match_across_case_and_underscores() {
+        assert!(name_matches("organization_id", "organizationId"));
+        assert!(name_matches("IsAdmin", "isAdmin"));
+        assert!(name_matches("userRole", "*role"));
+        assert!(!name_matches("existingUser", "user"));
+    }
+}
