@@ -56,6 +56,18 @@ fn reachable(cfg: &Cfg) -> Vec<NodeIndex> {
     out
 }
 
+/// Edges leaving the kept nodes, in a stable order.
+fn sorted_edges(cfg: &Cfg, keep: &HashSet<NodeIndex>) -> Vec<(NodeIndex, NodeIndex, Edge)> {
+    let mut edges: Vec<_> = cfg
+        .graph
+        .edge_references()
+        .filter(|e| keep.contains(&e.source()))
+        .map(|e| (e.source(), e.target(), *e.weight()))
+        .collect();
+    edges.sort_by_key(|(a, b, _)| (*a, *b));
+    edges
+}
+
 /// Mermaid flowchart; nodes in `highlight` (a witness path) are drawn in red.
 pub fn mermaid(cfg: &Cfg, highlight: &[NodeIndex]) -> String {
     let nodes = reachable(cfg);
@@ -66,13 +78,7 @@ pub fn mermaid(cfg: &Cfg, highlight: &[NodeIndex]) -> String {
         let text = node_text(cfg, *n).replace('"', "#quot;");
         let _ = writeln!(out, "    n{}{open}\"{text}\"{close}", n.index());
     }
-    let mut edges: Vec<_> = cfg
-        .graph
-        .edge_references()
-        .filter(|e| keep.contains(&e.source()))
-        .map(|e| (e.source(), e.target(), *e.weight()))
-        .collect();
-    edges.sort_by_key(|(a, b, _)| (*a, *b));
+    let edges = sorted_edges(cfg, &keep);
     for (a, b, w) in edges {
         match edge_label(w) {
             Some(l) => {
@@ -111,13 +117,7 @@ pub fn dot(cfg: &Cfg) -> String {
             .replace('"', "\\\"");
         let _ = writeln!(out, "    n{} [shape={shape}, label=\"{text}\"];", n.index());
     }
-    let mut edges: Vec<_> = cfg
-        .graph
-        .edge_references()
-        .filter(|e| keep.contains(&e.source()))
-        .map(|e| (e.source(), e.target(), *e.weight()))
-        .collect();
-    edges.sort_by_key(|(a, b, _)| (*a, *b));
+    let edges = sorted_edges(cfg, &keep);
     for (a, b, w) in edges {
         match edge_label(w) {
             Some(l) => {

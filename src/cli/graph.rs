@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{emit, SpecArgs, EXIT_FINDINGS, EXIT_OK};
+use super::{emit, SpecArgs, WalkArgs, EXIT_FINDINGS, EXIT_OK};
+use crate::analyse;
 use crate::cfg::render;
 use crate::error::Error;
-use crate::{analyse, ScanOptions};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphFormat {
@@ -28,13 +28,8 @@ pub struct GraphArgs {
     pub function: Option<String>,
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     pub format: GraphFormat,
-    /// Leave paths matching this glob out of the scan; repeatable.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Also scan tests, mocks and operator scripts (`*.test.*`, `*.spec.*`, `__tests__/`,
-    /// `tests/`, `scripts/`, …), which are skipped by default.
-    #[arg(long)]
-    pub include_tests: bool,
+    #[command(flatten)]
+    pub walk: WalkArgs,
     #[command(flatten)]
     pub specs: SpecArgs,
 }
@@ -50,14 +45,7 @@ pub fn run(args: &GraphArgs) -> Result<i32, Error> {
             )));
         }
     }
-    let analysis = analyse(
-        &args.path,
-        &specs,
-        &ScanOptions {
-            exclude: args.exclude.clone(),
-            include_tests: args.include_tests,
-        },
-    )?;
+    let analysis = analyse(&args.path, &specs, &args.walk.scan_options())?;
     let mut out = String::new();
     let mut shown = 0;
     for inst in &analysis.instances {

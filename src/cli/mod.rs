@@ -76,6 +76,27 @@ impl SpecArgs {
     }
 }
 
+/// Options of the file walk, shared by every command that scans.
+#[derive(Args, Debug, Clone)]
+pub struct WalkArgs {
+    /// Leave paths matching this glob (gitignore syntax) out of the scan; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also scan tests, mocks and operator scripts (`*.test.*`, `*.spec.*`, `__tests__/`,
+    /// `tests/`, `scripts/`, …), which are skipped by default.
+    #[arg(long)]
+    pub include_tests: bool,
+}
+
+impl WalkArgs {
+    pub fn scan_options(&self) -> crate::ScanOptions {
+        crate::ScanOptions {
+            exclude: self.exclude.clone(),
+            include_tests: self.include_tests,
+        }
+    }
+}
+
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
     Low,

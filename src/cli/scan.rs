@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{emit, FailOn, SpecArgs, EXIT_FINDINGS, EXIT_OK};
+use super::{emit, FailOn, SpecArgs, WalkArgs, EXIT_FINDINGS, EXIT_OK};
+use crate::analyse;
 use crate::error::Error;
 use crate::report::{json, text};
-use crate::{analyse, ScanOptions};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -26,13 +26,8 @@ pub struct ScanArgs {
     /// Exit 1 when a finding of at least this severity is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Low)]
     pub fail_on: FailOn,
-    /// Leave paths matching this glob (gitignore syntax) out of the scan; repeatable.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Also scan tests, mocks and operator scripts (`*.test.*`, `*.spec.*`, `__tests__/`,
-    /// `tests/`, `scripts/`, …), which are skipped by default.
-    #[arg(long)]
-    pub include_tests: bool,
+    #[command(flatten)]
+    pub walk: WalkArgs,
     #[command(flatten)]
     pub specs: SpecArgs,
 }
@@ -45,14 +40,7 @@ pub fn run(args: &ScanArgs) -> Result<i32, Error> {
             args.path.display()
         )));
     }
-    let analysis = analyse(
-        &args.path,
-        &specs,
-        &ScanOptions {
-            exclude: args.exclude.clone(),
-            include_tests: args.include_tests,
-        },
-    )?;
+    let analysis = analyse(&args.path, &specs, &args.walk.scan_options())?;
     let report = &analysis.report;
     let out = match args.format {
         Format::Json => json::render(report),

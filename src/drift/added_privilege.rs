@@ -16,7 +16,7 @@
 //! await workos.userManagement.sendInvitation({ email, organizationId, roleSlug: role });
 //! ```
 
-use super::arguments::{evaluate, short};
+use super::arguments::{report_rules, short};
 use super::{render_path, Finding, Site};
 use crate::cfg::query::path_avoiding;
 use crate::cfg::NodeKind;
@@ -25,26 +25,7 @@ use crate::spec::{FindingKind, WorkflowSpec};
 use crate::workflow::{Instance, Labeler};
 
 pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
-    let action = &site.spec.actions[site.action];
-    for (id, rule) in &action.arguments {
-        if rule.finding != FindingKind::AddedPrivilege {
-            continue;
-        }
-        if super::waived(site, id, labeler) {
-            continue;
-        }
-        if let Some(v) = evaluate(site, rule, labeler) {
-            out.push(site.finding(
-                FindingKind::AddedPrivilege,
-                id,
-                rule.severity,
-                format!("{}; expected: {}.", v.problem, rule.title),
-                String::new(),
-                v.path,
-                &v.evidence,
-            ));
-        }
-    }
+    report_rules(site, FindingKind::AddedPrivilege, labeler, out);
 }
 
 /// Privileged calls inside the instance that its spec does not list as actions.

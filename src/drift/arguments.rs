@@ -2,10 +2,10 @@
 
 use petgraph::graph::NodeIndex;
 
-use super::Site;
+use super::{Finding, Site};
 use crate::cfg::query::{cut_for, path_avoiding};
 use crate::cfg::{NodeKind, Value};
-use crate::spec::{ArgumentRule, RequestPolicy, RequiredSource};
+use crate::spec::{ArgumentRule, FindingKind, RequestPolicy, RequiredSource};
 use crate::workflow::label::{equals_session_on_every_path, find_named_argument};
 use crate::workflow::{Labeler, Source};
 
@@ -35,6 +35,28 @@ fn path_to_action(site: &Site) -> Vec<NodeIndex> {
         &Default::default(),
     )
     .unwrap_or_else(|| vec![site.node])
+}
+
+/// Reports every argument rule of the action whose finding kind is `kind` and that the call
+/// breaks (unless a waiver applies).
+pub fn report_rules(site: &Site, kind: FindingKind, labeler: &Labeler, out: &mut Vec<Finding>) {
+    let action = &site.spec.actions[site.action];
+    for (id, rule) in &action.arguments {
+        if rule.finding != kind || super::waived(site, id, labeler) {
+            continue;
+        }
+        if let Some(v) = evaluate(site, rule, labeler) {
+            out.push(site.finding(
+                kind,
+                id,
+                rule.severity,
+                format!("{}; expected: {}.", v.problem, rule.title),
+                String::new(),
+                v.path,
+                &v.evidence,
+            ));
+        }
+    }
 }
 
 /// Checks one rule on one action call; `None` when the rule holds.

@@ -18,7 +18,7 @@
 //! }
 //! ```
 
-use super::arguments::{evaluate, short};
+use super::arguments::{report_rules, short};
 use super::protection::Protection;
 use super::{Finding, Site};
 use crate::spec::FindingKind;
@@ -59,24 +59,5 @@ pub fn run(
             "",
         ));
     }
-    let action = &site.spec.actions[site.action];
-    for (id, rule) in &action.arguments {
-        if rule.finding != FindingKind::MissingCheck {
-            continue;
-        }
-        if super::waived(site, id, labeler) {
-            continue;
-        }
-        if let Some(v) = evaluate(site, rule, labeler) {
-            out.push(site.finding(
-                FindingKind::MissingCheck,
-                id,
-                rule.severity,
-                format!("{}; expected: {}.", v.problem, rule.title),
-                String::new(),
-                v.path,
-                &v.evidence,
-            ));
-        }
-    }
+    report_rules(site, FindingKind::MissingCheck, labeler, out);
 }

@@ -768,10 +768,7 @@ impl<'a> Lowerer<'a> {
                 return None;
             }
             "if_statement" => {
-                let cond = node
-                    .child_by_field_name("condition")
-                    .map(|c| self.expr(c))
-                    .unwrap_or(Expr::Unknown(String::new()));
+                let cond = self.field_expr(node, "condition");
                 let then = self.body_of(node.child_by_field_name("consequence"));
                 let otherwise = self.body_of(node.child_by_field_name("alternative"));
                 Stmt::If {
@@ -807,10 +804,7 @@ impl<'a> Lowerer<'a> {
                 Stmt::Loop { cond, body, span }
             }
             "switch_statement" => {
-                let subject = node
-                    .child_by_field_name("value")
-                    .map(|v| self.expr(v))
-                    .unwrap_or(Expr::Unknown(String::new()));
+                let subject = self.field_expr(node, "value");
                 let mut cases = Vec::new();
                 if let Some(body) = node.child_by_field_name("body") {
                     let mut cursor = body.walk();
@@ -985,10 +979,7 @@ impl<'a> Lowerer<'a> {
                 None => Expr::Unknown(String::new()),
             },
             "member_expression" => {
-                let object = node
-                    .child_by_field_name("object")
-                    .map(|o| self.expr(o))
-                    .unwrap_or(Expr::Unknown(String::new()));
+                let object = self.field_expr(node, "object");
                 let property = node
                     .child_by_field_name("property")
                     .map(|p| self.text(p).to_string())
@@ -999,14 +990,8 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "subscript_expression" => {
-                let object = node
-                    .child_by_field_name("object")
-                    .map(|o| self.expr(o))
-                    .unwrap_or(Expr::Unknown(String::new()));
-                let index = node
-                    .child_by_field_name("index")
-                    .map(|i| self.expr(i))
-                    .unwrap_or(Expr::Unknown(String::new()));
+                let object = self.field_expr(node, "object");
+                let index = self.field_expr(node, "index");
                 match index {
                     Expr::Literal(Literal::Str(key)) => Expr::Member {
                         object: Box::new(object),
@@ -1106,10 +1091,7 @@ impl<'a> Lowerer<'a> {
                     .child_by_field_name("operator")
                     .map(|o| self.text(o).to_string())
                     .unwrap_or_default();
-                let operand = node
-                    .child_by_field_name("argument")
-                    .map(|a| self.expr(a))
-                    .unwrap_or(Expr::Unknown(String::new()));
+                let operand = self.field_expr(node, "argument");
                 if op == "void" || op == "typeof" {
                     return Expr::Unknown(self.short_text(node));
                 }
@@ -1123,14 +1105,8 @@ impl<'a> Lowerer<'a> {
                     .child_by_field_name("operator")
                     .map(|o| self.text(o).to_string())
                     .unwrap_or_default();
-                let left = node
-                    .child_by_field_name("left")
-                    .map(|l| self.expr(l))
-                    .unwrap_or(Expr::Unknown(String::new()));
-                let right = node
-                    .child_by_field_name("right")
-                    .map(|r| self.expr(r))
-                    .unwrap_or(Expr::Unknown(String::new()));
+                let left = self.field_expr(node, "left");
+                let right = self.field_expr(node, "right");
                 Expr::Binary {
                     op,
                     left: Box::new(left),
@@ -1138,18 +1114,9 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "ternary_expression" => {
-                let cond = node
-                    .child_by_field_name("condition")
-                    .map(|c| self.expr(c))
-                    .unwrap_or(Expr::Unknown(String::new()));
-                let then = node
-                    .child_by_field_name("consequence")
-                    .map(|c| self.expr(c))
-                    .unwrap_or(Expr::Unknown(String::new()));
-                let otherwise = node
-                    .child_by_field_name("alternative")
-                    .map(|c| self.expr(c))
-                    .unwrap_or(Expr::Unknown(String::new()));
+                let cond = self.field_expr(node, "condition");
+                let then = self.field_expr(node, "consequence");
+                let otherwise = self.field_expr(node, "alternative");
                 Expr::Conditional {
                     cond: Box::new(cond),
                     then: Box::new(then),
@@ -1157,14 +1124,8 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "assignment_expression" | "augmented_assignment_expression" => {
-                let left = node
-                    .child_by_field_name("left")
-                    .map(|l| self.expr(l))
-                    .unwrap_or(Expr::Unknown(String::new()));
-                let right = node
-                    .child_by_field_name("right")
-                    .map(|r| self.expr(r))
-                    .unwrap_or(Expr::Unknown(String::new()));
+                let left = self.field_expr(node, "left");
+                let right = self.field_expr(node, "right");
                 // Represented as a call to the pseudo-function `=`, unpacked by `expr_stmt`.
                 Expr::Binary {
                     op: "=".into(),
@@ -1200,6 +1161,14 @@ impl<'a> Lowerer<'a> {
                 Expr::Unknown("<jsx>".into())
             }
             _ => Expr::Unknown(self.short_text(node)),
+        }
+    }
+
+    /// The expression in a node's field, or `Unknown` when the field is missing.
+    fn field_expr(&mut self, node: Node, field: &str) -> Expr {
+        match node.child_by_field_name(field) {
+            Some(child) => self.expr(child),
+            None => Expr::Unknown(String::new()),
         }
     }
 
