@@ -52,6 +52,7 @@ struct Frame {
 
 struct Builder<'p> {
     program: &'p Program,
+    entry: NodeIndex,
     graph: DiGraph<CfgNode, Edge>,
     exit: NodeIndex,
     denied: NodeIndex,
@@ -105,6 +106,7 @@ pub fn build(
     });
     let mut b = Builder {
         program,
+        entry,
         graph,
         exit,
         denied,
@@ -303,7 +305,11 @@ impl<'p> Builder<'p> {
                 self.program.modules[t.module].path.clone(),
                 self.program.function(t).span,
             ),
-            _ => (self.program.modules[module].path.clone(), Span::default()),
+            // Defined outside the parsed code: point at the entry it guards.
+            _ => (
+                self.graph[self.entry].file.clone(),
+                self.graph[self.entry].span,
+            ),
         };
         // `requirePermission("x")` returning `(req, res, next) => …`: inline the returned function
         // with the factory's parameters bound.

@@ -61,7 +61,7 @@ pub fn run_privileged_operations(inst: &Instance, spec: &WorkflowSpec, out: &mut
                 spec.title
             ),
             help: "Move the extra privileged call into its own endpoint with its own checks, or remove it.".into(),
-            path: render_path(cfg, &path),
+            path: render_path(inst, &path),
             fingerprint: fingerprint(&[
                 FindingKind::AddedPrivilege.as_str(),
                 &inst.workflow,

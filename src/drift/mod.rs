@@ -113,7 +113,7 @@ impl Site<'_> {
             function: entry.function.clone(),
             message,
             help: help.split_whitespace().collect::<Vec<_>>().join(" "),
-            path: render_path(self.cfg(), &witness),
+            path: render_path(self.instance, &witness),
             fingerprint,
             entry_file: entry.file.clone(),
             span: (node.span.start, node.span.end),
@@ -193,11 +193,40 @@ pub fn fingerprint(parts: &[&str]) -> String {
 }
 
 /// A witness path as file:line steps, with the branch side taken and merge nodes left out.
-pub fn render_path(cfg: &Cfg, path: &[NodeIndex]) -> Vec<PathStep> {
+///
+/// Inside helpers (code neither in the entry function nor in the function of the path's last
+/// node) only the steps that explain the path are kept: guards, branches that count as checks,
+/// and where control leaves; logging and formatting calls there would bury the story.
+pub fn render_path(inst: &Instance, path: &[NodeIndex]) -> Vec<PathStep> {
+    let cfg = &inst.cfg;
+    let entry_fn = (&cfg.node(cfg.entry).file, &cfg.node(cfg.entry).function);
+    let last_fn = path
+        .last()
+        .map(|n| (&cfg.node(*n).file, &cfg.node(*n).function));
+    let is_check = |n: &NodeIndex| inst.labels.checks.values().any(|v| v.contains(n));
     let mut out: Vec<PathStep> = Vec::new();
+    let mut checked_helpers = std::collections::HashSet::new();
     for (i, n) in path.iter().enumerate() {
         let node = cfg.node(*n);
         if matches!(node.kind, NodeKind::Join { .. }) {
+            continue;
+        }
+        let here = (&node.file, &node.function);
+        let in_helper = here != entry_fn && Some(here) != last_fn;
+        let telling = match &node.kind {
+            NodeKind::Call { guard, .. } => *guard,
+            NodeKind::Branch { .. } => {
+                let check = is_check(n);
+                if check {
+                    checked_helpers.insert(here);
+                }
+                check
+            }
+            // Leaving a helper matters after it decided something (`return { ok: false }`).
+            NodeKind::Return { denial } => *denial || checked_helpers.contains(&here),
+            _ => true,
+        };
+        if in_helper && !telling && i + 1 != path.len() {
             continue;
         }
         let mut label = node.label.clone();
