@@ -97,6 +97,9 @@ pub struct Param {
     pub role: ParamRole,
     /// Names bound by destructuring (`{ params }` binds `params`), with the key path they read.
     pub bindings: Vec<Binding>,
+    /// A dependency the framework calls to produce this parameter before the handler runs
+    /// (FastAPI's `user = Depends(get_current_user)` gives `get_current_user()`).
+    pub default_call: Option<Expr>,
 }
 
 /// One name bound by an assignment or a destructuring pattern. `path` is the chain of keys read

@@ -150,9 +150,17 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     for _ in 0..IMPORTER_ROUNDS {
         let mut patterns = BTreeSet::new();
         for &m in &frontier {
+            let python = program.languages[m] == Language::Python;
             for stem in import_stems(&program.modules[m].path) {
-                for q in ["'", "\"", ".js'", ".js\"", ".ts'", ".ts\""] {
-                    patterns.insert(format!("/{stem}{q}"));
+                if python {
+                    // `from app.stem import x`, `from . import stem`, `import app.stem`.
+                    patterns.insert(format!("{stem} import"));
+                    patterns.insert(format!("import {stem}"));
+                    patterns.insert(format!(".{stem}\n"));
+                } else {
+                    for q in ["'", "\"", ".js'", ".js\"", ".ts'", ".ts\""] {
+                        patterns.insert(format!("/{stem}{q}"));
+                    }
                 }
             }
         }
@@ -255,7 +263,7 @@ fn import_stems(path: &str) -> Vec<String> {
     let mut parts: Vec<&str> = path.split('/').collect();
     let file = parts.pop().unwrap_or("");
     let stem = file.split('.').next().unwrap_or(file);
-    if stem == "index" {
+    if stem == "index" || stem == "__init__" {
         parts.pop().map(|d| vec![d.to_string()]).unwrap_or_default()
     } else if stem.is_empty() || matches!(stem, "route" | "page" | "layout") {
         Vec::new()
@@ -267,6 +275,7 @@ fn import_stems(path: &str) -> Vec<String> {
 /// Resolves an import specifier to a file path known to `exists`: relative specifiers, and the
 /// `@/` and `~/` aliases that Next.js and Vite projects map to the root or `src/`.
 pub fn resolve_specifier(from: &str, spec: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
+    let language = Language::for_path(from).unwrap_or(Language::TypeScript);
     let base: Vec<String> = if spec.starts_with("./") || spec.starts_with("../") {
         let mut dir: Vec<&str> = from.split('/').collect();
         dir.pop();
@@ -277,7 +286,7 @@ pub fn resolve_specifier(from: &str, spec: &str, exists: impl Fn(&str) -> bool) 
         let parts: Vec<&str> = from.split('/').collect();
         for cut in (0..parts.len()).rev() {
             let prefix = parts[..cut].join("/");
-            for root in ["src", "", "app"] {
+            for root in ["src", "", "app", "lib"] {
                 let p = [prefix.as_str(), root, rest]
                     .iter()
                     .filter(|s| !s.is_empty())
@@ -302,14 +311,14 @@ pub fn resolve_specifier(from: &str, spec: &str, exists: impl Fn(&str) -> bool) 
             .or_else(|| b.strip_suffix(".mjs"))
             .or_else(|| b.strip_suffix(".cjs"))
             .unwrap_or(b);
-        for ext in Language::TypeScript.import_extensions() {
+        for ext in language.import_extensions() {
             let cand = format!("{stripped}.{ext}");
             if exists(&cand) {
                 return Some(cand);
             }
         }
-        for ext in Language::TypeScript.import_extensions() {
-            let cand = format!("{b}/index.{ext}");
+        for index in language.index_files() {
+            let cand = format!("{b}/{index}");
             if exists(&cand) {
                 return Some(cand);
             }

@@ -141,19 +141,18 @@ pub fn build(
             }
         }
     }
-    for (guard_module, guard) in guards {
-        b.guard(*guard_module, guard, &root_env);
-    }
-
     b.frames.push(Frame {
         kind: FrameKind::Root,
         func,
-        env: root_env,
+        env: root_env.clone(),
         returns: Vec::new(),
         return_edges: Vec::new(),
         next_exits: Vec::new(),
         can_deny: false,
     });
+    for (guard_module, guard) in guards {
+        b.guard(*guard_module, guard, &root_env);
+    }
     let body = &program.function(func).body;
     b.stmts(body);
     let end = std::mem::take(&mut b.cur);
@@ -248,9 +247,16 @@ impl<'p> Builder<'p> {
         let f = self.program.function(func);
         let mut env = HashMap::new();
         for (i, p) in f.params.iter().enumerate() {
-            let v = match args {
-                Some(args) => args.get(i).cloned().unwrap_or(Value::Unknown),
-                None => Value::Param {
+            let v = match (args, &p.default_call) {
+                (Some(args), _) => args.get(i).cloned().unwrap_or(Value::Unknown),
+                // `user = Depends(get_current_user)`: the dependency's result.
+                (None, Some(dep)) => match dep.peel() {
+                    Expr::Call(c) => Value::CallResult {
+                        callee: c.callee.path().unwrap_or_default(),
+                    },
+                    _ => Value::Unknown,
+                },
+                (None, None) => Value::Param {
                     name: p.name.clone(),
                     role: p.role,
                 },
@@ -311,18 +317,7 @@ impl<'p> Builder<'p> {
                 self.graph[self.entry].span,
             ),
         };
-        // `requirePermission("x")` returning `(req, res, next) => …`: inline the returned function
-        // with the factory's parameters bound.
-        let middleware = target
-            .and_then(|t| match args {
-                None => Some((t, None)),
-                Some(args) => {
-                    returned_function(self.program, t).map(|inner| (inner, Some((t, args))))
-                }
-            })
-            // A middleware that never calls `next` cannot be read as one (it would make the
-            // handler unreachable and every check vacuously true): keep it an opaque guard.
-            .filter(|(mw, _)| calls_next(self.program, *mw, 0));
+        let shape = target.map(|t| guard_shape(self.program, t, args.is_some()));
         let mut arg_values = Vec::new();
         if let Some(args) = args {
             self.frames.push(Frame {
@@ -347,11 +342,12 @@ impl<'p> Builder<'p> {
             self.frames.pop();
         }
         let label = format!("guard {callee}");
+        let inlined = !matches!(shape, None | Some(GuardShape::Opaque));
         let node = self.push_at(
             NodeKind::Call {
                 callee: callee.clone(),
                 args: arg_values.clone(),
-                inlined: middleware.is_some(),
+                inlined,
                 can_deny: false,
                 guard: true,
             },
@@ -360,24 +356,50 @@ impl<'p> Builder<'p> {
             file,
             String::new(),
         );
-        let Some((mw, factory)) = middleware else {
-            return;
-        };
         if self.frames.len() >= self.limits.max_inline_depth {
             return;
         }
-        let mut mw_env = HashMap::new();
-        if let Some((factory_fn, _)) = factory {
-            mw_env = self.param_env(
-                factory_fn,
-                Some(
-                    &arg_values
-                        .iter()
-                        .map(|a| a.value.clone())
-                        .collect::<Vec<_>>(),
-                ),
-            );
-        }
+        let values: Vec<Value> = arg_values.iter().map(|a| a.value.clone()).collect();
+        let (mw, mut mw_env) = match shape {
+            None | Some(GuardShape::Opaque) => return,
+            Some(GuardShape::Helper(t)) => {
+                // A dependency or guard function called before the handler: its raise or
+                // denial ends the request, its return continues.
+                let (_, can_deny) = self.inline(t, &values);
+                if let NodeKind::Call { can_deny: cd, .. } = &mut self.graph[node].kind {
+                    *cd = can_deny;
+                }
+                return;
+            }
+            Some(GuardShape::Middleware { mw, factory }) => {
+                let env = match factory {
+                    Some(f) => self.param_env(f, Some(&values)),
+                    None => HashMap::new(),
+                };
+                (mw, env)
+            }
+            Some(GuardShape::Decorator {
+                wrapper,
+                decorator,
+                factory,
+            }) => {
+                let mut env = match factory {
+                    Some(f) => self.param_env(f, Some(&values)),
+                    None => HashMap::new(),
+                };
+                // The decorated function, called inside the wrapper, is the continuation.
+                if let Some(p) = self.program.function(decorator).params.first() {
+                    env.insert(
+                        p.name.clone(),
+                        Value::Param {
+                            name: p.name.clone(),
+                            role: ParamRole::Next,
+                        },
+                    );
+                }
+                (wrapper, env)
+            }
+        };
         let f = self.program.function(mw);
         let mut params_env = self.param_env(mw, None);
         // Middleware parameters: (req, res, next) by position.
@@ -948,8 +970,11 @@ impl<'p> Builder<'p> {
                     label,
                 );
                 let cur = std::mem::take(&mut self.cur);
-                let continues =
-                    call.args.is_empty() || matches!(call.args[0].value.peel(), Expr::Object(_));
+                // Express's `next(err)` refuses; tRPC's `next({ ctx })` and a decorator's call
+                // of the function it wraps (`f(*args)`) continue.
+                let continues = call.args.is_empty()
+                    || matches!(call.args[0].value.peel(), Expr::Object(_))
+                    || n != "next";
                 if continues {
                     self.frames[mw].next_exits.extend(cur);
                 } else {
@@ -1160,6 +1185,17 @@ fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Va
             };
         }
     }
+    // `SendInvitationParams(role_slug="admin")`, `RoleSingle("admin")`: a constructor called
+    // with its fields is the object it builds.
+    if method.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !args.is_empty() {
+        return Value::Object {
+            props: args
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.name.clone().unwrap_or_else(|| i.to_string()), a.value.clone()))
+                .collect(),
+        };
+    }
     Value::CallResult {
         callee: callee.to_string(),
     }
@@ -1203,6 +1239,11 @@ fn merge_env(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashMa
 
 /// Whether a middleware calls `next` anywhere, including in callbacks it defines.
 fn calls_next(program: &Program, f: FnRef, depth: usize) -> bool {
+    calls_name(program, f, "next", depth)
+}
+
+/// Whether a function (or a callback it defines) calls the plain name `name`.
+fn calls_name(program: &Program, f: FnRef, name: &str, depth: usize) -> bool {
     if depth > 4 {
         return false;
     }
@@ -1210,7 +1251,7 @@ fn calls_next(program: &Program, f: FnRef, depth: usize) -> bool {
     let mut nested = Vec::new();
     crate::ir::visit_stmts(&program.function(f).body, &mut |e| match e {
         Expr::Call(c) => {
-            if matches!(c.callee.peel(), Expr::Name(n) if n == "next") {
+            if matches!(c.callee.peel(), Expr::Name(n) if n == name) {
                 found = true;
             }
         }
@@ -1219,15 +1260,74 @@ fn calls_next(program: &Program, f: FnRef, depth: usize) -> bool {
     });
     found
         || nested.into_iter().any(|id| {
-            calls_next(
+            calls_name(
                 program,
                 FnRef {
                     module: f.module,
                     function: id,
                 },
+                name,
                 depth + 1,
             )
         })
+}
+
+/// How a guard that resolves to code in the repository runs.
+enum GuardShape {
+    /// Express/tRPC middleware: `next()` continues to the handler; anything else stops.
+    Middleware { mw: FnRef, factory: Option<FnRef> },
+    /// A decorator or higher-order wrapper: `decorator(f)` returns `wrapper`, which calls `f`
+    /// to continue. `factory` is the outer call of `@permission_required("x")`.
+    Decorator {
+        wrapper: FnRef,
+        decorator: FnRef,
+        factory: Option<FnRef>,
+    },
+    /// A function called before the handler (a FastAPI dependency): returning continues.
+    Helper(FnRef),
+    /// Not readable as any of these: kept as a named guard call.
+    Opaque,
+}
+
+fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
+    let first_param = |f: FnRef| program.function(f).params.first().map(|p| p.name.clone());
+    let wraps = |wrapper: FnRef, decorator: FnRef| {
+        first_param(decorator).is_some_and(|p| calls_name(program, wrapper, &p, 0))
+    };
+    if called {
+        if let Some(inner) = returned_function(program, t) {
+            if calls_next(program, inner, 0) {
+                return GuardShape::Middleware {
+                    mw: inner,
+                    factory: Some(t),
+                };
+            }
+            if let Some(wrapper) = returned_function(program, inner) {
+                if wraps(wrapper, inner) {
+                    return GuardShape::Decorator {
+                        wrapper,
+                        decorator: inner,
+                        factory: Some(t),
+                    };
+                }
+            }
+            return GuardShape::Opaque;
+        }
+        return GuardShape::Helper(t);
+    }
+    if calls_next(program, t, 0) {
+        return GuardShape::Middleware { mw: t, factory: None };
+    }
+    if let Some(wrapper) = returned_function(program, t) {
+        if wraps(wrapper, t) {
+            return GuardShape::Decorator {
+                wrapper,
+                decorator: t,
+                factory: None,
+            };
+        }
+    }
+    GuardShape::Opaque
 }
 
 /// The function a middleware factory returns (`return (req, res, next) => …`).

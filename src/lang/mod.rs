@@ -2,6 +2,7 @@
 //! knows nothing about specs, graphs or findings. Adding a language is one file here plus its
 //! fixtures.
 
+mod python;
 mod typescript;
 
 use serde::Serialize;
@@ -24,6 +25,7 @@ pub enum Language {
     TypeScript,
     Tsx,
     JavaScript,
+    Python,
 }
 
 impl Language {
@@ -34,13 +36,25 @@ impl Language {
             "ts" | "mts" | "cts" => Some(Language::TypeScript),
             "tsx" => Some(Language::Tsx),
             "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
+            "py" => Some(Language::Python),
             _ => None,
         }
     }
 
     /// Extensions tried, in order, when an import names a file without one.
     pub fn import_extensions(self) -> &'static [&'static str] {
-        &["ts", "tsx", "js", "jsx", "mjs", "cjs"]
+        match self {
+            Language::Python => &["py"],
+            _ => &["ts", "tsx", "js", "jsx", "mjs", "cjs"],
+        }
+    }
+
+    /// The file that stands for a folder when an import names the folder.
+    pub fn index_files(self) -> &'static [&'static str] {
+        match self {
+            Language::Python => &["__init__.py"],
+            _ => &["index.ts", "index.tsx", "index.js", "index.jsx", "index.mjs", "index.cjs"],
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -48,6 +62,7 @@ impl Language {
             Language::TypeScript => "typescript",
             Language::Tsx => "tsx",
             Language::JavaScript => "javascript",
+            Language::Python => "python",
         }
     }
 }
@@ -56,11 +71,49 @@ impl Language {
 /// reported as unscanned instead of risking the stack.
 pub const MAX_DEPTH: usize = 150;
 
+/// The span of a tree-sitter node.
+pub(crate) fn span_of(node: tree_sitter::Node) -> crate::ir::Span {
+    let p = node.start_position();
+    crate::ir::Span {
+        line: p.row as u32 + 1,
+        col: p.column as u32 + 1,
+        start: node.start_byte() as u32,
+        end: node.end_byte() as u32,
+    }
+}
+
+/// Where tree-sitter could not read the syntax (up to 20 places, in order).
+pub(crate) fn syntax_errors(root: tree_sitter::Node) -> Vec<crate::ir::Span> {
+    let mut out = Vec::new();
+    if !root.has_error() {
+        return out;
+    }
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            out.push(span_of(node));
+            if out.len() >= 20 {
+                break;
+            }
+            continue;
+        }
+        if node.has_error() {
+            for child in node.children(&mut cursor) {
+                stack.push(child);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Parses `source` (the text of `path`, relative to the scan root) into the IR.
 pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {
     match language {
         Language::TypeScript | Language::Tsx | Language::JavaScript => {
             typescript::parse(language, path, source)
         }
+        Language::Python => python::parse(path, source),
     }
 }

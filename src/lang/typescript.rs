@@ -26,6 +26,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
         Language::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+        other => return Err(ParseError::Failed(format!("not a TypeScript/JavaScript file: {other:?}"))),
     };
     parser
         .set_language(&grammar)
@@ -48,7 +49,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         router_guards: Vec::new(),
     };
     let root = tree.root_node();
-    lower.collect_errors(root);
+    lower.module.syntax_errors = super::syntax_errors(root);
     lower.program(root);
     if lower.too_deep {
         return Err(ParseError::TooDeep(MAX_DEPTH));
@@ -85,37 +86,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn span(&self, node: Node) -> Span {
-        let p = node.start_position();
-        Span {
-            line: p.row as u32 + 1,
-            col: p.column as u32 + 1,
-            start: node.start_byte() as u32,
-            end: node.end_byte() as u32,
-        }
-    }
-
-    fn collect_errors(&mut self, root: Node) {
-        if !root.has_error() {
-            return;
-        }
-        let mut cursor = root.walk();
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
-            if node.is_error() || node.is_missing() {
-                let span = self.span(node);
-                self.module.syntax_errors.push(span);
-                if self.module.syntax_errors.len() >= 20 {
-                    return;
-                }
-                continue;
-            }
-            if node.has_error() {
-                for child in node.children(&mut cursor) {
-                    stack.push(child);
-                }
-            }
-        }
-        self.module.syntax_errors.sort();
+        super::span_of(node)
     }
 
     /// Guards recursion on hostile nesting; returns false when too deep.
@@ -602,6 +573,7 @@ impl<'a> Lowerer<'a> {
             name,
             role,
             bindings,
+            default_call: None,
         }
     }
 

@@ -310,6 +310,10 @@ pub struct SessionSources {
     /// Members of the request object that session middleware fills (`req.user`, `req.session`).
     #[serde(default)]
     pub request_members: Vec<String>,
+    /// Module-level names that hold the verified session (Flask-Login's `current_user`,
+    /// Flask's `g.user`).
+    #[serde(default)]
+    pub globals: Vec<String>,
 }
 
 /// A literal value in a matcher (`ensureSignedIn: true`).

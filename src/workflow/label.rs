@@ -58,6 +58,7 @@ pub struct Labeler<'s> {
     sdk_namespaces: Vec<String>,
     session_calls: Vec<String>,
     session_members: Vec<String>,
+    session_globals: Vec<String>,
 }
 
 impl<'s> Labeler<'s> {
@@ -71,6 +72,11 @@ impl<'s> Labeler<'s> {
                 .collect(),
             session_calls: specs.session_calls(),
             session_members: specs.session_request_members(),
+            session_globals: specs
+                .providers
+                .iter()
+                .flat_map(|p| p.session.globals.iter().cloned())
+                .collect(),
         }
     }
 
@@ -253,7 +259,9 @@ impl<'s> Labeler<'s> {
     /// Like [`spelling_matches`], but a call through an SDK namespace (`userManagement.getUser`)
     /// never counts as an application check unless the spelling names the namespace.
     pub fn check_spelling_matches(&self, path: &str, spelling: &str) -> bool {
-        if !spelling_matches(path, spelling) {
+        // App-side helpers are named in every language's style: `requireAdmin`,
+        // `require_admin` and `RequireAdmin` are one name here.
+        if !spelling_matches(path, spelling) && !spelling_matches(&normalize_path(path), &normalize_path(spelling)) {
             return false;
         }
         let segs: Vec<&str> = segments(path);
@@ -304,6 +312,13 @@ impl<'s> Labeler<'s> {
             && equals_session_on_every_path(cfg, at, v, self)
     }
 
+    /// `current_user`, `current_user.org_id`, `g.user.id`: a session global or a field of one.
+    fn is_session_global(&self, path: &str) -> bool {
+        self.session_globals
+            .iter()
+            .any(|g| path == g || path.starts_with(&format!("{g}.")))
+    }
+
     /// Whether every source of a value is the verified session.
     pub fn is_session(&self, v: &Value) -> bool {
         let sources = self.sources(v);
@@ -326,6 +341,9 @@ impl<'s> Labeler<'s> {
         }
         match v.peel() {
             Value::Literal { value } => out.push(Source::Literal(value.clone())),
+            Value::Global { path } if self.is_session_global(path) => {
+                out.push(Source::Session(path.clone()))
+            }
             Value::Global { path } => {
                 // Enum members (`GeneratePortalLinkIntent.SSO`) are fixed in code; a lookup with a
                 // computed key (`ROLE_MAPPING[x]`) is not.
@@ -509,6 +527,14 @@ pub fn spelling_matches(path: &str, spelling: &str) -> bool {
         return false;
     }
     p[p.len() - s.len()..] == s[..]
+}
+
+/// Lower-cased, underscore-free segments: the naming style of a helper does not matter.
+fn normalize_path(path: &str) -> String {
+    path.chars()
+        .filter(|c| *c != '_')
+        .flat_map(|c| c.to_lowercase())
+        .collect()
 }
 
 fn segments(path: &str) -> Vec<&str> {
