@@ -15,7 +15,7 @@ const CASES: &[(&str, Expected)] = &[
     // Correct code: checks in the handler, in an imported helper, in Express middleware.
     ("invite-correct", &[]),
     ("invite-helper-guard", &[]),
-    ("invite-express-correct", &[]),
+    ("invite-middleware-correct", &[]),
     ("role-assign-correct", &[]),
     ("domain-verify-correct", &[]),
     ("sso-portal-correct", &[]),
@@ -160,9 +160,143 @@ const CASES: &[(&str, Expected)] = &[
 ];
 
 fn fixture(case: &str) -> std::path::PathBuf {
+    fixture_in("ts", case)
+}
+
+fn fixture_in(language: &str, case: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/ts")
+        .join("tests/fixtures")
+        .join(language)
         .join(case)
+}
+
+/// The languages whose frontends exist; each has every case of [`PARITY`].
+const LANGUAGES: &[&str] = &["ts", "py"];
+
+/// The logical cases of the core issue, written in every language. A privileged-call step is
+/// compared as `privileged` (its suffix is the SDK spelling, which differs by language).
+const PARITY: &[(&str, Expected)] = &[
+    ("invite-correct", &[]),
+    ("invite-helper-guard", &[]),
+    ("invite-middleware-correct", &[]),
+    (
+        "invite-missing-permission",
+        &[("missing-check", "invite", "can_manage_members")],
+    ),
+    (
+        "invite-check-behind-flag",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    (
+        "invite-check-only-logs",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    (
+        "invite-check-after-call",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    (
+        "invite-early-branch",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    (
+        "invite-try-catch-swallow",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    (
+        "invite-role-literal-admin",
+        &[("added-privilege", "invite", "role_allowed")],
+    ),
+    (
+        "invite-role-from-request",
+        &[("added-privilege", "invite", "role_allowed")],
+    ),
+    (
+        "invite-org-from-request",
+        &[("missing-check", "invite", "organization_from_session")],
+    ),
+    (
+        "role-assign-id-only",
+        &[
+            ("missing-check", "role-assign", "membership_in_caller_org"),
+            ("missing-check", "role-assign", "not_self"),
+        ],
+    ),
+    (
+        "invite-extra-privileged-call",
+        &[
+            ("added-privilege", "invite", "privileged"),
+            ("missing-check", "role-assign", "membership_in_caller_org"),
+            ("missing-check", "role-assign", "not_self"),
+        ],
+    ),
+    (
+        "domain-verify-verified-state",
+        &[("added-privilege", "domain-verify", "domain_not_verified")],
+    ),
+    (
+        "sso-callback-no-state",
+        &[("missing-check", "sso-setup", "state_verified")],
+    ),
+    (
+        "widget-token-no-user",
+        &[
+            ("added-privilege", "invite", "token_bound_to_user"),
+            ("missing-check", "invite", "can_manage_members"),
+        ],
+    ),
+];
+
+fn finding_set(analysis: &idrift::Analysis) -> BTreeSet<(String, String, String)> {
+    analysis
+        .report
+        .findings
+        .iter()
+        .map(|f| {
+            let step = if f.step.starts_with("privileged:") {
+                "privileged".to_string()
+            } else {
+                f.step.clone()
+            };
+            (f.kind.as_str().to_string(), f.workflow.clone(), step)
+        })
+        .collect()
+}
+
+#[test]
+fn every_language_reports_the_same_findings_for_the_same_case() {
+    let specs = spec::load_builtin().expect("built-in specs load");
+    let mut failures = Vec::new();
+    for language in LANGUAGES {
+        for (case, expected) in PARITY {
+            let dir = fixture_in(language, case);
+            if !dir.is_dir() {
+                failures.push(format!("{language}/{case}: fixture missing"));
+                continue;
+            }
+            let analysis = analyse(&dir, &specs, &ScanOptions::default()).expect("scan runs");
+            if analysis.report.workflows.is_empty() {
+                failures.push(format!("{language}/{case}: no workflow instance found"));
+            }
+            if !analysis.report.unscanned.is_empty() {
+                failures.push(format!(
+                    "{language}/{case}: unscanned {:?}",
+                    analysis.report.unscanned
+                ));
+            }
+            let got = finding_set(&analysis);
+            let want: BTreeSet<(String, String, String)> = expected
+                .iter()
+                .map(|(k, w, s)| (k.to_string(), w.to_string(), s.to_string()))
+                .collect();
+            if got != want {
+                failures.push(format!(
+                    "{language}/{case}:\n  expected {want:?}\n  got      {got:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
@@ -290,6 +424,25 @@ fn snapshots_of_reports_and_graphs() {
                 graphs.push_str(&render::mermaid(&inst.cfg, &[]));
             }
             insta::assert_snapshot!(format!("ts__{case}__cfg"), graphs);
+        }
+        for language in LANGUAGES.iter().filter(|l| **l != "ts") {
+            for (case, _) in PARITY {
+                let analysis =
+                    analyse(&fixture_in(language, case), &specs, &ScanOptions::default()).unwrap();
+                let rendered = text::render(&analysis.report, &|f| {
+                    analysis.source(f).map(str::to_string)
+                });
+                insta::assert_snapshot!(format!("{language}__{case}__report"), rendered);
+                let mut graphs = String::new();
+                for inst in &analysis.instances {
+                    graphs.push_str(&format!(
+                        "%% {} {}:{} {}\n",
+                        inst.workflow, inst.entry.file, inst.entry.line, inst.entry.function
+                    ));
+                    graphs.push_str(&render::mermaid(&inst.cfg, &[]));
+                }
+                insta::assert_snapshot!(format!("{language}__{case}__cfg"), graphs);
+            }
         }
     });
 }

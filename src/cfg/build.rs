@@ -1187,12 +1187,22 @@ fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Va
     }
     // `SendInvitationParams(role_slug="admin")`, `RoleSingle("admin")`: a constructor called
     // with its fields is the object it builds.
-    if method.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !args.is_empty() {
+    if method
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase())
+        && !args.is_empty()
+    {
         return Value::Object {
             props: args
                 .iter()
                 .enumerate()
-                .map(|(i, a)| (a.name.clone().unwrap_or_else(|| i.to_string()), a.value.clone()))
+                .map(|(i, a)| {
+                    (
+                        a.name.clone().unwrap_or_else(|| i.to_string()),
+                        a.value.clone(),
+                    )
+                })
                 .collect(),
         };
     }
@@ -1316,7 +1326,10 @@ fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
         return GuardShape::Helper(t);
     }
     if calls_next(program, t, 0) {
-        return GuardShape::Middleware { mw: t, factory: None };
+        return GuardShape::Middleware {
+            mw: t,
+            factory: None,
+        };
     }
     if let Some(wrapper) = returned_function(program, t) {
         if wraps(wrapper, t) {

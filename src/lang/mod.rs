@@ -53,7 +53,14 @@ impl Language {
     pub fn index_files(self) -> &'static [&'static str] {
         match self {
             Language::Python => &["__init__.py"],
-            _ => &["index.ts", "index.tsx", "index.js", "index.jsx", "index.mjs", "index.cjs"],
+            _ => &[
+                "index.ts",
+                "index.tsx",
+                "index.js",
+                "index.jsx",
+                "index.mjs",
+                "index.cjs",
+            ],
         }
     }
 

@@ -11,12 +11,30 @@ use super::{ParseError, MAX_DEPTH};
 use crate::ir::*;
 
 const ROUTE_DECORATORS: &[&str] = &[
-    "route", "get", "post", "put", "patch", "delete", "api_route", "api_view", "action",
+    "route",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "api_route",
+    "api_view",
+    "action",
 ];
 /// HTTP handler method names of class-based views (Django, DRF, Flask MethodView).
 const VIEW_METHODS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "create", "update", "partial_update", "destroy",
-    "perform_create", "perform_update", "dispatch",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "create",
+    "update",
+    "partial_update",
+    "destroy",
+    "perform_create",
+    "perform_update",
+    "dispatch",
 ];
 /// Calls that end the request (Flask's `abort` raises).
 const TERMINATING_CALLS: &[&str] = &["abort"];
@@ -114,7 +132,9 @@ impl<'a> Lowerer<'a> {
                         if left.kind() == "identifier" {
                             let value = self.expr(right);
                             if is_literal_tree(&value) {
-                                self.module.constants.push((self.text(left).to_string(), value));
+                                self.module
+                                    .constants
+                                    .push((self.text(left).to_string(), value));
                             }
                         }
                     }
@@ -158,8 +178,12 @@ impl<'a> Lowerer<'a> {
             for n in names {
                 let (imported, local) = match n.kind() {
                     "aliased_import" => (
-                        n.child_by_field_name("name").map(|x| self.text(x)).unwrap_or(""),
-                        n.child_by_field_name("alias").map(|x| self.text(x)).unwrap_or(""),
+                        n.child_by_field_name("name")
+                            .map(|x| self.text(x))
+                            .unwrap_or(""),
+                        n.child_by_field_name("alias")
+                            .map(|x| self.text(x))
+                            .unwrap_or(""),
                     ),
                     _ => (self.text(n), self.text(n)),
                 };
@@ -188,8 +212,12 @@ impl<'a> Lowerer<'a> {
             for n in names {
                 let (dotted, local) = match n.kind() {
                     "aliased_import" => (
-                        n.child_by_field_name("name").map(|x| self.text(x)).unwrap_or(""),
-                        n.child_by_field_name("alias").map(|x| self.text(x)).unwrap_or(""),
+                        n.child_by_field_name("name")
+                            .map(|x| self.text(x))
+                            .unwrap_or(""),
+                        n.child_by_field_name("alias")
+                            .map(|x| self.text(x))
+                            .unwrap_or(""),
                     ),
                     _ => (self.text(n), self.text(n)),
                 };
@@ -214,7 +242,8 @@ impl<'a> Lowerer<'a> {
             .child_by_field_name("superclasses")
             .map(|b| self.text(b).to_string())
             .unwrap_or_default();
-        let is_view = bases.contains("View") || bases.contains("ViewSet") || bases.contains("Resource");
+        let is_view =
+            bases.contains("View") || bases.contains("ViewSet") || bases.contains("Resource");
         // DRF/Django: `permission_classes = [IsAuthenticated, IsOrgAdmin]` guard every handler.
         let mut class_guards: Vec<Expr> = decorators.to_vec();
         let mut cursor = body.walk();
@@ -230,7 +259,13 @@ impl<'a> Lowerer<'a> {
                 .child_by_field_name("left")
                 .map(|l| self.text(l))
                 .unwrap_or("");
-            if matches!(name, "permission_classes" | "authentication_classes" | "decorators" | "method_decorators") {
+            if matches!(
+                name,
+                "permission_classes"
+                    | "authentication_classes"
+                    | "decorators"
+                    | "method_decorators"
+            ) {
                 if let Some(right) = assign.child_by_field_name("right") {
                     if let Expr::Array(items) = self.expr(right) {
                         class_guards.extend(items.into_iter().map(|g| match g {
@@ -388,7 +423,11 @@ impl<'a> Lowerer<'a> {
             .child_by_field_name("parameters")
             .map(|p| self.params(p))
             .unwrap_or_default();
-        if class.is_some() && params.first().is_some_and(|p| p.name == "self" || p.name == "cls") {
+        if class.is_some()
+            && params
+                .first()
+                .is_some_and(|p| p.name == "self" || p.name == "cls")
+        {
             params.remove(0);
         }
         let id = self.module.functions.len();
@@ -440,7 +479,10 @@ impl<'a> Lowerer<'a> {
             let default_call = default.map(|d| self.expr(d)).and_then(|e| match e {
                 // FastAPI: `user = Depends(get_current_user)` runs the dependency first.
                 Expr::Call(call)
-                    if call.callee.path().is_some_and(|p| p.ends_with("Depends") || p.ends_with("Security")) =>
+                    if call
+                        .callee
+                        .path()
+                        .is_some_and(|p| p.ends_with("Depends") || p.ends_with("Security")) =>
                 {
                     call.args.first().map(|a| match &a.value {
                         Expr::Name(_) | Expr::Member { .. } => Expr::Call(Box::new(Call {
@@ -454,11 +496,12 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => None,
             });
-            let role = if name == "request" || ty.ends_with("Request") || ty.ends_with("HttpRequest") {
-                ParamRole::Request
-            } else {
-                ParamRole::Plain
-            };
+            let role =
+                if name == "request" || ty.ends_with("Request") || ty.ends_with("HttpRequest") {
+                    ParamRole::Request
+                } else {
+                    ParamRole::Plain
+                };
             out.push(Param {
                 name,
                 role,
@@ -570,7 +613,8 @@ impl<'a> Lowerer<'a> {
                         "except_clause" | "except_group_clause" => {
                             // Several handlers are alternatives of one catch.
                             let mut cursor2 = c.walk();
-                            let block = c.named_children(&mut cursor2).find(|n| n.kind() == "block");
+                            let block =
+                                c.named_children(&mut cursor2).find(|n| n.kind() == "block");
                             let stmts = block.map(|b| self.block(b)).unwrap_or_default();
                             let entry = catch.get_or_insert_with(Vec::new);
                             if entry.is_empty() {
@@ -590,7 +634,8 @@ impl<'a> Lowerer<'a> {
                         }
                         "finally_clause" => {
                             let mut cursor2 = c.walk();
-                            let block = c.named_children(&mut cursor2).find(|n| n.kind() == "block");
+                            let block =
+                                c.named_children(&mut cursor2).find(|n| n.kind() == "block");
                             finally = block.map(|b| self.block(b)).unwrap_or_default();
                         }
                         _ => {}
@@ -677,7 +722,9 @@ impl<'a> Lowerer<'a> {
         let cond = self.field_expr(node, "condition");
         let then = self.body_field(node, "consequence");
         let mut cursor = node.walk();
-        let alternatives: Vec<Node> = node.children_by_field_name("alternative", &mut cursor).collect();
+        let alternatives: Vec<Node> = node
+            .children_by_field_name("alternative", &mut cursor)
+            .collect();
         let otherwise = self.alternatives(&alternatives);
         Stmt::If {
             cond,
@@ -710,9 +757,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn assignment(&mut self, node: Node, span: Span) -> Stmt {
-        let right = node
-            .child_by_field_name("right")
-            .map(|r| self.expr(r));
+        let right = node.child_by_field_name("right").map(|r| self.expr(r));
         let Some(left) = node.child_by_field_name("left") else {
             return Stmt::Expr {
                 expr: right.unwrap_or(Expr::Unknown(String::new())),
@@ -948,7 +993,15 @@ impl<'a> Lowerer<'a> {
             "list_comprehension" | "generator_expression" | "dictionary_comprehension" => {
                 Expr::Unknown("comprehension".into())
             }
-            _ => Expr::Unknown(self.text(node).lines().next().unwrap_or("").chars().take(60).collect()),
+            _ => Expr::Unknown(
+                self.text(node)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect(),
+            ),
         }
     }
 
@@ -1058,7 +1111,8 @@ fn python_module_specifier(dotted: &str) -> String {
 
 fn python_string_value(text: &str) -> String {
     let t = text.trim();
-    let t = t.trim_start_matches(|c: char| matches!(c, 'r' | 'R' | 'b' | 'B' | 'u' | 'U' | 'f' | 'F'));
+    let t =
+        t.trim_start_matches(|c: char| matches!(c, 'r' | 'R' | 'b' | 'B' | 'u' | 'U' | 'f' | 'F'));
     for q in ["\"\"\"", "'''", "\"", "'"] {
         if t.len() >= 2 * q.len() && t.starts_with(q) && t.ends_with(q) {
             return t[q.len()..t.len() - q.len()].to_string();

@@ -26,7 +26,11 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
         Language::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
-        other => return Err(ParseError::Failed(format!("not a TypeScript/JavaScript file: {other:?}"))),
+        other => {
+            return Err(ParseError::Failed(format!(
+                "not a TypeScript/JavaScript file: {other:?}"
+            )))
+        }
     };
     parser
         .set_language(&grammar)
