@@ -1111,8 +1111,7 @@ fn python_module_specifier(dotted: &str) -> String {
 
 fn python_string_value(text: &str) -> String {
     let t = text.trim();
-    let t =
-        t.trim_start_matches(|c: char| matches!(c, 'r' | 'R' | 'b' | 'B' | 'u' | 'U' | 'f' | 'F'));
+    let t = t.trim_start_matches(['r', 'R', 'b', 'B', 'u', 'U', 'f', 'F']);
     for q in ["\"\"\"", "'''", "\"", "'"] {
         if t.len() >= 2 * q.len() && t.starts_with(q) && t.ends_with(q) {
             return t[q.len()..t.len() - q.len()].to_string();
