@@ -30,9 +30,23 @@ pub struct Module {
     pub default_export: Option<FunctionId>,
     /// Module-level constants bound to literals (`const state = ""`, `const ROLES = ["member"]`).
     pub constants: Vec<(String, Expr)>,
+    /// Which other modules see this module's top-level names without an import.
+    pub scope: ModuleScope,
     /// Module-level builder chains that carry guards (`const protectedProcedure =
     /// t.procedure.use(requireUser)`), for entries built on them.
     pub guard_chains: Vec<GuardChain>,
+}
+
+/// Where a module's top-level names are visible without an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ModuleScope {
+    /// Only through imports (TypeScript, Python).
+    #[default]
+    File,
+    /// In every module of the same folder (a Go package).
+    Folder,
+    /// In every parsed module (Ruby methods inherited from `ApplicationController`, concerns).
+    Global,
 }
 
 /// A named chain of guards defined once and reused by entry points.

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use crate::discover::{SourceFile, MAX_FILE_BYTES};
-use crate::ir::{Expr, FunctionId, GuardChain, Module};
+use crate::ir::{Expr, FunctionId, GuardChain, Module, ModuleScope};
 use crate::lang::{self, Language};
 use crate::prefilter::{unreadable_reason, Prefilter};
 use crate::report::Unscanned;
@@ -119,19 +119,60 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     add_parsed(&mut program, &mut unscanned, &mut parsed, files, selected);
     let anchor_modules = program.modules.len();
 
-    // Follow relative imports of parsed files (helpers, guards).
+    // Files by folder, for languages whose names are visible across a folder (Go packages)
+    // or the whole program (Ruby).
+    let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        by_dir.entry(parent_dir(&f.rel)).or_default().push(i);
+    }
+
+    // Follow imports of parsed files (helpers, guards), and the rest of their package.
     for _ in 0..IMPORT_ROUNDS {
         let mut wanted = BTreeSet::new();
         for m in 0..program.modules.len() {
-            for imp in &program.modules[m].imports {
-                if let Some(target) =
-                    resolve_specifier(&program.modules[m].path, &imp.source, |p| {
-                        index.contains_key(p)
-                    })
+            let module = &program.modules[m];
+            let mut want = |i: usize| {
+                if !parsed[i] && !unreadable[i] {
+                    wanted.insert(i);
+                }
+            };
+            for imp in &module.imports {
+                if let Some(pkg) = imp.source.strip_prefix("@go/") {
+                    if let Some(dir) = package_dir(pkg, by_dir.keys().copied()) {
+                        by_dir[dir]
+                            .iter()
+                            .copied()
+                            .filter(|i| files[*i].language == Language::Go)
+                            .for_each(&mut want);
+                    }
+                } else if let Some(target) =
+                    resolve_specifier(&module.path, &imp.source, |p| index.contains_key(p))
                 {
-                    let i = index[target.as_str()];
-                    if !parsed[i] && !unreadable[i] {
-                        wanted.insert(i);
+                    want(index[target.as_str()]);
+                }
+            }
+            match module.scope {
+                ModuleScope::File => {}
+                ModuleScope::Folder | ModuleScope::Global => {
+                    let language = program.languages[m];
+                    let dir = parent_dir(&module.path);
+                    let mut dirs = vec![dir];
+                    if module.scope == ModuleScope::Global {
+                        // Rails: the controller's base class and concerns.
+                        dirs.push(parent_dir(dir));
+                        dirs.extend(by_dir.keys().copied().filter(|d| {
+                            d.ends_with("/concerns")
+                                || d.ends_with("controllers")
+                                || d.ends_with("/helpers")
+                        }));
+                    }
+                    for d in dirs {
+                        if let Some(list) = by_dir.get(d) {
+                            list.iter()
+                                .copied()
+                                .filter(|i| files[*i].language == language)
+                                .for_each(&mut want);
+                        }
                     }
                 }
             }
@@ -151,6 +192,14 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
         let mut patterns = BTreeSet::new();
         for &m in &frontier {
             let python = program.languages[m] == Language::Python;
+            if program.languages[m] == Language::Go {
+                // `import "github.com/acme/app/internal/handlers"` ends with the package folder.
+                let dir = parent_dir(&program.modules[m].path);
+                if let Some(pkg) = dir.rsplit('/').next().filter(|p| !p.is_empty()) {
+                    patterns.insert(format!("/{pkg}\""));
+                }
+                continue;
+            }
             for stem in import_stems(&program.modules[m].path) {
                 if python {
                     // `from app.stem import x`, `from . import stem`, `import app.stem`.
@@ -257,6 +306,37 @@ fn add_parsed(
     }
 }
 
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+/// The folder a Go import path names: the longest trailing part of the path that is a folder of
+/// the repository (`github.com/acme/app/internal/auth` → `internal/auth`).
+pub fn package_dir<'d>(import: &str, dirs: impl Iterator<Item = &'d str>) -> Option<&'d str> {
+    let segs: Vec<&str> = import.split('/').collect();
+    let mut best: Option<(&str, usize)> = None;
+    for d in dirs {
+        if d.is_empty() {
+            continue;
+        }
+        let dsegs: Vec<&str> = d.split('/').collect();
+        // The longest common suffix of the two paths, in whole segments.
+        let common = segs
+            .iter()
+            .rev()
+            .zip(dsegs.iter().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        if common > 0
+            && common == dsegs.len().min(segs.len())
+            && best.is_none_or(|(_, c)| common > c)
+        {
+            best = Some((d, common));
+        }
+    }
+    best.map(|(d, _)| d)
+}
+
 /// The stems an import specifier would end with to reach this file: `lib/invite.ts` → `invite`;
 /// `lib/auth/index.ts` → `auth`.
 fn import_stems(path: &str) -> Vec<String> {
@@ -350,19 +430,47 @@ impl Program {
     }
 
     pub fn resolve_imports(&mut self) {
+        let dirs: Vec<&str> = self.modules.iter().map(|m| parent_dir(&m.path)).collect();
         let mut all = Vec::with_capacity(self.modules.len());
         for m in &self.modules {
             let resolved = m
                 .imports
                 .iter()
-                .map(|imp| {
-                    resolve_specifier(&m.path, &imp.source, |p| self.by_path.contains_key(p))
-                        .and_then(|p| self.by_path.get(&p).copied())
+                .map(|imp| match imp.source.strip_prefix("@go/") {
+                    // A Go import names a package folder: any of its modules stands for it.
+                    Some(pkg) => package_dir(pkg, dirs.iter().copied())
+                        .and_then(|d| dirs.iter().position(|x| *x == d)),
+                    None => {
+                        resolve_specifier(&m.path, &imp.source, |p| self.by_path.contains_key(p))
+                            .and_then(|p| self.by_path.get(&p).copied())
+                    }
                 })
                 .collect();
             all.push(resolved);
         }
         self.imports = all;
+    }
+
+    /// Modules whose top-level names `module` sees without an import: its folder (Go), or
+    /// every module (Ruby).
+    fn visible_modules(&self, module: usize) -> Vec<usize> {
+        let me = &self.modules[module];
+        match me.scope {
+            ModuleScope::File => Vec::new(),
+            ModuleScope::Folder => {
+                let dir = parent_dir(&me.path);
+                (0..self.modules.len())
+                    .filter(|i| {
+                        *i != module
+                            && parent_dir(&self.modules[*i].path) == dir
+                            && self.modules[*i].scope == ModuleScope::Folder
+                    })
+                    .collect()
+            }
+            ModuleScope::Global => (0..self.modules.len())
+                .filter(|i| *i != module && self.modules[*i].scope == ModuleScope::Global)
+                .collect(),
+        }
     }
 
     pub fn module_index(&self, path: &str) -> Option<usize> {
@@ -417,6 +525,16 @@ impl Program {
                     if let Some(f) = self.exported_function(target, property) {
                         return vec![f];
                     }
+                    if self.modules[target].scope == ModuleScope::Folder {
+                        // `auth.RequireAdmin` with `import ".../internal/auth"`: any file of it.
+                        if let Some(f) = self
+                            .visible_modules(target)
+                            .into_iter()
+                            .find_map(|m| self.exported_function(m, property))
+                        {
+                            return vec![f];
+                        }
+                    }
                     let mut out: Vec<FnRef> = self
                         .imports
                         .get(target)
@@ -461,6 +579,13 @@ impl Program {
 
     fn resolve_name(&self, module: usize, name: &str) -> Option<FnRef> {
         if let Some(f) = self.local_function(module, name) {
+            return Some(f);
+        }
+        if let Some(f) = self
+            .visible_modules(module)
+            .into_iter()
+            .find_map(|m| self.local_function(m, name))
+        {
             return Some(f);
         }
         let m = &self.modules[module];

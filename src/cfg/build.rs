@@ -151,7 +151,17 @@ pub fn build(
         can_deny: false,
     });
     for (guard_module, guard) in guards {
-        b.guard(*guard_module, guard, &root_env);
+        let before = b.cur.clone();
+        let node = b.guard(*guard_module, guard, &root_env);
+        if b.cur.is_empty() && !before.is_empty() {
+            // No path through the guard's code reaches the handler: it was not understood.
+            // Continue as if it were an opaque guard rather than lose the handler.
+            let name = b.graph[node].label.trim_start_matches("guard ").to_string();
+            b.notes.push(format!(
+                "guard `{name}` could not be followed to the handler; treated as an opaque guard"
+            ));
+            b.cur = vec![(node, Edge::Normal)];
+        }
     }
     let body = &program.function(func).body;
     b.stmts(body);
@@ -297,7 +307,7 @@ impl<'p> Builder<'p> {
     // ----- guards ----------------------------------------------------------------------
 
     /// A framework guard before the handler: inline a local middleware, or add a guard call.
-    fn guard(&mut self, module: usize, guard: &Expr, env: &HashMap<String, Value>) {
+    fn guard(&mut self, module: usize, guard: &Expr, env: &HashMap<String, Value>) -> NodeIndex {
         let (callee_expr, args) = match guard.peel() {
             Expr::Call(call) => (&call.callee, Some(&call.args)),
             other => (other, None),
@@ -357,11 +367,11 @@ impl<'p> Builder<'p> {
             String::new(),
         );
         if self.frames.len() >= self.limits.max_inline_depth {
-            return;
+            return node;
         }
         let values: Vec<Value> = arg_values.iter().map(|a| a.value.clone()).collect();
         let (mw, mut mw_env) = match shape {
-            None | Some(GuardShape::Opaque) => return,
+            None | Some(GuardShape::Opaque) => return node,
             Some(GuardShape::Helper(t)) => {
                 // A dependency or guard function called before the handler: its raise or
                 // denial ends the request, its return continues.
@@ -369,7 +379,7 @@ impl<'p> Builder<'p> {
                 if let NodeKind::Call { can_deny: cd, .. } = &mut self.graph[node].kind {
                     *cd = can_deny;
                 }
-                return;
+                return node;
             }
             Some(GuardShape::Middleware { mw, factory }) => {
                 let env = match factory {
@@ -465,6 +475,7 @@ impl<'p> Builder<'p> {
         if let NodeKind::Call { can_deny, .. } = &mut self.graph[node].kind {
             *can_deny = true;
         }
+        node
     }
 
     // ----- statements ------------------------------------------------------------------
@@ -948,7 +959,26 @@ impl<'p> Builder<'p> {
             .frames
             .iter()
             .rposition(|f| f.kind == FrameKind::Middleware);
-        if let (Expr::Name(n), Some(mw)) = (call.callee.peel(), middleware_frame) {
+        let next_name = match call.callee.peel() {
+            Expr::Name(n) => Some(n),
+            // `next.ServeHTTP(w, r)` (Go), `next.run(req)` (Rust axum).
+            Expr::Member { object, .. } => match object.peel() {
+                Expr::Name(n)
+                    if matches!(
+                        self.frame().env.get(n).map(|v| v.peel()),
+                        Some(Value::Param {
+                            role: ParamRole::Next,
+                            ..
+                        })
+                    ) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some(n), Some(mw)) = (next_name, middleware_frame) {
             let is_next_param = matches!(
                 self.frame().env.get(n).map(|v| v.peel()),
                 Some(Value::Param {
@@ -974,7 +1004,8 @@ impl<'p> Builder<'p> {
                 // of the function it wraps (`f(*args)`) continue.
                 let continues = call.args.is_empty()
                     || matches!(call.args[0].value.peel(), Expr::Object(_))
-                    || n != "next";
+                    || n != "next"
+                    || matches!(call.callee.peel(), Expr::Member { .. });
                 if continues {
                     self.frames[mw].next_exits.extend(cur);
                 } else {
@@ -1172,16 +1203,14 @@ fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Va
             };
         }
     }
-    if !callee.contains('.')
-        || callee.starts_with("JSON.")
-        || callee.starts_with("String")
-        || callee.starts_with("Number")
-    {
-        // A plain function applied to request input (`new URL(request.url)`, `String(x)`).
+    // A plain or package-level function applied to request input (`new URL(request.url)`,
+    // `JSON.parse(body)`, Go's `json.NewDecoder(r.Body)`, `chi.URLParam(r, "id")`).
+    let plain = receiver.is_none_or(|r| matches!(r.peel(), Value::Global { .. }));
+    if plain {
         if let Some(a) = args.iter().find(|a| is_request_rooted(&a.value)) {
             return Value::Derived {
                 from: Box::new(a.value.clone()),
-                via: method,
+                via: callee.to_string(),
             };
         }
     }
@@ -1261,7 +1290,11 @@ fn calls_name(program: &Program, f: FnRef, name: &str, depth: usize) -> bool {
     let mut nested = Vec::new();
     crate::ir::visit_stmts(&program.function(f).body, &mut |e| match e {
         Expr::Call(c) => {
-            if matches!(c.callee.peel(), Expr::Name(n) if n == name) {
+            let callee_root = match c.callee.peel() {
+                Expr::Member { object, .. } => object.peel(),
+                other => other,
+            };
+            if matches!(callee_root, Expr::Name(n) if n == name) {
                 found = true;
             }
         }
@@ -1325,12 +1358,8 @@ fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
         }
         return GuardShape::Helper(t);
     }
-    if calls_next(program, t, 0) {
-        return GuardShape::Middleware {
-            mw: t,
-            factory: None,
-        };
-    }
+    // A decorator first: `RequireAdmin(next)` returning a wrapper that calls `next` also
+    // "calls next" through the wrapper it defines.
     if let Some(wrapper) = returned_function(program, t) {
         if wraps(wrapper, t) {
             return GuardShape::Decorator {
@@ -1339,6 +1368,12 @@ fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
                 factory: None,
             };
         }
+    }
+    if calls_next(program, t, 0) {
+        return GuardShape::Middleware {
+            mw: t,
+            factory: None,
+        };
     }
     GuardShape::Opaque
 }
@@ -1349,11 +1384,16 @@ fn returned_function(program: &Program, factory: FnRef) -> Option<FnRef> {
     fn find(stmts: &[Stmt]) -> Option<FunctionId> {
         for s in stmts {
             match s {
-                Stmt::Return { value: Some(e), .. } => {
-                    if let Expr::Function(id) = e.peel() {
-                        return Some(*id);
+                Stmt::Return { value: Some(e), .. } => match e.peel() {
+                    Expr::Function(id) => return Some(*id),
+                    // `return http.HandlerFunc(func(w, r) { … })`: a conversion around it.
+                    Expr::Call(c) if c.args.len() == 1 => {
+                        if let Expr::Function(id) = c.args[0].value.peel() {
+                            return Some(*id);
+                        }
                     }
-                }
+                    _ => {}
+                },
                 Stmt::Block { body } => {
                     if let Some(id) = find(body) {
                         return Some(id);
@@ -1493,7 +1533,42 @@ fn is_denial_response(e: &Expr) -> bool {
                 .unwrap_or(false),
             Expr::Member { property, .. } | Expr::Name(property) => {
                 let p = property.to_ascii_lowercase();
-                p.contains("forbidden") || p.contains("unauthorized") || p.contains("unauthorised")
+                // `http.StatusForbidden`, `StatusCode::UNAUTHORIZED`, `status.HTTP_403_FORBIDDEN`.
+                [
+                    "forbidden",
+                    "unauthorized",
+                    "unauthorised",
+                    "badrequest",
+                    "bad_request",
+                    "notfound",
+                    "not_found",
+                    "conflict",
+                    "internalservererror",
+                    "internal_server_error",
+                    "badgateway",
+                    "bad_gateway",
+                    "unprocessable",
+                    "toomanyrequests",
+                    "too_many_requests",
+                    "serviceunavailable",
+                    "http_4",
+                    "http_5",
+                ]
+                .iter()
+                .any(|w| p.contains(w))
+            }
+            // Rails `head :forbidden`, `status: :unauthorized`.
+            Expr::Literal(Literal::Str(s)) => {
+                let s = s.to_ascii_lowercase();
+                [
+                    "forbidden",
+                    "unauthorized",
+                    "bad_request",
+                    "not_found",
+                    "unprocessable_entity",
+                ]
+                .iter()
+                .any(|w| s == *w)
             }
             _ => false,
         }
@@ -1529,7 +1604,7 @@ fn is_denial_response(e: &Expr) -> bool {
                     || walk(&p.value)
             }),
             Expr::Array(items) => items.iter().any(walk),
-            Expr::Literal(Literal::Num(_)) => status_literal(e),
+            Expr::Literal(_) | Expr::Member { .. } | Expr::Name(_) => status_literal(e),
             _ => false,
         }
     }

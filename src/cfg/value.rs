@@ -98,6 +98,11 @@ impl Value {
                     .collect(),
             ),
             Value::Unknown => Value::Unknown,
+            // `user, err := f()`: the i-th of several results.
+            Value::Array { items } if property.parse::<usize>().is_ok() => items
+                .into_iter()
+                .nth(property.parse::<usize>().unwrap_or(0))
+                .unwrap_or(Value::Unknown),
             Value::SchemaInput { base, validated } => {
                 let field = Value::member(*base, property);
                 if validated.iter().any(|v| v == property) {

@@ -2,6 +2,7 @@
 //! knows nothing about specs, graphs or findings. Adding a language is one file here plus its
 //! fixtures.
 
+mod go;
 mod python;
 mod typescript;
 
@@ -26,6 +27,7 @@ pub enum Language {
     Tsx,
     JavaScript,
     Python,
+    Go,
 }
 
 impl Language {
@@ -37,6 +39,7 @@ impl Language {
             "tsx" => Some(Language::Tsx),
             "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
             "py" => Some(Language::Python),
+            "go" if !path.ends_with("_test.go") => Some(Language::Go),
             _ => None,
         }
     }
@@ -45,6 +48,7 @@ impl Language {
     pub fn import_extensions(self) -> &'static [&'static str] {
         match self {
             Language::Python => &["py"],
+            Language::Go => &["go"],
             _ => &["ts", "tsx", "js", "jsx", "mjs", "cjs"],
         }
     }
@@ -53,6 +57,7 @@ impl Language {
     pub fn index_files(self) -> &'static [&'static str] {
         match self {
             Language::Python => &["__init__.py"],
+            Language::Go => &[],
             _ => &[
                 "index.ts",
                 "index.tsx",
@@ -70,6 +75,7 @@ impl Language {
             Language::Tsx => "tsx",
             Language::JavaScript => "javascript",
             Language::Python => "python",
+            Language::Go => "go",
         }
     }
 }
@@ -122,5 +128,6 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
             typescript::parse(language, path, source)
         }
         Language::Python => python::parse(path, source),
+        Language::Go => go::parse(path, source),
     }
 }

@@ -210,14 +210,15 @@ impl<'s> Labeler<'s> {
                         .calls
                         .iter()
                         .any(|c| spellings.iter().any(|s| self.check_spelling_matches(c, s)));
-                    let through_value = m.verdict.is_some()
-                        && condition.values.iter().any(|(_, v)| {
-                            produced_by(v, &|callee| {
-                                spellings
-                                    .iter()
-                                    .any(|s| self.check_spelling_matches(callee, s))
-                            })
-                        });
+                    // A branch on what a verdict call (or a guard that reports failure by its
+                    // result, like Go's `if err := auth.RequireAdmin(u); err != nil`) returned.
+                    let through_value = condition.values.iter().any(|(_, v)| {
+                        produced_by(v, &|callee| {
+                            spellings
+                                .iter()
+                                .any(|s| self.check_spelling_matches(callee, s))
+                        })
+                    });
                     return in_condition || through_value;
                 }
                 let Some(c) = &m.condition else {

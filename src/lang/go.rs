@@ -1,0 +1,920 @@
+//! Go (tree-sitter) → IR.
+//!
+//! Framework knowledge of this ecosystem lives here: net/http handler signatures, route
+//! registration with chi, gorilla/mux, gin and echo (`r.With(mw).Post(path, h)`,
+//! `router.Use(mw)`, `e.POST(path, h, mw)`), package-scoped names, `&out` parameters that a
+//! call fills (`json.NewDecoder(r.Body).Decode(&body)`), and `if err := f(); err != nil`.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Parser};
+
+use super::{ParseError, MAX_DEPTH};
+use crate::ir::*;
+
+const ROUTE_METHODS: &[&str] = &[
+    "Get",
+    "Post",
+    "Put",
+    "Patch",
+    "Delete",
+    "Handle",
+    "HandleFunc",
+    "Method",
+    "MethodFunc",
+    "GET",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "Any",
+];
+
+pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_go::LANGUAGE.into())
+        .map_err(|e| ParseError::Failed(e.to_string()))?;
+    let tree = parser
+        .parse(source, None)
+        .ok_or_else(|| ParseError::Failed("no syntax tree".into()))?;
+    let mut lower = Lowerer {
+        src: source.as_bytes(),
+        module: Module {
+            path: path.to_string(),
+            scope: ModuleScope::Folder,
+            ..Module::default()
+        },
+        depth: 0,
+        too_deep: false,
+        receiver: None,
+        router_guards: HashMap::new(),
+    };
+    let root = tree.root_node();
+    lower.module.syntax_errors = super::syntax_errors(root);
+    lower.program(root);
+    if lower.too_deep {
+        return Err(ParseError::TooDeep(MAX_DEPTH));
+    }
+    Ok(lower.module)
+}
+
+struct Lowerer<'a> {
+    src: &'a [u8],
+    module: Module,
+    depth: usize,
+    too_deep: bool,
+    /// The receiver name of the method being lowered (`h` in `func (h *Handler) Invite`): it
+    /// stands for `this`.
+    receiver: Option<String>,
+    /// Middleware registered with `router.Use(mw)`, by router variable.
+    router_guards: HashMap<String, Vec<Expr>>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn text(&self, node: Node) -> &'a str {
+        std::str::from_utf8(&self.src[node.byte_range()]).unwrap_or("")
+    }
+
+    fn span(&self, node: Node) -> Span {
+        super::span_of(node)
+    }
+
+    fn enter(&mut self) -> bool {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.too_deep = true;
+            return false;
+        }
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn field_expr(&mut self, node: Node, field: &str) -> Expr {
+        match node.child_by_field_name(field) {
+            Some(child) => self.expr(child),
+            None => Expr::Unknown(String::new()),
+        }
+    }
+
+    // ----- top level -------------------------------------------------------------------
+
+    fn program(&mut self, root: Node) {
+        let mut cursor = root.walk();
+        let children: Vec<Node> = root.named_children(&mut cursor).collect();
+        for child in children {
+            match child.kind() {
+                "import_declaration" => self.imports(child),
+                "function_declaration" | "method_declaration" => {
+                    self.function_decl(child);
+                }
+                "const_declaration" | "var_declaration" => self.constants(child),
+                _ => {}
+            }
+        }
+        // Route registrations live in function bodies (`main`, `Routes()`).
+        for i in 0..self.module.functions.len() {
+            let body = self.module.functions[i].body.clone();
+            self.route_registrations(&body);
+        }
+    }
+
+    fn imports(&mut self, node: Node) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "import_spec" {
+                let Some(path) = n.child_by_field_name("path") else {
+                    continue;
+                };
+                let path = self
+                    .text(path)
+                    .trim_matches('"')
+                    .trim_matches('`')
+                    .to_string();
+                let local = n
+                    .child_by_field_name("name")
+                    .map(|a| self.text(a).to_string())
+                    .unwrap_or_else(|| {
+                        let last = path.rsplit('/').next().unwrap_or(&path);
+                        // `github.com/workos/workos-go/v10` is package `workos`.
+                        if last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit()) {
+                            let mut parts = path.rsplit('/');
+                            parts.next();
+                            parts.next().unwrap_or(last).replace("workos-go", "workos")
+                        } else {
+                            last.to_string()
+                        }
+                    });
+                self.module.imports.push(Import {
+                    local,
+                    imported: "*".into(),
+                    source: format!("@go/{path}"),
+                });
+                continue;
+            }
+            let mut cursor = n.walk();
+            for c in n.named_children(&mut cursor) {
+                stack.push(c);
+            }
+        }
+    }
+
+    fn constants(&mut self, node: Node) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "const_spec" || n.kind() == "var_spec" {
+                let name = n
+                    .child_by_field_name("name")
+                    .map(|x| self.text(x).to_string());
+                let value = n
+                    .child_by_field_name("value")
+                    .and_then(|v| v.named_child(0))
+                    .map(|v| self.expr(v));
+                if let (Some(name), Some(value)) = (name, value) {
+                    if is_literal_tree(&value) {
+                        self.module.constants.push((name, value));
+                    }
+                }
+                continue;
+            }
+            let mut cursor = n.walk();
+            for c in n.named_children(&mut cursor) {
+                stack.push(c);
+            }
+        }
+    }
+
+    fn function_decl(&mut self, node: Node) -> FunctionId {
+        let name = node
+            .child_by_field_name("name")
+            .map(|n| self.text(n).to_string())
+            .unwrap_or_default();
+        self.receiver = node
+            .child_by_field_name("receiver")
+            .and_then(|r| r.named_child(0))
+            .and_then(|p| p.child_by_field_name("name"))
+            .map(|n| self.text(n).to_string());
+        let exported = name.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+        let id = self.function(node, name, exported, true);
+        self.receiver = None;
+        id
+    }
+
+    fn function(&mut self, node: Node, name: String, exported: bool, callable: bool) -> FunctionId {
+        let params = node
+            .child_by_field_name("parameters")
+            .map(|p| self.params(p))
+            .unwrap_or_default();
+        let id = self.module.functions.len();
+        self.module.functions.push(Function {
+            name,
+            params,
+            body: Vec::new(),
+            span: self.span(node),
+            exported,
+            callable,
+        });
+        let body = node
+            .child_by_field_name("body")
+            .map(|b| self.block(b))
+            .unwrap_or_default();
+        self.module.functions[id].body = body;
+        id
+    }
+
+    fn params(&mut self, node: Node) -> Vec<Param> {
+        let mut out = Vec::new();
+        let mut cursor = node.walk();
+        let decls: Vec<Node> = node.named_children(&mut cursor).collect();
+        for d in decls {
+            if d.kind() != "parameter_declaration" && d.kind() != "variadic_parameter_declaration" {
+                continue;
+            }
+            let ty = d
+                .child_by_field_name("type")
+                .map(|t| self.text(t).to_string())
+                .unwrap_or_default();
+            let role = if ty.ends_with("http.Request")
+                || ty.ends_with("gin.Context")
+                || ty.ends_with("echo.Context")
+            {
+                ParamRole::Request
+            } else if ty.ends_with("ResponseWriter") {
+                ParamRole::Response
+            } else if ty == "http.Handler" || ty == "http.HandlerFunc" {
+                ParamRole::Next
+            } else {
+                ParamRole::Plain
+            };
+            let mut c2 = d.walk();
+            let names: Vec<Node> = d.children_by_field_name("name", &mut c2).collect();
+            if names.is_empty() {
+                out.push(Param {
+                    name: "_".into(),
+                    role,
+                    bindings: Vec::new(),
+                    default_call: None,
+                });
+            }
+            for n in names {
+                out.push(Param {
+                    name: self.text(n).to_string(),
+                    role,
+                    bindings: Vec::new(),
+                    default_call: None,
+                });
+            }
+        }
+        out
+    }
+
+    /// Walks statements for router calls: `r.Post(path, h)`, `r.With(mw…).Post(path, h)`,
+    /// `mux.HandleFunc(path, h)`, `g.POST(path, mw…, h)`, `e.POST(path, h, mw…)`, `r.Use(mw)`.
+    fn route_registrations(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::Expr { expr, span } => self.route_call(expr, *span),
+                Stmt::Block { body } => self.route_registrations(body),
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
+                    self.route_registrations(then);
+                    self.route_registrations(otherwise);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn route_call(&mut self, expr: &Expr, span: Span) {
+        let Expr::Call(call) = expr.peel() else {
+            return;
+        };
+        let Expr::Member { object, property } = &call.callee else {
+            return;
+        };
+        if property == "Use" {
+            if let Some(router) = object.path() {
+                let guards = self.router_guards.entry(router).or_default();
+                guards.extend(call.args.iter().map(|a| a.value.clone()));
+            }
+            return;
+        }
+        if !ROUTE_METHODS.contains(&property.as_str()) || call.args.len() < 2 {
+            return;
+        }
+        let path = match &call.args[0].value {
+            Expr::Literal(Literal::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        // chi: `r.With(a, b).Post(…)`; the router's `Use` middleware first.
+        let mut guards = Vec::new();
+        let mut router = object.as_ref();
+        if let Expr::Call(with) = router.peel() {
+            if let Expr::Member {
+                object: inner,
+                property: p,
+            } = &with.callee
+            {
+                if p == "With" {
+                    guards.extend(with.args.iter().map(|a| a.value.clone()));
+                    router = inner;
+                }
+            }
+        }
+        if let Some(name) = router.path() {
+            if let Some(g) = self.router_guards.get(&name) {
+                let mut all = g.clone();
+                all.extend(guards);
+                guards = all;
+            }
+        }
+        let rest = &call.args[1..];
+        let upper = property.chars().all(|c| c.is_ascii_uppercase());
+        let (handler, extra): (Expr, Vec<Expr>) = if upper && property != "Any" && rest.len() > 1 {
+            // gin `g.POST(path, mw…, h)`; echo `e.POST(path, h, mw…)` is told apart by the
+            // handler being the first function-like argument in echo code — both list the
+            // middleware around the handler, so take the last as handler for gin, first for echo.
+            let last = rest.last().unwrap().value.clone();
+            (
+                last,
+                rest[..rest.len() - 1]
+                    .iter()
+                    .map(|a| a.value.clone())
+                    .collect(),
+            )
+        } else {
+            (
+                rest[0].value.clone(),
+                rest[1..].iter().map(|a| a.value.clone()).collect(),
+            )
+        };
+        guards.extend(extra);
+        // `http.HandlerFunc(h)` and `mw(h)` wrappers around the handler: the wrapper is a guard.
+        let (handler, wrappers) = unwrap_handler(handler);
+        guards.extend(wrappers);
+        let method = if ["Handle", "HandleFunc", "Method", "MethodFunc", "Any"]
+            .contains(&property.as_str())
+        {
+            "ANY".to_string()
+        } else {
+            property.to_uppercase()
+        };
+        self.module.entries.push(EntryPoint {
+            handler,
+            kind: EntryKind::Route { method, path },
+            guards,
+            chain_root: None,
+            validated_input: Vec::new(),
+            span,
+        });
+    }
+
+    // ----- statements ------------------------------------------------------------------
+
+    fn block(&mut self, node: Node) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        for child in children {
+            if child.kind() == "statement_list" {
+                out.extend(self.block(child));
+            } else if let Some(stmt) = self.stmt(child) {
+                out.push(stmt);
+            }
+        }
+        merge_error_responses(out)
+    }
+
+    fn stmt(&mut self, node: Node) -> Option<Stmt> {
+        if !self.enter() {
+            return None;
+        }
+        let out = self.stmt_inner(node);
+        self.leave();
+        out
+    }
+
+    fn stmt_inner(&mut self, node: Node) -> Option<Stmt> {
+        let span = self.span(node);
+        Some(match node.kind() {
+            "expression_statement" => {
+                let inner = node.named_child(0)?;
+                let expr = self.expr(inner);
+                let outs = out_params(&expr);
+                if outs.is_empty() {
+                    Stmt::Expr { expr, span }
+                } else {
+                    // `Decode(&body)` fills `body` with what the call produced.
+                    Stmt::Let {
+                        bindings: outs,
+                        value: Some(expr),
+                        span,
+                    }
+                }
+            }
+            "short_var_declaration" | "assignment_statement" | "var_declaration" => {
+                self.assignment(node, span)
+            }
+            "if_statement" => {
+                let mut pre = Vec::new();
+                if let Some(init) = node.child_by_field_name("initializer") {
+                    if let Some(s) = self.stmt(init) {
+                        pre.push(s);
+                    }
+                }
+                let cond = self.field_expr(node, "condition");
+                let then = node
+                    .child_by_field_name("consequence")
+                    .map(|b| self.block(b))
+                    .unwrap_or_default();
+                let otherwise = match node.child_by_field_name("alternative") {
+                    Some(a) if a.kind() == "block" => self.block(a),
+                    Some(a) => self.stmt(a).into_iter().collect(),
+                    None => Vec::new(),
+                };
+                let stmt = Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                    span,
+                };
+                if pre.is_empty() {
+                    stmt
+                } else {
+                    pre.push(stmt);
+                    Stmt::Block { body: pre }
+                }
+            }
+            "for_statement" => {
+                let body = node
+                    .child_by_field_name("body")
+                    .map(|b| self.block(b))
+                    .unwrap_or_default();
+                Stmt::Loop {
+                    cond: None,
+                    body,
+                    span,
+                }
+            }
+            "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
+                let subject = node
+                    .child_by_field_name("value")
+                    .map(|v| self.expr(v))
+                    .unwrap_or(Expr::Unknown("switch".into()));
+                let mut cases = Vec::new();
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for c in children {
+                    if !matches!(
+                        c.kind(),
+                        "expression_case" | "default_case" | "type_case" | "communication_case"
+                    ) {
+                        continue;
+                    }
+                    let test = c.child_by_field_name("value").map(|v| self.expr(v));
+                    let mut stmts = Vec::new();
+                    let mut c2 = c.walk();
+                    let parts: Vec<Node> = c.named_children(&mut c2).collect();
+                    for p in parts {
+                        if Some(p) == c.child_by_field_name("value") {
+                            continue;
+                        }
+                        if let Some(s) = self.stmt(p) {
+                            stmts.push(s);
+                        }
+                    }
+                    cases.push(SwitchCase {
+                        test,
+                        body: stmts,
+                        falls_through: false,
+                    });
+                }
+                Stmt::Switch {
+                    subject,
+                    cases,
+                    span,
+                }
+            }
+            "return_statement" => Stmt::Return {
+                value: node.named_child(0).map(|v| match v.kind() {
+                    "expression_list" => {
+                        let mut cursor = v.walk();
+                        let items: Vec<Node> = v.named_children(&mut cursor).collect();
+                        let mut exprs: Vec<Expr> =
+                            items.into_iter().map(|i| self.expr(i)).collect();
+                        if exprs.len() == 1 {
+                            exprs.pop().unwrap()
+                        } else {
+                            Expr::Array(exprs)
+                        }
+                    }
+                    _ => self.expr(v),
+                }),
+                span,
+            },
+            "break_statement" => Stmt::Break { span },
+            "continue_statement" => Stmt::Continue { span },
+            "block" => Stmt::Block {
+                body: self.block(node),
+            },
+            "defer_statement" | "go_statement" => {
+                let inner = node.named_child(0)?;
+                Stmt::Expr {
+                    expr: self.expr(inner),
+                    span,
+                }
+            }
+            "labeled_statement" => return node.named_child(1).and_then(|s| self.stmt(s)),
+            _ => return None,
+        })
+    }
+
+    fn assignment(&mut self, node: Node, span: Span) -> Stmt {
+        if node.kind() == "var_declaration" {
+            let mut body = Vec::new();
+            let mut stack = vec![node];
+            while let Some(n) = stack.pop() {
+                if n.kind() == "var_spec" {
+                    let mut c = n.walk();
+                    let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                    let value = n
+                        .child_by_field_name("value")
+                        .and_then(|v| v.named_child(0))
+                        .map(|v| self.expr(v));
+                    body.push(Stmt::Let {
+                        bindings: names
+                            .into_iter()
+                            .map(|x| Binding {
+                                name: self.text(x).to_string(),
+                                path: Vec::new(),
+                                role: None,
+                            })
+                            .collect(),
+                        value,
+                        span,
+                    });
+                    continue;
+                }
+                let mut cursor = n.walk();
+                for c in n.named_children(&mut cursor) {
+                    stack.push(c);
+                }
+            }
+            return Stmt::Block { body };
+        }
+        let left: Vec<Node> = node
+            .child_by_field_name("left")
+            .map(|l| {
+                let mut c = l.walk();
+                l.named_children(&mut c).collect()
+            })
+            .unwrap_or_default();
+        let right: Vec<Expr> = node
+            .child_by_field_name("right")
+            .map(|r| {
+                let mut c = r.walk();
+                let items: Vec<Node> = r.named_children(&mut c).collect();
+                items.into_iter().map(|i| self.expr(i)).collect()
+            })
+            .unwrap_or_default();
+        // `user, err := f()` binds the first result to `user` and the error to `err`; both
+        // carry the call's value. `a, b := x, y` pairs them.
+        let value = if right.len() == 1 {
+            right[0].clone()
+        } else {
+            Expr::Array(right.clone())
+        };
+        let mut bindings: Vec<Binding> = left
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.kind() == "identifier")
+            .map(|(i, l)| Binding {
+                name: self.text(*l).to_string(),
+                path: if right.len() > 1 {
+                    vec![i.to_string()]
+                } else {
+                    Vec::new()
+                },
+                role: None,
+            })
+            .filter(|b| b.name != "_")
+            .collect();
+        bindings.extend(out_params(&value));
+        if left.iter().all(|l| l.kind() == "identifier") {
+            Stmt::Let {
+                bindings,
+                value: Some(value),
+                span,
+            }
+        } else {
+            Stmt::Assign {
+                target: left
+                    .first()
+                    .map(|l| self.expr(*l))
+                    .unwrap_or(Expr::Unknown(String::new())),
+                value,
+                span,
+            }
+        }
+    }
+
+    // ----- expressions -----------------------------------------------------------------
+
+    fn expr(&mut self, node: Node) -> Expr {
+        if !self.enter() {
+            return Expr::Unknown(String::new());
+        }
+        let out = self.expr_inner(node);
+        self.leave();
+        out
+    }
+
+    fn expr_inner(&mut self, node: Node) -> Expr {
+        match node.kind() {
+            "identifier" | "field_identifier" | "package_identifier" | "type_identifier" => {
+                let name = self.text(node).to_string();
+                if self.receiver.as_deref() == Some(name.as_str()) {
+                    Expr::Name("this".into())
+                } else {
+                    Expr::Name(name)
+                }
+            }
+            "nil" => Expr::Literal(Literal::Null),
+            "true" => Expr::Literal(Literal::Bool(true)),
+            "false" => Expr::Literal(Literal::Bool(false)),
+            "int_literal" | "float_literal" => {
+                Expr::Literal(Literal::Num(self.text(node).to_string()))
+            }
+            "interpreted_string_literal" | "raw_string_literal" => {
+                let t = self.text(node);
+                Expr::Literal(Literal::Str(t[1..t.len().saturating_sub(1)].to_string()))
+            }
+            "parenthesized_expression" => match node.named_child(0) {
+                Some(inner) => self.expr(inner),
+                None => Expr::Unknown(String::new()),
+            },
+            "selector_expression" => {
+                let object = self.field_expr(node, "operand");
+                let property = node
+                    .child_by_field_name("field")
+                    .map(|f| self.text(f).to_string())
+                    .unwrap_or_default();
+                Expr::Member {
+                    object: Box::new(object),
+                    property,
+                }
+            }
+            "index_expression" => {
+                let object = self.field_expr(node, "operand");
+                let index = self.field_expr(node, "index");
+                match index {
+                    Expr::Literal(Literal::Str(key)) => Expr::Member {
+                        object: Box::new(object),
+                        property: key,
+                    },
+                    index => Expr::Index {
+                        object: Box::new(object),
+                        index: Box::new(index),
+                    },
+                }
+            }
+            "call_expression" => {
+                let callee = self.field_expr(node, "function");
+                let args = node
+                    .child_by_field_name("arguments")
+                    .map(|a| {
+                        let mut c = a.walk();
+                        let items: Vec<Node> = a.named_children(&mut c).collect();
+                        items
+                            .into_iter()
+                            .map(|i| Arg {
+                                name: None,
+                                value: self.expr(i),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Expr::Call(Box::new(Call {
+                    callee,
+                    args,
+                    span: self.span(node),
+                    construct: false,
+                }))
+            }
+            "composite_literal" => {
+                // `Params{Email: e, RoleSlug: &r}` and `[]string{"a"}`.
+                let Some(body) = node.child_by_field_name("body") else {
+                    return Expr::Object(Vec::new());
+                };
+                let mut cursor = body.walk();
+                let elements: Vec<Node> = body.named_children(&mut cursor).collect();
+                let keyed = elements.iter().any(|e| e.kind() == "keyed_element");
+                if keyed {
+                    let mut props = Vec::new();
+                    for e in elements {
+                        if e.kind() != "keyed_element" {
+                            continue;
+                        }
+                        let mut c = e.walk();
+                        let parts: Vec<Node> = e.named_children(&mut c).collect();
+                        if parts.len() == 2 {
+                            let key = self.text(parts[0]).to_string();
+                            let value = self.literal_element(parts[1]);
+                            props.push(Property { key, value });
+                        }
+                    }
+                    Expr::Object(props)
+                } else {
+                    Expr::Array(
+                        elements
+                            .into_iter()
+                            .map(|e| self.literal_element(e))
+                            .collect(),
+                    )
+                }
+            }
+            "literal_value" => {
+                let mut cursor = node.walk();
+                let elements: Vec<Node> = node.named_children(&mut cursor).collect();
+                let keyed = elements.iter().any(|e| e.kind() == "keyed_element");
+                if keyed {
+                    let mut props = Vec::new();
+                    for e in elements {
+                        let mut c = e.walk();
+                        let parts: Vec<Node> = e.named_children(&mut c).collect();
+                        if parts.len() == 2 {
+                            let key = self.text(parts[0]).to_string();
+                            let value = self.literal_element(parts[1]);
+                            props.push(Property { key, value });
+                        }
+                    }
+                    Expr::Object(props)
+                } else {
+                    Expr::Array(
+                        elements
+                            .into_iter()
+                            .map(|e| self.literal_element(e))
+                            .collect(),
+                    )
+                }
+            }
+            "unary_expression" => {
+                let op = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o).to_string())
+                    .unwrap_or_default();
+                let operand = self.field_expr(node, "operand");
+                match op.as_str() {
+                    // `&x` and `*x` refer to the same value.
+                    "&" | "*" => operand,
+                    _ => Expr::Unary {
+                        op,
+                        operand: Box::new(operand),
+                    },
+                }
+            }
+            "binary_expression" => Expr::Binary {
+                op: match node.child_by_field_name("operator").map(|o| self.text(o)) {
+                    Some("==") => "===".into(),
+                    Some("!=") => "!==".into(),
+                    Some(o) => o.to_string(),
+                    None => String::new(),
+                },
+                left: Box::new(self.field_expr(node, "left")),
+                right: Box::new(self.field_expr(node, "right")),
+            },
+            "func_literal" => {
+                let name = format!("<func@{}>", node.start_position().row + 1);
+                let id = self.function(node, name, false, false);
+                Expr::Function(id)
+            }
+            "type_assertion_expression" | "type_conversion_expression" => {
+                match node.named_child(0) {
+                    Some(inner) => self.expr(inner),
+                    None => Expr::Unknown(String::new()),
+                }
+            }
+            "expression_list" => {
+                let mut cursor = node.walk();
+                let items: Vec<Node> = node.named_children(&mut cursor).collect();
+                Expr::Array(items.into_iter().map(|i| self.expr(i)).collect())
+            }
+            _ => Expr::Unknown(
+                self.text(node)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect(),
+            ),
+        }
+    }
+
+    fn literal_element(&mut self, node: Node) -> Expr {
+        match node.kind() {
+            "literal_element" => match node.named_child(0) {
+                Some(inner) => self.expr(inner),
+                None => Expr::Unknown(String::new()),
+            },
+            _ => self.expr(node),
+        }
+    }
+}
+
+/// `http.Error(w, msg, http.StatusForbidden); return` is one denial: the written status is
+/// what the handler returns.
+fn merge_error_responses(stmts: Vec<Stmt>) -> Vec<Stmt> {
+    let mut out: Vec<Stmt> = Vec::with_capacity(stmts.len());
+    for s in stmts {
+        if let Stmt::Return { value: None, span } = &s {
+            if let Some(Stmt::Expr { expr, .. }) = out.last() {
+                let writes_status = matches!(expr.peel(), Expr::Call(c) if c.callee.path().is_some_and(|p| {
+                    let last = p.rsplit('.').next().unwrap_or("");
+                    matches!(last, "Error" | "WriteHeader" | "JSON" | "AbortWithStatus" | "AbortWithStatusJSON" | "AbortWithError" | "String" | "NoContent")
+                }));
+                if writes_status {
+                    let Some(Stmt::Expr { expr, .. }) = out.pop() else {
+                        unreachable!()
+                    };
+                    out.push(Stmt::Return {
+                        value: Some(expr),
+                        span: *span,
+                    });
+                    continue;
+                }
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// `&x` arguments of a call: the call fills them (`Decode(&body)`, `db.First(&user)`).
+fn out_params(e: &Expr) -> Vec<Binding> {
+    // The frontend keeps `&x` as `x`; a bare name argument to a method named like a decoder is
+    // an out parameter.
+    let Expr::Call(call) = e.peel() else {
+        return Vec::new();
+    };
+    let method = call.callee.path().unwrap_or_default();
+    let last = method.rsplit('.').next().unwrap_or("");
+    if !matches!(
+        last,
+        "Decode"
+            | "Unmarshal"
+            | "Bind"
+            | "BindJSON"
+            | "ShouldBindJSON"
+            | "ShouldBind"
+            | "Scan"
+            | "First"
+            | "Find"
+            | "Get"
+            | "Take"
+    ) {
+        return Vec::new();
+    }
+    call.args
+        .iter()
+        .filter_map(|a| match &a.value {
+            Expr::Name(n) if n != "ctx" && n != "r" && n != "w" => Some(Binding {
+                name: n.clone(),
+                path: Vec::new(),
+                role: None,
+            }),
+            _ => None,
+        })
+        .take(1)
+        .collect()
+}
+
+/// `http.HandlerFunc(h)` → `h`; `mw(h)` → `h` with `mw` as a guard.
+fn unwrap_handler(handler: Expr) -> (Expr, Vec<Expr>) {
+    let mut guards = Vec::new();
+    let mut cur = handler;
+    while let Expr::Call(call) = cur.peel().clone() {
+        if call.args.len() != 1 {
+            break;
+        }
+        let callee = call.callee.path().unwrap_or_default();
+        if callee != "http.HandlerFunc" {
+            guards.push(call.callee.clone());
+        }
+        cur = call.args[0].value.clone();
+    }
+    guards.reverse();
+    (cur, guards)
+}
+
+fn is_literal_tree(e: &Expr) -> bool {
+    match e {
+        Expr::Literal(_) => true,
+        Expr::Array(items) => items.iter().all(is_literal_tree),
+        _ => false,
+    }
+}
