@@ -143,6 +143,8 @@ pub struct EntryPoint {
     /// Input fields an input schema restricts to fixed values (`role: z.enum(["member",
     /// "admin"])`): request input behind an allow-list.
     pub validated_input: Vec<String>,
+    /// Inherited guards this entry opts out of (`skip_before_action :authenticate_user!`).
+    pub skipped_guards: Vec<String>,
     pub span: Span,
 }
 

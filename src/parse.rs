@@ -158,12 +158,14 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
                     let dir = parent_dir(&module.path);
                     let mut dirs = vec![dir];
                     if module.scope == ModuleScope::Global {
-                        // Rails: the controller's base class and concerns.
-                        dirs.push(parent_dir(dir));
+                        // Rails autoloads: the controller's base class, concerns, and the
+                        // services and policies beside the controllers folder.
+                        let up = parent_dir(dir);
+                        dirs.push(up);
                         dirs.extend(by_dir.keys().copied().filter(|d| {
-                            d.ends_with("/concerns")
-                                || d.ends_with("controllers")
-                                || d.ends_with("/helpers")
+                            parent_dir(d) == up
+                                || d.ends_with("/concerns")
+                                || parent_dir(d).ends_with("/concerns")
                         }));
                     }
                     for d in dirs {
@@ -511,6 +513,15 @@ impl Program {
                         .enumerate()
                         .find(|(_, imp)| &imp.local == ns)
                     else {
+                        // `MemberAccess.require_member_manager!` in an autoloaded module.
+                        if m.scope == ModuleScope::Global {
+                            return self
+                                .visible_modules(module)
+                                .into_iter()
+                                .find_map(|v| self.local_function(v, property))
+                                .into_iter()
+                                .collect();
+                        }
                         return Vec::new();
                     };
                     let Some(target) = self
@@ -563,6 +574,16 @@ impl Program {
         let m = &self.modules[module];
         if let Some(c) = m.guard_chains.iter().find(|c| &c.name == name) {
             return Some((module, c));
+        }
+        // A parent class defined elsewhere (Rails' `ApplicationController`).
+        for v in self.visible_modules(module) {
+            if let Some(c) = self.modules[v]
+                .guard_chains
+                .iter()
+                .find(|c| &c.name == name)
+            {
+                return Some((v, c));
+            }
         }
         let (i, imp) = m
             .imports

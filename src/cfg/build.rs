@@ -1172,6 +1172,11 @@ impl<'p> Builder<'p> {
 
 fn constant_value(e: &Expr) -> Value {
     match e {
+        // Ruby's `%w[member admin].freeze`.
+        Expr::Call(c) => match &c.callee {
+            Expr::Member { object, .. } => constant_value(object),
+            _ => Value::Unknown,
+        },
         Expr::Literal(l) => Value::Literal { value: l.text() },
         Expr::Array(items) => Value::Array {
             items: items.iter().map(constant_value).collect(),

@@ -369,6 +369,7 @@ impl<'a> Lowerer<'a> {
             guards,
             chain_root: None,
             validated_input: Vec::new(),
+            skipped_guards: Vec::new(),
             span,
         });
     }

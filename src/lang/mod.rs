@@ -4,6 +4,7 @@
 
 mod go;
 mod python;
+mod ruby;
 mod typescript;
 
 use serde::Serialize;
@@ -28,6 +29,7 @@ pub enum Language {
     JavaScript,
     Python,
     Go,
+    Ruby,
 }
 
 impl Language {
@@ -40,6 +42,7 @@ impl Language {
             "js" | "jsx" | "mjs" | "cjs" => Some(Language::JavaScript),
             "py" => Some(Language::Python),
             "go" if !path.ends_with("_test.go") => Some(Language::Go),
+            "rb" => Some(Language::Ruby),
             _ => None,
         }
     }
@@ -49,6 +52,7 @@ impl Language {
         match self {
             Language::Python => &["py"],
             Language::Go => &["go"],
+            Language::Ruby => &["rb"],
             _ => &["ts", "tsx", "js", "jsx", "mjs", "cjs"],
         }
     }
@@ -57,7 +61,7 @@ impl Language {
     pub fn index_files(self) -> &'static [&'static str] {
         match self {
             Language::Python => &["__init__.py"],
-            Language::Go => &[],
+            Language::Go | Language::Ruby => &[],
             _ => &[
                 "index.ts",
                 "index.tsx",
@@ -76,6 +80,7 @@ impl Language {
             Language::JavaScript => "javascript",
             Language::Python => "python",
             Language::Go => "go",
+            Language::Ruby => "ruby",
         }
     }
 }
@@ -129,5 +134,6 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         }
         Language::Python => python::parse(path, source),
         Language::Go => go::parse(path, source),
+        Language::Ruby => ruby::parse(path, source),
     }
 }

@@ -313,6 +313,7 @@ impl<'a> Lowerer<'a> {
                     guards,
                     chain_root: None,
                     validated_input: Vec::new(),
+                    skipped_guards: Vec::new(),
                     span,
                 });
             } else {
@@ -364,6 +365,7 @@ impl<'a> Lowerer<'a> {
                     guards,
                     chain_root: None,
                     validated_input: Vec::new(),
+                    skipped_guards: Vec::new(),
                     span,
                 });
             }
@@ -401,6 +403,7 @@ impl<'a> Lowerer<'a> {
             guards: all_guards,
             chain_root: None,
             validated_input: Vec::new(),
+            skipped_guards: Vec::new(),
             span,
         });
     }

@@ -358,6 +358,7 @@ impl<'a> Lowerer<'a> {
             guards: Vec::new(),
             chain_root: None,
             validated_input: Vec::new(),
+            skipped_guards: Vec::new(),
             span,
         });
     }
@@ -446,6 +447,7 @@ impl<'a> Lowerer<'a> {
             guards,
             chain_root,
             validated_input: enum_validated_fields(wrapper),
+            skipped_guards: Vec::new(),
             span,
         });
     }
@@ -507,6 +509,7 @@ impl<'a> Lowerer<'a> {
             guards,
             chain_root: None,
             validated_input: Vec::new(),
+            skipped_guards: Vec::new(),
             span,
         });
     }

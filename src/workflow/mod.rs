@@ -153,7 +153,14 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
             let Some(handler) = program.resolve_callee(m, &entry.handler) else {
                 continue;
             };
-            let guards = expand_guards(program, m, entry.chain_root.as_ref(), &entry.guards, 0);
+            let mut guards = expand_guards(program, m, entry.chain_root.as_ref(), &entry.guards, 0);
+            guards.retain(|(_, g)| {
+                let name = match g.peel() {
+                    Expr::Call(c) => c.callee.path(),
+                    other => other.path(),
+                };
+                !name.is_some_and(|n| entry.skipped_guards.contains(&n))
+            });
             let guard_fns: Vec<FnRef> = guards
                 .iter()
                 .filter_map(|(gm, g)| match g.peel() {
