@@ -194,6 +194,13 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
         let mut patterns = BTreeSet::new();
         for &m in &frontier {
             let python = program.languages[m] == Language::Python;
+            if program.languages[m] == Language::Rust {
+                // `use crate::auth::X;`, `use crate::routes::invite::invite;`.
+                for stem in import_stems(&program.modules[m].path) {
+                    patterns.insert(format!("::{stem}"));
+                }
+                continue;
+            }
             if program.languages[m] == Language::Go {
                 // `import "github.com/acme/app/internal/handlers"` ends with the package folder.
                 let dir = parent_dir(&program.modules[m].path);
@@ -345,7 +352,7 @@ fn import_stems(path: &str) -> Vec<String> {
     let mut parts: Vec<&str> = path.split('/').collect();
     let file = parts.pop().unwrap_or("");
     let stem = file.split('.').next().unwrap_or(file);
-    if stem == "index" || stem == "__init__" {
+    if stem == "index" || stem == "__init__" || stem == "mod" {
         parts.pop().map(|d| vec![d.to_string()]).unwrap_or_default()
     } else if stem.is_empty() || matches!(stem, "route" | "page" | "layout") {
         Vec::new()
@@ -506,6 +513,10 @@ impl Program {
                     self.local_function(module, property).into_iter().collect()
                 }
                 Expr::Name(ns) => {
+                    // `SessionUser::from_request_parts` for a type defined in this file.
+                    if let Some(f) = self.local_function(module, &format!("{ns}::{property}")) {
+                        return vec![f];
+                    }
                     let m = &self.modules[module];
                     let Some((i, _)) = m
                         .imports
@@ -533,7 +544,10 @@ impl Program {
                     else {
                         return Vec::new();
                     };
-                    if let Some(f) = self.exported_function(target, property) {
+                    if let Some(f) = self
+                        .exported_function(target, property)
+                        .or_else(|| self.local_function(target, &format!("{ns}::{property}")))
+                    {
                         return vec![f];
                     }
                     if self.modules[target].scope == ModuleScope::Folder {

@@ -171,7 +171,7 @@ fn fixture_in(language: &str, case: &str) -> std::path::PathBuf {
 }
 
 /// The languages whose frontends exist; each has every case of [`PARITY`].
-const LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
+const LANGUAGES: &[&str] = &["ts", "py", "go", "rb", "rs"];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is
 /// compared as `privileged` (its suffix is the SDK spelling, which differs by language).

@@ -316,7 +316,9 @@ impl<'p> Builder<'p> {
         let target = self.program.resolve_callee(module, callee_expr);
         // A bare middleware name has no call site of its own: point at its definition.
         let (file, span) = match (guard.peel(), target) {
-            (Expr::Call(c), _) => (self.program.modules[module].path.clone(), c.span),
+            (Expr::Call(c), _) if c.span.line > 0 => {
+                (self.program.modules[module].path.clone(), c.span)
+            }
             (_, Some(t)) => (
                 self.program.modules[t.module].path.clone(),
                 self.program.function(t).span,
@@ -668,9 +670,10 @@ impl<'p> Builder<'p> {
                     }
                     FrameKind::Inlined => {
                         let f = self.frame_mut();
+                        // A returned error response is a value for the caller to act on, not a
+                        // refusal: only a throw or a termination inside a helper refuses.
                         f.returns.push(v);
                         f.return_edges.push((n, Edge::Normal));
-                        f.can_deny |= denial;
                     }
                     FrameKind::Middleware => {
                         self.frame_mut().return_edges.push((n, Edge::Normal));

@@ -5,6 +5,7 @@
 mod go;
 mod python;
 mod ruby;
+mod rust;
 mod typescript;
 
 use serde::Serialize;
@@ -30,6 +31,7 @@ pub enum Language {
     Python,
     Go,
     Ruby,
+    Rust,
 }
 
 impl Language {
@@ -43,6 +45,7 @@ impl Language {
             "py" => Some(Language::Python),
             "go" if !path.ends_with("_test.go") => Some(Language::Go),
             "rb" => Some(Language::Ruby),
+            "rs" => Some(Language::Rust),
             _ => None,
         }
     }
@@ -53,6 +56,7 @@ impl Language {
             Language::Python => &["py"],
             Language::Go => &["go"],
             Language::Ruby => &["rb"],
+            Language::Rust => &["rs"],
             _ => &["ts", "tsx", "js", "jsx", "mjs", "cjs"],
         }
     }
@@ -62,6 +66,7 @@ impl Language {
         match self {
             Language::Python => &["__init__.py"],
             Language::Go | Language::Ruby => &[],
+            Language::Rust => &["mod.rs"],
             _ => &[
                 "index.ts",
                 "index.tsx",
@@ -81,6 +86,7 @@ impl Language {
             Language::Python => "python",
             Language::Go => "go",
             Language::Ruby => "ruby",
+            Language::Rust => "rust",
         }
     }
 }
@@ -135,5 +141,6 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         Language::Python => python::parse(path, source),
         Language::Go => go::parse(path, source),
         Language::Ruby => ruby::parse(path, source),
+        Language::Rust => rust::parse(path, source),
     }
 }

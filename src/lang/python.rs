@@ -388,19 +388,11 @@ impl<'a> Lowerer<'a> {
                 ParamRole::Input
             };
         }
-        // FastAPI `Depends(dep)` parameters: the dependency runs first, as a guard.
-        let mut deps = Vec::new();
-        for p in &f.params {
-            if let Some(dep) = &p.default_call {
-                deps.push(dep.clone());
-            }
-        }
-        let mut all_guards = deps;
-        all_guards.extend(guards);
+        // FastAPI `Depends(dep)` parameters run first too: `workflow::locate` adds them.
         self.module.entries.push(EntryPoint {
             handler: Expr::Function(id),
             kind: EntryKind::Route { method, path },
-            guards: all_guards,
+            guards,
             chain_root: None,
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),

@@ -168,6 +168,16 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
                     other => program.resolve_callee(*gm, other),
                 })
                 .collect();
+            // Parameters the framework produces by running code first (FastAPI `Depends`,
+            // axum extractors defined in the application) guard the handler too.
+            guards.extend(
+                program
+                    .function(handler)
+                    .params
+                    .iter()
+                    .filter_map(|p| p.default_call.clone())
+                    .map(|g| (handler.module, g)),
+            );
             handled.insert(handler);
             if !reaching.contains(&handler) && !guard_fns.iter().any(|g| reaching.contains(g)) {
                 continue;
