@@ -95,17 +95,26 @@ impl SpecSet {
     }
 }
 
-/// The segment of a call spelling the byte prefilter looks for: the longest one (the last on a
-/// tie), because `organizationDomains.create` is found by `organizationDomains`, not by the
-/// `create` that half the files of a repository contain.
+/// The segment of a call spelling the byte prefilter looks for: the method name
+/// (`sendInvitation`), unless it is a generic verb (`create` in `organizationDomains.create`), in
+/// which case the longest other segment (`organizationDomains`) — `create` or an
+/// `authorization` namespace would select half the files of a repository.
 fn anchor_of(call: &str) -> String {
+    const GENERIC: &[&str] = &[
+        "create", "update", "verify", "get", "delete", "list", "check", "new", "find", "set",
+    ];
+    let segs: Vec<&str> = call.split('.').map(|s| s.trim_end_matches("()")).collect();
+    let last = segs.last().copied().unwrap_or(call);
+    if !GENERIC.contains(&last.to_ascii_lowercase().as_str()) {
+        return last.to_string();
+    }
     let mut best = "";
-    for seg in call.split('.').map(|s| s.trim_end_matches("()")) {
+    for seg in &segs[..segs.len().saturating_sub(1)] {
         if seg.len() >= best.len() {
             best = seg;
         }
     }
-    best.to_string()
+    if best.is_empty() { last } else { best }.to_string()
 }
 
 /// The shipped specs as (path, text), for `idrift specs` and tests.
