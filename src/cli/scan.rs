@@ -7,12 +7,14 @@ use clap::{Args, ValueEnum};
 use super::{emit, FailOn, SpecArgs, WalkArgs, EXIT_FINDINGS, EXIT_OK};
 use crate::analyse;
 use crate::error::Error;
-use crate::report::{json, text};
+use crate::report::{json, markdown, sarif, text};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -44,6 +46,8 @@ pub fn run(args: &ScanArgs) -> Result<i32, Error> {
     let report = &analysis.report;
     let out = match args.format {
         Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report, &specs),
+        Format::Markdown => markdown::render(report, &analysis.instances),
         Format::Text => text::render(report, &|f| analysis.source(f).map(str::to_string)),
     };
     emit(&out)?;

@@ -2,6 +2,8 @@
 //! into text (with code frames) or JSON.
 
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use serde::Serialize;
