@@ -518,12 +518,22 @@ impl Program {
                         return vec![f];
                     }
                     let m = &self.modules[module];
-                    let Some((i, _)) = m
+                    // Every import of this name that resolves to a parsed module (Python's
+                    // `from app.core import workos_client` may name a package or a module).
+                    let targets: Vec<usize> = m
                         .imports
                         .iter()
                         .enumerate()
-                        .find(|(_, imp)| &imp.local == ns)
-                    else {
+                        .filter(|(_, imp)| &imp.local == ns)
+                        .filter_map(|(i, _)| {
+                            self.imports
+                                .get(module)
+                                .and_then(|v| v.get(i))
+                                .copied()
+                                .flatten()
+                        })
+                        .collect();
+                    if targets.is_empty() {
                         // `MemberAccess.require_member_manager!` in an autoloaded module.
                         if m.scope == ModuleScope::Global {
                             return self
@@ -534,50 +544,53 @@ impl Program {
                                 .collect();
                         }
                         return Vec::new();
-                    };
-                    let Some(target) = self
-                        .imports
-                        .get(module)
-                        .and_then(|v| v.get(i))
-                        .copied()
-                        .flatten()
-                    else {
-                        return Vec::new();
-                    };
-                    if let Some(f) = self
-                        .exported_function(target, property)
-                        .or_else(|| self.local_function(target, &format!("{ns}::{property}")))
-                    {
-                        return vec![f];
                     }
-                    if self.modules[target].scope == ModuleScope::Folder {
-                        // `auth.RequireAdmin` with `import ".../internal/auth"`: any file of it.
-                        if let Some(f) = self
-                            .visible_modules(target)
-                            .into_iter()
-                            .find_map(|m| self.exported_function(m, property))
-                        {
-                            return vec![f];
+                    for target in targets {
+                        let found = self.member_of_module(target, ns, property);
+                        if !found.is_empty() {
+                            return found;
                         }
                     }
-                    let mut out: Vec<FnRef> = self
-                        .imports
-                        .get(target)
-                        .map(|v| {
-                            v.iter()
-                                .flatten()
-                                .filter_map(|t| self.local_function(*t, property))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    out.sort();
-                    out.dedup();
-                    out
+                    Vec::new()
                 }
                 _ => Vec::new(),
             },
             _ => Vec::new(),
         }
+    }
+
+    /// `property` of the module `target` that the name `ns` imports: a function of it, a
+    /// `Type::method`, a function of its Go package, or a method of a class it imports.
+    fn member_of_module(&self, target: usize, ns: &str, property: &str) -> Vec<FnRef> {
+        if let Some(f) = self
+            .exported_function(target, property)
+            .or_else(|| self.local_function(target, &format!("{ns}::{property}")))
+        {
+            return vec![f];
+        }
+        if self.modules[target].scope == ModuleScope::Folder {
+            // `auth.RequireAdmin` with `import ".../internal/auth"`: any file of it.
+            if let Some(f) = self
+                .visible_modules(target)
+                .into_iter()
+                .find_map(|m| self.exported_function(m, property))
+            {
+                return vec![f];
+            }
+        }
+        let mut out: Vec<FnRef> = self
+            .imports
+            .get(target)
+            .map(|v| {
+                v.iter()
+                    .flatten()
+                    .filter_map(|t| self.local_function(*t, property))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// The guard chain a name refers to (`protectedProcedure`), locally or through an import.

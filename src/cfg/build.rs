@@ -1389,22 +1389,46 @@ fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
 /// The function a middleware factory returns (`return (req, res, next) => …`).
 fn returned_function(program: &Program, factory: FnRef) -> Option<FnRef> {
     let f = program.function(factory);
-    fn find(stmts: &[Stmt]) -> Option<FunctionId> {
+    let module = factory.module;
+    let find_in = |e: &Expr| -> Option<FnRef> {
+        match e.peel() {
+            Expr::Function(id) => Some(FnRef {
+                module,
+                function: *id,
+            }),
+            // `return role_checker`: a function defined inside the factory (Python `def`).
+            Expr::Name(n) => program.modules[module]
+                .functions
+                .iter()
+                .position(|g| {
+                    g.callable
+                        && &g.name == n
+                        && g.span.start >= f.span.start
+                        && g.span.end <= f.span.end
+                })
+                .map(|function| FnRef { module, function }),
+            // `return http.HandlerFunc(func(w, r) { … })`: a conversion around it.
+            Expr::Call(c) if c.args.len() == 1 => match c.args[0].value.peel() {
+                Expr::Function(id) => Some(FnRef {
+                    module,
+                    function: *id,
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    fn find(stmts: &[Stmt], find_in: &dyn Fn(&Expr) -> Option<FnRef>) -> Option<FnRef> {
         for s in stmts {
             match s {
-                Stmt::Return { value: Some(e), .. } => match e.peel() {
-                    Expr::Function(id) => return Some(*id),
-                    // `return http.HandlerFunc(func(w, r) { … })`: a conversion around it.
-                    Expr::Call(c) if c.args.len() == 1 => {
-                        if let Expr::Function(id) = c.args[0].value.peel() {
-                            return Some(*id);
-                        }
+                Stmt::Return { value: Some(e), .. } => {
+                    if let Some(r) = find_in(e) {
+                        return Some(r);
                     }
-                    _ => {}
-                },
+                }
                 Stmt::Block { body } => {
-                    if let Some(id) = find(body) {
-                        return Some(id);
+                    if let Some(r) = find(body, find_in) {
+                        return Some(r);
                     }
                 }
                 _ => {}
@@ -1412,10 +1436,7 @@ fn returned_function(program: &Program, factory: FnRef) -> Option<FnRef> {
         }
         None
     }
-    find(&f.body).map(|function| FnRef {
-        module: factory.module,
-        function,
-    })
+    find(&f.body, &find_in)
 }
 
 /// The maximal name and member chains an expression reads (`input.role` in

@@ -356,19 +356,8 @@ impl<'a> Lowerer<'a> {
             && f.params.first().is_some_and(|p| p.name == "request")
             && (self.module.path.ends_with("views.py") || self.module.path.contains("/views/"));
         if route.is_none() && !django_view {
-            if !guards.is_empty() {
-                // A decorated helper: its decorators still run before it.
-                let span = f.span;
-                self.module.entries.push(EntryPoint {
-                    handler: Expr::Function(id),
-                    kind: EntryKind::Rpc,
-                    guards,
-                    chain_root: None,
-                    validated_input: Vec::new(),
-                    skipped_guards: Vec::new(),
-                    span,
-                });
-            }
+            // A decorated helper (`@retry`, `@cache`) is inlined where it is called, not an
+            // entry of its own.
             return;
         }
         let (method, path) = route.unwrap_or_else(|| ("ANY".into(), None));

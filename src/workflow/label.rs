@@ -371,6 +371,10 @@ impl<'s> Labeler<'s> {
                 }
             }
             Value::Object { props } => {
+                // `state={}`: a fixed, empty value.
+                if props.is_empty() {
+                    out.push(Source::Literal("{}".into()));
+                }
                 for (_, o) in props {
                     self.collect_sources(o, out, depth + 1);
                 }

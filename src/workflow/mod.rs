@@ -135,10 +135,23 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
             callers.entry(*c).or_default().push(*f);
         }
     }
+    // Entry handlers, known before the walk: a function that reaches a candidate only through
+    // an entry's handler (a `main` that registers an inline route handler) is not a root.
+    let entry_handlers: HashSet<FnRef> = program
+        .modules
+        .iter()
+        .enumerate()
+        .flat_map(|(m, module)| {
+            module
+                .entries
+                .iter()
+                .filter_map(move |e| program.resolve_callee(m, &e.handler))
+        })
+        .collect();
     let mut reaching: HashSet<FnRef> = HashSet::new();
     let mut stack: Vec<FnRef> = candidates.iter().copied().collect();
     while let Some(f) = stack.pop() {
-        if reaching.insert(f) {
+        if reaching.insert(f) && !entry_handlers.contains(&f) {
             if let Some(cs) = callers.get(&f) {
                 stack.extend(cs.iter().copied());
             }
