@@ -8,6 +8,7 @@
 //!
 //! [`analyse`] runs it end to end; the binary (`src/main.rs`) is a thin layer over [`cli`].
 
+pub mod baseline;
 pub mod cfg;
 pub mod cli;
 pub mod discover;
@@ -18,7 +19,9 @@ pub mod lang;
 pub mod parse;
 pub mod prefilter;
 pub mod report;
+pub mod review;
 pub mod spec;
+pub mod suppress;
 pub mod workflow;
 
 use std::path::Path;
@@ -48,6 +51,14 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Moves findings the baseline accepts out of the report and records the comparison.
+    pub fn apply_baseline(&mut self, baseline: &baseline::Baseline) {
+        let findings = std::mem::take(&mut self.report.findings);
+        let (kept, summary) = baseline::apply(baseline, findings, &self.report.workflows);
+        self.report.findings = kept;
+        self.report.baseline = Some(summary);
+    }
+
     /// The text of a scanned file, by its report path.
     pub fn source(&self, file: &str) -> Option<&str> {
         let i = self.program.module_index(file)?;
@@ -70,6 +81,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     let instances = workflow::locate(&program, specs);
     let labeler = Labeler::new(specs);
     let findings = drift::compare(&instances, &labeler);
+    let (findings, suppressed, suppression_problems) = suppress::apply(&program, findings);
 
     let workflows = instances
         .iter()
@@ -96,6 +108,9 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             anchor_files: parsed.anchor_files,
             parsed_files: program.modules.len(),
         },
+        suppressed,
+        suppression_problems,
+        baseline: None,
     };
     Ok(Analysis {
         report,

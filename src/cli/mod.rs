@@ -3,8 +3,11 @@
 //!
 //! Exit codes: 0 no finding at or above `--fail-on`; 1 findings; 2 usage, config or spec error.
 
+mod baseline;
 mod graph;
-mod scan;
+mod review;
+pub(crate) mod scan;
+mod snapshot;
 mod specs;
 
 use std::io::Write;
@@ -44,6 +47,13 @@ pub enum Command {
     Specs(specs::SpecsCommand),
     /// Print the control-flow graph of the workflow instances found.
     Graph(graph::GraphArgs),
+    /// Write or check regression snapshots of every workflow instance.
+    Snapshot(snapshot::SnapshotArgs),
+    /// Review a change against a base revision: drift it introduces or fixes (a PR gate).
+    Review(review::ReviewArgs),
+    /// Accept the current findings as a baseline.
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCommand),
 }
 
 /// Options shared by every command that loads specs.
@@ -136,6 +146,9 @@ where
         Command::Scan(a) => scan::run(&a),
         Command::Specs(c) => specs::run(&c),
         Command::Graph(a) => graph::run(&a),
+        Command::Snapshot(a) => snapshot::run(&a),
+        Command::Baseline(c) => baseline::run(&c),
+        Command::Review(a) => review::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -28,6 +28,9 @@ pub struct ScanArgs {
     /// Exit 1 when a finding of at least this severity is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Low)]
     pub fail_on: FailOn,
+    /// Report only findings not in this baseline file (see `idrift baseline write`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub walk: WalkArgs,
     #[command(flatten)]
@@ -42,7 +45,15 @@ pub fn run(args: &ScanArgs) -> Result<i32, Error> {
             args.path.display()
         )));
     }
-    let analysis = analyse(&args.path, &specs, &args.walk.scan_options())?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(crate::baseline::read)
+        .transpose()?;
+    let mut analysis = analyse(&args.path, &specs, &args.walk.scan_options())?;
+    if let Some(b) = &baseline {
+        analysis.apply_baseline(b);
+    }
     let report = &analysis.report;
     let out = match args.format {
         Format::Json => json::render(report),

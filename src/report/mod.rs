@@ -4,6 +4,7 @@
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod snapshot;
 pub mod text;
 
 use serde::Serialize;
@@ -60,14 +61,25 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub unscanned: Vec<Unscanned>,
     pub stats: Stats,
+    /// Findings silenced by an `idrift-ignore[…]: reason` comment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<Finding>,
+    /// Suppressions without a reason, or that suppress nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppression_problems: Vec<crate::suppress::SuppressionProblem>,
+    /// The comparison with `--baseline`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineSummary>,
 }
 
 impl Report {
-    /// Findings at or above a severity.
+    /// Findings at or above a severity, plus suppression problems (which always fail: a gate
+    /// must not be silenced without a reason).
     pub fn failing(&self, threshold: Severity) -> usize {
         self.findings
             .iter()
             .filter(|f| f.severity >= threshold)
             .count()
+            + self.suppression_problems.len()
     }
 }

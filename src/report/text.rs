@@ -20,6 +20,52 @@ pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> Strin
         }
         out.push('\n');
     }
+    if !report.suppression_problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "suppression problems ({}):",
+            report.suppression_problems.len()
+        );
+        for p in &report.suppression_problems {
+            let _ = writeln!(
+                out,
+                "  {}:{}: idrift-ignore[{}]: {}",
+                p.file, p.line, p.target, p.problem
+            );
+        }
+        out.push('\n');
+    }
+    if !report.suppressed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} finding(s) suppressed inline.",
+            report.suppressed.len()
+        );
+    }
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "baseline: {} new, {} accepted, {} fixed, {} obsolete",
+            b.new,
+            b.existing,
+            b.fixed.len(),
+            b.obsolete.len()
+        );
+        for e in &b.fixed {
+            let _ = writeln!(
+                out,
+                "  fixed: {}/{} in {} ({})",
+                e.workflow, e.step, e.file, e.function
+            );
+        }
+        for e in &b.obsolete {
+            let _ = writeln!(
+                out,
+                "  obsolete (remove from the baseline): {}/{} in {} ({})",
+                e.workflow, e.step, e.file, e.function
+            );
+        }
+    }
     summary(&mut out, report);
     out
 }

@@ -1,0 +1,146 @@
+//! `idrift review --base REF [PATH]`: the post-generation review of a change (a PR gate).
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::scan::Format;
+use super::{emit, FailOn, SpecArgs, WalkArgs, EXIT_FINDINGS, EXIT_OK};
+use crate::error::Error;
+use crate::review::{review, Review};
+use crate::spec::Severity;
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// Folder to review (inside a git work tree).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The revision the change is compared with (a branch, tag or commit).
+    #[arg(long, value_name = "REF")]
+    pub base: String,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when the change introduces a finding of at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub specs: SpecArgs,
+}
+
+pub fn run(args: &ReviewArgs) -> Result<i32, Error> {
+    let specs = args.specs.load()?;
+    let r = review(&args.path, &args.base, &specs, &args.walk.scan_options())?;
+    let out = match args.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&r).expect("review serialises");
+            s.push('\n');
+            s
+        }
+        _ => render_text(&r),
+    };
+    emit(&out)?;
+    let threshold: Severity = args.fail_on.into();
+    let failing = r
+        .introduced
+        .iter()
+        .filter(|f| f.severity >= threshold)
+        .count()
+        + r.added_suppressions.len();
+    Ok(if failing > 0 { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+fn render_text(r: &Review) -> String {
+    let mut out = String::new();
+    if !r.introduced.is_empty() {
+        let _ = writeln!(
+            out,
+            "drift this change introduces ({}):\n",
+            r.introduced.len()
+        );
+        for f in &r.introduced {
+            let _ = writeln!(
+                out,
+                "{}[{}] {}/{}",
+                f.severity.as_str(),
+                f.kind.as_str(),
+                f.workflow,
+                f.step
+            );
+            let _ = writeln!(
+                out,
+                "  --> {}:{}:{} (in {})",
+                f.file, f.line, f.column, f.function
+            );
+            let _ = writeln!(out, "  = {}", f.message);
+            for s in &f.path {
+                let _ = writeln!(out, "    {}:{}  {}", s.file, s.line, s.label);
+            }
+            out.push('\n');
+        }
+    }
+    if !r.fixed.is_empty() {
+        let _ = writeln!(out, "drift this change fixes ({}):", r.fixed.len());
+        for f in &r.fixed {
+            let _ = writeln!(
+                out,
+                "  {}[{}] {}/{} in {} ({})",
+                f.severity.as_str(),
+                f.kind.as_str(),
+                f.workflow,
+                f.step,
+                f.entry_file,
+                f.function
+            );
+        }
+        out.push('\n');
+    }
+    for (title, list) in [
+        ("identity workflows added", &r.added_workflows),
+        ("identity workflows removed", &r.removed_workflows),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "{title}:");
+            for w in list {
+                let _ = writeln!(out, "  {w}");
+            }
+            out.push('\n');
+        }
+    }
+    for w in &r.reshaped_workflows {
+        let _ = writeln!(out, "workflow reshaped: {}\n{}", w.workflow, w.diff);
+    }
+    if !r.added_suppressions.is_empty() {
+        let _ = writeln!(
+            out,
+            "suppressions this change adds (a change must not silence its own gate):"
+        );
+        for s in &r.added_suppressions {
+            let _ = writeln!(out, "  {}:{}: {}", s.file, s.line, s.text);
+        }
+        out.push('\n');
+    }
+    if !r.unscanned.is_empty() {
+        let _ = writeln!(out, "not analysed ({} files):", r.unscanned.len());
+        for u in &r.unscanned {
+            let _ = writeln!(out, "  {}: {}", u.file, u.reason);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "review against {}: {} changed file(s); {} finding(s) introduced, {} fixed; {} workflow(s) added, {} removed, {} reshaped; {} suppression(s) added.",
+        r.base,
+        r.changed_files.len(),
+        r.introduced.len(),
+        r.fixed.len(),
+        r.added_workflows.len(),
+        r.removed_workflows.len(),
+        r.reshaped_workflows.len(),
+        r.added_suppressions.len()
+    );
+    out
+}

@@ -1,0 +1,349 @@
+//! Post-generation review of a change: analyse the base revision and the working tree, and
+//! report the drift the change introduces or fixes, the workflows it adds, removes or reshapes,
+//! and the suppressions it adds. Needs git; never runs the scanned code.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Serialize;
+
+use crate::drift::Finding;
+use crate::error::Error;
+use crate::report::snapshot;
+use crate::spec::SpecSet;
+use crate::{analyse, Analysis, ScanOptions};
+
+/// What a change does to the identity workflows.
+#[derive(Debug, Serialize)]
+pub struct Review {
+    pub version: u32,
+    pub base: String,
+    /// Files the change touches (relative to the scanned folder).
+    pub changed_files: Vec<String>,
+    pub introduced: Vec<Finding>,
+    pub fixed: Vec<Finding>,
+    pub added_workflows: Vec<String>,
+    pub removed_workflows: Vec<String>,
+    /// Workflows whose snapshot changed, with a unified diff.
+    pub reshaped_workflows: Vec<Reshaped>,
+    /// `idrift-ignore` comments the change adds: a change must not silence its own gate.
+    pub added_suppressions: Vec<AddedSuppression>,
+    pub unscanned: Vec<crate::report::Unscanned>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Reshaped {
+    pub workflow: String,
+    pub diff: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AddedSuppression {
+    pub file: String,
+    pub line: u32,
+    pub text: String,
+}
+
+fn git(repo: &Path, args: &[&str]) -> Result<String, Error> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::Usage(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs the review of `path` (a folder inside a git work tree) against `base`.
+pub fn review(
+    path: &Path,
+    base: &str,
+    specs: &SpecSet,
+    options: &ScanOptions,
+) -> Result<Review, Error> {
+    let top = git(path, &["rev-parse", "--show-toplevel"]).map_err(|_| {
+        Error::Usage(format!(
+            "{} is not inside a git work tree; `review` compares with a git revision",
+            path.display()
+        ))
+    })?;
+    let top = PathBuf::from(top.trim());
+    let verify = Command::new("git")
+        .arg("-C")
+        .arg(&top)
+        .args([
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{base}^{{commit}}"),
+        ])
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
+    if !verify.status.success() {
+        let shallow = git(&top, &["rev-parse", "--is-shallow-repository"]).unwrap_or_default();
+        let hint = if shallow.trim() == "true" {
+            format!("this is a shallow clone: fetch the base first, e.g. `git fetch --no-tags --depth=50 origin {base}` (or `git fetch --unshallow`)")
+        } else {
+            format!("fetch it first, e.g. `git fetch origin {base}`")
+        };
+        return Err(Error::Usage(format!(
+            "base revision `{base}` is not in this clone; {hint}"
+        )));
+    }
+    let path_abs = std::fs::canonicalize(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let top_abs = std::fs::canonicalize(&top).unwrap_or(top.clone());
+    let prefix = path_abs
+        .strip_prefix(&top_abs)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+
+    // The base tree, exported (not checked out: the work tree and index stay untouched).
+    let base_dir = tempfile::tempdir().map_err(|e| Error::Io {
+        path: "temporary folder".into(),
+        source: e,
+    })?;
+    export_tree(&top, base, base_dir.path())?;
+
+    // Files the change touches: committed and uncommitted edits, and new untracked files.
+    let mut changed: BTreeSet<String> = git(&top, &["diff", "--name-only", base, "--"])?
+        .lines()
+        .map(str::to_string)
+        .collect();
+    changed.extend(
+        git(&top, &["ls-files", "--others", "--exclude-standard"])?
+            .lines()
+            .map(str::to_string),
+    );
+    let prefix_str = crate::discover::relative(Path::new(""), &prefix);
+    let rel = |p: &str| -> Option<String> {
+        if prefix_str.is_empty() {
+            Some(p.to_string())
+        } else {
+            p.strip_prefix(&format!("{prefix_str}/"))
+                .map(str::to_string)
+        }
+    };
+    let changed: BTreeSet<String> = changed.iter().filter_map(|p| rel(p)).collect();
+
+    let head = analyse(&path_abs, specs, options)?;
+    let base_root = base_dir.path().join(&prefix);
+    let before = if base_root.exists() {
+        analyse(&base_root, specs, options)?
+    } else {
+        empty_analysis(&head)
+    };
+
+    let touched = |a: &Analysis| -> BTreeMap<(String, String, String), String> {
+        a.instances
+            .iter()
+            .filter(|inst| {
+                inst.cfg
+                    .graph
+                    .node_weights()
+                    .any(|n| changed.contains(&n.file))
+            })
+            .map(|inst| {
+                (
+                    (
+                        inst.workflow.clone(),
+                        inst.entry.file.clone(),
+                        inst.entry.function.clone(),
+                    ),
+                    snapshot::render(inst, specs, &a.report.findings),
+                )
+            })
+            .collect()
+    };
+    let head_touched = touched(&head);
+    let base_touched = touched(&before);
+    let name = |k: &(String, String, String)| format!("{} {}:{}", k.0, k.1, k.2);
+    let added_workflows = head_touched
+        .keys()
+        .filter(|k| !base_touched.contains_key(*k))
+        .map(name)
+        .collect();
+    let removed_workflows = base_touched
+        .keys()
+        .filter(|k| !head_touched.contains_key(*k))
+        .map(name)
+        .collect();
+    let reshaped_workflows = head_touched
+        .iter()
+        .filter_map(|(k, new)| {
+            let old = base_touched.get(k)?;
+            (old != new).then(|| Reshaped {
+                workflow: name(k),
+                diff: similar::TextDiff::from_lines(old.as_str(), new.as_str())
+                    .unified_diff()
+                    .context_radius(2)
+                    .header("base", "change")
+                    .to_string(),
+            })
+        })
+        .collect();
+
+    // Findings of touched workflows, compared by fingerprint with multiplicity.
+    let in_touched = |f: &Finding, keys: &BTreeMap<(String, String, String), String>| {
+        keys.contains_key(&(f.workflow.clone(), f.entry_file.clone(), f.function.clone()))
+    };
+    let mut base_counts: HashMap<&str, usize> = HashMap::new();
+    for f in before
+        .report
+        .findings
+        .iter()
+        .filter(|f| in_touched(f, &base_touched))
+    {
+        *base_counts.entry(f.fingerprint.as_str()).or_default() += 1;
+    }
+    let mut introduced = Vec::new();
+    for f in head
+        .report
+        .findings
+        .iter()
+        .filter(|f| in_touched(f, &head_touched))
+    {
+        match base_counts.get_mut(f.fingerprint.as_str()) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => introduced.push(f.clone()),
+        }
+    }
+    let mut head_counts: HashMap<&str, usize> = HashMap::new();
+    for f in head
+        .report
+        .findings
+        .iter()
+        .filter(|f| in_touched(f, &head_touched))
+    {
+        *head_counts.entry(f.fingerprint.as_str()).or_default() += 1;
+    }
+    let mut fixed = Vec::new();
+    for f in before
+        .report
+        .findings
+        .iter()
+        .filter(|f| in_touched(f, &base_touched))
+    {
+        match head_counts.get_mut(f.fingerprint.as_str()) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => fixed.push(f.clone()),
+        }
+    }
+
+    let added_suppressions = added_suppressions(&top, base, &prefix_str)?;
+    Ok(Review {
+        version: 1,
+        base: base.to_string(),
+        changed_files: changed.into_iter().collect(),
+        introduced,
+        fixed,
+        added_workflows,
+        removed_workflows,
+        reshaped_workflows,
+        added_suppressions,
+        unscanned: head.report.unscanned.clone(),
+    })
+}
+
+fn empty_analysis(like: &Analysis) -> Analysis {
+    let mut report = like.report.clone();
+    report.workflows.clear();
+    report.findings.clear();
+    Analysis {
+        report,
+        program: Default::default(),
+        instances: Vec::new(),
+    }
+}
+
+/// `git archive REV | tar -x -C dir`.
+fn export_tree(repo: &Path, rev: &str, dir: &Path) -> Result<(), Error> {
+    let mut archive = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["archive", "--format=tar", rev])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Usage(format!("cannot run git archive: {e}")))?;
+    let stdout = archive.stdout.take().expect("piped");
+    let status = Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(dir)
+        .stdin(stdout)
+        .status()
+        .map_err(|e| Error::Usage(format!("cannot run tar to unpack the base revision: {e}")))?;
+    let archived = archive
+        .wait()
+        .map_err(|e| Error::Usage(format!("git archive failed: {e}")))?;
+    if !status.success() || !archived.success() {
+        return Err(Error::Usage(format!(
+            "could not export revision `{rev}` with git archive"
+        )));
+    }
+    Ok(())
+}
+
+/// Lines the change adds that carry an `idrift-ignore` comment.
+fn added_suppressions(
+    repo: &Path,
+    base: &str,
+    prefix: &str,
+) -> Result<Vec<AddedSuppression>, Error> {
+    let diff = git(repo, &["diff", "-U0", "--no-color", base, "--"])?;
+    let mut out = Vec::new();
+    let mut file = String::new();
+    let mut line = 0u32;
+    for l in diff.lines() {
+        if let Some(f) = l.strip_prefix("+++ b/") {
+            file = f.to_string();
+        } else if let Some(h) = l.strip_prefix("@@ ") {
+            // @@ -a,b +c,d @@
+            line = h
+                .split_whitespace()
+                .find(|p| p.starts_with('+'))
+                .and_then(|p| p[1..].split(',').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+        } else if let Some(added) = l.strip_prefix('+') {
+            if added.contains("idrift-ignore[") {
+                let shown = if prefix.is_empty() {
+                    file.clone()
+                } else {
+                    file.strip_prefix(&format!("{prefix}/"))
+                        .unwrap_or(&file)
+                        .to_string()
+                };
+                out.push(AddedSuppression {
+                    file: shown,
+                    line,
+                    text: added.trim().to_string(),
+                });
+            }
+            line += 1;
+        }
+    }
+    // Untracked files are new: every suppression in them is added.
+    for f in git(repo, &["ls-files", "--others", "--exclude-standard"])?.lines() {
+        if let Ok(text) = std::fs::read_to_string(repo.join(f)) {
+            for s in crate::suppress::parse_suppressions(f, &text) {
+                out.push(AddedSuppression {
+                    file: f.to_string(),
+                    line: s.line,
+                    text: format!("idrift-ignore[{}]: {}", s.target, s.reason),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
