@@ -33,13 +33,27 @@ use crate::report::{Report, Stats, WorkflowSummary};
 use crate::spec::SpecSet;
 use crate::workflow::{Instance, Labeler};
 
+/// Told what the scan is doing, for a progress display (`stage`, files done, files in all).
+pub type Progress = std::sync::Arc<dyn Fn(&str, usize, usize) + Send + Sync>;
+
 /// Options of a scan beyond the specs.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ScanOptions {
     /// Glob patterns (gitignore syntax) to leave out of the walk.
     pub exclude: Vec<String>,
     /// Scan test files (`*.test.*`, `__tests__/`, …) too; they are skipped by default.
     pub include_tests: bool,
+    /// Called as the scan moves through its stages.
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("exclude", &self.exclude)
+            .field("include_tests", &self.include_tests)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Everything a scan produced: the report, and what it was computed from (for code frames,
@@ -75,8 +89,15 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             include_tests: options.include_tests,
         },
     )?;
+    let tell = |stage: &str, done: usize, total: usize| {
+        if let Some(p) = &options.progress {
+            p(stage, done, total);
+        }
+    };
+    tell("reading", 0, walk.files.len());
     let anchors = specs.anchors();
     let parsed = parse::parse_files(&walk.files, &anchors);
+    tell("analysing", parsed.program.modules.len(), walk.files.len());
     let program = parsed.program;
     let instances = workflow::locate(&program, specs);
     let labeler = Labeler::new(specs);
@@ -94,6 +115,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             steps: steps(inst),
         })
         .collect();
+    tell("done", program.modules.len(), walk.files.len());
     let mut unscanned = walk.unscanned;
     unscanned.extend(parsed.unscanned);
     unscanned.sort_by(|a, b| (&a.file, &a.reason).cmp(&(&b.file, &b.reason)));

@@ -338,3 +338,13 @@ fn graph_prints_mermaid_and_dot() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn no_progress_output_when_stderr_is_not_a_terminal() {
+    idrift()
+        .arg("scan")
+        .arg(fixture("invite-missing-permission"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::is_empty());
+}

@@ -99,10 +99,37 @@ pub struct WalkArgs {
 }
 
 impl WalkArgs {
+    /// Scan options, with a spinner on stderr when it is a terminal (silent otherwise).
     pub fn scan_options(&self) -> crate::ScanOptions {
+        use std::io::IsTerminal;
+        let progress: Option<crate::Progress> = if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} idrift: {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            Some(std::sync::Arc::new(
+                move |stage: &str, done: usize, total: usize| {
+                    if stage == "analysing" {
+                        bar.set_message(format!(
+                            "analysing workflows ({done} of {total} files parsed)"
+                        ));
+                    } else {
+                        bar.set_message(format!("{stage} {total} source files"));
+                    }
+                    if stage == "done" {
+                        bar.finish_and_clear();
+                    }
+                },
+            ))
+        } else {
+            None
+        };
         crate::ScanOptions {
             exclude: self.exclude.clone(),
             include_tests: self.include_tests,
+            progress,
         }
     }
 }

@@ -7,8 +7,6 @@ use serde_json::{json, Value};
 use super::Report;
 use crate::spec::{FindingKind, Severity, SpecSet};
 
-const INFORMATION_URI: &str = "https://github.com/idrift/idrift";
-
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::High => "error",
@@ -171,7 +169,6 @@ pub fn render(report: &Report, specs: &SpecSet) -> String {
                 "driver": {
                     "name": "idrift",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": INFORMATION_URI,
                     "rules": rule_json,
                 }
             },
