@@ -187,9 +187,24 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     }
 
     // Follow files that import parsed files: the route that calls a wrapper module.
-    // Start from the anchor modules only: following importers of every imported helper would
-    // pull in most of a repository.
-    let mut frontier: Vec<usize> = (0..anchor_modules).collect();
+    // Start from the anchor modules, and from modules already parsed that import one (a
+    // `server.ts` re-exporting the SDK wrapper): following importers of every imported helper
+    // would pull in most of a repository.
+    let anchor_paths: BTreeSet<&str> = program.modules[..anchor_modules]
+        .iter()
+        .map(|m| m.path.as_str())
+        .collect();
+    let mut frontier: Vec<usize> = (0..program.modules.len())
+        .filter(|&m| {
+            m < anchor_modules
+                || program.modules[m].imports.iter().any(|imp| {
+                    resolve_specifier(&program.modules[m].path, &imp.source, |p| {
+                        anchor_paths.contains(p)
+                    })
+                    .is_some()
+                })
+        })
+        .collect();
     for _ in 0..IMPORTER_ROUNDS {
         let mut patterns = BTreeSet::new();
         for &m in &frontier {

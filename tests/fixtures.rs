@@ -53,6 +53,11 @@ const CASES: &[(&str, Expected)] = &[
             ("missing-check", "role-assign", "membership_in_caller_org"),
         ],
     ),
+    // The caller's organization id is checked, but not the membership's (unkey 060a0ae).
+    (
+        "trpc-input-org-only",
+        &[("missing-check", "role-assign", "membership_in_caller_org")],
+    ),
     // The same invite procedure with an input schema that accepts any role.
     (
         "trpc-invite-any-role",

@@ -1213,7 +1213,10 @@ fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Va
     }
     // A plain or package-level function applied to request input (`new URL(request.url)`,
     // `JSON.parse(body)`, Go's `json.NewDecoder(r.Body)`, `chi.URLParam(r, "id")`).
-    let plain = receiver.is_none_or(|r| matches!(r.peel(), Value::Global { .. }));
+    // A package (`json.NewDecoder`), not a client object (`workos.userManagement.get…(id)`,
+    // `db.user.find(id)`): what a client returns is server data, even when asked with input.
+    let plain =
+        receiver.is_none_or(|r| matches!(r.peel(), Value::Global { path } if !path.contains('.')));
     if plain {
         if let Some(a) = args.iter().find(|a| is_request_rooted(&a.value)) {
             return Value::Derived {

@@ -246,9 +246,21 @@ impl<'s> Labeler<'s> {
                         if c.against.is_none() {
                             return named(&cmp.left) || named(&cmp.right);
                         }
-                        // One side is named, the other is session context.
-                        (named(&cmp.left) && self.trusted_as_session(cfg, n, &cmp.right_value))
+                        // One side is named and comes from something the server looked up (the
+                        // fetched membership), the other is session context. Comparing an
+                        // organization id the client sent with the session's proves nothing
+                        // about the membership the call changes.
+                        let looked_up = |v: &Value| {
+                            !self
+                                .sources(v)
+                                .iter()
+                                .any(|s| matches!(s, Source::Request(_)))
+                        };
+                        (named(&cmp.left)
+                            && looked_up(&cmp.left_value)
+                            && self.trusted_as_session(cfg, n, &cmp.right_value))
                             || (named(&cmp.right)
+                                && looked_up(&cmp.right_value)
                                 && self.trusted_as_session(cfg, n, &cmp.left_value))
                     });
                 mentions_ok && values_ok && compares_ok
