@@ -106,13 +106,18 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
 
     let workflows = instances
         .iter()
-        .map(|inst| WorkflowSummary {
-            id: inst.workflow.clone(),
-            file: inst.entry.file.clone(),
-            line: inst.entry.line,
-            function: inst.entry.function.clone(),
-            entry: inst.entry.kind.clone(),
-            steps: steps(inst),
+        .map(|inst| {
+            let unverified = unverified_reasons(inst, &program, specs);
+            WorkflowSummary {
+                id: inst.workflow.clone(),
+                file: inst.entry.file.clone(),
+                line: inst.entry.line,
+                function: inst.entry.function.clone(),
+                entry: inst.entry.kind.clone(),
+                steps: steps(inst),
+                verified: unverified.is_empty(),
+                unverified,
+            }
         })
         .collect();
     tell("done", program.modules.len(), walk.files.len());
@@ -128,6 +133,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         stats: Stats {
             files: walk.files.len(),
             anchor_files: parsed.anchor_files,
+            partial_anchor_files: parsed.partial_anchor_files.clone(),
             parsed_files: program.modules.len(),
         },
         suppressed,
@@ -139,6 +145,64 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         program,
         instances,
     })
+}
+
+/// Why an instance's verdict is not fully backed by analysis. Fail closed: a workflow with any
+/// of these is reported as not fully verified, never as clean.
+fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Vec<String> {
+    use crate::cfg::NodeKind;
+    let cfg = &inst.cfg;
+    let mut out: Vec<String> = cfg.notes.clone();
+    let files: std::collections::BTreeSet<&str> =
+        cfg.graph.node_weights().map(|n| n.file.as_str()).collect();
+    for f in files {
+        if let Some(m) = program.module_index(f) {
+            if let Some(first) = program.modules[m].syntax_errors.first() {
+                out.push(format!(
+                    "{f}: syntax the parser could not read at line {} is on this workflow's code",
+                    first.line
+                ));
+            }
+        }
+    }
+    let actions: Vec<_> = inst.labels.actions.iter().map(|(n, _)| *n).collect();
+    let labeler = Labeler::new(specs);
+    let spec = &specs.workflows[inst.spec];
+    for n in cfg.graph.node_indices() {
+        let node = cfg.node(n);
+        let NodeKind::Call {
+            callee,
+            inlined,
+            guard,
+            ..
+        } = &node.kind
+        else {
+            continue;
+        };
+        let before_action = || actions.iter().any(|a| cfg::query::reaches(cfg, n, *a));
+        if callee == "<dynamic>" && before_action() {
+            out.push(format!(
+                "{}:{}: a call through a computed callee runs before the action; what it does is unknown",
+                node.file, node.span.line
+            ));
+        }
+        // A guard whose code is not in the repository counts as a check by its name only.
+        if *guard && !*inlined {
+            let counts = spec
+                .checks
+                .values()
+                .any(|c| c.any_of.iter().any(|m| labeler.node_matches(cfg, n, m)));
+            if counts {
+                out.push(format!(
+                    "{}:{}: `{callee}` is trusted as a check by its name; its code is not in the scanned files",
+                    node.file, node.span.line
+                ));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The spec steps present in an instance, in source order: checks and actions.

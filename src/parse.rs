@@ -40,6 +40,8 @@ pub struct ParseOutcome {
     pub unscanned: Vec<Unscanned>,
     /// Files read and matched by the anchor scan.
     pub anchor_files: usize,
+    /// Anchor files the parser could not fully read.
+    pub partial_anchor_files: Vec<String>,
 }
 
 enum Read {
@@ -261,11 +263,17 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     }
 
     program.resolve_imports();
+    let partial_anchor_files = program.modules[..anchor_modules]
+        .iter()
+        .filter(|m| !m.syntax_errors.is_empty())
+        .map(|m| m.path.clone())
+        .collect();
     unscanned.sort_by(|a, b| a.file.cmp(&b.file));
     ParseOutcome {
         program,
         unscanned,
         anchor_files,
+        partial_anchor_files,
     }
 }
 

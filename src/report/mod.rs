@@ -42,10 +42,20 @@ pub struct WorkflowSummary {
     pub entry: String,
     /// The spec's steps found in this instance (checks and actions), in source order.
     pub steps: Vec<String>,
+    /// False when part of the workflow could not be analysed: its verdict is not "clean".
+    pub verified: bool,
+    /// Why it is not fully verified (syntax the parser could not read on its path, a dynamic
+    /// call before an action, a guard trusted by its name only, a graph cut short).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
+    /// Files that mention an identity SDK call but could not be fully parsed: a workflow in
+    /// them may be missing from `workflows`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partial_anchor_files: Vec<String>,
     /// Source files found by the walk.
     pub files: usize,
     /// Files that mention an anchoring SDK call.

@@ -148,7 +148,7 @@ pub fn render(report: &Report, specs: &SpecSet) -> String {
             result
         })
         .collect();
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .unscanned
         .iter()
         .map(|u| {
@@ -161,6 +161,22 @@ pub fn render(report: &Report, specs: &SpecSet) -> String {
             })
         })
         .collect();
+    // Fail closed: a workflow that could not be fully analysed is said so, never shown clean.
+    for w in report.workflows.iter().filter(|w| !w.verified) {
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!(
+                "workflow {} in {} ({}) is not fully verified: {}",
+                w.id, w.file, w.function, w.unverified.join("; ")
+            ) },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": w.file },
+                    "region": { "startLine": w.line.max(1) },
+                }
+            }],
+        }));
+    }
     let sarif = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

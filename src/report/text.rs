@@ -66,6 +66,21 @@ pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> Strin
             );
         }
     }
+    let unverified: Vec<_> = report.workflows.iter().filter(|w| !w.verified).collect();
+    if !unverified.is_empty() {
+        let _ = writeln!(
+            out,
+            "not fully verified ({} workflow instance(s)):",
+            unverified.len()
+        );
+        for w in unverified {
+            let _ = writeln!(out, "  {} {}:{} ({})", w.id, w.file, w.line, w.function);
+            for r in &w.unverified {
+                let _ = writeln!(out, "    - {r}");
+            }
+        }
+        out.push('\n');
+    }
     summary(&mut out, report);
     out
 }
@@ -131,6 +146,14 @@ fn frame(out: &mut String, text: &str, f: &Finding) {
 
 fn summary(out: &mut String, report: &Report) {
     let n = report.workflows.len();
+    if !report.stats.partial_anchor_files.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not fully verified: {} file(s) that call identity SDK operations could not be fully parsed ({}); a workflow there may be missing from this report.",
+            report.stats.partial_anchor_files.len(),
+            report.stats.partial_anchor_files.join(", ")
+        );
+    }
     if n == 0 {
         let _ = writeln!(
             out,
@@ -149,15 +172,17 @@ fn summary(out: &mut String, report: &Report) {
         .iter()
         .filter(|f| f.severity == crate::spec::Severity::High)
         .count();
+    let unverified = report.workflows.iter().filter(|w| !w.verified).count();
     let _ = writeln!(
         out,
-        "{} finding{} ({} high) in {} workflow instance{} ({}); {} source files walked, {} parsed, {} not analysed.",
+        "{} finding{} ({} high) in {} workflow instance{} ({}; {} not fully verified); {} source files walked, {} parsed, {} not analysed.",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         high,
         n,
         if n == 1 { "" } else { "s" },
         list.join(", "),
+        unverified,
         report.stats.files,
         report.stats.parsed_files,
         report.unscanned.len()
