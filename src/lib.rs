@@ -14,6 +14,7 @@ pub mod cli;
 pub mod discover;
 pub mod drift;
 pub mod error;
+pub mod fuzzing;
 pub mod ir;
 pub mod lang;
 pub mod parse;

@@ -348,3 +348,41 @@ fn no_progress_output_when_stderr_is_not_a_terminal() {
         .code(1)
         .stderr(predicate::str::is_empty());
 }
+
+#[test]
+fn hostile_yaml_is_refused_with_a_message_naming_the_file() {
+    // An alias bomb: each level doubles the one below.
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..40 {
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+            p = i - 1
+        ));
+    }
+    let deep = format!("id: {}x{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let huge = format!("id: {}\n", "x".repeat(2 * 1024 * 1024));
+    for (name, text, expect) in [
+        ("bomb.yaml", bomb.as_str(), "bomb.yaml"),
+        ("deep.yaml", deep.as_str(), "deep.yaml"),
+        ("huge.yaml", huge.as_str(), "spec files are limited"),
+    ] {
+        let dir = spec_dir_with(name, text);
+        idrift()
+            .args(["specs", "lint"])
+            .arg(dir.path())
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expect));
+    }
+}
+
+#[test]
+fn a_spec_folder_that_does_not_exist_is_a_usage_error() {
+    idrift()
+        .args(["scan", "--spec-dir", "/no/such/specs"])
+        .arg(fixture("invite-correct"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/no/such/specs"));
+}
