@@ -26,6 +26,10 @@ pub struct Program {
     by_path: HashMap<String, usize>,
     /// For each module, for each import (same order), the module it resolves to.
     imports: Vec<Vec<Option<usize>>>,
+    /// Modules that share names without imports: by folder (Go packages), and all of them
+    /// (Ruby). Built with `imports`, so a lookup never scans every module.
+    folder_members: HashMap<String, Vec<usize>>,
+    global_members: Vec<usize>,
 }
 
 /// A function, named by module and index.
@@ -86,12 +90,6 @@ fn read(file: &SourceFile) -> Read {
 /// Reads every file, keeps those matching the prefilter, parses them and what they connect to.
 pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     let prefilter = Prefilter::new(anchors);
-    let index: HashMap<&str, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.rel.as_str(), i))
-        .collect();
-
     let first: Vec<(usize, Result<Option<String>, Unscanned>)> = files
         .par_iter()
         .enumerate()
@@ -102,166 +100,32 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
         })
         .collect();
 
-    let mut unscanned = Vec::new();
+    let mut loader = Loader::new(files);
     let mut selected: Vec<(usize, String)> = Vec::new();
-    let mut unreadable = vec![false; files.len()];
     for (i, r) in first {
         match r {
             Err(u) => {
-                unreadable[i] = true;
-                unscanned.push(u);
+                loader.unreadable[i] = true;
+                loader.unscanned.push(u);
             }
             Ok(Some(text)) => selected.push((i, text)),
             Ok(None) => {}
         }
     }
     let anchor_files = selected.len();
-    let mut program = Program::default();
-    let mut parsed = vec![false; files.len()];
-    add_parsed(&mut program, &mut unscanned, &mut parsed, files, selected);
-    let anchor_modules = program.modules.len();
+    loader.add(selected);
+    let anchor_modules = loader.program.modules.len();
+    loader.follow_imports(0);
+    let before_importers = loader.program.modules.len();
+    loader.follow_importers(anchor_modules);
+    // The routes found as importers bring their own guards and middleware.
+    loader.follow_imports(before_importers);
 
-    // Files by folder, for languages whose names are visible across a folder (Go packages)
-    // or the whole program (Ruby).
-    let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, f) in files.iter().enumerate() {
-        by_dir.entry(parent_dir(&f.rel)).or_default().push(i);
-    }
-
-    // Follow imports of parsed files (helpers, guards), and the rest of their package.
-    for _ in 0..IMPORT_ROUNDS {
-        let mut wanted = BTreeSet::new();
-        for m in 0..program.modules.len() {
-            let module = &program.modules[m];
-            let mut want = |i: usize| {
-                if !parsed[i] && !unreadable[i] {
-                    wanted.insert(i);
-                }
-            };
-            for imp in &module.imports {
-                if let Some(pkg) = imp.source.strip_prefix("@go/") {
-                    if let Some(dir) = package_dir(pkg, by_dir.keys().copied()) {
-                        by_dir[dir]
-                            .iter()
-                            .copied()
-                            .filter(|i| files[*i].language == Language::Go)
-                            .for_each(&mut want);
-                    }
-                } else if let Some(target) =
-                    resolve_specifier(&module.path, &imp.source, |p| index.contains_key(p))
-                {
-                    want(index[target.as_str()]);
-                }
-            }
-            match module.scope {
-                ModuleScope::File => {}
-                ModuleScope::Folder | ModuleScope::Global => {
-                    let language = program.languages[m];
-                    let dir = parent_dir(&module.path);
-                    let mut dirs = vec![dir];
-                    if module.scope == ModuleScope::Global {
-                        // Rails autoloads: the controller's base class, concerns, and the
-                        // services and policies beside the controllers folder.
-                        let up = parent_dir(dir);
-                        dirs.push(up);
-                        dirs.extend(by_dir.keys().copied().filter(|d| {
-                            parent_dir(d) == up
-                                || d.ends_with("/concerns")
-                                || parent_dir(d).ends_with("/concerns")
-                        }));
-                    }
-                    for d in dirs {
-                        if let Some(list) = by_dir.get(d) {
-                            list.iter()
-                                .copied()
-                                .filter(|i| files[*i].language == language)
-                                .for_each(&mut want);
-                        }
-                    }
-                }
-            }
-        }
-        if wanted.is_empty() {
-            break;
-        }
-        let texts = read_many(files, &wanted, &mut unscanned, &mut unreadable);
-        add_parsed(&mut program, &mut unscanned, &mut parsed, files, texts);
-    }
-
-    // Follow files that import parsed files: the route that calls a wrapper module.
-    // Start from the anchor modules, and from modules already parsed that import one (a
-    // `server.ts` re-exporting the SDK wrapper): following importers of every imported helper
-    // would pull in most of a repository.
-    let anchor_paths: BTreeSet<&str> = program.modules[..anchor_modules]
-        .iter()
-        .map(|m| m.path.as_str())
-        .collect();
-    let mut frontier: Vec<usize> = (0..program.modules.len())
-        .filter(|&m| {
-            m < anchor_modules
-                || program.modules[m].imports.iter().any(|imp| {
-                    resolve_specifier(&program.modules[m].path, &imp.source, |p| {
-                        anchor_paths.contains(p)
-                    })
-                    .is_some()
-                })
-        })
-        .collect();
-    for _ in 0..IMPORTER_ROUNDS {
-        let mut patterns = BTreeSet::new();
-        for &m in &frontier {
-            let python = program.languages[m] == Language::Python;
-            if program.languages[m] == Language::Rust {
-                // `use crate::auth::X;`, `use crate::routes::invite::invite;`.
-                for stem in import_stems(&program.modules[m].path) {
-                    patterns.insert(format!("::{stem}"));
-                }
-                continue;
-            }
-            if program.languages[m] == Language::Go {
-                // `import "github.com/acme/app/internal/handlers"` ends with the package folder.
-                let dir = parent_dir(&program.modules[m].path);
-                if let Some(pkg) = dir.rsplit('/').next().filter(|p| !p.is_empty()) {
-                    patterns.insert(format!("/{pkg}\""));
-                }
-                continue;
-            }
-            for stem in import_stems(&program.modules[m].path) {
-                if python {
-                    // `from app.stem import x`, `from . import stem`, `import app.stem`.
-                    patterns.insert(format!("{stem} import"));
-                    patterns.insert(format!("import {stem}"));
-                    patterns.insert(format!(".{stem}\n"));
-                } else {
-                    for q in ["'", "\"", ".js'", ".js\"", ".ts'", ".ts\""] {
-                        patterns.insert(format!("/{stem}{q}"));
-                    }
-                }
-            }
-        }
-        if patterns.is_empty() {
-            break;
-        }
-        let patterns: Vec<String> = patterns.into_iter().collect();
-        let filter = Prefilter::new(&patterns);
-        let candidates: Vec<usize> = (0..files.len())
-            .filter(|i| !parsed[*i] && !unreadable[*i])
-            .collect();
-        let hits: Vec<(usize, String)> = candidates
-            .par_iter()
-            .filter_map(|&i| match read(&files[i]) {
-                Read::Text(t) if filter.matches(t.as_bytes()) => Some((i, t)),
-                _ => None,
-            })
-            .collect();
-        if hits.is_empty() {
-            break;
-        }
-        let before = program.modules.len();
-        add_parsed(&mut program, &mut unscanned, &mut parsed, files, hits);
-        frontier = (before..program.modules.len()).collect();
-    }
-
+    let Loader {
+        mut program,
+        mut unscanned,
+        ..
+    } = loader;
     program.resolve_imports();
     let partial_anchor_files = program.modules[..anchor_modules]
         .iter()
@@ -275,6 +139,246 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
         anchor_files,
         partial_anchor_files,
     }
+}
+
+/// The growing program and what is known about each repository file while it is loaded.
+struct Loader<'a> {
+    files: &'a [SourceFile],
+    index: HashMap<&'a str, usize>,
+    /// Files by folder, for languages whose names are visible across a folder (Go packages)
+    /// or the whole program (Ruby).
+    by_dir: HashMap<&'a str, Vec<usize>>,
+    program: Program,
+    unscanned: Vec<Unscanned>,
+    parsed: Vec<bool>,
+    unreadable: Vec<bool>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(files: &'a [SourceFile]) -> Self {
+        let index = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.rel.as_str(), i))
+            .collect();
+        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, f) in files.iter().enumerate() {
+            by_dir.entry(parent_dir(&f.rel)).or_default().push(i);
+        }
+        Loader {
+            files,
+            index,
+            by_dir,
+            program: Program::default(),
+            unscanned: Vec::new(),
+            parsed: vec![false; files.len()],
+            unreadable: vec![false; files.len()],
+        }
+    }
+
+    fn add(&mut self, texts: Vec<(usize, String)>) {
+        for (i, text, result) in parse_many(self.files, texts) {
+            self.push(i, text, result);
+        }
+    }
+
+    fn push(&mut self, i: usize, text: String, result: Result<Module, lang::ParseError>) {
+        let files = self.files;
+        self.parsed[i] = true;
+        match result {
+            Ok(module) => {
+                if let Some(first) = module.syntax_errors.first() {
+                    self.unscanned.push(Unscanned::new(
+                        &files[i].rel,
+                        format!(
+                            "could not parse line {} column {} ({} place{} in all); the rest of the file was analysed",
+                            first.line,
+                            first.col,
+                            module.syntax_errors.len(),
+                            if module.syntax_errors.len() == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+                self.program.push(module, text, files[i].language);
+            }
+            Err(e) => self
+                .unscanned
+                .push(Unscanned::new(&files[i].rel, e.to_string())),
+        }
+    }
+
+    /// Follows imports of the modules from `first` on (helpers, guards), and the rest of
+    /// their package.
+    fn follow_imports(&mut self, first: usize) {
+        let files = self.files;
+        let mut from = first;
+        for _ in 0..IMPORT_ROUNDS {
+            let mut wanted = BTreeSet::new();
+            for m in from..self.program.modules.len() {
+                let module = &self.program.modules[m];
+                let mut want = |i: usize| {
+                    if !self.parsed[i] && !self.unreadable[i] {
+                        wanted.insert(i);
+                    }
+                };
+                for imp in &module.imports {
+                    if let Some(pkg) = imp.source.strip_prefix("@go/") {
+                        if let Some(dir) = package_dir(pkg, self.by_dir.keys().copied()) {
+                            self.by_dir[dir]
+                                .iter()
+                                .copied()
+                                .filter(|i| files[*i].language == Language::Go)
+                                .for_each(&mut want);
+                        }
+                    } else if let Some(target) =
+                        resolve_specifier(&module.path, &imp.source, |p| self.index.contains_key(p))
+                    {
+                        want(self.index[target.as_str()]);
+                    }
+                }
+                match module.scope {
+                    ModuleScope::File => {}
+                    ModuleScope::Folder | ModuleScope::Global => {
+                        let language = self.program.languages[m];
+                        let dir = parent_dir(&module.path);
+                        let mut dirs = vec![dir];
+                        if module.scope == ModuleScope::Global {
+                            // Rails autoloads: the controller's base class, concerns, and the
+                            // services and policies beside the controllers folder.
+                            let up = parent_dir(dir);
+                            dirs.push(up);
+                            dirs.extend(self.by_dir.keys().copied().filter(|d| {
+                                parent_dir(d) == up
+                                    || d.ends_with("/concerns")
+                                    || parent_dir(d).ends_with("/concerns")
+                            }));
+                        }
+                        for d in dirs {
+                            if let Some(list) = self.by_dir.get(d) {
+                                list.iter()
+                                    .copied()
+                                    .filter(|i| files[*i].language == language)
+                                    .for_each(&mut want);
+                            }
+                        }
+                    }
+                }
+            }
+            if wanted.is_empty() {
+                break;
+            }
+            from = self.program.modules.len();
+            let texts = read_many(files, &wanted, &mut self.unscanned, &mut self.unreadable);
+            self.add(texts);
+        }
+    }
+
+    /// Follows files that import parsed files: the route that calls a wrapper module.
+    /// Starts from the anchor modules, and from modules already parsed that import one (a
+    /// `server.ts` re-exporting the SDK wrapper): following importers of every imported helper
+    /// would pull in most of a repository.
+    fn follow_importers(&mut self, anchor_modules: usize) {
+        let files = self.files;
+        let anchor_paths: BTreeSet<&str> = self.program.modules[..anchor_modules]
+            .iter()
+            .map(|m| m.path.as_str())
+            .collect();
+        let mut frontier: Vec<usize> = (0..self.program.modules.len())
+            .filter(|&m| {
+                m < anchor_modules
+                    || imports_any(&self.program.modules[m], |p| anchor_paths.contains(p))
+            })
+            .collect();
+        // Files parsed in an earlier round that did not import that round's frontier may
+        // import a later one.
+        let mut rejected: HashMap<usize, ParsedFile> = HashMap::new();
+        for _ in 0..IMPORTER_ROUNDS {
+            let patterns = importer_patterns(&self.program, &frontier);
+            if patterns.is_empty() {
+                break;
+            }
+            let filter = Prefilter::new(&patterns);
+            let candidates: Vec<usize> = (0..files.len())
+                .filter(|i| !self.parsed[*i] && !self.unreadable[*i] && !rejected.contains_key(i))
+                .collect();
+            let hits: Vec<(usize, String)> = candidates
+                .par_iter()
+                .filter_map(|&i| match read(&files[i]) {
+                    Read::Text(t) if filter.matches(t.as_bytes()) => Some((i, t)),
+                    _ => None,
+                })
+                .collect();
+            let targets: BTreeSet<&str> = frontier
+                .iter()
+                .map(|&m| self.program.modules[m].path.as_str())
+                .collect();
+            let mut fresh = parse_many(files, hits);
+            fresh.extend(std::mem::take(&mut rejected).into_values());
+            fresh.sort_by_key(|r| r.0);
+            let mut kept = Vec::new();
+            for (i, text, result) in fresh {
+                let keep = match (&result, files[i].language) {
+                    // Go, Rust and Ruby importers name a package, path or constant, not a file: the
+                    // prefilter pattern is all there is to go on.
+                    (_, Language::Go | Language::Rust | Language::Ruby) | (Err(_), _) => true,
+                    (Ok(module), _) => imports_any(module, |p| targets.contains(p)),
+                };
+                if keep {
+                    kept.push((i, text, result));
+                } else {
+                    rejected.insert(i, (i, text, result));
+                }
+            }
+            if kept.is_empty() {
+                break;
+            }
+            let before = self.program.modules.len();
+            for (i, text, result) in kept {
+                self.push(i, text, result);
+            }
+            frontier = (before..self.program.modules.len()).collect();
+        }
+    }
+}
+
+/// Text that a file importing one of `frontier` contains: a prefilter, since a file stem
+/// (`/utils'`) is shared by many unrelated files.
+fn importer_patterns(program: &Program, frontier: &[usize]) -> Vec<String> {
+    let mut patterns = BTreeSet::new();
+    for &m in frontier {
+        let path = &program.modules[m].path;
+        match program.languages[m] {
+            Language::Rust => {
+                // `use crate::auth::X;`, `use crate::routes::invite::invite;`.
+                for stem in import_stems(path) {
+                    patterns.insert(format!("::{stem}"));
+                }
+            }
+            Language::Go => {
+                // `import "github.com/acme/app/internal/handlers"` ends with the package folder.
+                let dir = parent_dir(path);
+                if let Some(pkg) = dir.rsplit('/').next().filter(|p| !p.is_empty()) {
+                    patterns.insert(format!("/{pkg}\""));
+                }
+            }
+            Language::Python => {
+                for stem in import_stems(path) {
+                    // `from app.stem import x`, `from . import stem`, `import app.stem`.
+                    patterns.insert(format!("{stem} import"));
+                    patterns.insert(format!("import {stem}"));
+                    patterns.insert(format!(".{stem}\n"));
+                }
+            }
+            _ => {
+                for stem in import_stems(path) {
+                    for q in ["'", "\"", ".js'", ".js\"", ".ts'", ".ts\""] {
+                        patterns.insert(format!("/{stem}{q}"));
+                    }
+                }
+            }
+        }
+    }
+    patterns.into_iter().collect()
 }
 
 fn read_many(
@@ -298,14 +402,12 @@ fn read_many(
     out
 }
 
-fn add_parsed(
-    program: &mut Program,
-    unscanned: &mut Vec<Unscanned>,
-    parsed: &mut [bool],
-    files: &[SourceFile],
-    texts: Vec<(usize, String)>,
-) {
-    let results: Vec<(usize, String, Result<Module, lang::ParseError>)> = texts
+type ParsedFile = (usize, String, Result<Module, lang::ParseError>);
+
+/// Parses files in parallel; results come back in file order so output never depends on
+/// thread scheduling.
+fn parse_many(files: &[SourceFile], texts: Vec<(usize, String)>) -> Vec<ParsedFile> {
+    let mut results: Vec<ParsedFile> = texts
         .into_par_iter()
         .map(|(i, text)| {
             let f = &files[i];
@@ -313,29 +415,16 @@ fn add_parsed(
             (i, text, result)
         })
         .collect();
-    let mut results = results;
     results.sort_by_key(|r| r.0);
-    for (i, text, result) in results {
-        parsed[i] = true;
-        match result {
-            Ok(module) => {
-                if let Some(first) = module.syntax_errors.first() {
-                    unscanned.push(Unscanned::new(
-                        &files[i].rel,
-                        format!(
-                            "could not parse line {} column {} ({} place{} in all); the rest of the file was analysed",
-                            first.line,
-                            first.col,
-                            module.syntax_errors.len(),
-                            if module.syntax_errors.len() == 1 { "" } else { "s" }
-                        ),
-                    ));
-                }
-                program.push(module, text, files[i].language);
-            }
-            Err(e) => unscanned.push(Unscanned::new(&files[i].rel, e.to_string())),
-        }
-    }
+    results
+}
+
+/// Whether one of `module`'s imports resolves to a path `is_target` accepts.
+fn imports_any(module: &Module, is_target: impl Fn(&str) -> bool) -> bool {
+    module
+        .imports
+        .iter()
+        .any(|imp| resolve_specifier(&module.path, &imp.source, &is_target).is_some())
 }
 
 fn parent_dir(path: &str) -> &str {
@@ -481,28 +570,51 @@ impl Program {
             all.push(resolved);
         }
         self.imports = all;
+        self.folder_members.clear();
+        self.global_members.clear();
+        for (i, m) in self.modules.iter().enumerate() {
+            match m.scope {
+                ModuleScope::File => {}
+                ModuleScope::Folder => self
+                    .folder_members
+                    .entry(parent_dir(&m.path).to_string())
+                    .or_default()
+                    .push(i),
+                ModuleScope::Global => self.global_members.push(i),
+            }
+        }
     }
 
     /// Modules whose top-level names `module` sees without an import: its folder (Go), or
     /// every module (Ruby).
     fn visible_modules(&self, module: usize) -> Vec<usize> {
         let me = &self.modules[module];
-        match me.scope {
-            ModuleScope::File => Vec::new(),
-            ModuleScope::Folder => {
-                let dir = parent_dir(&me.path);
-                (0..self.modules.len())
-                    .filter(|i| {
-                        *i != module
-                            && parent_dir(&self.modules[*i].path) == dir
-                            && self.modules[*i].scope == ModuleScope::Folder
-                    })
-                    .collect()
-            }
-            ModuleScope::Global => (0..self.modules.len())
-                .filter(|i| *i != module && self.modules[*i].scope == ModuleScope::Global)
-                .collect(),
-        }
+        let members: &[usize] = match me.scope {
+            ModuleScope::File => &[],
+            ModuleScope::Folder => self
+                .folder_members
+                .get(parent_dir(&me.path))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            ModuleScope::Global => &self.global_members,
+        };
+        members.iter().copied().filter(|i| *i != module).collect()
+    }
+
+    /// Whether `name` in the module at `path` is bound by an import of a third-party package
+    /// (`import * as Sentry from "@sentry/nextjs"`), not of a repository file.
+    pub fn names_package_import(&self, path: &str, name: &str) -> bool {
+        let Some(m) = self.module_index(path) else {
+            return false;
+        };
+        self.modules[m].imports.iter().any(|imp| {
+            imp.local == name
+                && !["./", "../", "@/", "~/", "/", "@go/"]
+                    .iter()
+                    .any(|p| imp.source.starts_with(p))
+                && imp.source != "."
+                && imp.source != ".."
+        })
     }
 
     pub fn module_index(&self, path: &str) -> Option<usize> {

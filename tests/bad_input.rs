@@ -204,6 +204,89 @@ fn a_computed_call_before_the_action_is_reported_as_not_verified() {
 }
 
 #[test]
+fn a_computed_member_of_a_third_party_package_is_not_an_unknown_guard() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = GOOD_ROUTE
+        .replace(
+            "import { WorkOS }",
+            "import * as Sentry from \"@sentry/nextjs\";\nimport { hooks } from \"./hooks\";\nimport { WorkOS }",
+        )
+        .replace(
+            "  const { email, organizationId } = await request.json();",
+            "  const { email, organizationId } = await request.json();\n  Sentry.logger[email](\"invite\");",
+        );
+    write(dir.path(), "app/api/invite/route.ts", src.as_bytes());
+    let a = scan(dir.path());
+    assert!(
+        !a.report.workflows[0]
+            .unverified
+            .iter()
+            .any(|r| r.contains("computed callee")),
+        "a logger of an npm package cannot hide the application's guard: {:?}",
+        a.report.workflows[0].unverified
+    );
+
+    // The same shape on an object from the repository may be the guard.
+    let src = src.replace("Sentry.logger[email]", "hooks[email]");
+    write(dir.path(), "app/api/invite/route.ts", src.as_bytes());
+    let a = scan(dir.path());
+    assert!(
+        a.report.workflows[0]
+            .unverified
+            .iter()
+            .any(|r| r.contains("computed callee")),
+        "{:?}",
+        a.report.workflows[0].unverified
+    );
+}
+
+#[test]
+fn importers_are_followed_only_when_their_import_resolves_to_the_workflow() {
+    let dir = tempfile::tempdir().unwrap();
+    // The SDK wrapper, the route that really calls it (with a guard module of its own), and
+    // files that import an unrelated module with the same stem.
+    write(
+        dir.path(),
+        "lib/workos/invite.ts",
+        b"import { WorkOS } from \"@workos-inc/node\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function invite(email: string, organizationId: string) {\n  return workos.userManagement.sendInvitation({ email, organizationId });\n}\n",
+    );
+    write(
+        dir.path(),
+        "app/api/invite/route.ts",
+        b"import { invite } from \"@/lib/workos/invite\";\nimport { requireAuth } from \"@/lib/guards\";\nexport async function POST(request: Request) {\n  await requireAuth(request);\n  const { email, organizationId } = await request.json();\n  await invite(email, organizationId);\n}\n",
+    );
+    write(
+        dir.path(),
+        "lib/guards.ts",
+        b"export async function requireAuth(request: Request) {\n  if (!request.headers.get(\"x-admin\")) throw new Error(\"forbidden\");\n}\n",
+    );
+    for i in 0..5 {
+        write(
+            dir.path(),
+            &format!("app/other{i}/page.ts"),
+            b"import { invite } from \"../../emails/invite\";\nexport const x = invite;\n",
+        );
+    }
+    write(
+        dir.path(),
+        "emails/invite.ts",
+        b"export const invite = 1;\n",
+    );
+    let a = scan(dir.path());
+    let w = &a.report.workflows;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].file, "app/api/invite/route.ts");
+    // The route's own import (the guard) is parsed: its code, not its name, decides.
+    assert!(
+        !w[0].unverified.iter().any(|r| r.contains("requireAuth")),
+        "{:?}",
+        w[0].unverified
+    );
+    // wrapper + route + guard; the pages that import another `invite` are not.
+    assert_eq!(a.report.stats.parsed_files, 3, "{:?}", a.report.stats);
+}
+
+#[test]
 fn output_is_byte_identical_whatever_the_thread_count() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let run = |threads: &str, format: &str| {

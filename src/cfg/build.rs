@@ -1169,9 +1169,21 @@ impl<'p> Builder<'p> {
                 return path.clone();
             }
         }
-        callee.path().unwrap_or_else(|| "<dynamic>".into())
+        if let Expr::Index { object, .. } = callee.peel() {
+            // `Sentry.logger[level](…)`: keep the object, so a computed member of a
+            // third-party package can be told from one that may hide an application guard.
+            if let Some(base) = object.path() {
+                return format!("{base}{COMPUTED_MEMBER}");
+            }
+        }
+        callee.path().unwrap_or_else(|| DYNAMIC_CALLEE.into())
     }
 }
+
+/// The callee of a call whose target is computed at run time.
+pub const DYNAMIC_CALLEE: &str = "<dynamic>";
+/// Suffix of a callee that is a computed member of a named object (`handlers[kind]`).
+pub const COMPUTED_MEMBER: &str = "[…]";
 
 fn constant_value(e: &Expr) -> Value {
     match e {

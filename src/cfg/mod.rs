@@ -4,7 +4,7 @@
 //! of the graph), framework middleware runs before the handler, and every call argument and
 //! branch condition carries symbolic [`Value`]s for the label and compare stages.
 
-mod build;
+pub mod build;
 pub mod query;
 pub mod render;
 mod value;

@@ -95,37 +95,47 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
         .collect();
 
     // Call graph over all parsed functions (resolved names, callbacks, closures).
-    let mut callees: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
-    let mut candidates: HashSet<FnRef> = HashSet::new();
-    for (m, module) in program.modules.iter().enumerate() {
-        for (i, f) in module.functions.iter().enumerate() {
-            let me = FnRef {
-                module: m,
-                function: i,
-            };
-            let mut out = Vec::new();
-            let mut anchored = false;
-            crate::ir::visit_stmts(&f.body, &mut |e| match e {
-                Expr::Call(call) => {
-                    if let Some(p) = call.callee.path() {
-                        let last = p.rsplit('.').next().unwrap_or(&p);
-                        if last_segments.contains(last) {
-                            anchored = true;
-                        }
-                    }
-                    out.extend(program.resolve_callee_all(m, &call.callee));
-                }
-                Expr::Function(id) => out.push(FnRef {
+    // Resolving every call is the costly part of locating: done per module in parallel.
+    let per_function: Vec<(FnRef, Vec<FnRef>, bool)> = program
+        .modules
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(m, module)| {
+            let last_segments = &last_segments;
+            module.functions.iter().enumerate().map(move |(i, f)| {
+                let me = FnRef {
                     module: m,
-                    function: *id,
-                }),
-                _ => {}
-            });
-            if anchored {
-                candidates.insert(me);
-            }
-            callees.insert(me, out);
+                    function: i,
+                };
+                let mut out = Vec::new();
+                let mut anchored = false;
+                crate::ir::visit_stmts(&f.body, &mut |e| match e {
+                    Expr::Call(call) => {
+                        if let Some(p) = call.callee.path() {
+                            let last = p.rsplit('.').next().unwrap_or(&p);
+                            if last_segments.contains(last) {
+                                anchored = true;
+                            }
+                        }
+                        out.extend(program.resolve_callee_all(m, &call.callee));
+                    }
+                    Expr::Function(id) => out.push(FnRef {
+                        module: m,
+                        function: *id,
+                    }),
+                    _ => {}
+                });
+                (me, out, anchored)
+            })
+        })
+        .collect();
+    let mut callees: HashMap<FnRef, Vec<FnRef>> = HashMap::with_capacity(per_function.len());
+    let mut candidates: HashSet<FnRef> = HashSet::new();
+    for (me, out, anchored) in per_function {
+        if anchored {
+            candidates.insert(me);
         }
+        callees.insert(me, out);
     }
 
     // Functions from which a candidate is reachable.
