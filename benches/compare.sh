@@ -15,10 +15,10 @@ cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 idrift="$root/target/release/idrift"
 jobs="$(nproc)"
 
-measure() { # label command...  -> "seconds peak_kb"
-  local out
-  out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1 ) || true
-  echo "$out"
+timing="$(mktemp)"
+measure() { # command...  -> "seconds peak_kb" (findings make the tools exit non-zero)
+  /usr/bin/time -o "$timing" -f "%e %M" "$@" >/dev/null 2>&1 || true
+  tail -n 1 "$timing"
 }
 
 lines_of() {
@@ -40,7 +40,7 @@ done
 if [ "${SCALE:-0}" = 1 ] && [ "$#" -gt 0 ]; then
   base="$1"
   tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
+  trap 'rm -rf "$tmp" "$timing"' EXIT
   echo
   echo "scaling (idrift only): copies of $(basename "$base")"
   for n in 1 10 100; do

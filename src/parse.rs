@@ -148,6 +148,7 @@ struct Loader<'a> {
     /// Files by folder, for languages whose names are visible across a folder (Go packages)
     /// or the whole program (Ruby).
     by_dir: HashMap<&'a str, Vec<usize>>,
+    packages: PackageDirs<'a>,
     program: Program,
     unscanned: Vec<Unscanned>,
     parsed: Vec<bool>,
@@ -165,10 +166,12 @@ impl<'a> Loader<'a> {
         for (i, f) in files.iter().enumerate() {
             by_dir.entry(parent_dir(&f.rel)).or_default().push(i);
         }
+        let packages = PackageDirs::new(by_dir.keys().copied());
         Loader {
             files,
             index,
             by_dir,
+            packages,
             program: Program::default(),
             unscanned: Vec::new(),
             parsed: vec![false; files.len()],
@@ -223,7 +226,7 @@ impl<'a> Loader<'a> {
                 };
                 for imp in &module.imports {
                     if let Some(pkg) = imp.source.strip_prefix("@go/") {
-                        if let Some(dir) = package_dir(pkg, self.by_dir.keys().copied()) {
+                        if let Some(dir) = self.packages.find(pkg) {
                             self.by_dir[dir]
                                 .iter()
                                 .copied()
@@ -431,31 +434,50 @@ fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
-/// The folder a Go import path names: the longest trailing part of the path that is a folder of
-/// the repository (`github.com/acme/app/internal/auth` → `internal/auth`).
-pub fn package_dir<'d>(import: &str, dirs: impl Iterator<Item = &'d str>) -> Option<&'d str> {
-    let segs: Vec<&str> = import.split('/').collect();
-    let mut best: Option<(&str, usize)> = None;
-    for d in dirs {
-        if d.is_empty() {
-            continue;
+/// The repository's folders, indexed by their last segment, to find the folder a Go import path
+/// names without comparing it with every folder.
+struct PackageDirs<'d> {
+    by_last: HashMap<&'d str, Vec<&'d str>>,
+}
+
+impl<'d> PackageDirs<'d> {
+    fn new(dirs: impl Iterator<Item = &'d str>) -> Self {
+        let mut by_last: HashMap<&str, Vec<&str>> = HashMap::new();
+        for d in dirs.filter(|d| !d.is_empty()) {
+            by_last
+                .entry(d.rsplit('/').next().unwrap_or(d))
+                .or_default()
+                .push(d);
         }
-        let dsegs: Vec<&str> = d.split('/').collect();
-        // The longest common suffix of the two paths, in whole segments.
-        let common = segs
-            .iter()
-            .rev()
-            .zip(dsegs.iter().rev())
-            .take_while(|(a, b)| a == b)
-            .count();
-        if common > 0
-            && common == dsegs.len().min(segs.len())
-            && best.is_none_or(|(_, c)| common > c)
-        {
-            best = Some((d, common));
+        for list in by_last.values_mut() {
+            // Sorted, so ties resolve the same way on every run.
+            list.sort_unstable();
+            list.dedup();
         }
+        PackageDirs { by_last }
     }
-    best.map(|(d, _)| d)
+
+    /// The longest trailing part of the import path that is a folder of the repository
+    /// (`github.com/acme/app/internal/auth` → `internal/auth`).
+    fn find(&self, import: &str) -> Option<&'d str> {
+        let last = import.rsplit('/').next()?;
+        let segs: Vec<&str> = import.split('/').collect();
+        let mut best: Option<(&str, usize)> = None;
+        for &d in self.by_last.get(last)? {
+            let dsegs: Vec<&str> = d.split('/').collect();
+            // The longest common suffix of the two paths, in whole segments.
+            let common = segs
+                .iter()
+                .rev()
+                .zip(dsegs.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            if common == dsegs.len().min(segs.len()) && best.is_none_or(|(_, c)| common > c) {
+                best = Some((d, common));
+            }
+        }
+        best.map(|(d, _)| d)
+    }
 }
 
 /// The stems an import specifier would end with to reach this file: `lib/invite.ts` → `invite`;
@@ -551,7 +573,11 @@ impl Program {
     }
 
     pub fn resolve_imports(&mut self) {
-        let dirs: Vec<&str> = self.modules.iter().map(|m| parent_dir(&m.path)).collect();
+        let mut first_in_dir: HashMap<&str, usize> = HashMap::new();
+        for (i, m) in self.modules.iter().enumerate() {
+            first_in_dir.entry(parent_dir(&m.path)).or_insert(i);
+        }
+        let packages = PackageDirs::new(first_in_dir.keys().copied());
         let mut all = Vec::with_capacity(self.modules.len());
         for m in &self.modules {
             let resolved = m
@@ -559,8 +585,7 @@ impl Program {
                 .iter()
                 .map(|imp| match imp.source.strip_prefix("@go/") {
                     // A Go import names a package folder: any of its modules stands for it.
-                    Some(pkg) => package_dir(pkg, dirs.iter().copied())
-                        .and_then(|d| dirs.iter().position(|x| *x == d)),
+                    Some(pkg) => packages.find(pkg).map(|d| first_in_dir[d]),
                     None => {
                         resolve_specifier(&m.path, &imp.source, |p| self.by_path.contains_key(p))
                             .and_then(|p| self.by_path.get(&p).copied())

@@ -59,10 +59,10 @@ fn binary_and_non_utf8_files_are_listed_and_the_scan_goes_on() {
 #[test]
 fn oversized_files_are_listed_not_parsed() {
     let dir = tempfile::tempdir().unwrap();
+    // A 50 MB generated bundle that mentions an anchor.
     let mut big = String::from("// sendInvitation\n");
-    while big.len() < 3 * 1024 * 1024 {
-        big.push_str("export const x = 1;\n");
-    }
+    let line = "export const x = 1;\n";
+    big.push_str(&line.repeat(50 * 1024 * 1024 / line.len()));
     write(dir.path(), "generated/bundle.ts", big.as_bytes());
     let a = scan(dir.path());
     assert!(reason(&a, "generated/bundle.ts")
@@ -149,6 +149,37 @@ fn unreadable_files_are_listed() {
         .unwrap()
         .contains("permission denied"));
     assert_eq!(a.report.workflows.len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_directories_are_listed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/api/invite/route.ts", GOOD_ROUTE.as_bytes());
+    write(dir.path(), "lib/private/guard.ts", b"export const x = 1;\n");
+    let private = dir.path().join("lib/private");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let readable = std::fs::read_dir(&private).is_ok();
+    let a = if readable {
+        None
+    } else {
+        Some(scan(dir.path()))
+    };
+    // Restore, so the temporary folder can be removed.
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let Some(a) = a else {
+        // Running as root: permissions do not stop reads, so there is nothing to observe.
+        return;
+    };
+    let listed = a
+        .report
+        .unscanned
+        .iter()
+        .find(|u| u.file.starts_with("lib/private"))
+        .unwrap_or_else(|| panic!("{:?}", a.report.unscanned));
+    assert!(listed.reason.contains("ermission"), "{listed:?}");
+    assert_eq!(a.report.workflows.len(), 1, "the rest of the scan goes on");
 }
 
 #[test]

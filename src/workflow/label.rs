@@ -274,9 +274,7 @@ impl<'s> Labeler<'s> {
     pub fn check_spelling_matches(&self, path: &str, spelling: &str) -> bool {
         // App-side helpers are named in every language's style: `requireAdmin`,
         // `require_admin` and `RequireAdmin` are one name here.
-        if !spelling_matches(path, spelling)
-            && !spelling_matches(&normalize_path(path), &normalize_path(spelling))
-        {
+        if !trailing_segments_match(path, spelling, same_name_any_style) {
             return false;
         }
         let segs: Vec<&str> = segments(path);
@@ -540,24 +538,57 @@ pub fn value_names(value: &Value) -> Vec<String> {
 /// Whether a callee path ends with a spelling, segment by segment (`()` kept, so the Go SDK's
 /// `UserManagement().SendInvitation` matches only calls through the accessor).
 pub fn spelling_matches(path: &str, spelling: &str) -> bool {
-    // `()` marks an accessor call (`client.UserManagement().SendInvitation`, Rust's
-    // `workos.user_management().send_invitation`); whether it is there does not matter.
-    let strip = |x: &str| x.replace("()", "");
-    let (path, spelling) = (strip(path), strip(spelling));
-    let p = segments(&path);
-    let s = segments(&spelling);
-    if s.is_empty() || s.len() > p.len() {
-        return false;
-    }
-    p[p.len() - s.len()..] == s[..]
+    trailing_segments_match(path, spelling, |a, b| a == b)
 }
 
-/// Lower-cased, underscore-free segments: the naming style of a helper does not matter.
-fn normalize_path(path: &str) -> String {
-    path.chars()
-        .filter(|c| *c != '_')
-        .flat_map(|c| c.to_lowercase())
-        .collect()
+/// Whether the last segments of `path` are `spelling`'s, compared with `same`. Runs for every
+/// call node and matcher, so it allocates nothing.
+fn trailing_segments_match(path: &str, spelling: &str, same: impl Fn(&str, &str) -> bool) -> bool {
+    // `()` marks an accessor call (`client.UserManagement().SendInvitation`, Rust's
+    // `workos.user_management().send_invitation`); whether it is there does not matter.
+    fn segments_from_end(p: &str) -> impl Iterator<Item = &str> {
+        p.rsplit('.')
+            .map(|s| s.trim_end_matches("()"))
+            .filter(|s| !s.is_empty())
+    }
+    let mut path_segments = segments_from_end(path);
+    let mut any = false;
+    for want in segments_from_end(spelling) {
+        any = true;
+        match path_segments.next() {
+            Some(have) if same(have, want) => {}
+            _ => return false,
+        }
+    }
+    any
+}
+
+/// Names equal up to case and underscores: `requireAdmin`, `require_admin`, `RequireAdmin`.
+fn same_name_any_style(a: &str, b: &str) -> bool {
+    let fold = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| *c != '_')
+            .flat_map(|c| c.to_lowercase())
+            .collect()
+    };
+    if a.is_ascii() && b.is_ascii() {
+        let mut x = a
+            .bytes()
+            .filter(|c| *c != b'_')
+            .map(|c| c.to_ascii_lowercase());
+        let mut y = b
+            .bytes()
+            .filter(|c| *c != b'_')
+            .map(|c| c.to_ascii_lowercase());
+        return loop {
+            match (x.next(), y.next()) {
+                (None, None) => break true,
+                (Some(p), Some(q)) if p == q => {}
+                _ => break false,
+            }
+        };
+    }
+    fold(a) == fold(b)
 }
 
 fn segments(path: &str) -> Vec<&str> {
