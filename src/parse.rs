@@ -1,7 +1,7 @@
 //! Stage 3: read and parse the files the prefilter selected, plus the local files they import
 //! and the files that import them, into one [`Program`] whose calls can be resolved across files.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
@@ -88,7 +88,12 @@ fn read(file: &SourceFile) -> Read {
 }
 
 /// Reads every file, keeps those matching the prefilter, parses them and what they connect to.
-pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
+/// Only anchor files that really call a workflow action (`action_calls`) (or could not be fully parsed) pull in their imports and importers.
+pub fn parse_files(
+    files: &[SourceFile],
+    anchors: &[String],
+    action_calls: &crate::spec::ActionCalls,
+) -> ParseOutcome {
     let prefilter = Prefilter::new(anchors);
     let first: Vec<(usize, Result<Option<String>, Unscanned>)> = files
         .par_iter()
@@ -115,11 +120,19 @@ pub fn parse_files(files: &[SourceFile], anchors: &[String]) -> ParseOutcome {
     let anchor_files = selected.len();
     loader.add(selected);
     let anchor_modules = loader.program.modules.len();
-    loader.follow_imports(0);
+    // A file that only mentions an anchor (a comment, an unrelated method of the same name)
+    // connects nothing to a workflow.
+    let seeds: Vec<usize> = (0..anchor_modules)
+        .filter(|&m| {
+            let module = &loader.program.modules[m];
+            !module.syntax_errors.is_empty() || calls_any(module, action_calls)
+        })
+        .collect();
+    loader.follow_imports(seeds.clone());
     let before_importers = loader.program.modules.len();
-    loader.follow_importers(anchor_modules);
+    loader.follow_importers(&seeds);
     // The routes found as importers bring their own guards and middleware.
-    loader.follow_imports(before_importers);
+    loader.follow_imports((before_importers..loader.program.modules.len()).collect());
 
     let Loader {
         mut program,
@@ -210,14 +223,13 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Follows imports of the modules from `first` on (helpers, guards), and the rest of
-    /// their package.
-    fn follow_imports(&mut self, first: usize) {
+    /// Follows imports of the `seeds` modules (helpers, guards), and the rest of their package.
+    fn follow_imports(&mut self, seeds: Vec<usize>) {
         let files = self.files;
-        let mut from = first;
+        let mut round = seeds;
         for _ in 0..IMPORT_ROUNDS {
             let mut wanted = BTreeSet::new();
-            for m in from..self.program.modules.len() {
+            for &m in &round {
                 let module = &self.program.modules[m];
                 let mut want = |i: usize| {
                     if !self.parsed[i] && !self.unreadable[i] {
@@ -270,9 +282,10 @@ impl<'a> Loader<'a> {
             if wanted.is_empty() {
                 break;
             }
-            from = self.program.modules.len();
+            let from = self.program.modules.len();
             let texts = read_many(files, &wanted, &mut self.unscanned, &mut self.unreadable);
             self.add(texts);
+            round = (from..self.program.modules.len()).collect();
         }
     }
 
@@ -280,21 +293,26 @@ impl<'a> Loader<'a> {
     /// Starts from the anchor modules, and from modules already parsed that import one (a
     /// `server.ts` re-exporting the SDK wrapper): following importers of every imported helper
     /// would pull in most of a repository.
-    fn follow_importers(&mut self, anchor_modules: usize) {
+    fn follow_importers(&mut self, seeds: &[usize]) {
         let files = self.files;
-        let anchor_paths: BTreeSet<&str> = self.program.modules[..anchor_modules]
+        let anchor_paths: BTreeSet<&str> = seeds
             .iter()
-            .map(|m| m.path.as_str())
+            .map(|&m| self.program.modules[m].path.as_str())
             .collect();
         let mut frontier: Vec<usize> = (0..self.program.modules.len())
             .filter(|&m| {
-                m < anchor_modules
-                    || imports_any(&self.program.modules[m], |p| anchor_paths.contains(p))
+                anchor_paths.contains(self.program.modules[m].path.as_str())
+                    || imports_any(
+                        &self.program.modules[m].path,
+                        &self.program.modules[m].imports,
+                        |p| anchor_paths.contains(p),
+                    )
             })
             .collect();
         // Files parsed in an earlier round that did not import that round's frontier may
-        // import a later one.
-        let mut rejected: HashMap<usize, ParsedFile> = HashMap::new();
+        // import a later one. Only their imports are kept: holding every rejected file's text
+        // and IR would set the peak memory of a large repository.
+        let mut rejected: BTreeMap<usize, Vec<crate::ir::Import>> = BTreeMap::new();
         for _ in 0..IMPORTER_ROUNDS {
             let patterns = importer_patterns(&self.program, &frontier);
             if patterns.is_empty() {
@@ -315,23 +333,36 @@ impl<'a> Loader<'a> {
                 .iter()
                 .map(|&m| self.program.modules[m].path.as_str())
                 .collect();
-            let mut fresh = parse_many(files, hits);
-            fresh.extend(std::mem::take(&mut rejected).into_values());
-            fresh.sort_by_key(|r| r.0);
+            let is_target = |p: &str| targets.contains(p);
             let mut kept = Vec::new();
-            for (i, text, result) in fresh {
+            for (i, text, result) in parse_many(files, hits) {
                 let keep = match (&result, files[i].language) {
                     // Go, Rust and Ruby importers name a package, path or constant, not a file: the
                     // prefilter pattern is all there is to go on.
                     (_, Language::Go | Language::Rust | Language::Ruby) | (Err(_), _) => true,
-                    (Ok(module), _) => imports_any(module, |p| targets.contains(p)),
+                    (Ok(module), _) => imports_any(&module.path, &module.imports, is_target),
                 };
-                if keep {
-                    kept.push((i, text, result));
-                } else {
-                    rejected.insert(i, (i, text, result));
+                match result {
+                    Ok(module) if !keep => {
+                        rejected.insert(i, module.imports);
+                    }
+                    result => kept.push((i, text, result)),
                 }
             }
+            let now_wanted: BTreeSet<usize> = rejected
+                .iter()
+                .filter(|(i, imports)| imports_any(&files[**i].rel, imports, is_target))
+                .map(|(i, _)| *i)
+                .collect();
+            rejected.retain(|i, _| !now_wanted.contains(i));
+            let again = read_many(
+                files,
+                &now_wanted,
+                &mut self.unscanned,
+                &mut self.unreadable,
+            );
+            kept.extend(parse_many(files, again));
+            kept.sort_by_key(|r| r.0);
             if kept.is_empty() {
                 break;
             }
@@ -422,12 +453,30 @@ fn parse_many(files: &[SourceFile], texts: Vec<(usize, String)>) -> Vec<ParsedFi
     results
 }
 
-/// Whether one of `module`'s imports resolves to a path `is_target` accepts.
-fn imports_any(module: &Module, is_target: impl Fn(&str) -> bool) -> bool {
-    module
-        .imports
+/// Whether a function of `module` makes a call that may be a workflow action.
+fn calls_any(module: &Module, action_calls: &crate::spec::ActionCalls) -> bool {
+    module.functions.iter().any(|f| {
+        let mut found = false;
+        crate::ir::visit_stmts(&f.body, &mut |e| {
+            if let crate::ir::Expr::Call(call) = e {
+                if let Some(p) = call.callee.path() {
+                    found |= action_calls.matches(&p);
+                }
+            }
+        });
+        found
+    })
+}
+
+/// Whether one of the imports of the module at `path` resolves to a path `is_target` accepts.
+fn imports_any(
+    path: &str,
+    imports: &[crate::ir::Import],
+    is_target: impl Fn(&str) -> bool,
+) -> bool {
+    imports
         .iter()
-        .any(|imp| resolve_specifier(&module.path, &imp.source, &is_target).is_some())
+        .any(|imp| resolve_specifier(path, &imp.source, &is_target).is_some())
 }
 
 fn parent_dir(path: &str) -> &str {

@@ -56,6 +56,59 @@ impl SpecSet {
         out.into_iter().collect()
     }
 
+    /// The last segment of every action's call spellings (`sendInvitation`,
+    /// `SendInvitation`): a function that calls none of them holds no workflow action.
+    pub fn action_call_names(&self) -> std::collections::HashSet<String> {
+        self.workflows
+            .iter()
+            .flat_map(|w| w.actions.values().flat_map(|a| a.calls.iter()))
+            .map(|c| {
+                c.rsplit('.')
+                    .next()
+                    .unwrap_or(c)
+                    .trim_end_matches("()")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// What an action call looks like in a call path, for deciding cheaply which files hold
+    /// one. See [`ActionCalls`].
+    pub fn action_calls(&self) -> ActionCalls {
+        let mut calls = ActionCalls::default();
+        for call in self
+            .workflows
+            .iter()
+            .flat_map(|w| w.actions.values().flat_map(|a| a.calls.iter()))
+        {
+            let segments: Vec<&str> = call.split('.').map(|s| s.trim_end_matches("()")).collect();
+            let (last, namespace) = segments.split_last().unwrap_or((&"", &[]));
+            // Method names that unrelated code uses too (`GetToken` on a token store,
+            // `create_organization` on the app's own model) need their SDK namespace.
+            const AMBIGUOUS: &[&str] = &[
+                "gettoken",
+                "createtoken",
+                "assignrole",
+                "createorganization",
+                "updateorganization",
+                "createdomain",
+                "verifydomain",
+            ];
+            let folded = last.to_ascii_lowercase().replace('_', "");
+            let generic = anchor_of(call) != *last || AMBIGUOUS.contains(&folded.as_str());
+            if generic && !namespace.is_empty() {
+                calls
+                    .generic
+                    .entry(last.to_string())
+                    .or_default()
+                    .extend(namespace.iter().map(|s| s.to_string()));
+            } else {
+                calls.distinctive.insert(last.to_string());
+            }
+        }
+        calls
+    }
+
     /// Session-producing calls and request members across providers.
     pub fn session_calls(&self) -> Vec<String> {
         self.providers
@@ -99,6 +152,35 @@ impl SpecSet {
 /// (`sendInvitation`), unless it is a generic verb (`create` in `organizationDomains.create`), in
 /// which case the longest other segment (`organizationDomains`) — `create` or an
 /// `authorization` namespace would select half the files of a repository.
+/// Call paths that may be a workflow action: the method name of a spelling, and for generic or
+/// ambiguous method names (`organizationDomains.create`, `widgets.getToken`) also a segment of
+/// the SDK namespace that makes them specific.
+#[derive(Debug, Default)]
+pub struct ActionCalls {
+    distinctive: std::collections::HashSet<String>,
+    generic: std::collections::HashMap<String, BTreeSet<String>>,
+}
+
+impl ActionCalls {
+    /// Whether a call with this callee path may be an action. Aliased receivers
+    /// (`const domains = workos.organizationDomains; domains.create()`) are not seen here;
+    /// this only decides which files seed the search for related files.
+    pub fn matches(&self, path: &str) -> bool {
+        let mut segments = path.rsplit('.').map(|s| s.trim_end_matches("()"));
+        let Some(last) = segments.next() else {
+            return false;
+        };
+        if self.distinctive.contains(last) {
+            // SDK calls have a receiver (`workos.portal.generateLink`); a bare
+            // `generateLink()` is the application's own function.
+            return segments.next().is_some();
+        }
+        self.generic
+            .get(last)
+            .is_some_and(|needed| segments.any(|s| needed.contains(s)))
+    }
+}
+
 fn anchor_of(call: &str) -> String {
     const GENERIC: &[&str] = &[
         "create", "update", "verify", "get", "delete", "list", "check", "new", "find", "set",
@@ -481,6 +563,31 @@ mod tests {
         // `checks` appears inside `actions.a.waive` first; the top-level key is on line 7.
         assert_eq!(locate(TEXT, &["checks"], ""), (7, 1));
         assert_eq!(locate(TEXT, &["checks", "c", "protects"], "b"), (9, 19));
+    }
+
+    #[test]
+    fn action_calls_need_the_sdk_shape_not_just_the_method_name() {
+        let calls = super::load_builtin().unwrap().action_calls();
+        for sdk in [
+            "workos.userManagement.sendInvitation",
+            "this.provider.userManagement.createOrganizationMembership",
+            "workos.widgets.getToken",
+            "client.Widgets().CreateToken",
+            "this.client.organizationDomains.create",
+            "organization_domains.VerifyDomain",
+            "workos.portal.generateLink",
+        ] {
+            assert!(calls.matches(sdk), "{sdk} is an SDK call");
+        }
+        for own in [
+            "tokenStore.GetToken",
+            "generateLink",
+            "db.create",
+            "client.VerifyDomain",
+            "Organization.create_organization",
+        ] {
+            assert!(!calls.matches(own), "{own} is the application's own code");
+        }
     }
 
     #[test]

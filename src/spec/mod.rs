@@ -9,7 +9,9 @@ mod load;
 mod model;
 
 pub(crate) use load::locate;
-pub use load::{builtin_sources, load_builtin, load_dir, parse_provider, parse_workflow, SpecSet};
+pub use load::{
+    builtin_sources, load_builtin, load_dir, parse_provider, parse_workflow, ActionCalls, SpecSet,
+};
 pub use model::*;
 
 /// The JSON Schema of a workflow spec file, for editors and `idrift specs schema`.

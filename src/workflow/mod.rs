@@ -87,14 +87,8 @@ struct Root {
 
 /// Finds all workflow instances in the program.
 pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
-    let last_segments: HashSet<String> = specs
-        .workflows
-        .iter()
-        .flat_map(|w| w.actions.values().flat_map(|a| a.calls.iter()))
-        .map(|c| c.rsplit('.').next().unwrap_or(c).to_string())
-        .collect();
+    let last_segments = specs.action_call_names();
 
-    // Call graph over all parsed functions (resolved names, callbacks, closures).
     // Resolving every call is the costly part of locating: done per module in parallel.
     let per_function: Vec<(FnRef, Vec<FnRef>, bool)> = program
         .modules
