@@ -325,7 +325,11 @@ impl<'a> Loader<'a> {
             let hits: Vec<(usize, String)> = candidates
                 .par_iter()
                 .filter_map(|&i| match read(&files[i]) {
-                    Read::Text(t) if filter.matches(t.as_bytes()) => Some((i, t)),
+                    // A `'use client'` module runs in the browser: what it calls on the server
+                    // is an entry point of its own, analysed there.
+                    Read::Text(t) if filter.matches(t.as_bytes()) && !is_client_module(&t) => {
+                        Some((i, t))
+                    }
                     _ => None,
                 })
                 .collect();
@@ -451,6 +455,22 @@ fn parse_many(files: &[SourceFile], texts: Vec<(usize, String)>) -> Vec<ParsedFi
         .collect();
     results.sort_by_key(|r| r.0);
     results
+}
+
+/// Whether the file starts with React's `'use client'` directive (after comments).
+fn is_client_module(text: &str) -> bool {
+    let mut rest = text.trim_start_matches('\u{feff}');
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("//") {
+            rest = after.split_once('\n').map(|(_, r)| r).unwrap_or("");
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map(|(_, r)| r).unwrap_or("");
+        } else {
+            break;
+        }
+    }
+    rest.starts_with("'use client'") || rest.starts_with("\"use client\"")
 }
 
 /// Whether a function of `module` makes a call that may be a workflow action.

@@ -318,6 +318,32 @@ fn importers_are_followed_only_when_their_import_resolves_to_the_workflow() {
 }
 
 #[test]
+fn a_client_component_is_not_the_caller_of_a_server_action() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/team/actions.ts",
+        b"// Team actions.\n'use server';\nimport { WorkOS } from \"@workos-inc/node\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function inviteMember(email: string, organizationId: string) {\n  await workos.userManagement.sendInvitation({ email, organizationId });\n}\n",
+    );
+    // The browser-side check protects nothing: the action is a public endpoint.
+    write(
+        dir.path(),
+        "app/team/InviteForm.tsx",
+        b"'use client';\nimport { inviteMember } from './actions';\nexport function InviteForm({ isAdmin }: { isAdmin: boolean }) {\n  async function onSubmit(email: string, org: string) {\n    if (!isAdmin) throw new Error('forbidden');\n    await inviteMember(email, org);\n  }\n  return null;\n}\n",
+    );
+    let a = scan(dir.path());
+    let w = &a.report.workflows;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].function, "inviteMember");
+    assert_eq!(w[0].entry, "server-action");
+    assert_eq!(
+        a.report.stats.parsed_files, 1,
+        "the client component is not read"
+    );
+    assert!(a.report.findings.iter().any(|f| f.step == "authenticated"));
+}
+
+#[test]
 fn output_is_byte_identical_whatever_the_thread_count() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let run = |threads: &str, format: &str| {

@@ -78,6 +78,12 @@ const CASES: &[(&str, Expected)] = &[
         "invite-check-only-logs",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
+    // A server action whose `'use server'` follows a header comment: its parameters are
+    // client input.
+    (
+        "server-action-after-header",
+        &[("missing-check", "invite", "organization_from_session")],
+    ),
     // A check after the call.
     (
         "invite-check-after-call",

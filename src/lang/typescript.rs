@@ -112,7 +112,8 @@ impl<'a> Lowerer<'a> {
     fn program(&mut self, root: Node) {
         let mut cursor = root.walk();
         let children: Vec<Node> = root.named_children(&mut cursor).collect();
-        if let Some(first) = children.first() {
+        // The directive is the first statement; a licence or doc comment may come before it.
+        if let Some(first) = children.iter().find(|n| n.kind() != "comment") {
             if self.is_use_server(*first) {
                 self.file_use_server = true;
             }
