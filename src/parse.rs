@@ -88,7 +88,8 @@ fn read(file: &SourceFile) -> Read {
 }
 
 /// Reads every file, keeps those matching the prefilter, parses them and what they connect to.
-/// Only anchor files that really call a workflow action (`action_calls`) (or could not be fully parsed) pull in their imports and importers.
+/// Only anchor files that really call a workflow action (`action_calls`), or could not be fully
+/// parsed, pull in their imports and importers.
 pub fn parse_files(
     files: &[SourceFile],
     anchors: &[String],
@@ -290,7 +291,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Follows files that import parsed files: the route that calls a wrapper module.
-    /// Starts from the anchor modules, and from modules already parsed that import one (a
+    /// Starts from the seed modules, and from modules already parsed that import one (a
     /// `server.ts` re-exporting the SDK wrapper): following importers of every imported helper
     /// would pull in most of a repository.
     fn follow_importers(&mut self, seeds: &[usize]) {
