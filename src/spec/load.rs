@@ -56,22 +56,6 @@ impl SpecSet {
         out.into_iter().collect()
     }
 
-    /// The last segment of every action's call spellings (`sendInvitation`,
-    /// `SendInvitation`): a function that calls none of them holds no workflow action.
-    pub fn action_call_names(&self) -> std::collections::HashSet<String> {
-        self.workflows
-            .iter()
-            .flat_map(|w| w.actions.values().flat_map(|a| a.calls.iter()))
-            .map(|c| {
-                c.rsplit('.')
-                    .next()
-                    .unwrap_or(c)
-                    .trim_end_matches("()")
-                    .to_string()
-            })
-            .collect()
-    }
-
     /// What an action call looks like in a call path, for deciding cheaply which files hold
     /// one. See [`ActionCalls`].
     pub fn action_calls(&self) -> ActionCalls {
@@ -162,6 +146,12 @@ pub struct ActionCalls {
 }
 
 impl ActionCalls {
+    /// Whether `method` is the method name of some action spelling, whatever the receiver
+    /// (aliased receivers are resolved later, in the CFG).
+    pub fn names_method(&self, method: &str) -> bool {
+        self.distinctive.contains(method) || self.generic.contains_key(method)
+    }
+
     /// Whether a call with this callee path may be an action. Aliased receivers
     /// (`const domains = workos.organizationDomains; domains.create()`) are not seen here;
     /// this only decides which files seed the search for related files.

@@ -87,7 +87,7 @@ struct Root {
 
 /// Finds all workflow instances in the program.
 pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
-    let last_segments = specs.action_call_names();
+    let action_calls = specs.action_calls();
 
     // Resolving every call is the costly part of locating: done per module in parallel.
     let per_function: Vec<(FnRef, Vec<FnRef>, bool)> = program
@@ -95,7 +95,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
         .par_iter()
         .enumerate()
         .flat_map_iter(|(m, module)| {
-            let last_segments = &last_segments;
+            let action_calls = &action_calls;
             module.functions.iter().enumerate().map(move |(i, f)| {
                 let me = FnRef {
                     module: m,
@@ -107,7 +107,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
                     Expr::Call(call) => {
                         if let Some(p) = call.callee.path() {
                             let last = p.rsplit('.').next().unwrap_or(&p);
-                            if last_segments.contains(last) {
+                            if action_calls.names_method(last.trim_end_matches("()")) {
                                 anchored = true;
                             }
                         }
