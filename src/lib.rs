@@ -97,7 +97,9 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     };
     tell("reading", 0, walk.files.len());
     let anchors = specs.anchors();
-    let parsed = parse::parse_files(&walk.files, &anchors, &specs.action_calls());
+    let parsed = parse::parse_files(&walk.files, &anchors, &specs.action_calls(), &|program| {
+        workflow::modules_on_workflow_paths(program, specs)
+    });
     tell("analysing", parsed.program.modules.len(), walk.files.len());
     let program = parsed.program;
     let instances = workflow::locate(&program, specs);

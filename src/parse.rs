@@ -89,11 +89,13 @@ fn read(file: &SourceFile) -> Read {
 
 /// Reads every file, keeps those matching the prefilter, parses them and what they connect to.
 /// Only anchor files that really call a workflow action (`action_calls`), or could not be fully
-/// parsed, pull in their imports and importers.
+/// parsed, pull in their imports and importers; `modules_on_paths` tells which importers are on
+/// a path to an action, whose imports are followed too.
 pub fn parse_files(
     files: &[SourceFile],
     anchors: &[String],
     action_calls: &crate::spec::ActionCalls,
+    modules_on_paths: &dyn Fn(&Program) -> Vec<usize>,
 ) -> ParseOutcome {
     let prefilter = Prefilter::new(anchors);
     let first: Vec<(usize, Result<Option<String>, Unscanned>)> = files
@@ -132,8 +134,15 @@ pub fn parse_files(
     loader.follow_imports(seeds.clone());
     let before_importers = loader.program.modules.len();
     loader.follow_importers(&seeds);
-    // The routes found as importers bring their own guards and middleware.
-    loader.follow_imports((before_importers..loader.program.modules.len()).collect());
+    // The routes found as importers bring their own guards and middleware; only the importers
+    // on a path to an action are followed (a router that imports a shared module but never
+    // reaches the action needs none of its imports).
+    loader.program.resolve_imports();
+    let on_paths: Vec<usize> = modules_on_paths(&loader.program)
+        .into_iter()
+        .filter(|&m| m >= before_importers)
+        .collect();
+    loader.follow_imports(on_paths);
 
     let Loader {
         mut program,

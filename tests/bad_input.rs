@@ -303,6 +303,13 @@ fn importers_are_followed_only_when_their_import_resolves_to_the_workflow() {
         "emails/invite.ts",
         b"export const invite = 1;\n",
     );
+    // A real importer that never calls toward the action: its own imports are not needed.
+    write(
+        dir.path(),
+        "app/admin/labels.ts",
+        b"import { invite } from \"@/lib/workos/invite\";\nimport { heavy } from \"@/lib/heavy\";\nexport const label = String(invite) + heavy;\n",
+    );
+    write(dir.path(), "lib/heavy.ts", b"export const heavy = \"x\";\n");
     let a = scan(dir.path());
     let w = &a.report.workflows;
     assert_eq!(w.len(), 1, "{w:?}");
@@ -313,8 +320,9 @@ fn importers_are_followed_only_when_their_import_resolves_to_the_workflow() {
         "{:?}",
         w[0].unverified
     );
-    // wrapper + route + guard; the pages that import another `invite` are not.
-    assert_eq!(a.report.stats.parsed_files, 3, "{:?}", a.report.stats);
+    // wrapper + route + guard + the labels importer; not the pages that import another
+    // `invite`, nor what the labels file imports.
+    assert_eq!(a.report.stats.parsed_files, 4, "{:?}", a.report.stats);
 }
 
 #[test]

@@ -85,82 +85,105 @@ struct Root {
     info: EntryInfo,
 }
 
-/// Finds all workflow instances in the program.
-pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
-    let action_calls = specs.action_calls();
+/// Who calls whom among the parsed functions, and which functions reach a workflow action.
+struct CallGraph {
+    callers: HashMap<FnRef, Vec<FnRef>>,
+    /// Functions from which a candidate (a function calling an action's method) is reachable.
+    reaching: HashSet<FnRef>,
+}
 
-    // Resolving every call is the costly part of locating: done per module in parallel.
-    let per_function: Vec<(FnRef, Vec<FnRef>, bool)> = program
-        .modules
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(m, module)| {
-            let action_calls = &action_calls;
-            module.functions.iter().enumerate().map(move |(i, f)| {
-                let me = FnRef {
-                    module: m,
-                    function: i,
-                };
-                let mut out = Vec::new();
-                let mut anchored = false;
-                crate::ir::visit_stmts(&f.body, &mut |e| match e {
-                    Expr::Call(call) => {
-                        if let Some(p) = call.callee.path() {
-                            let last = p.rsplit('.').next().unwrap_or(&p);
-                            if action_calls.names_method(last.trim_end_matches("()")) {
-                                anchored = true;
-                            }
-                        }
-                        out.extend(program.resolve_callee_all(m, &call.callee));
-                    }
-                    Expr::Function(id) => out.push(FnRef {
+impl CallGraph {
+    fn build(program: &Program, specs: &SpecSet) -> CallGraph {
+        let action_calls = specs.action_calls();
+
+        // Resolving every call is the costly part of locating: done per module in parallel.
+        let per_function: Vec<(FnRef, Vec<FnRef>, bool)> = program
+            .modules
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(m, module)| {
+                let action_calls = &action_calls;
+                module.functions.iter().enumerate().map(move |(i, f)| {
+                    let me = FnRef {
                         module: m,
-                        function: *id,
-                    }),
-                    _ => {}
-                });
-                (me, out, anchored)
+                        function: i,
+                    };
+                    let mut out = Vec::new();
+                    let mut anchored = false;
+                    crate::ir::visit_stmts(&f.body, &mut |e| match e {
+                        Expr::Call(call) => {
+                            if let Some(p) = call.callee.path() {
+                                let last = p.rsplit('.').next().unwrap_or(&p);
+                                if action_calls.names_method(last.trim_end_matches("()")) {
+                                    anchored = true;
+                                }
+                            }
+                            out.extend(program.resolve_callee_all(m, &call.callee));
+                        }
+                        Expr::Function(id) => out.push(FnRef {
+                            module: m,
+                            function: *id,
+                        }),
+                        _ => {}
+                    });
+                    (me, out, anchored)
+                })
             })
-        })
-        .collect();
-    let mut callees: HashMap<FnRef, Vec<FnRef>> = HashMap::with_capacity(per_function.len());
-    let mut candidates: HashSet<FnRef> = HashSet::new();
-    for (me, out, anchored) in per_function {
-        if anchored {
-            candidates.insert(me);
+            .collect();
+        let mut callees: HashMap<FnRef, Vec<FnRef>> = HashMap::with_capacity(per_function.len());
+        let mut candidates: HashSet<FnRef> = HashSet::new();
+        for (me, out, anchored) in per_function {
+            if anchored {
+                candidates.insert(me);
+            }
+            callees.insert(me, out);
         }
-        callees.insert(me, out);
-    }
 
-    // Functions from which a candidate is reachable.
-    let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
-    for (f, cs) in &callees {
-        for c in cs {
-            callers.entry(*c).or_default().push(*f);
-        }
-    }
-    // Entry handlers, known before the walk: a function that reaches a candidate only through
-    // an entry's handler (a `main` that registers an inline route handler) is not a root.
-    let entry_handlers: HashSet<FnRef> = program
-        .modules
-        .iter()
-        .enumerate()
-        .flat_map(|(m, module)| {
-            module
-                .entries
-                .iter()
-                .filter_map(move |e| program.resolve_callee(m, &e.handler))
-        })
-        .collect();
-    let mut reaching: HashSet<FnRef> = HashSet::new();
-    let mut stack: Vec<FnRef> = candidates.iter().copied().collect();
-    while let Some(f) = stack.pop() {
-        if reaching.insert(f) && !entry_handlers.contains(&f) {
-            if let Some(cs) = callers.get(&f) {
-                stack.extend(cs.iter().copied());
+        // Functions from which a candidate is reachable.
+        let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+        for (f, cs) in &callees {
+            for c in cs {
+                callers.entry(*c).or_default().push(*f);
             }
         }
+        // Entry handlers, known before the walk: a function that reaches a candidate only through
+        // an entry's handler (a `main` that registers an inline route handler) is not a root.
+        let entry_handlers: HashSet<FnRef> = program
+            .modules
+            .iter()
+            .enumerate()
+            .flat_map(|(m, module)| {
+                module
+                    .entries
+                    .iter()
+                    .filter_map(move |e| program.resolve_callee(m, &e.handler))
+            })
+            .collect();
+        let mut reaching: HashSet<FnRef> = HashSet::new();
+        let mut stack: Vec<FnRef> = candidates.iter().copied().collect();
+        while let Some(f) = stack.pop() {
+            if reaching.insert(f) && !entry_handlers.contains(&f) {
+                if let Some(cs) = callers.get(&f) {
+                    stack.extend(cs.iter().copied());
+                }
+            }
+        }
+        CallGraph { callers, reaching }
     }
+}
+
+/// The modules of the functions that reach a workflow action: where a workflow's code is.
+/// The parser follows these modules' imports to find their guards and middleware.
+pub fn modules_on_workflow_paths(program: &Program, specs: &SpecSet) -> Vec<usize> {
+    let graph = CallGraph::build(program, specs);
+    let modules: std::collections::BTreeSet<usize> =
+        graph.reaching.iter().map(|f| f.module).collect();
+    modules.into_iter().collect()
+}
+
+/// Finds all workflow instances in the program.
+pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
+    let CallGraph { callers, reaching } = CallGraph::build(program, specs);
 
     // Framework entry points that reach a candidate, through their handler or middleware.
     let mut roots: Vec<Root> = Vec::new();
