@@ -305,17 +305,17 @@ impl<'a> Loader<'a> {
     /// would pull in most of a repository.
     fn follow_importers(&mut self, seeds: &[usize]) {
         let files = self.files;
-        let anchor_paths: BTreeSet<&str> = seeds
+        let seed_paths: BTreeSet<&str> = seeds
             .iter()
             .map(|&m| self.program.modules[m].path.as_str())
             .collect();
         let mut frontier: Vec<usize> = (0..self.program.modules.len())
             .filter(|&m| {
-                anchor_paths.contains(self.program.modules[m].path.as_str())
+                seed_paths.contains(self.program.modules[m].path.as_str())
                     || imports_any(
                         &self.program.modules[m].path,
                         &self.program.modules[m].imports,
-                        |p| anchor_paths.contains(p),
+                        |p| seed_paths.contains(p),
                     )
             })
             .collect();
@@ -348,7 +348,20 @@ impl<'a> Loader<'a> {
                 .map(|&m| self.program.modules[m].path.as_str())
                 .collect();
             let is_target = |p: &str| targets.contains(p);
-            let mut kept = Vec::new();
+            // Earlier rejects that import this round's frontier, then this round's hits.
+            let now_wanted: BTreeSet<usize> = rejected
+                .iter()
+                .filter(|(i, imports)| imports_any(&files[**i].rel, imports, is_target))
+                .map(|(i, _)| *i)
+                .collect();
+            rejected.retain(|i, _| !now_wanted.contains(i));
+            let again = read_many(
+                files,
+                &now_wanted,
+                &mut self.unscanned,
+                &mut self.unreadable,
+            );
+            let mut kept = parse_many(files, again);
             for (i, text, result) in parse_many(files, hits) {
                 let keep = match (&result, files[i].language) {
                     // Go, Rust and Ruby importers name a package, path or constant, not a file: the
@@ -363,19 +376,6 @@ impl<'a> Loader<'a> {
                     result => kept.push((i, text, result)),
                 }
             }
-            let now_wanted: BTreeSet<usize> = rejected
-                .iter()
-                .filter(|(i, imports)| imports_any(&files[**i].rel, imports, is_target))
-                .map(|(i, _)| *i)
-                .collect();
-            rejected.retain(|i, _| !now_wanted.contains(i));
-            let again = read_many(
-                files,
-                &now_wanted,
-                &mut self.unscanned,
-                &mut self.unreadable,
-            );
-            kept.extend(parse_many(files, again));
             kept.sort_by_key(|r| r.0);
             if kept.is_empty() {
                 break;
