@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::{ParseError, MAX_DEPTH};
 use crate::ir::*;
@@ -31,13 +31,7 @@ const ROUTE_METHODS: &[&str] = &[
 ];
 
 pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_go::LANGUAGE.into())
-        .map_err(|e| ParseError::Failed(e.to_string()))?;
-    let tree = parser
-        .parse(source, None)
-        .ok_or_else(|| ParseError::Failed("no syntax tree".into()))?;
+    let tree = super::syntax_tree(tree_sitter_go::LANGUAGE.into(), source)?;
     let mut lower = Lowerer {
         src: source.as_bytes(),
         module: Module {

@@ -107,6 +107,21 @@ pub(crate) fn span_of(node: tree_sitter::Node) -> crate::ir::Span {
 }
 
 /// Where tree-sitter could not read the syntax (up to 20 places, in order).
+/// Parses `source` with a tree-sitter grammar. tree-sitter always yields a tree (with error
+/// nodes) unless the grammar itself is incompatible.
+pub(crate) fn syntax_tree(
+    grammar: tree_sitter::Language,
+    source: &str,
+) -> Result<tree_sitter::Tree, ParseError> {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&grammar)
+        .map_err(|e| ParseError::Failed(e.to_string()))?;
+    parser
+        .parse(source, None)
+        .ok_or_else(|| ParseError::Failed("no syntax tree".into()))
+}
+
 pub(crate) fn syntax_errors(root: tree_sitter::Node) -> Vec<crate::ir::Span> {
     let mut out = Vec::new();
     if !root.has_error() {

@@ -5,7 +5,7 @@
 //! the request (`request` from Flask, a `request` parameter), and which calls end a request
 //! (`abort()`).
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::{ParseError, MAX_DEPTH};
 use crate::ir::*;
@@ -40,13 +40,7 @@ const VIEW_METHODS: &[&str] = &[
 const TERMINATING_CALLS: &[&str] = &["abort"];
 
 pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .map_err(|e| ParseError::Failed(e.to_string()))?;
-    let tree = parser
-        .parse(source, None)
-        .ok_or_else(|| ParseError::Failed("no syntax tree".into()))?;
+    let tree = super::syntax_tree(tree_sitter_python::LANGUAGE.into(), source)?;
     let mut lower = Lowerer {
         src: source.as_bytes(),
         module: Module {

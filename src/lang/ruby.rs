@@ -5,7 +5,7 @@
 //! from the parent controller), filters that halt by rendering or redirecting, Sinatra routes and
 //! `halt`, `params` as request input, and bare method calls (`authorize!`).
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::{ParseError, MAX_DEPTH};
 use crate::ir::*;
@@ -17,13 +17,7 @@ const TERMINATING_CALLS: &[&str] = &["halt", "raise", "fail", "error!"];
 const RESPONDING_CALLS: &[&str] = &["head", "render", "redirect_to", "redirect_back"];
 
 pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_ruby::LANGUAGE.into())
-        .map_err(|e| ParseError::Failed(e.to_string()))?;
-    let tree = parser
-        .parse(source, None)
-        .ok_or_else(|| ParseError::Failed("no syntax tree".into()))?;
+    let tree = super::syntax_tree(tree_sitter_ruby::LANGUAGE.into(), source)?;
     let mut lower = Lowerer {
         src: source.as_bytes(),
         module: Module {

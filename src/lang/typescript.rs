@@ -4,7 +4,7 @@
 //! handlers, server actions and pages; Express/Router registrations with their middleware; which
 //! parameters carry the request; which calls end a request (`redirect()`, `notFound()`).
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::{Language, ParseError, MAX_DEPTH};
 use crate::ir::*;
@@ -21,7 +21,6 @@ const TERMINATING_CALLS: &[&str] = &[
 ];
 
 pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {
-    let mut parser = Parser::new();
     let grammar = match language {
         Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
@@ -32,12 +31,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
             )))
         }
     };
-    parser
-        .set_language(&grammar)
-        .map_err(|e| ParseError::Failed(e.to_string()))?;
-    let tree = parser
-        .parse(source, None)
-        .ok_or_else(|| ParseError::Failed("no syntax tree".into()))?;
+    let tree = super::syntax_tree(grammar, source)?;
     let mut lower = Lowerer {
         src: source.as_bytes(),
         module: Module {
