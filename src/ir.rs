@@ -321,6 +321,21 @@ pub struct Arg {
 }
 
 impl Expr {
+    /// `object[index]`: a literal string key is a member access (`req.body["role"]` is
+    /// `req.body.role`), anything else a computed index.
+    pub fn subscript(object: Expr, index: Expr) -> Expr {
+        match index {
+            Expr::Literal(Literal::Str(key)) => Expr::Member {
+                object: Box::new(object),
+                property: key,
+            },
+            index => Expr::Index {
+                object: Box::new(object),
+                index: Box::new(index),
+            },
+        }
+    }
+
     /// The dotted path of a name or member chain as written (`workos.userManagement.sendInvitation`),
     /// or `None` if the expression is not such a chain. Calls inside the chain are written with
     /// `()` (`client.UserManagement().SendInvitation`), so both SDK generations can be matched.

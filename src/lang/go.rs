@@ -39,15 +39,14 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
             scope: ModuleScope::Folder,
             ..Module::default()
         },
-        depth: 0,
-        too_deep: false,
+        nesting: super::Nesting::default(),
         receiver: None,
         router_guards: HashMap::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
     lower.program(root);
-    if lower.too_deep {
+    if lower.nesting.too_deep {
         return Err(ParseError::TooDeep(MAX_DEPTH));
     }
     Ok(lower.module)
@@ -56,8 +55,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
 struct Lowerer<'a> {
     src: &'a [u8],
     module: Module,
-    depth: usize,
-    too_deep: bool,
+    nesting: super::Nesting,
     /// The receiver name of the method being lowered (`h` in `func (h *Handler) Invite`): it
     /// stands for `this`.
     receiver: Option<String>,
@@ -75,16 +73,11 @@ impl<'a> Lowerer<'a> {
     }
 
     fn enter(&mut self) -> bool {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            self.too_deep = true;
-            return false;
-        }
-        true
+        self.nesting.enter()
     }
 
     fn leave(&mut self) {
-        self.depth -= 1;
+        self.nesting.leave();
     }
 
     fn field_expr(&mut self, node: Node, field: &str) -> Expr {
@@ -666,16 +659,7 @@ impl<'a> Lowerer<'a> {
             "index_expression" => {
                 let object = self.field_expr(node, "operand");
                 let index = self.field_expr(node, "index");
-                match index {
-                    Expr::Literal(Literal::Str(key)) => Expr::Member {
-                        object: Box::new(object),
-                        property: key,
-                    },
-                    index => Expr::Index {
-                        object: Box::new(object),
-                        index: Box::new(index),
-                    },
-                }
+                Expr::subscript(object, index)
             }
             "call_expression" => {
                 let callee = self.field_expr(node, "function");

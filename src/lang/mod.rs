@@ -95,6 +95,31 @@ impl Language {
 /// reported as unscanned instead of risking the stack.
 pub const MAX_DEPTH: usize = 150;
 
+/// How deep a frontend is in the syntax tree, against [`MAX_DEPTH`]. Every frontend recurses
+/// through this one guard, so hostile nesting is bounded the same way in each.
+#[derive(Debug, Default)]
+pub(crate) struct Nesting {
+    depth: usize,
+    /// Set once any part of the file went deeper than the limit: the file is then reported.
+    pub too_deep: bool,
+}
+
+impl Nesting {
+    /// Goes one level down; false (and no level taken) when that would pass the limit.
+    pub fn enter(&mut self) -> bool {
+        if self.depth >= MAX_DEPTH {
+            self.too_deep = true;
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    pub fn leave(&mut self) {
+        self.depth -= 1;
+    }
+}
+
 /// The span of a tree-sitter node.
 pub(crate) fn span_of(node: tree_sitter::Node) -> crate::ir::Span {
     let p = node.start_position();

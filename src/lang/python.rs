@@ -47,14 +47,13 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
             path: path.to_string(),
             ..Module::default()
         },
-        depth: 0,
-        too_deep: false,
+        nesting: super::Nesting::default(),
         request_globals: Vec::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
     lower.program(root);
-    if lower.too_deep {
+    if lower.nesting.too_deep {
         return Err(ParseError::TooDeep(MAX_DEPTH));
     }
     Ok(lower.module)
@@ -63,8 +62,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
 struct Lowerer<'a> {
     src: &'a [u8],
     module: Module,
-    depth: usize,
-    too_deep: bool,
+    nesting: super::Nesting,
     /// Names imported from web frameworks that stand for the current request (`request` from
     /// Flask, Quart).
     request_globals: Vec<String>,
@@ -80,16 +78,11 @@ impl<'a> Lowerer<'a> {
     }
 
     fn enter(&mut self) -> bool {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            self.too_deep = true;
-            return false;
-        }
-        true
+        self.nesting.enter()
     }
 
     fn leave(&mut self) {
-        self.depth -= 1;
+        self.nesting.leave();
     }
 
     // ----- top level -------------------------------------------------------------------
@@ -853,16 +846,7 @@ impl<'a> Lowerer<'a> {
             "subscript" => {
                 let object = self.field_expr(node, "value");
                 let index = self.field_expr(node, "subscript");
-                match index {
-                    Expr::Literal(Literal::Str(key)) => Expr::Member {
-                        object: Box::new(object),
-                        property: key,
-                    },
-                    index => Expr::Index {
-                        object: Box::new(object),
-                        index: Box::new(index),
-                    },
-                }
+                Expr::subscript(object, index)
             }
             "call" => {
                 let callee = self.field_expr(node, "function");

@@ -25,15 +25,14 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
             scope: ModuleScope::Global,
             ..Module::default()
         },
-        depth: 0,
-        too_deep: false,
+        nesting: super::Nesting::default(),
         in_filter: false,
         sinatra_filters: Vec::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
     lower.top_statements(root);
-    if lower.too_deep {
+    if lower.nesting.too_deep {
         return Err(ParseError::TooDeep(MAX_DEPTH));
     }
     Ok(lower.module)
@@ -42,8 +41,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
 struct Lowerer<'a> {
     src: &'a [u8],
     module: Module,
-    depth: usize,
-    too_deep: bool,
+    nesting: super::Nesting,
     /// Lowering a method that runs as a filter: rendering or redirecting halts the request.
     in_filter: bool,
     /// Sinatra `before do … end` blocks, run before every route declared after them.
@@ -75,16 +73,11 @@ impl<'a> Lowerer<'a> {
     }
 
     fn enter(&mut self) -> bool {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            self.too_deep = true;
-            return false;
-        }
-        true
+        self.nesting.enter()
     }
 
     fn leave(&mut self) {
-        self.depth -= 1;
+        self.nesting.leave();
     }
 
     fn field_expr(&mut self, node: Node, field: &str) -> Expr {
@@ -734,16 +727,7 @@ impl<'a> Lowerer<'a> {
                     .get(1)
                     .map(|i| self.expr(*i))
                     .unwrap_or(Expr::Unknown(String::new()));
-                match index {
-                    Expr::Literal(Literal::Str(key)) => Expr::Member {
-                        object: Box::new(object),
-                        property: key,
-                    },
-                    index => Expr::Index {
-                        object: Box::new(object),
-                        index: Box::new(index),
-                    },
-                }
+                Expr::subscript(object, index)
             }
             "call" => self.call(node),
             "unary" | "not" => Expr::Unary {

@@ -59,8 +59,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         },
         lines: line_starts(source),
         temp: 0,
-        depth: 0,
-        too_deep: false,
+        nesting: super::Nesting::default(),
         extractor_fn: false,
     };
     for item in &file.items {
@@ -84,7 +83,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
             span,
         });
     }
-    if lower.too_deep {
+    if lower.nesting.too_deep {
         return Err(ParseError::TooDeep(super::MAX_DEPTH));
     }
     Ok(lower.module)
@@ -104,8 +103,7 @@ struct Lowerer {
     module: Module,
     lines: Vec<usize>,
     temp: usize,
-    depth: usize,
-    too_deep: bool,
+    nesting: super::Nesting,
     /// Lowering an extractor's `from_request_parts`: an `Err` result rejects the request.
     extractor_fn: bool,
 }
@@ -487,10 +485,7 @@ impl Lowerer {
     }
 
     fn stmt_expr(&mut self, e: &syn::Expr, span: proc_macro2::Span, out: &mut Vec<Stmt>) {
-        self.depth += 1;
-        if self.depth > super::MAX_DEPTH {
-            self.too_deep = true;
-            self.depth -= 1;
+        if !self.nesting.enter() {
             return;
         }
         let span = self.span(span);
@@ -642,7 +637,7 @@ impl Lowerer {
                 }
             }
         }
-        self.depth -= 1;
+        self.nesting.leave();
     }
 
     /// An `if` condition; `if let Err(e) = f()` asks whether `f()` failed.
@@ -672,14 +667,11 @@ impl Lowerer {
     // ----- expressions -----------------------------------------------------------------
 
     fn expr(&mut self, e: &syn::Expr) -> Expr {
-        self.depth += 1;
-        if self.depth > super::MAX_DEPTH {
-            self.too_deep = true;
-            self.depth -= 1;
+        if !self.nesting.enter() {
             return Expr::Unknown(String::new());
         }
         let out = self.expr_inner(e);
-        self.depth -= 1;
+        self.nesting.leave();
         out
     }
 

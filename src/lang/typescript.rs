@@ -38,8 +38,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
             path: path.to_string(),
             ..Module::default()
         },
-        depth: 0,
-        too_deep: false,
+        nesting: super::Nesting::default(),
         file_use_server: false,
         route_file: is_route_file(path),
         page_file: is_page_file(path),
@@ -49,7 +48,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
     lower.program(root);
-    if lower.too_deep {
+    if lower.nesting.too_deep {
         return Err(ParseError::TooDeep(MAX_DEPTH));
     }
     Ok(lower.module)
@@ -68,8 +67,7 @@ fn is_page_file(path: &str) -> bool {
 struct Lowerer<'a> {
     src: &'a [u8],
     module: Module,
-    depth: usize,
-    too_deep: bool,
+    nesting: super::Nesting,
     file_use_server: bool,
     route_file: bool,
     page_file: bool,
@@ -89,16 +87,11 @@ impl<'a> Lowerer<'a> {
 
     /// Guards recursion on hostile nesting; returns false when too deep.
     fn enter(&mut self) -> bool {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            self.too_deep = true;
-            return false;
-        }
-        true
+        self.nesting.enter()
     }
 
     fn leave(&mut self) {
-        self.depth -= 1;
+        self.nesting.leave();
     }
 
     // ----- top level -------------------------------------------------------------------
@@ -966,16 +959,7 @@ impl<'a> Lowerer<'a> {
             "subscript_expression" => {
                 let object = self.field_expr(node, "object");
                 let index = self.field_expr(node, "index");
-                match index {
-                    Expr::Literal(Literal::Str(key)) => Expr::Member {
-                        object: Box::new(object),
-                        property: key,
-                    },
-                    index => Expr::Index {
-                        object: Box::new(object),
-                        index: Box::new(index),
-                    },
-                }
+                Expr::subscript(object, index)
             }
             "call_expression" | "new_expression" => {
                 let callee_node = node
