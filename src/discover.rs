@@ -55,7 +55,6 @@ pub struct SourceFile {
     /// Path relative to the scan root, `/`-separated: what reports show.
     pub rel: String,
     pub language: Language,
-    pub size: u64,
 }
 
 #[derive(Debug, Default)]
@@ -90,7 +89,6 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
                 path: root.to_path_buf(),
                 rel,
                 language,
-                size: meta.len(),
             }),
             None => {
                 return Err(Error::Usage(format!(
@@ -122,7 +120,9 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
         .build()
         .map_err(|e| Error::Usage(format!("--exclude: {e}")))?;
 
-    let walker = WalkBuilder::new(root)
+    // Walked on every core: on a large monorepo, listing folders is a good part of a scan.
+    let found = std::sync::Mutex::new(Discovery::default());
+    WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
         .git_global(false)
@@ -130,43 +130,45 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
         .require_git(false)
         .follow_links(false)
         .overrides(overrides)
-        .build();
-
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                out.unscanned.push(walk_error(root, &err));
-                continue;
-            }
-        };
-        let Some(ft) = entry.file_type() else {
-            continue;
-        };
-        if !ft.is_file() {
-            continue;
-        }
-        let rel = relative(root, entry.path());
-        let Some(language) = Language::for_path(&rel) else {
-            continue;
-        };
-        let size = match entry.metadata() {
-            Ok(m) => m.len(),
-            Err(err) => {
-                out.unscanned
-                    .push(Unscanned::new(&rel, format!("cannot read metadata: {err}")));
-                continue;
-            }
-        };
-        out.files.push(SourceFile {
-            path: entry.path().to_path_buf(),
-            rel,
-            language,
-            size,
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                let outcome = match entry {
+                    Ok(entry) => source_file(root, &entry).map(Ok),
+                    Err(err) => Some(Err(walk_error(root, &err))),
+                };
+                if let Some(outcome) = outcome {
+                    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                    match outcome {
+                        Ok(file) => found.files.push(file),
+                        Err(unscanned) => found.unscanned.push(unscanned),
+                    }
+                }
+                ignore::WalkState::Continue
+            })
         });
-    }
+    out = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The walk's order depends on thread timing; the output must not.
+    out.unscanned
+        .sort_by(|a, b| (&a.file, &a.reason).cmp(&(&b.file, &b.reason)));
     out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(out)
+}
+
+/// The walked entry as a source file, if it is a file of a supported language. Its size is
+/// checked when it is read (one `fstat` on the open file instead of a `stat` per walked file).
+fn source_file(root: &Path, entry: &ignore::DirEntry) -> Option<SourceFile> {
+    if !entry.file_type()?.is_file() {
+        return None;
+    }
+    let rel = relative(root, entry.path());
+    let language = Language::for_path(&rel)?;
+    Some(SourceFile {
+        path: entry.path().to_path_buf(),
+        rel,
+        language,
+    })
 }
 
 fn walk_error(root: &Path, err: &ignore::Error) -> Unscanned {

@@ -34,6 +34,18 @@ use crate::report::{Report, Stats, WorkflowSummary};
 use crate::spec::SpecSet;
 use crate::workflow::{Instance, Labeler};
 
+/// With `IDRIFT_TRACE` set, prints how long a stage took to standard error: where the time of a
+/// scan goes, without a profiler.
+pub(crate) fn trace(stage: &str, since: std::time::Instant, detail: std::fmt::Arguments) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("IDRIFT_TRACE").is_some()) {
+        eprintln!(
+            "idrift trace: {stage:<22} {:>8.1} ms  {detail}",
+            since.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
 /// Told what the scan is doing, for a progress display (`stage`, files done, files in all).
 pub type Progress = std::sync::Arc<dyn Fn(&str, usize, usize) + Send + Sync>;
 
@@ -83,6 +95,7 @@ impl Analysis {
 
 /// Runs the whole pipeline on the repository (or single file) at `root`.
 pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<Analysis, Error> {
+    let start = std::time::Instant::now();
     let walk = discover::discover(
         root,
         &discover::WalkOptions {
@@ -95,6 +108,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             p(stage, done, total);
         }
     };
+    trace("walk", start, format_args!("{} files", walk.files.len()));
     tell("reading", 0, walk.files.len());
     let anchors = specs.anchors();
     let parsed = parse::parse_files(&walk.files, &anchors, &specs.action_calls(), &|program| {
@@ -102,7 +116,13 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     });
     tell("analysing", parsed.program.modules.len(), walk.files.len());
     let program = parsed.program;
+    let t = std::time::Instant::now();
     let instances = workflow::locate(&program, specs);
+    trace(
+        "locate+cfg+label",
+        t,
+        format_args!("{} instances", instances.len()),
+    );
     let labeler = Labeler::new(specs);
     let findings = drift::compare(&instances, &labeler);
     let (findings, suppressed, suppression_problems) = suppress::apply(&program, findings);

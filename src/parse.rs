@@ -16,6 +16,8 @@ use crate::report::Unscanned;
 const IMPORTER_ROUNDS: usize = 3;
 /// How many rounds of relative imports to follow from a parsed file.
 const IMPORT_ROUNDS: usize = 3;
+/// How much file text the importer search may keep in memory instead of reading it again.
+const TEXT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Every parsed module, with the text it came from and its resolved imports.
 #[derive(Debug, Default)]
@@ -54,26 +56,36 @@ enum Read {
 }
 
 fn read(file: &SourceFile) -> Read {
-    if file.size > MAX_FILE_BYTES {
+    let cannot_read = |e: std::io::Error| {
+        let reason = if e.kind() == std::io::ErrorKind::PermissionDenied {
+            "permission denied".to_string()
+        } else {
+            format!("cannot read: {e}")
+        };
+        Read::Skipped(Unscanned::new(&file.rel, reason))
+    };
+    let mut handle = match std::fs::File::open(&file.path) {
+        Ok(h) => h,
+        Err(e) => return cannot_read(e),
+    };
+    let size = match handle.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return cannot_read(e),
+    };
+    if size > MAX_FILE_BYTES {
         return Read::Skipped(Unscanned::new(
             &file.rel,
-            format!(
-                "file is {} bytes, over the {} byte limit for source files",
-                file.size, MAX_FILE_BYTES
-            ),
+            format!("file is {size} bytes, over the {MAX_FILE_BYTES} byte limit for source files"),
         ));
     }
-    let bytes = match std::fs::read(&file.path) {
-        Ok(b) => b,
-        Err(e) => {
-            let reason = if e.kind() == std::io::ErrorKind::PermissionDenied {
-                "permission denied".to_string()
-            } else {
-                format!("cannot read: {e}")
-            };
-            return Read::Skipped(Unscanned::new(&file.rel, reason));
-        }
-    };
+    // The limit holds even if the file grows while it is read.
+    let mut bytes = Vec::with_capacity(size as usize);
+    if let Err(e) = std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut handle, MAX_FILE_BYTES + 1),
+        &mut bytes,
+    ) {
+        return cannot_read(e);
+    }
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Read::Skipped(Unscanned::new(
             &file.rel,
@@ -98,13 +110,23 @@ pub fn parse_files(
     modules_on_paths: &dyn Fn(&Program) -> Vec<usize>,
 ) -> ParseOutcome {
     let prefilter = Prefilter::new(anchors);
-    let first: Vec<(usize, Result<Option<String>, Unscanned>)> = files
+    let t = std::time::Instant::now();
+    // Files without an anchor are kept in memory, up to a budget, for the importer search
+    // that scans them again: reading a file costs more than scanning it.
+    let cached_bytes = std::sync::atomic::AtomicUsize::new(0);
+    let first: Vec<(usize, Result<(bool, Option<String>), Unscanned>)> = files
         .par_iter()
         .enumerate()
         .map(|(i, f)| match read(f) {
             Read::Skipped(u) => (i, Err(u)),
-            Read::Text(t) if prefilter.matches(t.as_bytes()) => (i, Ok(Some(t))),
-            Read::Text(_) => (i, Ok(None)),
+            Read::Text(t) if prefilter.matches(t.as_bytes()) => (i, Ok((true, Some(t)))),
+            Read::Text(t) => {
+                let used = cached_bytes.fetch_add(t.len(), std::sync::atomic::Ordering::Relaxed);
+                (
+                    i,
+                    Ok((false, (used + t.len() <= TEXT_CACHE_BYTES).then_some(t))),
+                )
+            }
         })
         .collect();
 
@@ -116,12 +138,19 @@ pub fn parse_files(
                 loader.unreadable[i] = true;
                 loader.unscanned.push(u);
             }
-            Ok(Some(text)) => selected.push((i, text)),
-            Ok(None) => {}
+            Ok((true, Some(text))) => selected.push((i, text)),
+            Ok((_, text)) => loader.cache[i] = text,
         }
     }
     let anchor_files = selected.len();
+    crate::trace(
+        "read+anchor scan",
+        t,
+        format_args!("{anchor_files} anchor files"),
+    );
+    let t = std::time::Instant::now();
     loader.add(selected);
+    crate::trace("parse anchors", t, format_args!(""));
     let anchor_modules = loader.program.modules.len();
     // A file that only mentions an anchor (a comment, an unrelated method of the same name)
     // connects nothing to a workflow.
@@ -131,9 +160,22 @@ pub fn parse_files(
             !module.syntax_errors.is_empty() || calls_any(module, action_calls)
         })
         .collect();
+    let t = std::time::Instant::now();
     loader.follow_imports(seeds.clone());
     let before_importers = loader.program.modules.len();
-    loader.follow_importers(&seeds);
+    crate::trace(
+        "imports of seeds",
+        t,
+        format_args!("{} modules", before_importers),
+    );
+    let t = std::time::Instant::now();
+    loader.follow_importers(&seeds, action_calls);
+    crate::trace(
+        "importers",
+        t,
+        format_args!("{} modules", loader.program.modules.len()),
+    );
+    let t = std::time::Instant::now();
     // The routes found as importers bring their own guards and middleware; only the importers
     // on a path to an action are followed (a router that imports a shared module but never
     // reaches the action needs none of its imports).
@@ -143,6 +185,11 @@ pub fn parse_files(
         .filter(|&m| m >= before_importers)
         .collect();
     loader.follow_imports(on_paths);
+    crate::trace(
+        "imports of importers",
+        t,
+        format_args!("{} modules", loader.program.modules.len()),
+    );
 
     let Loader {
         mut program,
@@ -176,6 +223,8 @@ struct Loader<'a> {
     unscanned: Vec<Unscanned>,
     parsed: Vec<bool>,
     unreadable: Vec<bool>,
+    /// Texts read once and not parsed yet (see `TEXT_CACHE_BYTES`).
+    cache: Vec<Option<String>>,
 }
 
 impl<'a> Loader<'a> {
@@ -199,6 +248,7 @@ impl<'a> Loader<'a> {
             unscanned: Vec::new(),
             parsed: vec![false; files.len()],
             unreadable: vec![false; files.len()],
+            cache: vec![None; files.len()],
         }
     }
 
@@ -293,7 +343,7 @@ impl<'a> Loader<'a> {
                 break;
             }
             let from = self.program.modules.len();
-            let texts = read_many(files, &wanted, &mut self.unscanned, &mut self.unreadable);
+            let texts = self.read_many(&wanted);
             self.add(texts);
             round = (from..self.program.modules.len()).collect();
         }
@@ -303,7 +353,7 @@ impl<'a> Loader<'a> {
     /// Starts from the seed modules, and from modules already parsed that import one (a
     /// `server.ts` re-exporting the SDK wrapper): following importers of every imported helper
     /// would pull in most of a repository.
-    fn follow_importers(&mut self, seeds: &[usize]) {
+    fn follow_importers(&mut self, seeds: &[usize], action_calls: &crate::spec::ActionCalls) {
         let files = self.files;
         let seed_paths: BTreeSet<&str> = seeds
             .iter()
@@ -324,28 +374,61 @@ impl<'a> Loader<'a> {
         // and IR would set the peak memory of a large repository.
         let mut rejected: BTreeMap<usize, Vec<crate::ir::Import>> = BTreeMap::new();
         for _ in 0..IMPORTER_ROUNDS {
-            let patterns = importer_patterns(&self.program, &frontier);
-            if patterns.is_empty() {
+            // A module with code on a path to an action is worth every importer; a module that
+            // only passes a name on (`export const auth = new WorkOSProvider()`) only those
+            // importers that also mention a name leading to an action (`auth.inviteMember`),
+            // or most of a repository comes in with its session helpers.
+            let reaching = ReachingNames::of(&self.program, action_calls);
+            let (direct, passing): (Vec<usize>, Vec<usize>) =
+                frontier.iter().partition(|&&m| reaching.modules[m]);
+            let direct_patterns = importer_patterns(&self.program, &direct);
+            let passing_patterns = importer_patterns(&self.program, &passing);
+            if direct_patterns.is_empty() && passing_patterns.is_empty() {
                 break;
             }
-            let filter = Prefilter::new(&patterns);
+            let direct_filter = Prefilter::new(&direct_patterns);
+            let passing_filter = Prefilter::new(&passing_patterns);
+            let name_filter = Prefilter::new(&reaching.names.iter().collect::<Vec<_>>());
+            let wanted = |t: &str| {
+                direct_filter.matches(t.as_bytes())
+                    || (passing_filter.matches(t.as_bytes()) && name_filter.matches(t.as_bytes()))
+            };
             let candidates: Vec<usize> = (0..files.len())
                 .filter(|i| !self.parsed[*i] && !self.unreadable[*i] && !rejected.contains_key(i))
                 .collect();
-            let hits: Vec<(usize, String)> = candidates
+            let t = std::time::Instant::now();
+            // A `'use client'` module runs in the browser: what it calls on the server is an
+            // entry point of its own, analysed there.
+            let hit = |t: &str| wanted(t) && !is_client_module(t);
+            let cache = &self.cache;
+            let hits: Vec<(usize, Option<String>)> = candidates
                 .par_iter()
-                .filter_map(|&i| match read(&files[i]) {
-                    // A `'use client'` module runs in the browser: what it calls on the server
-                    // is an entry point of its own, analysed there.
-                    Read::Text(t) if filter.matches(t.as_bytes()) && !is_client_module(&t) => {
-                        Some((i, t))
-                    }
-                    _ => None,
+                .filter_map(|&i| match &cache[i] {
+                    Some(t) => hit(t).then_some((i, None)),
+                    None => match read(&files[i]) {
+                        Read::Text(t) if hit(&t) => Some((i, Some(t))),
+                        _ => None,
+                    },
                 })
                 .collect();
-            let targets: BTreeSet<&str> = frontier
+            let hits: Vec<(usize, String)> = hits
+                .into_iter()
+                .map(|(i, t)| (i, t.or_else(|| self.cache[i].take()).unwrap_or_default()))
+                .collect();
+            crate::trace(
+                "  importer scan",
+                t,
+                format_args!(
+                    "{} hits, {} direct + {} passing patterns, {} names",
+                    hits.len(),
+                    direct_patterns.len(),
+                    passing_patterns.len(),
+                    reaching.names.len()
+                ),
+            );
+            let targets: BTreeSet<String> = frontier
                 .iter()
-                .map(|&m| self.program.modules[m].path.as_str())
+                .map(|&m| self.program.modules[m].path.clone())
                 .collect();
             let is_target = |p: &str| targets.contains(p);
             // Earlier rejects that import this round's frontier, then this round's hits.
@@ -355,12 +438,7 @@ impl<'a> Loader<'a> {
                 .map(|(i, _)| *i)
                 .collect();
             rejected.retain(|i, _| !now_wanted.contains(i));
-            let again = read_many(
-                files,
-                &now_wanted,
-                &mut self.unscanned,
-                &mut self.unreadable,
-            );
+            let again = self.read_many(&now_wanted);
             let mut kept = parse_many(files, again);
             for (i, text, result) in parse_many(files, hits) {
                 let keep = match (&result, files[i].language) {
@@ -387,6 +465,88 @@ impl<'a> Loader<'a> {
             frontier = (before..self.program.modules.len()).collect();
         }
     }
+}
+
+/// The names by which code may reach a workflow action, found by name alone: the methods of
+/// the actions, the names of functions that call one of these names or define a callback that
+/// does, and the names they are imported under. No call is resolved, so the set errs on the side
+/// of more names. Also which modules define such a function.
+struct ReachingNames {
+    names: BTreeSet<String>,
+    modules: Vec<bool>,
+}
+
+impl ReachingNames {
+    fn of(program: &Program, action_calls: &crate::spec::ActionCalls) -> ReachingNames {
+        let mut callers_of: HashMap<String, Vec<FnRef>> = HashMap::new();
+        let mut enclosing: HashMap<FnRef, FnRef> = HashMap::new();
+        let mut found: Vec<FnRef> = Vec::new();
+        for (m, module) in program.modules.iter().enumerate() {
+            for (i, f) in module.functions.iter().enumerate() {
+                let me = FnRef {
+                    module: m,
+                    function: i,
+                };
+                let mut calls_action = false;
+                crate::ir::visit_stmts(&f.body, &mut |e| match e {
+                    Expr::Call(call) => {
+                        if let Some(path) = call.callee.path() {
+                            let name = last_segment(&path);
+                            calls_action |= action_calls.names_method(name);
+                            callers_of.entry(name.to_string()).or_default().push(me);
+                        }
+                    }
+                    Expr::Function(id) => {
+                        enclosing.insert(
+                            FnRef {
+                                module: m,
+                                function: *id,
+                            },
+                            me,
+                        );
+                    }
+                    _ => {}
+                });
+                if calls_action {
+                    found.push(me);
+                }
+            }
+        }
+        // `import { inviteUser as invite }`: the local name leads to the action too.
+        let mut aliases: HashMap<&str, Vec<&str>> = HashMap::new();
+        for module in &program.modules {
+            for imp in module.imports.iter().filter(|i| i.local != i.imported) {
+                aliases.entry(&imp.imported).or_default().push(&imp.local);
+            }
+        }
+
+        let mut reached: std::collections::HashSet<FnRef> = Default::default();
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut modules = vec![false; program.modules.len()];
+        while let Some(f) = found.pop() {
+            if !reached.insert(f) {
+                continue;
+            }
+            modules[f.module] = true;
+            found.extend(enclosing.get(&f).copied());
+            let mut new_names = vec![last_segment(&program.function(f).name)];
+            while let Some(name) = new_names.pop() {
+                if name.is_empty() || name.starts_with('<') || !names.insert(name.to_string()) {
+                    continue;
+                }
+                found.extend(callers_of.get(name).into_iter().flatten().copied());
+                new_names.extend(aliases.get(name).into_iter().flatten().copied());
+            }
+        }
+        ReachingNames { names, modules }
+    }
+}
+
+/// `inviteUser` of `auth.inviteUser`, `Service::invite_user` or `inviteUser()`.
+fn last_segment(path: &str) -> &str {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let last = last.rsplit("::").next().unwrap_or(last);
+    last.trim_end_matches("()")
 }
 
 /// Text that a file importing one of `frontier` contains: a prefilter, since a file stem
@@ -429,25 +589,36 @@ fn importer_patterns(program: &Program, frontier: &[usize]) -> Vec<String> {
     patterns.into_iter().collect()
 }
 
-fn read_many(
-    files: &[SourceFile],
-    wanted: &BTreeSet<usize>,
-    unscanned: &mut Vec<Unscanned>,
-    unreadable: &mut [bool],
-) -> Vec<(usize, String)> {
-    let wanted: Vec<usize> = wanted.iter().copied().collect();
-    let results: Vec<(usize, Read)> = wanted.par_iter().map(|&i| (i, read(&files[i]))).collect();
-    let mut out = Vec::new();
-    for (i, r) in results {
-        match r {
-            Read::Text(t) => out.push((i, t)),
-            Read::Skipped(u) => {
-                unreadable[i] = true;
-                unscanned.push(u);
+impl Loader<'_> {
+    /// The texts of `wanted`, from the cache or the disk; files that cannot be read are listed.
+    fn read_many(&mut self, wanted: &BTreeSet<usize>) -> Vec<(usize, String)> {
+        let files = self.files;
+        let cache = &mut self.cache;
+        let from_disk: Vec<usize> = wanted
+            .iter()
+            .copied()
+            .filter(|&i| cache[i].is_none())
+            .collect();
+        let results: Vec<(usize, Read)> = from_disk
+            .par_iter()
+            .map(|&i| (i, read(&files[i])))
+            .collect();
+        let mut out: Vec<(usize, String)> = wanted
+            .iter()
+            .filter_map(|&i| cache[i].take().map(|t| (i, t)))
+            .collect();
+        for (i, r) in results {
+            match r {
+                Read::Text(t) => out.push((i, t)),
+                Read::Skipped(u) => {
+                    self.unreadable[i] = true;
+                    self.unscanned.push(u);
+                }
             }
         }
+        out.sort_by_key(|r| r.0);
+        out
     }
-    out
 }
 
 type ParsedFile = (usize, String, Result<Module, lang::ParseError>);
