@@ -326,6 +326,51 @@ fn importers_are_followed_only_when_their_import_resolves_to_the_workflow() {
 }
 
 #[test]
+fn importers_of_a_shared_provider_instance_are_parsed_only_when_they_name_an_action_path() {
+    let dir = tempfile::tempdir().unwrap();
+    // The SDK wrapper class, and the module every page imports for the session.
+    write(
+        dir.path(),
+        "lib/auth/workos.ts",
+        b"import { WorkOS } from \"@workos-inc/node\";\nexport class WorkOSProvider {\n  private workos = new WorkOS(process.env.WORKOS_API_KEY);\n  async inviteMember(email: string, organizationId: string) {\n    return this.workos.userManagement.sendInvitation({ email, organizationId });\n  }\n  async getSession() {\n    return null;\n  }\n}\n",
+    );
+    write(
+        dir.path(),
+        "lib/auth/server.ts",
+        b"import { WorkOSProvider } from \"./workos\";\nexport const auth = new WorkOSProvider();\n",
+    );
+    // The one route on a workflow path: unguarded.
+    write(
+        dir.path(),
+        "app/api/invite/route.ts",
+        b"import { auth as identity } from \"@/lib/auth/server\";\nexport async function POST(request: Request) {\n  const { email, organizationId } = await request.json();\n  await identity.inviteMember(email, organizationId);\n  return new Response(null);\n}\n",
+    );
+    for i in 0..5 {
+        write(
+            dir.path(),
+            &format!("app/page{i}/page.tsx"),
+            b"import { auth } from \"@/lib/auth/server\";\nexport default async function Page() {\n  return auth.getSession();\n}\n",
+        );
+    }
+    let a = scan(dir.path());
+    let w = &a.report.workflows;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].file, "app/api/invite/route.ts");
+    assert!(
+        a.report
+            .findings
+            .iter()
+            .any(|f| f.kind == idrift::spec::FindingKind::MissingCheck
+                && f.step == "authenticated"
+                && f.entry_file == "app/api/invite/route.ts"),
+        "{:?}",
+        a.report.findings
+    );
+    // Wrapper, instance module and route; not the pages that only read the session.
+    assert_eq!(a.report.stats.parsed_files, 3, "{:?}", a.report.stats);
+}
+
+#[test]
 fn a_client_component_is_not_the_caller_of_a_server_action() {
     let dir = tempfile::tempdir().unwrap();
     write(
