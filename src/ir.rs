@@ -68,6 +68,16 @@ pub struct Import {
     pub source: String,
 }
 
+/// A path segment without the `()` that marks an accessor call (`UserManagement()`). Runs for
+/// every call node and matcher, so it is a byte check, not a pattern search.
+pub fn without_call_marks(segment: &str) -> &str {
+    let mut s = segment;
+    while let Some(rest) = s.strip_suffix("()") {
+        s = rest;
+    }
+    s
+}
+
 /// Index of a function inside its [`Module`].
 pub type FunctionId = usize;
 

@@ -546,7 +546,7 @@ impl ReachingNames {
 fn last_segment(path: &str) -> &str {
     let last = path.rsplit('.').next().unwrap_or(path);
     let last = last.rsplit("::").next().unwrap_or(last);
-    last.trim_end_matches("()")
+    crate::ir::without_call_marks(last)
 }
 
 /// Text that a file importing one of `frontier` contains: a prefilter, since a file stem
@@ -828,18 +828,22 @@ impl Program {
             first_in_dir.entry(parent_dir(&m.path)).or_insert(i);
         }
         let packages = PackageDirs::new(first_in_dir.keys().copied());
+        // Files of one folder import the same specifiers over and over (`@/lib/auth`); an alias
+        // has many candidate paths, so each (folder, language, specifier) is resolved once.
+        let mut known: HashMap<(&str, Language, &str), Option<usize>> = HashMap::new();
         let mut all = Vec::with_capacity(self.modules.len());
-        for m in &self.modules {
+        for (i, m) in self.modules.iter().enumerate() {
+            let key = |source| (parent_dir(&m.path), self.languages[i], source);
             let resolved = m
                 .imports
                 .iter()
                 .map(|imp| match imp.source.strip_prefix("@go/") {
                     // A Go import names a package folder: any of its modules stands for it.
                     Some(pkg) => packages.find(pkg).map(|d| first_in_dir[d]),
-                    None => {
+                    None => *known.entry(key(imp.source.as_str())).or_insert_with(|| {
                         resolve_specifier(&m.path, &imp.source, |p| self.by_path.contains_key(p))
                             .and_then(|p| self.by_path.get(&p).copied())
-                    }
+                    }),
                 })
                 .collect();
             all.push(resolved);

@@ -65,7 +65,7 @@ impl SpecSet {
             .iter()
             .flat_map(|w| w.actions.values().flat_map(|a| a.calls.iter()))
         {
-            let segments: Vec<&str> = call.split('.').map(|s| s.trim_end_matches("()")).collect();
+            let segments: Vec<&str> = call.split('.').map(crate::ir::without_call_marks).collect();
             let (last, namespace) = segments.split_last().unwrap_or((&"", &[]));
             // Method names that unrelated code uses too (`GetToken` on a token store,
             // `create_organization` on the app's own model) need their SDK namespace.
@@ -156,7 +156,7 @@ impl ActionCalls {
     /// (`const domains = workos.organizationDomains; domains.create()`) are not seen here;
     /// this only decides which files seed the search for related files.
     pub fn matches(&self, path: &str) -> bool {
-        let mut segments = path.rsplit('.').map(|s| s.trim_end_matches("()"));
+        let mut segments = path.rsplit('.').map(crate::ir::without_call_marks);
         let Some(last) = segments.next() else {
             return false;
         };
@@ -175,7 +175,7 @@ fn anchor_of(call: &str) -> String {
     const GENERIC: &[&str] = &[
         "create", "update", "verify", "get", "delete", "list", "check", "new", "find", "set",
     ];
-    let segs: Vec<&str> = call.split('.').map(|s| s.trim_end_matches("()")).collect();
+    let segs: Vec<&str> = call.split('.').map(crate::ir::without_call_marks).collect();
     let last = segs.last().copied().unwrap_or(call);
     if !GENERIC.contains(&last.to_ascii_lowercase().as_str()) {
         return last.to_string();

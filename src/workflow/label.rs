@@ -59,6 +59,10 @@ pub struct Labeler<'s> {
     session_calls: Vec<String>,
     session_members: Vec<String>,
     session_globals: Vec<String>,
+    /// The last segment of every check's `call` spelling, folded like
+    /// [`same_name_any_style`]: a call node whose callee ends otherwise is no check, which
+    /// spares comparing it with every spelling.
+    check_call_names: HashSet<String>,
 }
 
 impl<'s> Labeler<'s> {
@@ -77,6 +81,25 @@ impl<'s> Labeler<'s> {
                 .iter()
                 .flat_map(|p| p.session.globals.iter().cloned())
                 .collect(),
+            check_call_names: specs
+                .workflows
+                .iter()
+                .flat_map(|w| w.checks.values())
+                .flat_map(|c| &c.any_of)
+                .flat_map(|m| m.call.iter().flatten())
+                .map(|spelling| folded_name(last_name(spelling)))
+                .collect(),
+        }
+    }
+
+    /// Whether a node can count as a check at all (see `check_call_names`).
+    fn may_be_check(&self, cfg: &Cfg, n: NodeIndex) -> bool {
+        match &cfg.node(n).kind {
+            NodeKind::Call { callee, .. } => self
+                .check_call_names
+                .contains(&folded_name(last_name(callee))),
+            NodeKind::Branch { .. } => true,
+            _ => false,
         }
     }
 
@@ -103,10 +126,15 @@ impl<'s> Labeler<'s> {
                 }
             }
         }
+        let candidates: Vec<NodeIndex> = cfg
+            .graph
+            .node_indices()
+            .filter(|n| self.may_be_check(cfg, *n))
+            .collect();
         for (id, check) in &spec.checks {
-            let nodes: Vec<NodeIndex> = cfg
-                .graph
-                .node_indices()
+            let nodes: Vec<NodeIndex> = candidates
+                .iter()
+                .copied()
                 .filter(|n| check.any_of.iter().any(|m| self.node_matches(cfg, *n, m)))
                 .collect();
             if !nodes.is_empty() {
@@ -283,7 +311,7 @@ impl<'s> Labeler<'s> {
         !receiver.iter().any(|s| {
             self.sdk_namespaces
                 .iter()
-                .any(|ns| ns == s.trim_end_matches("()"))
+                .any(|ns| ns == crate::ir::without_call_marks(s))
         })
     }
 
@@ -548,7 +576,7 @@ fn trailing_segments_match(path: &str, spelling: &str, same: impl Fn(&str, &str)
     // `workos.user_management().send_invitation`); whether it is there does not matter.
     fn segments_from_end(p: &str) -> impl Iterator<Item = &str> {
         p.rsplit('.')
-            .map(|s| s.trim_end_matches("()"))
+            .map(crate::ir::without_call_marks)
             .filter(|s| !s.is_empty())
     }
     let mut path_segments = segments_from_end(path);
@@ -561,6 +589,22 @@ fn trailing_segments_match(path: &str, spelling: &str, same: impl Fn(&str, &str)
         }
     }
     any
+}
+
+/// The last segment of a callee path, without accessor-call marks.
+fn last_name(path: &str) -> &str {
+    path.rsplit('.')
+        .map(crate::ir::without_call_marks)
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
+}
+
+/// A name as [`same_name_any_style`] compares it: lower case, no underscores.
+fn folded_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_')
+        .flat_map(|c| c.to_lowercase())
+        .collect()
 }
 
 /// Names equal up to case and underscores: `requireAdmin`, `require_admin`, `RequireAdmin`.
@@ -597,15 +641,20 @@ fn segments(path: &str) -> Vec<&str> {
 
 /// Case- and underscore-insensitive name comparison; `*` in the pattern matches any run.
 pub fn name_matches(name: &str, pattern: &str) -> bool {
-    let norm = |s: &str| -> String {
+    fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
         s.chars()
             .filter(|c| *c != '_' && *c != '-')
             .flat_map(|c| c.to_lowercase())
-            .collect()
-    };
-    let name = norm(name.trim_end_matches("()"));
-    let pattern = norm(pattern);
-    glob(&name, &pattern)
+    }
+    let name = crate::ir::without_call_marks(name);
+    // Runs for every branch and condition matcher: without a `*`, compare without allocating.
+    if !pattern.contains('*') {
+        return folded(name).eq(folded(pattern));
+    }
+    glob(
+        &folded(name).collect::<String>(),
+        &folded(pattern).collect::<String>(),
+    )
 }
 
 fn glob(text: &str, pattern: &str) -> bool {

@@ -114,7 +114,7 @@ impl CallGraph {
                         Expr::Call(call) => {
                             if let Some(p) = call.callee.path() {
                                 let last = p.rsplit('.').next().unwrap_or(&p);
-                                if action_calls.names_method(last.trim_end_matches("()")) {
+                                if action_calls.names_method(crate::ir::without_call_marks(last)) {
                                     anchored = true;
                                 }
                             }
