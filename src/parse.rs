@@ -373,6 +373,8 @@ impl<'a> Loader<'a> {
         // import a later one. Only their imports are kept: holding every rejected file's text
         // and IR would set the peak memory of a large repository.
         let mut rejected: BTreeMap<usize, Vec<crate::ir::Import>> = BTreeMap::new();
+        // Ruby methods on the way to an action, by name.
+        let mut ruby_chain: BTreeSet<String> = BTreeSet::new();
         for _ in 0..IMPORTER_ROUNDS {
             // A module with code on a path to an action is worth every importer; a module that
             // only passes a name on (`export const auth = new WorkOSProvider()`) only those
@@ -381,8 +383,15 @@ impl<'a> Loader<'a> {
             let reaching = ReachingNames::of(&self.program, action_calls);
             let (direct, passing): (Vec<usize>, Vec<usize>) =
                 frontier.iter().partition(|&&m| reaching.modules[m]);
-            let direct_patterns = importer_patterns(&self.program, &direct);
+            let mut direct_patterns = importer_patterns(&self.program, &direct);
             let passing_patterns = importer_patterns(&self.program, &passing);
+            for &m in &frontier {
+                for name in ruby_callee_names(&self.program, m, action_calls, &ruby_chain) {
+                    if ruby_chain.insert(name.clone()) {
+                        direct_patterns.push(name);
+                    }
+                }
+            }
             if direct_patterns.is_empty() && passing_patterns.is_empty() {
                 break;
             }
@@ -542,6 +551,52 @@ impl ReachingNames {
     }
 }
 
+/// Rails autoloads, so a Ruby caller names the method (`organization.sso_portal_url`), never
+/// the file: the names of the methods of Ruby module `m` that call an action or a method of
+/// `chain` (found in an earlier round). Controller actions are left out: the router calls them.
+/// Only calls by name, one round at a time: a closure over every method name would follow
+/// `Array#join` to an `Organization#join` and bring in the whole application.
+fn ruby_callee_names(
+    program: &Program,
+    m: usize,
+    action_calls: &crate::spec::ActionCalls,
+    chain: &BTreeSet<String>,
+) -> Vec<String> {
+    if program.languages[m] != Language::Ruby {
+        return Vec::new();
+    }
+    let module = &program.modules[m];
+    let handlers: Vec<&str> = module
+        .entries
+        .iter()
+        .filter_map(|e| match e.handler.peel() {
+            Expr::Name(n) => Some(n.as_str()),
+            Expr::Function(id) => Some(module.functions[*id].name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for f in &module.functions {
+        if handlers.contains(&f.name.as_str()) {
+            continue;
+        }
+        let mut on_the_way = false;
+        crate::ir::visit_stmts(&f.body, &mut |e| {
+            if let Expr::Call(call) = e {
+                if let Some(path) = call.callee.path() {
+                    on_the_way |=
+                        action_calls.matches(&path) || chain.contains(last_segment(&path));
+                }
+            }
+        });
+        let name = last_segment(&f.name);
+        if on_the_way && !name.is_empty() && !name.starts_with('<') {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 /// `inviteUser` of `auth.inviteUser`, `Service::invite_user` or `inviteUser()`.
 fn last_segment(path: &str) -> &str {
     let last = path.rsplit('.').next().unwrap_or(path);
@@ -554,8 +609,11 @@ fn last_segment(path: &str) -> &str {
 fn importer_patterns(program: &Program, frontier: &[usize]) -> Vec<String> {
     let mut patterns = BTreeSet::new();
     for &m in frontier {
-        let path = &program.modules[m].path;
+        let module = &program.modules[m];
+        let path = &module.path;
         match program.languages[m] {
+            // Ruby callers are found by method name: see `ruby_callee_names`.
+            Language::Ruby => {}
             Language::Rust => {
                 // `use crate::auth::X;`, `use crate::routes::invite::invite;`.
                 for stem in import_stems(path) {

@@ -371,6 +371,48 @@ fn importers_of_a_shared_provider_instance_are_parsed_only_when_they_name_an_act
 }
 
 #[test]
+fn a_rails_controller_calling_a_model_method_that_wraps_the_sdk_is_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    // The model wraps the SDK; the controller names only the model's method (Rails autoloads,
+    // no require), in a folder the model's own folder sweep does not reach.
+    write(
+        dir.path(),
+        "api/app/models/organization.rb",
+        b"class Organization < ApplicationRecord\n  def sso_portal_url\n    WorkOS::Portal.generate_link(organization: workos_organization_id, intent: \"sso\")\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "api/app/controllers/api/v1/organizations/sso_configuration_controller.rb",
+        b"module Api\n  module V1\n    class SsoConfigurationController < ApplicationController\n      def create\n        render json: { url: current_organization.sso_portal_url }\n      end\n    end\n  end\nend\n",
+    );
+    // Code that calls unrelated methods is not parsed.
+    for i in 0..4 {
+        write(
+            dir.path(),
+            &format!("api/lib/things/thing{i}.rb"),
+            b"module Things\n  def self.show\n    [1, 2].join(\",\")\n  end\nend\n",
+        );
+    }
+    let a = scan(dir.path());
+    let w = &a.report.workflows;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(
+        w[0].file,
+        "api/app/controllers/api/v1/organizations/sso_configuration_controller.rb"
+    );
+    assert_eq!(w[0].function, "create");
+    assert!(w[0].entry.starts_with("route"), "{:?}", w[0].entry);
+    assert!(
+        a.report.findings.iter().any(|f| f.step == "can_manage_sso"
+            && f.entry_file
+                == "api/app/controllers/api/v1/organizations/sso_configuration_controller.rb"),
+        "{:?}",
+        a.report.findings
+    );
+    assert_eq!(a.report.stats.parsed_files, 2, "{:?}", a.report.stats);
+}
+
+#[test]
 fn a_client_component_is_not_the_caller_of_a_server_action() {
     let dir = tempfile::tempdir().unwrap();
     write(

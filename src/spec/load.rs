@@ -175,14 +175,20 @@ fn anchor_of(call: &str) -> String {
     const GENERIC: &[&str] = &[
         "create", "update", "verify", "get", "delete", "list", "check", "new", "find", "set",
     ];
-    let segs: Vec<&str> = call.split('.').map(crate::ir::without_call_marks).collect();
-    let last = segs.last().copied().unwrap_or(call);
+    let segs: Vec<&str> = call.split('.').collect();
+    let last = segs
+        .last()
+        .map(|s| crate::ir::without_call_marks(s))
+        .unwrap_or(call);
     if !GENERIC.contains(&last.to_ascii_lowercase().as_str()) {
         return last.to_string();
     }
+    // The namespace's `()` stays: Go's `client.OrganizationMembership().Update` is written
+    // with the accessor call, while a model named `OrganizationMembership` is everywhere in a
+    // Rails or TypeScript app.
     let mut best = "";
     for seg in &segs[..segs.len().saturating_sub(1)] {
-        if seg.len() >= best.len() {
+        if crate::ir::without_call_marks(seg).len() >= crate::ir::without_call_marks(best).len() {
             best = seg;
         }
     }
