@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::discover::{SourceFile, MAX_FILE_BYTES};
 use crate::ir::{Expr, FunctionId, GuardChain, Module, ModuleScope};
 use crate::lang::{self, Language};
-use crate::prefilter::{unreadable_reason, Prefilter};
+use crate::prefilter::{unreadable_reason, AnchorScan, Prefilter};
 use crate::report::Unscanned;
 
 /// How many rounds of "files that import a parsed file" to follow: enough for
@@ -105,11 +105,11 @@ fn read(file: &SourceFile) -> Read {
 /// a path to an action, whose imports are followed too.
 pub fn parse_files(
     files: &[SourceFile],
-    anchors: &[String],
+    anchors: &[crate::spec::Anchor],
     action_calls: &crate::spec::ActionCalls,
     modules_on_paths: &dyn Fn(&Program) -> Vec<usize>,
 ) -> ParseOutcome {
-    let prefilter = Prefilter::new(anchors);
+    let prefilter = AnchorScan::new(anchors);
     let t = std::time::Instant::now();
     // Files without an anchor are kept in memory, up to a budget, for the importer search
     // that scans them again: reading a file costs more than scanning it.

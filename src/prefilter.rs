@@ -38,6 +38,52 @@ impl Prefilter {
     }
 }
 
+/// The scan for anchor files: any anchor that needs nothing more, or an anchor together with
+/// one of the strings it needs (see [`crate::spec::Anchor`]).
+pub struct AnchorScan {
+    automaton: Option<AhoCorasick>,
+    /// Per anchor (automaton pattern order), what else the file must contain.
+    needs: Vec<Option<Prefilter>>,
+}
+
+impl AnchorScan {
+    pub fn new(anchors: &[crate::spec::Anchor]) -> AnchorScan {
+        let anchors: Vec<&crate::spec::Anchor> =
+            anchors.iter().filter(|a| !a.text.is_empty()).collect();
+        // Longest first where anchors overlap: `createOrganization` (needs a namespace) must not
+        // hide `createOrganizationMembership` (needs nothing) at the same place.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(anchors.iter().map(|a| a.text.as_str()))
+            .ok()
+            .filter(|_| !anchors.is_empty());
+        let needs = anchors
+            .iter()
+            .map(|a| (!a.needs_one_of.is_empty()).then(|| Prefilter::new(&a.needs_one_of)))
+            .collect();
+        AnchorScan { automaton, needs }
+    }
+
+    pub fn matches(&self, bytes: &[u8]) -> bool {
+        let Some(ac) = &self.automaton else {
+            return false;
+        };
+        // Each anchor's companions are looked for once per file, however often it occurs.
+        let mut lacking = vec![false; self.needs.len()];
+        ac.find_iter(bytes).any(|m| {
+            let i = m.pattern().as_usize();
+            match &self.needs[i] {
+                None => true,
+                Some(_) if lacking[i] => false,
+                Some(companions) => {
+                    lacking[i] = !companions.matches(bytes);
+                    !lacking[i]
+                }
+            }
+        })
+    }
+}
+
 /// Content checks done before parsing; the reason is shown in `unscanned`.
 pub fn unreadable_reason(bytes: &[u8]) -> Option<String> {
     let head = &bytes[..bytes.len().min(8192)];

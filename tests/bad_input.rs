@@ -413,6 +413,34 @@ fn a_rails_controller_calling_a_model_method_that_wraps_the_sdk_is_the_entry() {
 }
 
 #[test]
+fn a_method_name_shared_with_unrelated_code_anchors_a_file_only_with_its_sdk_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    // A token store and a Rails model: `GetToken`, `create_organization` and an
+    // `OrganizationMembership` model, with no WorkOS namespace or accessor in sight.
+    write(
+        dir.path(),
+        "internal/store/tokens.go",
+        b"package store\n\nfunc (s *Store) Refresh(id string) error {\n\t_, err := s.db.GetToken(id)\n\treturn err\n}\n",
+    );
+    write(
+        dir.path(),
+        "app/models/account.rb",
+        b"class Account < ApplicationRecord\n  def setup\n    create_organization(name: name)\n    OrganizationMembership.create!(account: self)\n  end\nend\n",
+    );
+    // The SDK call is still an anchor.
+    write(
+        dir.path(),
+        "app/api/widgets/route.ts",
+        b"import { WorkOS } from \"@workos-inc/node\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function POST(request: Request) {\n  const { organizationId } = await request.json();\n  const token = await workos.widgets.getToken({ organizationId, userId: \"u\", scopes: [\"widgets:users-table:manage\"] });\n  return Response.json({ token });\n}\n",
+    );
+    let a = scan(dir.path());
+    assert_eq!(a.report.stats.anchor_files, 1, "{:?}", a.report.stats);
+    assert_eq!(a.report.stats.parsed_files, 1, "{:?}", a.report.stats);
+    assert_eq!(a.report.workflows.len(), 1, "{:?}", a.report.workflows);
+    assert_eq!(a.report.workflows[0].file, "app/api/widgets/route.ts");
+}
+
+#[test]
 fn a_client_component_is_not_the_caller_of_a_server_action() {
     let dir = tempfile::tempdir().unwrap();
     write(

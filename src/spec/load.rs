@@ -1,6 +1,6 @@
 //! Loading and validating spec files. Every error names the file, line and column.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::model::*;
@@ -43,17 +43,37 @@ pub struct SpecSet {
 }
 
 impl SpecSet {
-    /// Every call spelling that anchors some workflow: the prefilter's patterns.
-    pub fn anchors(&self) -> Vec<String> {
-        let mut out = BTreeSet::new();
-        for wf in &self.workflows {
-            for action in wf.actions.values() {
-                for call in &action.calls {
-                    out.insert(anchor_of(call));
-                }
+    /// The text every file holding some workflow's action contains: the prefilter's patterns.
+    pub fn anchors(&self) -> Vec<Anchor> {
+        let mut out: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+        for call in self
+            .workflows
+            .iter()
+            .flat_map(|w| w.actions.values().flat_map(|a| a.calls.iter()))
+        {
+            let text = anchor_of(call);
+            let segments: Vec<&str> = call.split('.').map(crate::ir::without_call_marks).collect();
+            let (last, namespace) = segments.split_last().unwrap_or((&"", &[]));
+            // A method name that unrelated code uses too (`GetToken` on a token store) anchors
+            // a file only with its SDK namespace (`widgets`) somewhere in it; `None` is an
+            // anchor that needs nothing more.
+            let needs = (text == *last && is_ambiguous(last) && !namespace.is_empty()).then(|| {
+                namespace
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<BTreeSet<_>>()
+            });
+            match (out.entry(text).or_insert_with(|| needs.clone()), needs) {
+                (Some(have), Some(more)) => have.extend(more),
+                (entry, _) => *entry = None,
             }
         }
-        out.into_iter().collect()
+        out.into_iter()
+            .map(|(text, needs)| Anchor {
+                text,
+                needs_one_of: needs.map(|n| n.into_iter().collect()).unwrap_or_default(),
+            })
+            .collect()
     }
 
     /// What an action call looks like in a call path, for deciding cheaply which files hold
@@ -69,17 +89,7 @@ impl SpecSet {
             let (last, namespace) = segments.split_last().unwrap_or((&"", &[]));
             // Method names that unrelated code uses too (`GetToken` on a token store,
             // `create_organization` on the app's own model) need their SDK namespace.
-            const AMBIGUOUS: &[&str] = &[
-                "gettoken",
-                "createtoken",
-                "assignrole",
-                "createorganization",
-                "updateorganization",
-                "createdomain",
-                "verifydomain",
-            ];
-            let folded = last.to_ascii_lowercase().replace('_', "");
-            let generic = anchor_of(call) != *last || AMBIGUOUS.contains(&folded.as_str());
+            let generic = anchor_of(call) != *last || is_ambiguous(last);
             if generic && !namespace.is_empty() {
                 calls
                     .generic
@@ -169,6 +179,30 @@ impl ActionCalls {
             .get(last)
             .is_some_and(|needed| segments.any(|s| needed.contains(s)))
     }
+}
+
+/// A file the prefilter selects: it contains `text` and, if `needs_one_of` is not empty, one of
+/// those strings as well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub text: String,
+    pub needs_one_of: Vec<String>,
+}
+
+/// Method names of SDK actions that unrelated code uses too (`GetToken` on a token store,
+/// `create_organization` on the app's own model): they need their SDK namespace.
+fn is_ambiguous(method: &str) -> bool {
+    const AMBIGUOUS: &[&str] = &[
+        "gettoken",
+        "createtoken",
+        "assignrole",
+        "createorganization",
+        "updateorganization",
+        "createdomain",
+        "verifydomain",
+    ];
+    let folded = method.to_ascii_lowercase().replace('_', "");
+    AMBIGUOUS.contains(&folded.as_str())
 }
 
 fn anchor_of(call: &str) -> String {

@@ -10,7 +10,8 @@ mod model;
 
 pub(crate) use load::locate;
 pub use load::{
-    builtin_sources, load_builtin, load_dir, parse_provider, parse_workflow, ActionCalls, SpecSet,
+    builtin_sources, load_builtin, load_dir, parse_provider, parse_workflow, ActionCalls, Anchor,
+    SpecSet,
 };
 pub use model::*;
 
