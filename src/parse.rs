@@ -380,7 +380,9 @@ impl<'a> Loader<'a> {
             // only passes a name on (`export const auth = new WorkOSProvider()`) only those
             // importers that also mention a name leading to an action (`auth.inviteMember`),
             // or most of a repository comes in with its session helpers.
+            let tr = std::time::Instant::now();
             let reaching = ReachingNames::of(&self.program, action_calls);
+            crate::trace("  reaching names", tr, format_args!(""));
             let (direct, passing): (Vec<usize>, Vec<usize>) =
                 frontier.iter().partition(|&&m| reaching.modules[m]);
             let mut direct_patterns = importer_patterns(&self.program, &direct);
@@ -448,8 +450,12 @@ impl<'a> Loader<'a> {
                 .collect();
             rejected.retain(|i, _| !now_wanted.contains(i));
             let again = self.read_many(&now_wanted);
+            let tp = std::time::Instant::now();
             let mut kept = parse_many(files, again);
-            for (i, text, result) in parse_many(files, hits) {
+            let nhits = hits.len();
+            let parsed_hits = parse_many(files, hits);
+            crate::trace("  parse hits", tp, format_args!("{nhits} {:?}", parsed_hits.iter().map(|h| (files[h.0].rel.as_str(), h.1.len())).collect::<Vec<_>>()));
+            for (i, text, result) in parsed_hits {
                 let keep = match (&result, files[i].language) {
                     // Go, Rust and Ruby importers name a package, path or constant, not a file: the
                     // prefilter pattern is all there is to go on.
@@ -688,7 +694,9 @@ fn parse_many(files: &[SourceFile], texts: Vec<(usize, String)>) -> Vec<ParsedFi
         .into_par_iter()
         .map(|(i, text)| {
             let f = &files[i];
+            let t = std::time::Instant::now();
             let result = lang::parse(f.language, &f.rel, &text);
+            crate::trace("    file", t, format_args!("{} {}", f.rel, text.len()));
             (i, text, result)
         })
         .collect();

@@ -222,6 +222,10 @@ impl<'a> Lowerer<'a> {
             return;
         };
         let source = string_value(self.text(source));
+        // Types have no code: `import type { Session }` needs no file parsed.
+        if has_child_kind(node, "type") {
+            return;
+        }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             if child.kind() != "import_clause" {
@@ -247,7 +251,7 @@ impl<'a> Lowerer<'a> {
                     "named_imports" => {
                         let mut c3 = part.walk();
                         for spec in part.named_children(&mut c3) {
-                            if spec.kind() != "import_specifier" {
+                            if spec.kind() != "import_specifier" || has_child_kind(spec, "type") {
                                 continue;
                             }
                             let name = spec.child_by_field_name("name").map(|n| self.text(n));
