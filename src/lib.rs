@@ -39,8 +39,14 @@ use crate::workflow::{Instance, Labeler};
 pub(crate) fn trace(stage: &str, since: std::time::Instant, detail: std::fmt::Arguments) {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     if *ON.get_or_init(|| std::env::var_os("IDRIFT_TRACE").is_some()) {
+        // Resident memory now (Linux), to see which stage holds it.
+        let rss_mb = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .map(|pages| pages * 4096 / (1024 * 1024))
+            .unwrap_or(0);
         eprintln!(
-            "idrift trace: {stage:<22} {:>8.1} ms  {detail}",
+            "idrift trace: {stage:<22} {:>8.1} ms {rss_mb:>6} MB  {detail}",
             since.elapsed().as_secs_f64() * 1e3
         );
     }

@@ -114,18 +114,22 @@ pub fn parse_files(
     // Files without an anchor are kept in memory, up to a budget, for the importer search
     // that scans them again: reading a file costs more than scanning it.
     let cached_bytes = std::sync::atomic::AtomicUsize::new(0);
-    let first: Vec<(usize, Result<(bool, Option<String>), Unscanned>)> = files
+    enum First {
+        Anchor(String),
+        /// Kept if the budget allows.
+        Other(Option<String>),
+        Skipped(Unscanned),
+    }
+    let first: Vec<(usize, First)> = files
         .par_iter()
         .enumerate()
         .map(|(i, f)| match read(f) {
-            Read::Skipped(u) => (i, Err(u)),
-            Read::Text(t) if prefilter.matches(t.as_bytes()) => (i, Ok((true, Some(t)))),
+            Read::Skipped(u) => (i, First::Skipped(u)),
+            Read::Text(t) if prefilter.matches(t.as_bytes()) => (i, First::Anchor(t)),
             Read::Text(t) => {
                 let used = cached_bytes.fetch_add(t.len(), std::sync::atomic::Ordering::Relaxed);
-                (
-                    i,
-                    Ok((false, (used + t.len() <= TEXT_CACHE_BYTES).then_some(t))),
-                )
+                let keep = used + t.len() <= TEXT_CACHE_BYTES;
+                (i, First::Other(keep.then_some(t)))
             }
         })
         .collect();
@@ -134,12 +138,12 @@ pub fn parse_files(
     let mut selected: Vec<(usize, String)> = Vec::new();
     for (i, r) in first {
         match r {
-            Err(u) => {
+            First::Skipped(u) => {
                 loader.unreadable[i] = true;
                 loader.unscanned.push(u);
             }
-            Ok((true, Some(text))) => selected.push((i, text)),
-            Ok((_, text)) => loader.cache[i] = text,
+            First::Anchor(text) => selected.push((i, text)),
+            First::Other(text) => loader.cache[i] = text,
         }
     }
     let anchor_files = selected.len();
@@ -454,7 +458,7 @@ impl<'a> Loader<'a> {
             let mut kept = parse_many(files, again);
             let nhits = hits.len();
             let parsed_hits = parse_many(files, hits);
-            crate::trace("  parse hits", tp, format_args!("{nhits} {:?}", parsed_hits.iter().map(|h| (files[h.0].rel.as_str(), h.1.len())).collect::<Vec<_>>()));
+            crate::trace("  parse hits", tp, format_args!("{nhits} files"));
             for (i, text, result) in parsed_hits {
                 let keep = match (&result, files[i].language) {
                     // Go, Rust and Ruby importers name a package, path or constant, not a file: the
@@ -694,9 +698,7 @@ fn parse_many(files: &[SourceFile], texts: Vec<(usize, String)>) -> Vec<ParsedFi
         .into_par_iter()
         .map(|(i, text)| {
             let f = &files[i];
-            let t = std::time::Instant::now();
             let result = lang::parse(f.language, &f.rel, &text);
-            crate::trace("    file", t, format_args!("{} {}", f.rel, text.len()));
             (i, text, result)
         })
         .collect();
