@@ -408,8 +408,15 @@ impl<'a> Loader<'a> {
                 direct_filter.matches(t.as_bytes())
                     || (passing_filter.matches(t.as_bytes()) && name_filter.matches(t.as_bytes()))
             };
+            // A file imports modules of its own language family only: in a monorepo of
+            // TypeScript and Go, the Go half is never read for a TypeScript frontier.
+            let families: BTreeSet<Language> = frontier
+                .iter()
+                .map(|&m| self.program.languages[m].family())
+                .collect();
             let candidates: Vec<usize> = (0..files.len())
                 .filter(|i| !self.parsed[*i] && !self.unreadable[*i] && !rejected.contains_key(i))
+                .filter(|i| families.contains(&files[*i].language.family()))
                 .collect();
             let t = std::time::Instant::now();
             // A `'use client'` module runs in the browser: what it calls on the server is an

@@ -35,6 +35,15 @@ pub enum Language {
 }
 
 impl Language {
+    /// Languages whose files import each other's modules share a family: TypeScript, TSX and
+    /// JavaScript; every other language is a family of its own.
+    pub fn family(self) -> Language {
+        match self {
+            Language::Tsx | Language::JavaScript => Language::TypeScript,
+            other => other,
+        }
+    }
+
     /// The language of a file, by extension; `None` for files idrift does not read.
     pub fn for_path(path: &str) -> Option<Language> {
         let ext = path.rsplit_once('.')?.1;
