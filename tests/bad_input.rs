@@ -413,10 +413,10 @@ fn a_rails_controller_calling_a_model_method_that_wraps_the_sdk_is_the_entry() {
 }
 
 #[test]
-fn a_method_name_shared_with_unrelated_code_anchors_a_file_only_with_its_sdk_namespace() {
+fn a_method_name_shared_with_unrelated_code_anchors_a_file_only_with_its_sdk_name() {
     let dir = tempfile::tempdir().unwrap();
     // A token store and a Rails model: `GetToken`, `create_organization` and an
-    // `OrganizationMembership` model, with no WorkOS namespace or accessor in sight.
+    // `OrganizationMembership` model, with no WorkOS namespace in sight.
     write(
         dir.path(),
         "internal/store/tokens.go",
@@ -426,6 +426,12 @@ fn a_method_name_shared_with_unrelated_code_anchors_a_file_only_with_its_sdk_nam
         dir.path(),
         "app/models/account.rb",
         b"class Account < ApplicationRecord\n  def setup\n    create_organization(name: name)\n    OrganizationMembership.create!(account: self)\n  end\nend\n",
+    );
+    // An application's own accessor of the SDK's name, in a file that never names the SDK.
+    write(
+        dir.path(),
+        "internal/flow/organizations.go",
+        b"package flow\n\nfunc (h *Handler) Add(ctx Context, name string) error {\n\t_, err := h.deps.Organizations().Create(ctx, name)\n\treturn err\n}\n",
     );
     // The SDK call is still an anchor.
     write(

@@ -46,26 +46,33 @@ impl SpecSet {
     /// The text every file holding some workflow's action contains: the prefilter's patterns.
     pub fn anchors(&self) -> Vec<Anchor> {
         let mut out: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
-        for call in self
-            .workflows
-            .iter()
-            .flat_map(|w| w.actions.values().flat_map(|a| a.calls.iter()))
-        {
-            let text = anchor_of(call);
-            let segments: Vec<&str> = call.split('.').map(crate::ir::without_call_marks).collect();
-            let (last, namespace) = segments.split_last().unwrap_or((&"", &[]));
-            // A method name that unrelated code uses too (`GetToken` on a token store) anchors
-            // a file only with its SDK namespace (`widgets`) somewhere in it; `None` is an
-            // anchor that needs nothing more.
-            let needs = (text == *last && is_ambiguous(last) && !namespace.is_empty()).then(|| {
-                namespace
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<BTreeSet<_>>()
-            });
-            match (out.entry(text).or_insert_with(|| needs.clone()), needs) {
-                (Some(have), Some(more)) => have.extend(more),
-                (entry, _) => *entry = None,
+        for workflow in &self.workflows {
+            let markers: BTreeSet<String> = self
+                .providers
+                .iter()
+                .filter(|p| p.provider == workflow.provider)
+                .flat_map(|p| p.sdk_markers.iter().cloned())
+                .collect();
+            for call in workflow.actions.values().flat_map(|a| a.calls.iter()) {
+                let text = anchor_of(call);
+                let segments: Vec<&str> =
+                    call.split('.').map(crate::ir::without_call_marks).collect();
+                let (last, namespace) = segments.split_last().unwrap_or((&"", &[]));
+                // A method name that unrelated code uses too (`GetToken` on a token store)
+                // anchors a file only with its SDK namespace (`widgets`) somewhere in it, and an
+                // accessor call (`Organizations()`) only with the SDK's name; `None` is an
+                // anchor that needs nothing more.
+                let needs = if text == *last && is_ambiguous(last) && !namespace.is_empty() {
+                    Some(namespace.iter().map(|s| s.to_string()).collect())
+                } else if text.ends_with("()") && !markers.is_empty() {
+                    Some(markers.clone())
+                } else {
+                    None
+                };
+                match (out.entry(text).or_insert_with(|| needs.clone()), needs) {
+                    (Some(have), Some(more)) => have.extend(more),
+                    (entry, _) => *entry = None,
+                }
             }
         }
         out.into_iter()

@@ -300,6 +300,12 @@ pub struct ProviderSpec {
     /// unless the matcher's spelling names the namespace itself (`authorization.check`).
     #[serde(default)]
     pub sdk_namespaces: Vec<String>,
+    /// Text a file that uses the SDK contains (its package or module name, `workos`). An action
+    /// whose anchor is an accessor call (Go's `client.Organizations().Create`: applications
+    /// have `Organizations()` accessors of their own) anchors a file only together with one of
+    /// these.
+    #[serde(default)]
+    pub sdk_markers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
