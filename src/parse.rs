@@ -165,7 +165,7 @@ pub fn parse_files(
         })
         .collect();
     let t = std::time::Instant::now();
-    loader.follow_imports(seeds.clone());
+    loader.follow_imports(seeds.clone(), action_calls);
     let before_importers = loader.program.modules.len();
     crate::trace(
         "imports of seeds",
@@ -188,7 +188,7 @@ pub fn parse_files(
         .into_iter()
         .filter(|&m| m >= before_importers)
         .collect();
-    loader.follow_imports(on_paths);
+    loader.follow_imports(on_paths, action_calls);
     crate::trace(
         "imports of importers",
         t,
@@ -229,6 +229,8 @@ struct Loader<'a> {
     unreadable: Vec<bool>,
     /// Texts read once and not parsed yet (see `TEXT_CACHE_BYTES`).
     cache: Vec<Option<String>>,
+    /// Ruby methods on the way to an action, by name (see `ruby_callee_names`).
+    ruby_chain: BTreeSet<String>,
 }
 
 impl<'a> Loader<'a> {
@@ -253,6 +255,7 @@ impl<'a> Loader<'a> {
             parsed: vec![false; files.len()],
             unreadable: vec![false; files.len()],
             cache: vec![None; files.len()],
+            ruby_chain: BTreeSet::new(),
         }
     }
 
@@ -288,11 +291,19 @@ impl<'a> Loader<'a> {
     }
 
     /// Follows imports of the `seeds` modules (helpers, guards), and the rest of their package.
-    fn follow_imports(&mut self, seeds: Vec<usize>) {
+    fn follow_imports(&mut self, seeds: Vec<usize>, action_calls: &crate::spec::ActionCalls) {
         let files = self.files;
         let mut round = seeds;
+        // The method names the previous round's Ruby code refers to; `None` in the first round,
+        // whose code on the way to an action is what calls one (or a method of `ruby_chain`).
+        let mut referred: Option<BTreeSet<String>> = None;
         for _ in 0..IMPORT_ROUNDS {
+            let mut referred_next: BTreeSet<String> = BTreeSet::new();
             let mut wanted = BTreeSet::new();
+            // Files a Global-scope module (Ruby) may use without naming them, and the
+            // definitions it refers to: only the files defining one are parsed.
+            let mut autoloaded: BTreeSet<usize> = BTreeSet::new();
+            let mut definitions: BTreeSet<String> = BTreeSet::new();
             for &m in &round {
                 let module = &self.program.modules[m];
                 let mut want = |i: usize| {
@@ -332,17 +343,48 @@ impl<'a> Loader<'a> {
                                     || parent_dir(d).ends_with("/concerns")
                             }));
                         }
+                        let global = module.scope == ModuleScope::Global;
+                        if global {
+                            let roots: Vec<FunctionId> = match &referred {
+                                None => (0..module.functions.len())
+                                    .filter(|&f| {
+                                        calls_action_or(
+                                            &module.functions[f],
+                                            action_calls,
+                                            &self.ruby_chain,
+                                        )
+                                    })
+                                    .collect(),
+                                Some(names) => (0..module.functions.len())
+                                    .filter(|&f| {
+                                        names.contains(last_segment(&module.functions[f].name))
+                                    })
+                                    .collect(),
+                            };
+                            let names = names_used_from(module, &roots);
+                            definitions.extend(definition_patterns(&names));
+                            referred_next.extend(names);
+                        }
                         for d in dirs {
                             if let Some(list) = self.by_dir.get(d) {
-                                list.iter()
-                                    .copied()
-                                    .filter(|i| files[*i].language == language)
-                                    .for_each(&mut want);
+                                for &i in list {
+                                    if files[i].language != language {
+                                        continue;
+                                    }
+                                    if global {
+                                        autoloaded.insert(i);
+                                    } else {
+                                        want(i);
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
+            autoloaded.retain(|i| !self.parsed[*i] && !self.unreadable[*i] && !wanted.contains(i));
+            let defines = Prefilter::new(&definitions.into_iter().collect::<Vec<_>>());
+            wanted.extend(self.files_containing(&autoloaded, &defines));
             if wanted.is_empty() {
                 break;
             }
@@ -350,6 +392,7 @@ impl<'a> Loader<'a> {
             let texts = self.read_many(&wanted);
             self.add(texts);
             round = (from..self.program.modules.len()).collect();
+            referred = Some(referred_next);
         }
     }
 
@@ -377,8 +420,6 @@ impl<'a> Loader<'a> {
         // import a later one. Only their imports are kept: holding every rejected file's text
         // and IR would set the peak memory of a large repository.
         let mut rejected: BTreeMap<usize, Vec<crate::ir::Import>> = BTreeMap::new();
-        // Ruby methods on the way to an action, by name.
-        let mut ruby_chain: BTreeSet<String> = BTreeSet::new();
         for _ in 0..IMPORTER_ROUNDS {
             // A module with code on a path to an action is worth every importer; a module that
             // only passes a name on (`export const auth = new WorkOSProvider()`) only those
@@ -392,8 +433,8 @@ impl<'a> Loader<'a> {
             let mut direct_patterns = importer_patterns(&self.program, &direct);
             let passing_patterns = importer_patterns(&self.program, &passing);
             for &m in &frontier {
-                for name in ruby_callee_names(&self.program, m, action_calls, &ruby_chain) {
-                    if ruby_chain.insert(name.clone()) {
+                for name in ruby_callee_names(&self.program, m, action_calls, &self.ruby_chain) {
+                    if self.ruby_chain.insert(name.clone()) {
                         direct_patterns.push(name);
                     }
                 }
@@ -597,21 +638,107 @@ fn ruby_callee_names(
         if handlers.contains(&f.name.as_str()) {
             continue;
         }
-        let mut on_the_way = false;
-        crate::ir::visit_stmts(&f.body, &mut |e| {
-            if let Expr::Call(call) = e {
-                if let Some(path) = call.callee.path() {
-                    on_the_way |=
-                        action_calls.matches(&path) || chain.contains(last_segment(&path));
-                }
-            }
-        });
         let name = last_segment(&f.name);
-        if on_the_way && !name.is_empty() && !name.starts_with('<') {
+        if calls_action_or(f, action_calls, chain) && !name.is_empty() && !name.starts_with('<') {
             out.push(name.to_string());
         }
     }
     out
+}
+
+/// The names the code of `module` on the way to an action refers to: what `roots` and the
+/// module's own methods they call use, and the guards and base classes of its entries and guard
+/// chains. Rails autoloads, so the files defining these are found by text.
+fn names_used_from(module: &Module, roots: &[FunctionId]) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut note = |e: &Expr| match e {
+        Expr::Name(n) => names.extend(n.split("::").map(str::to_string)),
+        Expr::Member { property, .. } => {
+            names.insert(property.clone());
+        }
+        _ => {}
+    };
+    for entry in &module.entries {
+        for e in entry.guards.iter().chain(&entry.chain_root) {
+            crate::ir::visit_expr(e, &mut note);
+        }
+    }
+    for chain in &module.guard_chains {
+        for e in chain.guards.iter().chain(&chain.root) {
+            crate::ir::visit_expr(e, &mut note);
+        }
+    }
+    let mut todo: Vec<FunctionId> = roots.to_vec();
+    let mut done: BTreeSet<FunctionId> = BTreeSet::new();
+    while let Some(id) = todo.pop() {
+        if !done.insert(id) {
+            continue;
+        }
+        let f = &module.functions[id];
+        let mut local: Vec<FunctionId> = Vec::new();
+        let mut note_and_follow = |e: &Expr| {
+            note(e);
+            match e {
+                Expr::Function(inner) => local.push(*inner),
+                Expr::Name(n) | Expr::Member { property: n, .. } => {
+                    local.extend(
+                        module
+                            .functions
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, g)| g.callable && last_segment(&g.name) == n.as_str())
+                            .map(|(i, _)| i),
+                    );
+                }
+                _ => {}
+            }
+        };
+        crate::ir::visit_stmts(&f.body, &mut note_and_follow);
+        for p in &f.params {
+            if let Some(call) = &p.default_call {
+                crate::ir::visit_expr(call, &mut note_and_follow);
+            }
+        }
+        todo.extend(local);
+    }
+    names
+}
+
+/// How Ruby writes the definitions of `names`: `def name` / `def self.name` for methods,
+/// `class Name` / `module Name` for constants.
+fn definition_patterns(names: &BTreeSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in names {
+        let name = crate::ir::without_call_marks(name);
+        if name.is_empty() {
+            continue;
+        }
+        if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            out.push(format!("class {name}"));
+            out.push(format!("module {name}"));
+        } else {
+            out.push(format!("def {name}"));
+            out.push(format!("def self.{name}"));
+        }
+    }
+    out
+}
+
+/// Whether `f` calls an action, or a method named in `toward`.
+fn calls_action_or(
+    f: &crate::ir::Function,
+    action_calls: &crate::spec::ActionCalls,
+    toward: &BTreeSet<String>,
+) -> bool {
+    let mut found = false;
+    crate::ir::visit_stmts(&f.body, &mut |e| {
+        if let Expr::Call(call) = e {
+            if let Some(path) = call.callee.path() {
+                found |= action_calls.matches(&path) || toward.contains(last_segment(&path));
+            }
+        }
+    });
+    found
 }
 
 /// `inviteUser` of `auth.inviteUser`, `Service::invite_user` or `inviteUser()`.
@@ -665,6 +792,33 @@ fn importer_patterns(program: &Program, frontier: &[usize]) -> Vec<String> {
 }
 
 impl Loader<'_> {
+    /// Which of `candidates` contain a pattern of `filter`. Their texts stay in (or go into) the
+    /// cache, for the parse that follows; unreadable files are left to that read to list.
+    fn files_containing(&mut self, candidates: &BTreeSet<usize>, filter: &Prefilter) -> Vec<usize> {
+        let files = self.files;
+        let cache = &self.cache;
+        let found: Vec<(usize, Option<String>)> = candidates
+            .par_iter()
+            .filter_map(|&i| match &cache[i] {
+                Some(t) => filter.matches(t.as_bytes()).then_some((i, None)),
+                None => match read(&files[i]) {
+                    Read::Text(t) if filter.matches(t.as_bytes()) => Some((i, Some(t))),
+                    Read::Text(_) => None,
+                    Read::Skipped(_) => Some((i, None)),
+                },
+            })
+            .collect();
+        found
+            .into_iter()
+            .map(|(i, text)| {
+                if text.is_some() {
+                    self.cache[i] = text;
+                }
+                i
+            })
+            .collect()
+    }
+
     /// The texts of `wanted`, from the cache or the disk; files that cannot be read are listed.
     fn read_many(&mut self, wanted: &BTreeSet<usize>) -> Vec<(usize, String)> {
         let files = self.files;

@@ -447,6 +447,49 @@ fn a_method_name_shared_with_unrelated_code_anchors_a_file_only_with_its_sdk_nam
 }
 
 #[test]
+fn rails_files_are_parsed_when_they_define_what_the_workflow_code_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    // The guard lives in a concern; the controller's base class is in its own file.
+    write(
+        dir.path(),
+        "app/controllers/invitations_controller.rb",
+        b"class InvitationsController < ApplicationController\n  before_action :require_member_manager\n\n  def create\n    WorkOS.client.user_management.send_invitation(email: params[:email], organization_id: current_user.organization_id, inviter_user_id: current_user.id)\n    head :created\n  end\n\n  def index\n    render json: Report.summary\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "app/controllers/application_controller.rb",
+        b"class ApplicationController < ActionController::Base\n  include MemberChecks\nend\n",
+    );
+    write(
+        dir.path(),
+        "app/controllers/concerns/member_checks.rb",
+        b"module MemberChecks\n  def require_member_manager\n    redirect_to login_path unless current_user\n    head :forbidden unless current_user.permissions.include?(\"widgets:users-table:manage\")\n  end\nend\n",
+    );
+    // Autoloaded beside it, used by another action only, or by nothing.
+    write(
+        dir.path(),
+        "app/models/report.rb",
+        b"class Report\n  def self.summary\n    []\n  end\nend\n",
+    );
+    for i in 0..4 {
+        write(
+            dir.path(),
+            &format!("app/models/thing{i}.rb"),
+            b"class Thing < ApplicationRecord\n  def label\n    name\n  end\nend\n",
+        );
+    }
+    let a = scan(dir.path());
+    assert_eq!(a.report.workflows.len(), 1, "{:?}", a.report.workflows);
+    assert!(
+        a.report.findings.is_empty(),
+        "the concern's guard protects the call: {:?}",
+        a.report.findings
+    );
+    // The controller, its base class and the concern; not the models.
+    assert_eq!(a.report.stats.parsed_files, 3, "{:?}", a.report.stats);
+}
+
+#[test]
 fn a_client_component_is_not_the_caller_of_a_server_action() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -95,7 +95,15 @@ impl<'a> Lowerer<'a> {
                 "class" => self.class(child),
                 "module" => self.top_statements(child),
                 "method" | "singleton_method" => {
+                    // A concern's `require_member_manager` runs as a controller's filter: its
+                    // `head :forbidden` halts the request as in the controller itself.
+                    let name = child
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n).to_string())
+                        .unwrap_or_default();
+                    self.in_filter = looks_like_filter(&name);
                     self.method(child);
+                    self.in_filter = false;
                 }
                 "call" => self.sinatra_route(child),
                 "assignment" => {
