@@ -174,6 +174,8 @@ pub fn parse_files(
     );
     let t = std::time::Instant::now();
     loader.follow_importers(&seeds, action_calls);
+    // The importer search is over: the texts it kept would only add to the peak memory.
+    loader.cache.iter_mut().for_each(|text| *text = None);
     crate::trace(
         "importers",
         t,
