@@ -130,6 +130,8 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
         .require_git(false)
         .follow_links(false)
         .overrides(overrides)
+        // As many walkers as the rest of the scan has threads (`RAYON_NUM_THREADS`).
+        .threads(rayon::current_num_threads())
         .build_parallel()
         .run(|| {
             let found = &found;
