@@ -430,8 +430,12 @@ impl<'a> Loader<'a> {
             let tr = std::time::Instant::now();
             let reaching = ReachingNames::of(&self.program, action_calls);
             crate::trace("  reaching names", tr, format_args!(""));
-            let (direct, passing): (Vec<usize>, Vec<usize>) =
+            let (reached, passing): (Vec<usize>, Vec<usize>) =
                 frontier.iter().partition(|&&m| reaching.modules[m]);
+            let direct: Vec<usize> = reached
+                .into_iter()
+                .filter(|&m| reaching.needs_callers(&self.program, m))
+                .collect();
             let mut direct_patterns = importer_patterns(&self.program, &direct);
             let passing_patterns = importer_patterns(&self.program, &passing);
             for &m in &frontier {
@@ -543,6 +547,7 @@ impl<'a> Loader<'a> {
 struct ReachingNames {
     names: BTreeSet<String>,
     modules: Vec<bool>,
+    functions: std::collections::HashSet<FnRef>,
 }
 
 impl ReachingNames {
@@ -607,7 +612,11 @@ impl ReachingNames {
                 new_names.extend(aliases.get(name).into_iter().flatten().copied());
             }
         }
-        ReachingNames { names, modules }
+        ReachingNames {
+            names,
+            modules,
+            functions: reached,
+        }
     }
 }
 
@@ -741,6 +750,40 @@ fn calls_action_or(
         }
     });
     found
+}
+
+impl ReachingNames {
+    /// Whether code elsewhere can call into module `m` on its way to an action. Not for a
+    /// TypeScript module whose exported code on the way is all framework entry points (server
+    /// actions, route handlers, procedures, pages): each is analysed as the public endpoint it is,
+    /// whoever else imports it. Other languages do not mark exports reliably, so they always can.
+    fn needs_callers(&self, program: &Program, m: usize) -> bool {
+        if program.languages[m].family() != Language::TypeScript {
+            return true;
+        }
+        let module = &program.modules[m];
+        let handlers: Vec<FunctionId> = module
+            .entries
+            .iter()
+            .filter_map(|e| match e.handler.peel() {
+                Expr::Function(id) => Some(*id),
+                Expr::Name(n) => module
+                    .functions
+                    .iter()
+                    .position(|f| f.callable && &f.name == n),
+                _ => None,
+            })
+            .collect();
+        module.functions.iter().enumerate().any(|(i, f)| {
+            let exported = f.exported || module.default_export == Some(i);
+            exported
+                && !handlers.contains(&i)
+                && self.functions.contains(&FnRef {
+                    module: m,
+                    function: i,
+                })
+        })
+    }
 }
 
 /// `inviteUser` of `auth.inviteUser`, `Service::invite_user` or `inviteUser()`.

@@ -490,6 +490,29 @@ fn rails_files_are_parsed_when_they_define_what_the_workflow_code_uses() {
 }
 
 #[test]
+fn importers_of_a_module_whose_exported_code_is_all_entry_points_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Server actions are public endpoints: who else imports them changes nothing.
+    write(
+        dir.path(),
+        "app/team/actions.ts",
+        b"'use server';\nimport { WorkOS } from \"@workos-inc/node\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function inviteMember(email: string, organizationId: string) {\n  await workos.userManagement.sendInvitation({ email, organizationId });\n}\n",
+    );
+    for i in 0..3 {
+        write(
+            dir.path(),
+            &format!("app/team/page{i}/page.tsx"),
+            b"import { inviteMember } from '../actions';\nexport default async function Page() {\n  await inviteMember('a@b.c', 'org_1');\n  return null;\n}\n",
+        );
+    }
+    let a = scan(dir.path());
+    let w = &a.report.workflows;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].entry, "server-action");
+    assert_eq!(a.report.stats.parsed_files, 1, "{:?}", a.report.stats);
+}
+
+#[test]
 fn a_client_component_is_not_the_caller_of_a_server_action() {
     let dir = tempfile::tempdir().unwrap();
     write(
