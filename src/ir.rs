@@ -60,7 +60,7 @@ pub struct GuardChain {
 /// A binding brought in from another file: `import { local as name } from "source"`.
 #[derive(Debug, Clone)]
 pub struct Import {
-    /// The name used in this file.
+    /// The name used in this file; `*` for a re-export of every name (`export * from`).
     pub local: String,
     /// The name exported by the other file (`default` for default imports, `*` for namespaces).
     pub imported: String,

@@ -16,6 +16,8 @@ use crate::report::Unscanned;
 const IMPORTER_ROUNDS: usize = 3;
 /// How many rounds of relative imports to follow from a parsed file.
 const IMPORT_ROUNDS: usize = 3;
+/// How many re-exports (`export * from`) a name is followed through.
+const MAX_REEXPORTS: usize = 4;
 /// How much file text the importer search may keep in memory instead of reading it again.
 const TEXT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -451,9 +453,11 @@ impl<'a> Loader<'a> {
             let direct_filter = Prefilter::new(&direct_patterns);
             let passing_filter = Prefilter::new(&passing_patterns);
             let name_filter = Prefilter::new(&reaching.names.iter().collect::<Vec<_>>());
+            // A barrel (`export * from './server'`) passes every name on, so it names none.
             let wanted = |t: &str| {
                 direct_filter.matches(t.as_bytes())
-                    || (passing_filter.matches(t.as_bytes()) && name_filter.matches(t.as_bytes()))
+                    || (passing_filter.matches(t.as_bytes())
+                        && (name_filter.matches(t.as_bytes()) || t.contains("export *")))
             };
             // A file imports modules of its own language family only: in a monorepo of
             // TypeScript and Go, the Go half is never read for a TypeScript frontier.
@@ -1250,6 +1254,16 @@ impl Program {
     /// `property` of the module `target` that the name `ns` imports: a function of it, a
     /// `Type::method`, a function of its Go package, or a method of a class it imports.
     fn member_of_module(&self, target: usize, ns: &str, property: &str) -> Vec<FnRef> {
+        self.member_of_module_within(target, ns, property, 0)
+    }
+
+    fn member_of_module_within(
+        &self,
+        target: usize,
+        ns: &str,
+        property: &str,
+        depth: usize,
+    ) -> Vec<FnRef> {
         if let Some(f) = self
             .exported_function(target, property)
             .or_else(|| self.local_function(target, &format!("{ns}::{property}")))
@@ -1276,6 +1290,17 @@ impl Program {
                     .collect()
             })
             .unwrap_or_default();
+        // `auth` re-exported by a barrel (`export { auth } from './server'`): its methods are
+        // where `auth` comes from.
+        if out.is_empty() && depth < MAX_REEXPORTS {
+            out = self
+                .reexport_targets(target, ns)
+                .filter(|(_, imported)| *imported != "*" && *imported != "default")
+                .flat_map(|(t, imported)| {
+                    self.member_of_module_within(t, imported, property, depth + 1)
+                })
+                .collect();
+        }
         out.sort();
         out.dedup();
         out
@@ -1350,8 +1375,16 @@ impl Program {
     }
 
     fn exported_function(&self, module: usize, name: &str) -> Option<FnRef> {
+        self.exported_function_within(module, name, 0)
+    }
+
+    /// A function `module` exports under `name`: its own, or one it re-exports from another
+    /// module (`export { x } from`, `export * from`, Python's `from .x import y` in an
+    /// `__init__.py`), a few re-exports deep.
+    fn exported_function_within(&self, module: usize, name: &str, depth: usize) -> Option<FnRef> {
         let m = &self.modules[module];
-        m.functions
+        let own = m
+            .functions
             .iter()
             .position(|f| f.callable && f.exported && f.name == name)
             .or_else(|| {
@@ -1359,6 +1392,41 @@ impl Program {
                     .iter()
                     .position(|f| f.callable && f.name == name)
             })
-            .map(|function| FnRef { module, function })
+            .map(|function| FnRef { module, function });
+        if own.is_some() || depth >= MAX_REEXPORTS {
+            return own;
+        }
+        self.reexport_targets(module, name)
+            .find_map(|(target, imported)| match imported {
+                "default" => self.modules[target].default_export.map(|function| FnRef {
+                    module: target,
+                    function,
+                }),
+                "*" => None,
+                imported => self.exported_function_within(target, imported, depth + 1),
+            })
+    }
+
+    /// The parsed modules from which `module` takes `name`, with the name it has there.
+    fn reexport_targets<'s>(
+        &'s self,
+        module: usize,
+        name: &'s str,
+    ) -> impl Iterator<Item = (usize, &'s str)> + 's {
+        let resolved = self.imports.get(module);
+        self.modules[module]
+            .imports
+            .iter()
+            .enumerate()
+            .filter(move |(_, imp)| imp.local == name || imp.local == "*")
+            .filter_map(move |(i, imp)| {
+                let target = resolved?.get(i).copied().flatten()?;
+                let imported = if imp.local == "*" {
+                    name
+                } else {
+                    imp.imported.as_str()
+                };
+                (target != module).then_some((target, imported))
+            })
     }
 }

@@ -345,6 +345,17 @@ fn importers_of_a_shared_provider_instance_are_parsed_only_when_they_name_an_act
         "app/api/invite/route.ts",
         b"import { auth as identity } from \"@/lib/auth/server\";\nexport async function POST(request: Request) {\n  const { email, organizationId } = await request.json();\n  await identity.inviteMember(email, organizationId);\n  return new Response(null);\n}\n",
     );
+    // The same instance through a barrel file.
+    write(
+        dir.path(),
+        "lib/auth/index.ts",
+        b"export * from \"./server\";\n",
+    );
+    write(
+        dir.path(),
+        "app/api/members/route.ts",
+        b"import { auth } from \"@/lib/auth\";\nexport async function POST(request: Request) {\n  const { email, organizationId } = await request.json();\n  await auth.inviteMember(email, organizationId);\n  return new Response(null);\n}\n",
+    );
     for i in 0..5 {
         write(
             dir.path(),
@@ -354,8 +365,9 @@ fn importers_of_a_shared_provider_instance_are_parsed_only_when_they_name_an_act
     }
     let a = scan(dir.path());
     let w = &a.report.workflows;
-    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w.len(), 2, "{w:?}");
     assert_eq!(w[0].file, "app/api/invite/route.ts");
+    assert_eq!(w[1].file, "app/api/members/route.ts");
     assert!(
         a.report
             .findings
@@ -366,8 +378,8 @@ fn importers_of_a_shared_provider_instance_are_parsed_only_when_they_name_an_act
         "{:?}",
         a.report.findings
     );
-    // Wrapper, instance module and route; not the pages that only read the session.
-    assert_eq!(a.report.stats.parsed_files, 3, "{:?}", a.report.stats);
+    // Wrapper, instance module, barrel and routes; not the pages that only read the session.
+    assert_eq!(a.report.stats.parsed_files, 5, "{:?}", a.report.stats);
 }
 
 #[test]
@@ -510,6 +522,62 @@ fn importers_of_a_module_whose_exported_code_is_all_entry_points_are_not_read() 
     assert_eq!(w.len(), 1, "{w:?}");
     assert_eq!(w[0].entry, "server-action");
     assert_eq!(a.report.stats.parsed_files, 1, "{:?}", a.report.stats);
+}
+
+#[test]
+fn guards_imported_through_a_barrel_file_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "lib/auth/guards.ts",
+        b"import { withAuth } from \"@workos-inc/authkit-nextjs\";\nexport async function assertCanInvite() {\n  const { user, permissions } = await withAuth({ ensureSignedIn: true });\n  if (!permissions?.includes(\"widgets:users-table:manage\")) throw new Error(\"forbidden\");\n  return user;\n}\n",
+    );
+    // The barrel: every name, and one under another name.
+    write(
+        dir.path(),
+        "lib/auth/index.ts",
+        b"export * from './guards';\nexport { assertCanInvite as canInvite } from './guards';\nexport type { Session } from './types';\n",
+    );
+    let route = |guard_import: &str, guard_call: &str| {
+        format!(
+            "import {{ WorkOS }} from \"@workos-inc/node\";\n{guard_import}\nimport {{ withAuth }} from \"@workos-inc/authkit-nextjs\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function POST(request: Request) {{\n  await {guard_call}();\n  const {{ organizationId }} = await withAuth({{ ensureSignedIn: true }});\n  const {{ email }} = await request.json();\n  await workos.userManagement.sendInvitation({{ email, organizationId }});\n  return new Response(null);\n}}\n"
+        )
+    };
+    write(
+        dir.path(),
+        "app/api/a/route.ts",
+        route(
+            "import { assertCanInvite } from \"@/lib/auth\";",
+            "assertCanInvite",
+        )
+        .as_bytes(),
+    );
+    write(
+        dir.path(),
+        "app/api/b/route.ts",
+        route("import { canInvite } from \"@/lib/auth\";", "canInvite").as_bytes(),
+    );
+    write(
+        dir.path(),
+        "app/api/c/route.ts",
+        route(
+            "import * as guards from \"@/lib/auth\";",
+            "guards.assertCanInvite",
+        )
+        .as_bytes(),
+    );
+    let a = scan(dir.path());
+    assert_eq!(a.report.workflows.len(), 3, "{:?}", a.report.workflows);
+    assert!(
+        a.report.findings.is_empty(),
+        "the guard behind the barrel protects every route: {:?}",
+        a.report.findings
+    );
+    assert!(
+        a.report.workflows.iter().all(|w| w.verified),
+        "{:?}",
+        a.report.workflows
+    );
 }
 
 #[test]

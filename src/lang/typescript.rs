@@ -123,7 +123,9 @@ impl<'a> Lowerer<'a> {
             "import_statement" => self.import(node),
             "export_statement" => {
                 let default = has_child_kind(node, "default");
-                if let Some(decl) = node.child_by_field_name("declaration") {
+                if node.child_by_field_name("source").is_some() {
+                    self.reexport(node);
+                } else if let Some(decl) = node.child_by_field_name("declaration") {
                     self.top_level(decl, true);
                 } else if let Some(value) = node.child_by_field_name("value") {
                     // `export default function () {}` / `export default handler`
@@ -268,6 +270,55 @@ impl<'a> Lowerer<'a> {
                     _ => {}
                 }
             }
+        }
+    }
+
+    /// `export { a, b as c } from './x'`, `export * from './x'`, `export * as ns from './x'`:
+    /// recorded as imports (`*` for every name of the other module), which call resolution
+    /// follows when a name is not defined in the module (a barrel `index.ts`).
+    fn reexport(&mut self, node: Node) {
+        if has_child_kind(node, "type") {
+            return;
+        }
+        let Some(source) = node.child_by_field_name("source") else {
+            return;
+        };
+        let source = string_value(self.text(source));
+        let mut imports = Vec::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "export_clause" => {
+                    let mut c2 = child.walk();
+                    for spec in child.named_children(&mut c2) {
+                        if spec.kind() != "export_specifier" || has_child_kind(spec, "type") {
+                            continue;
+                        }
+                        let Some(name) = spec.child_by_field_name("name").map(|n| self.text(n))
+                        else {
+                            continue;
+                        };
+                        let alias = spec.child_by_field_name("alias").map(|n| self.text(n));
+                        imports.push((alias.unwrap_or(name).to_string(), name.to_string()));
+                    }
+                }
+                "namespace_export" => {
+                    if let Some(id) = last_named_child(child) {
+                        imports.push((self.text(id).to_string(), "*".to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if imports.is_empty() && has_child_kind(node, "*") {
+            imports.push(("*".to_string(), "*".to_string()));
+        }
+        for (local, imported) in imports {
+            self.module.imports.push(Import {
+                local,
+                imported,
+                source: source.clone(),
+            });
         }
     }
 
