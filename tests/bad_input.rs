@@ -630,3 +630,16 @@ fn output_is_byte_identical_whatever_the_thread_count() {
         assert_eq!(one, run("3", format), "{format} differs between runs");
     }
 }
+
+/// Inputs the fuzzers found crashing, kept as regression tests: every frontend and the whole
+/// pipeline run on each without a panic.
+#[test]
+fn inputs_the_fuzzers_crashed_on_are_analysed_without_a_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    // A Go string literal that error recovery cut down to its opening quote.
+    let cases = [("go-lone-quote-literal.go", idrift::lang::Language::Go)];
+    for (file, language) in cases {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        idrift::fuzzing::analyse_source(language, file, &text);
+    }
+}

@@ -638,8 +638,7 @@ impl<'a> Lowerer<'a> {
                 Expr::Literal(Literal::Num(self.text(node).to_string()))
             }
             "interpreted_string_literal" | "raw_string_literal" => {
-                let t = self.text(node);
-                Expr::Literal(Literal::Str(t[1..t.len().saturating_sub(1)].to_string()))
+                Expr::Literal(Literal::Str(super::unquote(self.text(node))))
             }
             "parenthesized_expression" => match node.named_child(0) {
                 Some(inner) => self.expr(inner),

@@ -143,6 +143,20 @@ pub(crate) fn span_of(node: tree_sitter::Node) -> crate::ir::Span {
 /// Where tree-sitter could not read the syntax (up to 20 places, in order).
 /// Parses `source` with a tree-sitter grammar. tree-sitter always yields a tree (with error
 /// nodes) unless the grammar itself is incompatible.
+/// The text of a string literal without its quotes. Safe on what error recovery produces: a
+/// lone quote, an unterminated literal, a multi-byte last character.
+pub(crate) fn unquote(text: &str) -> String {
+    let t = text.trim();
+    let mut chars = t.chars();
+    match (chars.next(), chars.next_back()) {
+        (Some(open), Some(close)) if matches!(open, '"' | '\'' | '`') && open == close => {
+            chars.as_str().to_string()
+        }
+        (Some('"' | '\'' | '`'), _) => t[1..].to_string(),
+        _ => t.to_string(),
+    }
+}
+
 pub(crate) fn syntax_tree(
     grammar: tree_sitter::Language,
     source: &str,
@@ -191,5 +205,21 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         Language::Go => go::parse(path, source),
         Language::Ruby => ruby::parse(path, source),
         Language::Rust => rust::parse(path, source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unquote;
+
+    #[test]
+    fn unquote_takes_what_error_recovery_leaves_without_panicking() {
+        assert_eq!(unquote("\"admin\""), "admin");
+        assert_eq!(unquote("'member'"), "member");
+        assert_eq!(unquote("`sso`"), "sso");
+        assert_eq!(unquote("\""), "");
+        assert_eq!(unquote("'é"), "é");
+        assert_eq!(unquote("\"ab'"), "ab'");
+        assert_eq!(unquote("ident"), "ident");
     }
 }

@@ -309,7 +309,7 @@ impl<'a> Lowerer<'a> {
         let path = node
             .child_by_field_name("arguments")
             .and_then(|a| a.named_child(0))
-            .map(|p| string_value(self.text(p)));
+            .map(|p| super::unquote(self.text(p)));
         let name = format!(
             "{} {}",
             method.to_uppercase(),
@@ -674,7 +674,7 @@ impl<'a> Lowerer<'a> {
                     .filter(|c| c.kind() == "interpolation")
                     .collect();
                 if parts.is_empty() {
-                    Expr::Literal(Literal::Str(string_value(self.text(node))))
+                    Expr::Literal(Literal::Str(super::unquote(self.text(node))))
                 } else {
                     Expr::Template(
                         parts
@@ -902,15 +902,6 @@ fn symbols_in(lower: &Lowerer, node: Node) -> Vec<String> {
             .into_iter()
             .flat_map(|c| symbols_in(lower, c))
             .collect(),
-    }
-}
-
-fn string_value(text: &str) -> String {
-    let t = text.trim();
-    if t.len() >= 2 && (t.starts_with('"') || t.starts_with('\'')) {
-        t[1..t.len() - 1].to_string()
-    } else {
-        t.to_string()
     }
 }
 

@@ -223,7 +223,7 @@ impl<'a> Lowerer<'a> {
         let Some(source) = node.child_by_field_name("source") else {
             return;
         };
-        let source = string_value(self.text(source));
+        let source = super::unquote(self.text(source));
         // Types have no code: `import type { Session }` needs no file parsed.
         if has_child_kind(node, "type") {
             return;
@@ -283,7 +283,7 @@ impl<'a> Lowerer<'a> {
         let Some(source) = node.child_by_field_name("source") else {
             return;
         };
-        let source = string_value(self.text(source));
+        let source = super::unquote(self.text(source));
         let mut imports = Vec::new();
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
@@ -655,7 +655,7 @@ impl<'a> Lowerer<'a> {
                         "pair_pattern" => {
                             let key = child
                                 .child_by_field_name("key")
-                                .map(|k| string_value(self.text(k)))
+                                .map(|k| super::unquote(self.text(k)))
                                 .unwrap_or_default();
                             if let Some(value) = child.child_by_field_name("value") {
                                 path.push(key);
@@ -969,7 +969,7 @@ impl<'a> Lowerer<'a> {
             "true" => Expr::Literal(Literal::Bool(true)),
             "false" => Expr::Literal(Literal::Bool(false)),
             "number" => Expr::Literal(Literal::Num(self.text(node).to_string())),
-            "string" => Expr::Literal(Literal::Str(string_value(self.text(node)))),
+            "string" => Expr::Literal(Literal::Str(super::unquote(self.text(node)))),
             "template_string" => {
                 let mut parts = Vec::new();
                 let mut cursor = node.walk();
@@ -1043,7 +1043,7 @@ impl<'a> Lowerer<'a> {
                         "pair" => {
                             let key = child
                                 .child_by_field_name("key")
-                                .map(|k| string_value(self.text(k)))
+                                .map(|k| super::unquote(self.text(k)))
                                 .unwrap_or_default();
                             let value = child
                                 .child_by_field_name("value")
@@ -1455,19 +1455,5 @@ fn last_named_child(node: Node) -> Option<Node> {
         None
     } else {
         node.named_child(n - 1)
-    }
-}
-
-/// The value of a string literal as written (`'a'`, `"a"`), or the text itself for identifiers.
-fn string_value(text: &str) -> String {
-    let t = text.trim();
-    if t.len() >= 2
-        && ((t.starts_with('\'') && t.ends_with('\''))
-            || (t.starts_with('"') && t.ends_with('"'))
-            || (t.starts_with('`') && t.ends_with('`')))
-    {
-        t[1..t.len() - 1].to_string()
-    } else {
-        t.to_string()
     }
 }
