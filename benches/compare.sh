@@ -6,6 +6,7 @@
 #
 # Needs: a release build of idrift (built here), `semgrep` and `ast-grep` from PyPI
 # (`pip install semgrep ast-grep-cli`), GNU time. Nothing is written into the checkouts.
+# Each tool runs RUNS times (default 3) on each checkout; the median run is reported.
 # With SCALE=1 it also builds synthetic repositories of 10x and 100x the first checkout (hard
 # links under a temporary folder) and times idrift on each, to show how time grows with size.
 set -euo pipefail
@@ -16,9 +17,13 @@ idrift="$root/target/release/idrift"
 jobs="$(nproc)"
 
 timing="$(mktemp)"
-measure() { # command...  -> "seconds peak_kb" (findings make the tools exit non-zero)
-  /usr/bin/time -o "$timing" -f "%e %M" "$@" >/dev/null 2>&1 || true
-  tail -n 1 "$timing"
+runs="${RUNS:-3}"
+measure() { # command...  -> "seconds peak_kb" of the median of $RUNS runs (findings make the
+  # tools exit non-zero); one run of a 2-core machine is too noisy to compare tools by.
+  for _ in $(seq 1 "$runs"); do
+    /usr/bin/time -o "$timing" -f "%e %M" "$@" >/dev/null 2>&1 || true
+    tail -n 1 "$timing"
+  done | sort -n | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'
 }
 
 lines_of() {

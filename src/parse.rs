@@ -19,7 +19,7 @@ const IMPORT_ROUNDS: usize = 3;
 /// How many re-exports (`export * from`) a name is followed through.
 const MAX_REEXPORTS: usize = 4;
 /// How much file text the importer search may keep in memory instead of reading it again.
-const TEXT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+const TEXT_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Every parsed module, with the text it came from and its resolved imports.
 #[derive(Debug, Default)]
