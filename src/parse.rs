@@ -720,7 +720,8 @@ fn names_used_from(module: &Module, roots: &[FunctionId]) -> BTreeSet<String> {
 }
 
 /// How Ruby writes the definitions of `names`: `def name` / `def self.name` for methods,
-/// `class Name` / `module Name` for constants.
+/// `class Name` / `module Name` for constants, each followed by what can end the name (so
+/// `def current` does not match `def current_user`, nor `class Post` `class PostsController`).
 fn definition_patterns(names: &BTreeSet<String>) -> Vec<String> {
     let mut out = Vec::new();
     for name in names {
@@ -728,12 +729,16 @@ fn definition_patterns(names: &BTreeSet<String>) -> Vec<String> {
         if name.is_empty() {
             continue;
         }
-        if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-            out.push(format!("class {name}"));
-            out.push(format!("module {name}"));
-        } else {
-            out.push(format!("def {name}"));
-            out.push(format!("def self.{name}"));
+        let (heads, ends): (&[&str], &[&str]) =
+            if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                (&["class ", "module "], &[" ", "\n", "\r", "<", ";", "::"])
+            } else {
+                (&["def ", "def self."], &[" ", "\n", "\r", "(", ";", "="])
+            };
+        for head in heads {
+            for end in ends {
+                out.push(format!("{head}{name}{end}"));
+            }
         }
     }
     out

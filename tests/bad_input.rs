@@ -477,6 +477,12 @@ fn rails_files_are_parsed_when_they_define_what_the_workflow_code_uses() {
         "app/controllers/concerns/member_checks.rb",
         b"module MemberChecks\n  def require_member_manager\n    redirect_to login_path unless current_user\n    head :forbidden unless current_user.permissions.include?(\"widgets:users-table:manage\")\n  end\nend\n",
     );
+    // A longer name that merely starts with the guard's.
+    write(
+        dir.path(),
+        "app/controllers/concerns/member_checks_extra.rb",
+        b"module MemberChecksExtra\n  def require_member_manager_twice\n    true\n  end\nend\n",
+    );
     // Autoloaded beside it, used by another action only, or by nothing.
     write(
         dir.path(),
