@@ -667,7 +667,11 @@ fn ruby_callee_names(
 fn names_used_from(module: &Module, roots: &[FunctionId]) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = BTreeSet::new();
     let mut note = |e: &Expr| match e {
-        Expr::Name(n) => names.extend(n.split("::").map(str::to_string)),
+        // `V1::BaseController` is defined by `class BaseController`; the namespace `V1` is
+        // only a container (and is opened by hundreds of files).
+        Expr::Name(n) => {
+            names.insert(n.rsplit("::").next().unwrap_or(n).to_string());
+        }
         Expr::Member { property, .. } => {
             names.insert(property.clone());
         }

@@ -464,14 +464,22 @@ fn rails_files_are_parsed_when_they_define_what_the_workflow_code_uses() {
     // The guard lives in a concern; the controller's base class is in its own file.
     write(
         dir.path(),
-        "app/controllers/invitations_controller.rb",
-        b"class InvitationsController < ApplicationController\n  before_action :require_member_manager\n\n  def create\n    WorkOS.client.user_management.send_invitation(email: params[:email], organization_id: current_user.organization_id, inviter_user_id: current_user.id)\n    head :created\n  end\n\n  def index\n    render json: Report.summary\n  end\nend\n",
+        "app/controllers/api/invitations_controller.rb",
+        b"module Api\n  class InvitationsController < Api::ApplicationController\n    before_action :require_member_manager\n\n    def create\n      WorkOS.client.user_management.send_invitation(email: params[:email], organization_id: current_user.organization_id, inviter_user_id: current_user.id)\n      head :created\n    end\n\n    def index\n      render json: Report.summary\n    end\n  end\nend\n",
     );
     write(
         dir.path(),
-        "app/controllers/application_controller.rb",
-        b"class ApplicationController < ActionController::Base\n  include MemberChecks\nend\n",
+        "app/controllers/api/application_controller.rb",
+        b"module Api\n  class ApplicationController < ActionController::Base\n    include MemberChecks\n  end\nend\n",
     );
+    // Other controllers of the namespace: they open `module Api` too, and define nothing used.
+    for i in 0..3 {
+        write(
+            dir.path(),
+            &format!("app/controllers/api/thing{i}_controller.rb"),
+            b"module Api\n  class ThingController < Api::ApplicationController\n    def show\n      head :ok\n    end\n  end\nend\n",
+        );
+    }
     write(
         dir.path(),
         "app/controllers/concerns/member_checks.rb",
