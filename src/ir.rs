@@ -37,6 +37,18 @@ pub struct Module {
     pub guard_chains: Vec<GuardChain>,
 }
 
+impl Module {
+    /// Whether function `id` is the handler of one of the module's entry points (named, or a
+    /// function literal): the framework calls it, not other code.
+    pub fn is_entry_handler(&self, id: FunctionId) -> bool {
+        self.entries.iter().any(|e| match e.handler.peel() {
+            Expr::Function(handler) => *handler == id,
+            Expr::Name(n) => self.functions.get(id).is_some_and(|f| &f.name == n),
+            _ => false,
+        })
+    }
+}
+
 /// Where a module's top-level names are visible without an import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ModuleScope {
@@ -76,6 +88,17 @@ pub fn without_call_marks(segment: &str) -> &str {
         s = rest;
     }
     s
+}
+
+/// The last name of a callee or function path: `inviteUser` of `auth.inviteUser`,
+/// `Service::invite_user` or `client.Widgets().GetToken()`.
+pub fn last_segment(path: &str) -> &str {
+    let last = path
+        .rsplit('.')
+        .map(without_call_marks)
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    last.rsplit("::").next().unwrap_or(last)
 }
 
 /// Index of a function inside its [`Module`].

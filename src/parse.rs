@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use crate::discover::{SourceFile, MAX_FILE_BYTES};
-use crate::ir::{Expr, FunctionId, GuardChain, Module, ModuleScope};
+use crate::ir::{last_segment, Expr, FunctionId, GuardChain, Module, ModuleScope};
 use crate::lang::{self, Language};
 use crate::prefilter::{unreadable_reason, AnchorScan, Prefilter};
 use crate::report::Unscanned;
@@ -639,18 +639,9 @@ fn ruby_callee_names(
         return Vec::new();
     }
     let module = &program.modules[m];
-    let handlers: Vec<&str> = module
-        .entries
-        .iter()
-        .filter_map(|e| match e.handler.peel() {
-            Expr::Name(n) => Some(n.as_str()),
-            Expr::Function(id) => Some(module.functions[*id].name.as_str()),
-            _ => None,
-        })
-        .collect();
     let mut out = Vec::new();
-    for f in &module.functions {
-        if handlers.contains(&f.name.as_str()) {
+    for (id, f) in module.functions.iter().enumerate() {
+        if module.is_entry_handler(id) {
             continue;
         }
         let name = last_segment(&f.name);
@@ -775,35 +766,16 @@ impl ReachingNames {
             return true;
         }
         let module = &program.modules[m];
-        let handlers: Vec<FunctionId> = module
-            .entries
-            .iter()
-            .filter_map(|e| match e.handler.peel() {
-                Expr::Function(id) => Some(*id),
-                Expr::Name(n) => module
-                    .functions
-                    .iter()
-                    .position(|f| f.callable && &f.name == n),
-                _ => None,
-            })
-            .collect();
         module.functions.iter().enumerate().any(|(i, f)| {
             let exported = f.exported || module.default_export == Some(i);
             exported
-                && !handlers.contains(&i)
+                && !module.is_entry_handler(i)
                 && self.functions.contains(&FnRef {
                     module: m,
                     function: i,
                 })
         })
     }
-}
-
-/// `inviteUser` of `auth.inviteUser`, `Service::invite_user` or `inviteUser()`.
-fn last_segment(path: &str) -> &str {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    let last = last.rsplit("::").next().unwrap_or(last);
-    crate::ir::without_call_marks(last)
 }
 
 /// Text that a file importing one of `frontier` contains: a prefilter, since a file stem

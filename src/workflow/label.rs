@@ -87,7 +87,7 @@ impl<'s> Labeler<'s> {
                 .flat_map(|w| w.checks.values())
                 .flat_map(|c| &c.any_of)
                 .flat_map(|m| m.call.iter().flatten())
-                .map(|spelling| folded_name(last_name(spelling)))
+                .map(|spelling| folded_name(crate::ir::last_segment(spelling)))
                 .collect(),
         }
     }
@@ -97,7 +97,7 @@ impl<'s> Labeler<'s> {
         match &cfg.node(n).kind {
             NodeKind::Call { callee, .. } => self
                 .check_call_names
-                .contains(&folded_name(last_name(callee))),
+                .contains(&folded_name(crate::ir::last_segment(callee))),
             NodeKind::Branch { .. } => true,
             _ => false,
         }
@@ -589,14 +589,6 @@ fn trailing_segments_match(path: &str, spelling: &str, same: impl Fn(&str, &str)
         }
     }
     any
-}
-
-/// The last segment of a callee path, without accessor-call marks.
-fn last_name(path: &str) -> &str {
-    path.rsplit('.')
-        .map(crate::ir::without_call_marks)
-        .find(|s| !s.is_empty())
-        .unwrap_or("")
 }
 
 /// A name as [`same_name_any_style`] compares it: lower case, no underscores.
