@@ -388,7 +388,8 @@ impl<'a> Loader<'a> {
             }
             autoloaded.retain(|i| !self.parsed[*i] && !self.unreadable[*i] && !wanted.contains(i));
             let defines = Prefilter::new(&definitions.into_iter().collect::<Vec<_>>());
-            wanted.extend(self.files_containing(&autoloaded, &defines));
+            let autoloaded: Vec<usize> = autoloaded.into_iter().collect();
+            wanted.extend(self.files_containing(&autoloaded, &|t| defines.matches(t.as_bytes())));
             if wanted.is_empty() {
                 break;
             }
@@ -473,21 +474,11 @@ impl<'a> Loader<'a> {
             // A `'use client'` module runs in the browser: what it calls on the server is an
             // entry point of its own, analysed there.
             let hit = |t: &str| wanted(t) && !is_client_module(t);
-            let cache = &self.cache;
-            let hits: Vec<(usize, Option<String>)> = candidates
-                .par_iter()
-                .filter_map(|&i| match &cache[i] {
-                    Some(t) => hit(t).then_some((i, None)),
-                    None => match read(&files[i]) {
-                        Read::Text(t) if hit(&t) => Some((i, Some(t))),
-                        _ => None,
-                    },
-                })
-                .collect();
-            let hits: Vec<(usize, String)> = hits
+            let hit_files: BTreeSet<usize> = self
+                .files_containing(&candidates, &hit)
                 .into_iter()
-                .map(|(i, t)| (i, t.or_else(|| self.cache[i].take()).unwrap_or_default()))
                 .collect();
+            let hits = self.read_many(&hit_files);
             crate::trace(
                 "  importer scan",
                 t,
@@ -822,17 +813,22 @@ fn importer_patterns(program: &Program, frontier: &[usize]) -> Vec<String> {
 }
 
 impl Loader<'_> {
-    /// Which of `candidates` contain a pattern of `filter`. Their texts stay in (or go into) the
-    /// cache, for the parse that follows; unreadable files are left to that read to list.
-    fn files_containing(&mut self, candidates: &BTreeSet<usize>, filter: &Prefilter) -> Vec<usize> {
+    /// Which of `candidates` have a text `accept` takes, read from the cache or the disk. Their
+    /// texts stay in (or go into) the cache, for the parse that follows; unreadable files are
+    /// returned too, for that read to list.
+    fn files_containing(
+        &mut self,
+        candidates: &[usize],
+        accept: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Vec<usize> {
         let files = self.files;
         let cache = &self.cache;
         let found: Vec<(usize, Option<String>)> = candidates
             .par_iter()
             .filter_map(|&i| match &cache[i] {
-                Some(t) => filter.matches(t.as_bytes()).then_some((i, None)),
+                Some(t) => accept(t).then_some((i, None)),
                 None => match read(&files[i]) {
-                    Read::Text(t) if filter.matches(t.as_bytes()) => Some((i, Some(t))),
+                    Read::Text(t) if accept(&t) => Some((i, Some(t))),
                     Read::Text(_) => None,
                     Read::Skipped(_) => Some((i, None)),
                 },
