@@ -430,9 +430,7 @@ impl<'a> Loader<'a> {
             // only passes a name on (`export const auth = new WorkOSProvider()`) only those
             // importers that also mention a name leading to an action (`auth.inviteMember`),
             // or most of a repository comes in with its session helpers.
-            let tr = std::time::Instant::now();
             let reaching = ReachingNames::of(&self.program, action_calls);
-            crate::trace("  reaching names", tr, format_args!(""));
             let (reached, passing): (Vec<usize>, Vec<usize>) =
                 frontier.iter().partition(|&&m| reaching.modules[m]);
             let direct: Vec<usize> = reached
@@ -503,12 +501,8 @@ impl<'a> Loader<'a> {
                 .collect();
             rejected.retain(|i, _| !now_wanted.contains(i));
             let again = self.read_many(&now_wanted);
-            let tp = std::time::Instant::now();
             let mut kept = parse_many(files, again);
-            let nhits = hits.len();
-            let parsed_hits = parse_many(files, hits);
-            crate::trace("  parse hits", tp, format_args!("{nhits} files"));
-            for (i, text, result) in parsed_hits {
+            for (i, text, result) in parse_many(files, hits) {
                 let keep = match (&result, files[i].language) {
                     // Go, Rust and Ruby importers name a package, path or constant, not a file: the
                     // prefilter pattern is all there is to go on.
@@ -911,17 +905,11 @@ fn is_client_module(text: &str) -> bool {
 
 /// Whether a function of `module` makes a call that may be a workflow action.
 fn calls_any(module: &Module, action_calls: &crate::spec::ActionCalls) -> bool {
-    module.functions.iter().any(|f| {
-        let mut found = false;
-        crate::ir::visit_stmts(&f.body, &mut |e| {
-            if let crate::ir::Expr::Call(call) = e {
-                if let Some(p) = call.callee.path() {
-                    found |= action_calls.matches(&p);
-                }
-            }
-        });
-        found
-    })
+    let nothing_more = BTreeSet::new();
+    module
+        .functions
+        .iter()
+        .any(|f| calls_action_or(f, action_calls, &nothing_more))
 }
 
 /// Whether one of the imports of the module at `path` resolves to a path `is_target` accepts.
