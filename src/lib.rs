@@ -37,8 +37,7 @@ use crate::workflow::{Instance, Labeler};
 /// With `IDRIFT_TRACE` set, prints how long a stage took to standard error: where the time of a
 /// scan goes, without a profiler.
 pub(crate) fn trace(stage: &str, since: std::time::Instant, detail: std::fmt::Arguments) {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *ON.get_or_init(|| std::env::var_os("IDRIFT_TRACE").is_some()) {
+    if trace_level() > 0 {
         // Resident memory now (Linux), to see which stage holds it.
         let rss_mb = std::fs::read_to_string("/proc/self/statm")
             .ok()
@@ -49,6 +48,24 @@ pub(crate) fn trace(stage: &str, since: std::time::Instant, detail: std::fmt::Ar
             "idrift trace: {stage:<22} {:>8.1} ms {rss_mb:>6} MB  {detail}",
             since.elapsed().as_secs_f64() * 1e3
         );
+    }
+}
+
+/// `IDRIFT_TRACE` unset: 0; `files`: 2 (each parsed file too); anything else: 1.
+fn trace_level() -> u8 {
+    static LEVEL: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
+    *LEVEL.get_or_init(|| match std::env::var_os("IDRIFT_TRACE") {
+        None => 0,
+        Some(v) if v == "files" => 2,
+        Some(_) => 1,
+    })
+}
+
+/// With `IDRIFT_TRACE=files`, each file as it is parsed: which files a scan needed, and why
+/// it took the time it did.
+pub(crate) fn trace_file(path: &str, bytes: usize) {
+    if trace_level() > 1 {
+        eprintln!("idrift trace: parsed {bytes:>8} bytes  {path}");
     }
 }
 
@@ -219,6 +236,16 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
                 "{}:{}: a call through a computed callee runs before the action; what it does is unknown",
                 node.file, node.span.line
             ));
+        }
+        if !*inlined {
+            if let Some(file) = program.unanalysed_import(&node.file, root_name(callee)) {
+                if before_action() {
+                    out.push(format!(
+                        "{}:{}: `{callee}` runs code of {file}, which was not analysed",
+                        node.file, node.span.line
+                    ));
+                }
+            }
         }
         // A guard whose code is not in the repository counts as a check by its name only.
         if *guard && !*inlined {

@@ -34,6 +34,8 @@ pub struct Program {
     /// (Ruby). Built with `imports`, so a lookup never scans every module.
     folder_members: HashMap<String, Vec<usize>>,
     global_members: Vec<usize>,
+    /// See `Loader::unanalysed_imports`.
+    unanalysed_imports: Vec<BTreeMap<String, String>>,
 }
 
 /// A function, named by module and index.
@@ -199,12 +201,13 @@ pub fn parse_files(
         format_args!("{} modules", loader.program.modules.len()),
     );
 
+    loader.program.resolve_imports();
+    loader.program.unanalysed_imports = loader.unanalysed_imports();
     let Loader {
-        mut program,
+        program,
         mut unscanned,
         ..
     } = loader;
-    program.resolve_imports();
     let partial_anchor_files = program.modules[..anchor_modules]
         .iter()
         .filter(|m| !m.syntax_errors.is_empty())
@@ -271,6 +274,7 @@ impl<'a> Loader<'a> {
 
     fn push(&mut self, i: usize, text: String, result: Result<Module, lang::ParseError>) {
         let files = self.files;
+        crate::trace_file(&files[i].rel, text.len());
         self.parsed[i] = true;
         match result {
             Ok(module) => {
@@ -301,8 +305,16 @@ impl<'a> Loader<'a> {
         // The method names the previous round's Ruby code refers to; `None` in the first round,
         // whose code on the way to an action is what calls one (or a method of `ruby_chain`).
         let mut referred: Option<BTreeSet<String>> = None;
-        for _ in 0..IMPORT_ROUNDS {
+        // The same for imports of file-scoped modules, over every round so far: a module's
+        // functions with one of these names are on the way, and so are its re-exports of them.
+        let mut asked: BTreeSet<String> = BTreeSet::new();
+        let reaching = ReachingNames::of(&self.program, action_calls);
+        for first_round in std::iter::once(true)
+            .chain(std::iter::repeat(false))
+            .take(IMPORT_ROUNDS)
+        {
             let mut referred_next: BTreeSet<String> = BTreeSet::new();
+            let mut asked_next: BTreeSet<String> = BTreeSet::new();
             let mut wanted = BTreeSet::new();
             // Files a Global-scope module (Ruby) may use without naming them, and the
             // definitions it refers to: only the files defining one are parsed.
@@ -315,7 +327,19 @@ impl<'a> Loader<'a> {
                         wanted.insert(i);
                     }
                 };
+                let used = self.names_on_the_way(m, first_round, &reaching, &asked);
+                // `phLogger.error(…)` asks for the method `error` of what `phLogger` names.
+                asked_next.extend(used.iter().flatten().cloned());
                 for imp in &module.imports {
+                    if let Some(used) = &used {
+                        if !(used.contains(&imp.local)
+                            || asked.contains(&imp.local)
+                            || imp.local == "*")
+                        {
+                            continue;
+                        }
+                        asked_next.insert(imp.imported.clone());
+                    }
                     if let Some(pkg) = imp.source.strip_prefix("@go/") {
                         if let Some(dir) = self.packages.find(pkg) {
                             self.by_dir[dir]
@@ -398,7 +422,81 @@ impl<'a> Loader<'a> {
             self.add(texts);
             round = (from..self.program.modules.len()).collect();
             referred = Some(referred_next);
+            asked.extend(asked_next);
         }
+    }
+
+    /// The names the code of file-scoped module `m` on the way to an action uses, whose imports
+    /// are followed; `None` to follow them all. In the first round that code is what reaches an
+    /// action by name (`reaching`); later, the functions named as `asked` of an earlier round,
+    /// and a default export. A helper module's other functions bring in nothing: a page of
+    /// database queries beside the guard is never read.
+    fn names_on_the_way(
+        &self,
+        m: usize,
+        first_round: bool,
+        reaching: &ReachingNames,
+        asked: &BTreeSet<String>,
+    ) -> Option<BTreeSet<String>> {
+        let module = &self.program.modules[m];
+        // Go, Ruby and Rust name what they use by package, constant or path, not by an
+        // imported binding; a file the parser could not fully read may use anything.
+        let by_binding = matches!(
+            self.program.languages[m].family(),
+            Language::TypeScript | Language::Python
+        );
+        if !by_binding || module.scope != ModuleScope::File || !module.syntax_errors.is_empty() {
+            return None;
+        }
+        let roots: Vec<FunctionId> = (0..module.functions.len())
+            .filter(|&f| {
+                if first_round {
+                    reaching.functions.contains(&FnRef {
+                        module: m,
+                        function: f,
+                    })
+                } else {
+                    module.default_export == Some(f)
+                        || asked.contains(last_segment(&module.functions[f].name))
+                }
+            })
+            .collect();
+        Some(names_used_from(module, &roots))
+    }
+
+    /// For each module, its imports of repository files that were not parsed (import depth,
+    /// a name not on the way, an unreadable file): local name → the file. A call through one
+    /// on a workflow's path makes the workflow unverified (`Program::unanalysed_import`).
+    fn unanalysed_imports(&self) -> Vec<BTreeMap<String, String>> {
+        let files = self.files;
+        let program = &self.program;
+        program
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(m, module)| {
+                let mut out = BTreeMap::new();
+                for (i, imp) in module.imports.iter().enumerate() {
+                    if program.imports[m].get(i).copied().flatten().is_some() {
+                        continue;
+                    }
+                    let file = match imp.source.strip_prefix("@go/") {
+                        Some(pkg) => self
+                            .packages
+                            .find(pkg)
+                            .and_then(|dir| self.by_dir[dir].first())
+                            .map(|&f| parent_dir(&files[f].rel).to_string()),
+                        None => resolve_specifier(&module.path, &imp.source, |p| {
+                            self.index.contains_key(p)
+                        }),
+                    };
+                    if let Some(file) = file {
+                        out.insert(imp.local.clone(), file);
+                    }
+                }
+                out
+            })
+            .collect()
     }
 
     /// Follows files that import parsed files: the route that calls a wrapper module.
@@ -653,17 +751,39 @@ fn names_used_from(module: &Module, roots: &[FunctionId]) -> BTreeSet<String> {
         }
         _ => {}
     };
-    for entry in &module.entries {
-        for e in entry.guards.iter().chain(&entry.chain_root) {
-            crate::ir::visit_expr(e, &mut note);
-        }
-    }
-    for chain in &module.guard_chains {
-        for e in chain.guards.iter().chain(&chain.root) {
-            crate::ir::visit_expr(e, &mut note);
-        }
-    }
     let mut todo: Vec<FunctionId> = roots.to_vec();
+    // What an expression uses, and the functions of this module it defines or names, whose
+    // code runs too (a tRPC middleware written inline in its guard chain).
+    let mut note_and_follow = |e: &Expr, local: &mut Vec<FunctionId>| {
+        note(e);
+        match e {
+            Expr::Function(inner) => local.push(*inner),
+            Expr::Name(n) | Expr::Member { property: n, .. } => {
+                local.extend(
+                    module
+                        .functions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, g)| g.callable && last_segment(&g.name) == n.as_str())
+                        .map(|(i, _)| i),
+                );
+            }
+            _ => {}
+        }
+    };
+    let guards = module
+        .entries
+        .iter()
+        .flat_map(|entry| entry.guards.iter().chain(&entry.chain_root))
+        .chain(
+            module
+                .guard_chains
+                .iter()
+                .flat_map(|chain| chain.guards.iter().chain(&chain.root)),
+        );
+    for e in guards {
+        crate::ir::visit_expr(e, &mut |e| note_and_follow(e, &mut todo));
+    }
     let mut done: BTreeSet<FunctionId> = BTreeSet::new();
     while let Some(id) = todo.pop() {
         if !done.insert(id) {
@@ -671,27 +791,10 @@ fn names_used_from(module: &Module, roots: &[FunctionId]) -> BTreeSet<String> {
         }
         let f = &module.functions[id];
         let mut local: Vec<FunctionId> = Vec::new();
-        let mut note_and_follow = |e: &Expr| {
-            note(e);
-            match e {
-                Expr::Function(inner) => local.push(*inner),
-                Expr::Name(n) | Expr::Member { property: n, .. } => {
-                    local.extend(
-                        module
-                            .functions
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, g)| g.callable && last_segment(&g.name) == n.as_str())
-                            .map(|(i, _)| i),
-                    );
-                }
-                _ => {}
-            }
-        };
-        crate::ir::visit_stmts(&f.body, &mut note_and_follow);
+        crate::ir::visit_stmts(&f.body, &mut |e| note_and_follow(e, &mut local));
         for p in &f.params {
             if let Some(call) = &p.default_call {
-                crate::ir::visit_expr(call, &mut note_and_follow);
+                crate::ir::visit_expr(call, &mut |e| note_and_follow(e, &mut local));
             }
         }
         todo.extend(local);
@@ -1137,6 +1240,16 @@ impl Program {
                 && imp.source != "."
                 && imp.source != ".."
         })
+    }
+
+    /// The repository file behind `name` in the module at `path` when that file was not
+    /// analysed: a call through it runs code nobody read.
+    pub fn unanalysed_import(&self, path: &str, name: &str) -> Option<&str> {
+        let m = self.module_index(path)?;
+        self.unanalysed_imports
+            .get(m)?
+            .get(name)
+            .map(String::as_str)
     }
 
     pub fn module_index(&self, path: &str) -> Option<usize> {

@@ -657,3 +657,71 @@ fn inputs_the_fuzzers_crashed_on_are_analysed_without_a_panic() {
         idrift::fuzzing::analyse_source(language, file, &text);
     }
 }
+
+#[test]
+fn imports_are_followed_only_for_code_on_the_way_to_an_action() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/actions/team.ts",
+        b"'use server';\nimport { WorkOS } from \"@workos-inc/node\";\nimport { assertCanInvite } from \"@/lib/auth/guards\";\nimport { chargeCard } from \"@/lib/billing\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function inviteMember(email: string) {\n  const { organizationId } = await assertCanInvite();\n  await workos.userManagement.sendInvitation({ email, organizationId });\n}\nexport async function upgradePlan(plan: string) {\n  await chargeCard(plan);\n}\n",
+    );
+    write(
+        dir.path(),
+        "lib/auth/guards.ts",
+        b"import { getSession } from \"./session\";\nimport { formatDate } from \"./format\";\nexport async function assertCanInvite() {\n  const session = await getSession();\n  if (!session.permissions.includes(\"widgets:users-table:manage\")) throw new Error(\"forbidden\");\n  return session;\n}\nexport function lastSeen(d: Date) {\n  return formatDate(d);\n}\n",
+    );
+    write(
+        dir.path(),
+        "lib/auth/session.ts",
+        b"import { withAuth } from \"@workos-inc/authkit-nextjs\";\nexport async function getSession() {\n  return withAuth({ ensureSignedIn: true });\n}\n",
+    );
+    write(
+        dir.path(),
+        "lib/auth/format.ts",
+        b"export function formatDate(d: Date) { return d.toISOString(); }\n",
+    );
+    write(
+        dir.path(),
+        "lib/billing.ts",
+        b"export async function chargeCard(plan: string) { return plan; }\n",
+    );
+    let a = scan(dir.path());
+    assert_eq!(a.report.workflows.len(), 1, "{:?}", a.report.workflows);
+    let w = &a.report.workflows[0];
+    assert!(w.verified, "{:?}", w.unverified);
+    assert!(
+        a.report.findings.is_empty(),
+        "the guard two imports away protects the action: {:?}",
+        a.report.findings
+    );
+    // The action module, its guard and the guard's session helper; not the billing module
+    // or the date formatter that only other functions use.
+    assert_eq!(a.report.stats.parsed_files, 3);
+}
+
+#[test]
+fn a_call_into_a_file_that_was_not_analysed_leaves_the_workflow_unverified() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/api/invite/route.ts",
+        b"import { WorkOS } from \"@workos-inc/node\";\nimport { assertCanInvite } from \"@/lib/auth/guards\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function POST(request: Request) {\n  const { organizationId } = await assertCanInvite();\n  const { email } = await request.json();\n  await workos.userManagement.sendInvitation({ email, organizationId });\n}\n",
+    );
+    // Not UTF-8: listed as unscanned, and never read.
+    write(
+        dir.path(),
+        "lib/auth/guards.ts",
+        b"// r\xe9sum\xe9\nexport async function assertCanInvite() { return { organizationId: 'org' }; }\n",
+    );
+    let a = scan(dir.path());
+    assert!(reason(&a, "lib/auth/guards.ts").is_some());
+    let w = &a.report.workflows[0];
+    assert!(!w.verified);
+    assert!(
+        w.unverified.iter().any(|r| r
+            == "app/api/invite/route.ts:5: `assertCanInvite` runs code of lib/auth/guards.ts, which was not analysed"),
+        "{:?}",
+        w.unverified
+    );
+}
