@@ -35,6 +35,20 @@ pub struct Module {
     /// Module-level builder chains that carry guards (`const protectedProcedure =
     /// t.procedure.use(requireUser)`), for entries built on them.
     pub guard_chains: Vec<GuardChain>,
+    /// Classes and mixins this file defines, for languages that find methods through them
+    /// rather than through imports (Ruby).
+    pub types: Vec<TypeDef>,
+}
+
+/// A class (`class Admin::UsersController < BaseController`) or mixin (`module Auditable`).
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// The last name (`UsersController`): a reference may or may not write the namespace.
+    pub name: String,
+    /// The superclass's last name.
+    pub parent: Option<String>,
+    /// A module, whose methods are mixed into the classes that include it.
+    pub mixin: bool,
 }
 
 impl Module {

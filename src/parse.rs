@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use crate::discover::{SourceFile, MAX_FILE_BYTES};
-use crate::ir::{last_segment, Expr, FunctionId, GuardChain, Module, ModuleScope};
+use crate::ir::{last_segment, Expr, FunctionId, GuardChain, Module, ModuleScope, Stmt};
 use crate::lang::{self, Language};
 use crate::prefilter::{unreadable_reason, AnchorScan, Prefilter};
 use crate::report::Unscanned;
@@ -36,6 +36,8 @@ pub struct Program {
     global_members: Vec<usize>,
     /// See `Loader::unanalysed_imports`.
     unanalysed_imports: Vec<BTreeMap<String, String>>,
+    /// Ruby: the modules defining each class or mixin, by its last name.
+    type_definitions: HashMap<String, Vec<usize>>,
 }
 
 /// A function, named by module and index.
@@ -389,7 +391,7 @@ impl<'a> Loader<'a> {
                                     })
                                     .collect(),
                             };
-                            let names = names_used_from(module, &roots);
+                            let names = names_used_from(module, &roots, Members::OfConstants);
                             definitions.extend(definition_patterns(&names));
                             referred_next.extend(names);
                         }
@@ -461,7 +463,7 @@ impl<'a> Loader<'a> {
                 }
             })
             .collect();
-        Some(names_used_from(module, &roots))
+        Some(names_used_from(module, &roots, Members::All))
     }
 
     /// For each module, its imports of repository files that were not parsed (import depth,
@@ -735,42 +737,61 @@ fn ruby_callee_names(
     out
 }
 
+/// Which members (`x.name`) [`names_used_from`] counts.
+#[derive(Clone, Copy, PartialEq)]
+enum Members {
+    /// Every one: an imported binding's methods (`auth.requireAdmin`).
+    All,
+    /// Those of a constant or `self` (`Organization.find_for_sso`): Ruby says nothing of
+    /// another receiver's class, and guessing it by method name (`user.name`) would read every
+    /// model that defines a common name.
+    OfConstants,
+}
+
 /// The names the code of `module` on the way to an action refers to: what `roots` and the
 /// module's own methods they call use, and the guards and base classes of its entries and guard
 /// chains. Rails autoloads, so the files defining these are found by text.
-fn names_used_from(module: &Module, roots: &[FunctionId]) -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = BTreeSet::new();
-    let mut note = |e: &Expr| match e {
+fn names_used_from(module: &Module, roots: &[FunctionId], members: Members) -> BTreeSet<String> {
+    let note = |e: &Expr, names: &mut BTreeSet<String>| match e {
         // `V1::BaseController` is defined by `class BaseController`; the namespace `V1` is
         // only a container (and is opened by hundreds of files).
         Expr::Name(n) => {
             names.insert(n.rsplit("::").next().unwrap_or(n).to_string());
         }
-        Expr::Member { property, .. } => {
-            names.insert(property.clone());
+        Expr::Member { object, property } => {
+            let of_constant = || match object.peel() {
+                Expr::Name(n) => {
+                    n == "self"
+                        || n.rsplit("::")
+                            .next()
+                            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+                }
+                _ => false,
+            };
+            if members == Members::All || of_constant() {
+                names.insert(property.clone());
+            }
         }
         _ => {}
     };
-    let mut todo: Vec<FunctionId> = roots.to_vec();
-    // What an expression uses, and the functions of this module it defines or names, whose
-    // code runs too (a tRPC middleware written inline in its guard chain).
-    let mut note_and_follow = |e: &Expr, local: &mut Vec<FunctionId>| {
-        note(e);
-        match e {
-            Expr::Function(inner) => local.push(*inner),
-            Expr::Name(n) | Expr::Member { property: n, .. } => {
-                local.extend(
-                    module
-                        .functions
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, g)| g.callable && last_segment(&g.name) == n.as_str())
-                        .map(|(i, _)| i),
-                );
-            }
-            _ => {}
+    // The functions of this module an expression defines or names, whose code runs too (a
+    // tRPC middleware written inline in its guard chain).
+    let follow = |e: &Expr, local: &mut Vec<FunctionId>| match e {
+        Expr::Function(inner) => local.push(*inner),
+        Expr::Name(n) | Expr::Member { property: n, .. } => {
+            local.extend(
+                module
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.callable && last_segment(&g.name) == n.as_str())
+                    .map(|(i, _)| i),
+            );
         }
+        _ => {}
     };
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut todo: Vec<FunctionId> = roots.to_vec();
     let guards = module
         .entries
         .iter()
@@ -782,7 +803,10 @@ fn names_used_from(module: &Module, roots: &[FunctionId]) -> BTreeSet<String> {
                 .flat_map(|chain| chain.guards.iter().chain(&chain.root)),
         );
     for e in guards {
-        crate::ir::visit_expr(e, &mut |e| note_and_follow(e, &mut todo));
+        crate::ir::visit_expr(e, &mut |e| {
+            note(e, &mut names);
+            follow(e, &mut todo);
+        });
     }
     let mut done: BTreeSet<FunctionId> = BTreeSet::new();
     while let Some(id) = todo.pop() {
@@ -790,16 +814,67 @@ fn names_used_from(module: &Module, roots: &[FunctionId]) -> BTreeSet<String> {
             continue;
         }
         let f = &module.functions[id];
+        let mut used: BTreeSet<String> = BTreeSet::new();
         let mut local: Vec<FunctionId> = Vec::new();
-        crate::ir::visit_stmts(&f.body, &mut |e| note_and_follow(e, &mut local));
+        let mut visit = |e: &Expr| {
+            note(e, &mut used);
+            follow(e, &mut local);
+        };
+        crate::ir::visit_stmts(&f.body, &mut visit);
         for p in &f.params {
             if let Some(call) = &p.default_call {
-                crate::ir::visit_expr(call, &mut |e| note_and_follow(e, &mut local));
+                crate::ir::visit_expr(call, &mut visit);
             }
         }
+        if members == Members::OfConstants {
+            // A Ruby local (`post = Post.find(id)`) reads like a method call but is defined
+            // here; looking for `def post` would read every model with that association.
+            let mut locals: BTreeSet<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
+            assigned_names(&f.body, &mut locals);
+            used.retain(|n| !locals.contains(n.as_str()));
+        }
+        names.extend(used);
         todo.extend(local);
     }
     names
+}
+
+/// The names `stmts` bind or assign to (`a = …`, `let { a } = …`), at any depth.
+fn assigned_names<'s>(stmts: &'s [Stmt], out: &mut BTreeSet<&'s str>) {
+    for stmt in stmts {
+        match stmt {
+            Stmt::Let { bindings, .. } => out.extend(bindings.iter().map(|b| b.name.as_str())),
+            Stmt::Assign {
+                target: Expr::Name(n),
+                ..
+            } => {
+                out.insert(n);
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                assigned_names(then, out);
+                assigned_names(otherwise, out);
+            }
+            Stmt::Loop { body, .. } | Stmt::Block { body } => assigned_names(body, out),
+            Stmt::Switch { cases, .. } => {
+                for case in cases {
+                    assigned_names(&case.body, out);
+                }
+            }
+            Stmt::Try {
+                body,
+                catch,
+                finally,
+                ..
+            } => {
+                assigned_names(body, out);
+                assigned_names(catch.as_deref().unwrap_or(&[]), out);
+                assigned_names(finally, out);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// How Ruby writes the definitions of `names`: `def name` / `def self.name` for methods,
@@ -1208,6 +1283,86 @@ impl Program {
                 ModuleScope::Global => self.global_members.push(i),
             }
         }
+        self.type_definitions.clear();
+        for (i, m) in self.modules.iter().enumerate() {
+            for t in &m.types {
+                let modules = self.type_definitions.entry(t.name.clone()).or_default();
+                if modules.last() != Some(&i) {
+                    modules.push(i);
+                }
+            }
+        }
+    }
+
+    /// Where a Ruby method called without a receiver in `module` can be defined, nearest
+    /// first: the modules of its classes' ancestors, then mixins (files that define no class:
+    /// concerns, helpers). Never a class the caller does not inherit from: another controller's
+    /// `authorize` is not this one's.
+    fn implicit_scope(&self, module: usize) -> Vec<usize> {
+        let own: Vec<&str> = self.modules[module]
+            .types
+            .iter()
+            .filter_map(|t| t.parent.as_deref())
+            .collect();
+        let mut out = self.ancestors_of(own);
+        out.extend(
+            self.global_members
+                .iter()
+                .copied()
+                .filter(|&m| self.modules[m].types.iter().all(|t| t.mixin)),
+        );
+        let mut seen = BTreeSet::new();
+        out.retain(|&m| m != module && seen.insert(m));
+        out
+    }
+
+    /// The modules defining the classes `names`, then their superclasses, nearest first.
+    fn ancestors_of<'s>(&'s self, names: Vec<&'s str>) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut todo: std::collections::VecDeque<&str> = names.into();
+        while let Some(name) = todo.pop_front() {
+            if !seen.insert(name) {
+                continue;
+            }
+            for &m in self.type_definitions.get(name).into_iter().flatten() {
+                out.push(m);
+                todo.extend(
+                    self.modules[m]
+                        .types
+                        .iter()
+                        .filter(|t| t.name == name)
+                        .filter_map(|t| t.parent.as_deref()),
+                );
+            }
+        }
+        out
+    }
+
+    /// Where a Ruby method called on `receiver` (`Organization.find_for_sso`, `self.x`,
+    /// `organization.sso_portal_url`) can be defined. A constant names its class (and its
+    /// ancestors); any other receiver's class is unknown, so every module may define it but a
+    /// controller, whose methods are actions and filters that no object calls.
+    fn receiver_scope(&self, module: usize, receiver: &str) -> Vec<usize> {
+        if receiver == "self" {
+            let mut out = vec![module];
+            out.extend(self.implicit_scope(module));
+            return out;
+        }
+        let last = receiver.rsplit("::").next().unwrap_or(receiver);
+        if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return self.ancestors_of(vec![last]);
+        }
+        self.global_members
+            .iter()
+            .copied()
+            .filter(|&m| {
+                !self.modules[m]
+                    .types
+                    .iter()
+                    .any(|t| !t.mixin && t.name.ends_with("Controller"))
+            })
+            .collect()
     }
 
     /// Modules whose top-level names `module` sees without an import: its folder (Go), or
@@ -1307,7 +1462,7 @@ impl Program {
                         // `MemberAccess.require_member_manager!` in an autoloaded module.
                         if m.scope == ModuleScope::Global {
                             return self
-                                .visible_modules(module)
+                                .receiver_scope(module, ns)
                                 .into_iter()
                                 .find_map(|v| self.local_function(v, property))
                                 .into_iter()
@@ -1420,11 +1575,11 @@ impl Program {
         if let Some(f) = self.local_function(module, name) {
             return Some(f);
         }
-        if let Some(f) = self
-            .visible_modules(module)
-            .into_iter()
-            .find_map(|m| self.local_function(m, name))
-        {
+        let scope = match self.modules[module].scope {
+            ModuleScope::Global => self.implicit_scope(module),
+            _ => self.visible_modules(module),
+        };
+        if let Some(f) = scope.into_iter().find_map(|m| self.local_function(m, name)) {
             return Some(f);
         }
         let m = &self.modules[module];

@@ -725,3 +725,63 @@ fn a_call_into_a_file_that_was_not_analysed_leaves_the_workflow_unverified() {
         w.unverified
     );
 }
+
+#[test]
+fn rails_calls_resolve_through_the_class_hierarchy_not_by_name_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/controllers/application_controller.rb",
+        b"class ApplicationController < ActionController::Base\n  def render_error(message)\n    render status: :forbidden, json: { message: message }\n  end\nend\n",
+    );
+    // The entry. `authorize` is Pundit's (a gem): not in the repository. `organization.join`
+    // is the model's method.
+    write(
+        dir.path(),
+        "app/controllers/sso_controller.rb",
+        b"class SsoController < ApplicationController\n  def create\n    authorize(current_organization, :update_sso?)\n    organization = Organization.find(params[:id])\n    organization.join(user: current_user)\n    return render_error(\"no\") unless organization.workos_id\n    render json: { url: WorkOS::Portal.generate_link(organization: organization.workos_id, intent: \"sso\") }\n  end\nend\n",
+    );
+    // Another controller's `authorize` (inherits nothing the entry has) and its `join` action.
+    write(
+        dir.path(),
+        "app/controllers/pusher/auths_controller.rb",
+        b"class AuthsController < ApplicationController\n  def authorize(record, query)\n    return if params[:channel]\n    raise NotAuthorizedError\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "app/controllers/organizations_controller.rb",
+        b"class OrganizationsController < ApplicationController\n  def join\n    current_organization.join(user: current_user)\n    render json: { url: WorkOS::Portal.generate_link(organization: params[:org], intent: \"sso\") }\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "app/models/organization.rb",
+        b"class Organization < ApplicationRecord\n  def join(user:)\n    memberships.create!(user: user)\n  end\nend\n",
+    );
+    let a = scan(dir.path());
+    let inst = a
+        .instances
+        .iter()
+        .find(|i| i.entry.file == "app/controllers/sso_controller.rb")
+        .expect("the SSO controller's action is an instance");
+    let files: std::collections::BTreeSet<&str> = inst
+        .cfg
+        .graph
+        .node_weights()
+        .map(|n| n.file.as_str())
+        .collect();
+    // The inherited helper and the model's method are inlined; the sibling controller's
+    // methods, whose names only happen to match, are not.
+    assert!(
+        files.contains("app/controllers/application_controller.rb"),
+        "{files:?}"
+    );
+    assert!(files.contains("app/models/organization.rb"), "{files:?}");
+    assert!(
+        !files.contains("app/controllers/pusher/auths_controller.rb"),
+        "{files:?}"
+    );
+    assert!(
+        !files.contains("app/controllers/organizations_controller.rb"),
+        "{files:?}"
+    );
+}

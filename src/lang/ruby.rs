@@ -16,6 +16,11 @@ const TERMINATING_CALLS: &[&str] = &["halt", "raise", "fail", "error!"];
 /// Calls that end the request when a filter makes them.
 const RESPONDING_CALLS: &[&str] = &["head", "render", "redirect_to", "redirect_back"];
 
+/// `UsersController` of `Admin::UsersController`.
+fn last_constant(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
+}
+
 pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
     let tree = super::syntax_tree(tree_sitter_ruby::LANGUAGE.into(), source)?;
     let mut lower = Lowerer {
@@ -93,7 +98,7 @@ impl<'a> Lowerer<'a> {
             match child.kind() {
                 "body_statement" => self.top_statements(child),
                 "class" => self.class(child),
-                "module" => self.top_statements(child),
+                "module" => self.mixin(child),
                 "method" | "singleton_method" => {
                     // A concern's `require_member_manager` runs as a controller's filter: its
                     // `head :forbidden` halts the request as in the controller itself.
@@ -124,6 +129,17 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    fn mixin(&mut self, node: Node) {
+        if let Some(name) = node.child_by_field_name("name") {
+            self.module.types.push(TypeDef {
+                name: last_constant(self.text(name)).to_string(),
+                parent: None,
+                mixin: true,
+            });
+        }
+        self.top_statements(node);
+    }
+
     fn class(&mut self, node: Node) {
         let name = node
             .child_by_field_name("name")
@@ -133,6 +149,11 @@ impl<'a> Lowerer<'a> {
             .child_by_field_name("superclass")
             .and_then(|s| s.named_child(0))
             .map(|s| self.text(s).to_string());
+        self.module.types.push(TypeDef {
+            name: last_constant(&name).to_string(),
+            parent: superclass.as_deref().map(|s| last_constant(s).to_string()),
+            mixin: false,
+        });
         let controller = name.ends_with("Controller")
             || superclass.as_deref().is_some_and(|s| {
                 s.ends_with("Controller") || s.ends_with("::Base") || s.ends_with("::API")
@@ -168,7 +189,7 @@ impl<'a> Lowerer<'a> {
                     self.method(child);
                 }
                 "class" => self.class(child),
-                "module" => self.top_statements(child),
+                "module" => self.mixin(child),
                 _ => {}
             }
         }
