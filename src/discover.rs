@@ -73,6 +73,18 @@ pub struct WalkOptions {
 }
 
 pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> {
+    discover_with(root, options, &|_| ()).map(|(found, _)| found)
+}
+
+/// [`discover`], calling `visit` on each source file as the walk finds it, on the walk's own
+/// threads: reading a file while other threads still list folders keeps both cores busy, where
+/// a walk followed by a read would wait for the slowest folder in between. The results come
+/// back in the order of `Discovery::files`.
+pub fn discover_with<V: Send>(
+    root: &Path,
+    options: &WalkOptions,
+    visit: &(dyn Fn(&SourceFile) -> V + Sync),
+) -> Result<(Discovery, Vec<V>), Error> {
     let meta = std::fs::metadata(root).map_err(|e| Error::Io {
         path: root.display().to_string(),
         source: e,
@@ -85,11 +97,16 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         match Language::for_path(&rel) {
-            Some(language) => out.files.push(SourceFile {
-                path: root.to_path_buf(),
-                rel,
-                language,
-            }),
+            Some(language) => {
+                let file = SourceFile {
+                    path: root.to_path_buf(),
+                    rel,
+                    language,
+                };
+                let visited = visit(&file);
+                out.files.push(file);
+                return Ok((out, vec![visited]));
+            }
             None => {
                 return Err(Error::Usage(format!(
                     "{} is not a file idrift can read (supported: .ts .tsx .js .jsx .mjs .cjs)",
@@ -97,7 +114,6 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
                 )))
             }
         }
-        return Ok(out);
     }
 
     let mut overrides = OverrideBuilder::new(root);
@@ -121,7 +137,7 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
         .map_err(|e| Error::Usage(format!("--exclude: {e}")))?;
 
     // Walked on every core: on a large monorepo, listing folders is a good part of a scan.
-    let found = std::sync::Mutex::new(Discovery::default());
+    let found: std::sync::Mutex<(Vec<(SourceFile, V)>, Vec<Unscanned>)> = Default::default();
     WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -137,25 +153,28 @@ pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> 
             let found = &found;
             Box::new(move |entry| {
                 let outcome = match entry {
-                    Ok(entry) => source_file(root, &entry).map(Ok),
+                    Ok(entry) => source_file(root, &entry).map(|file| {
+                        let visited = visit(&file);
+                        Ok((file, visited))
+                    }),
                     Err(err) => Some(Err(walk_error(root, &err))),
                 };
                 if let Some(outcome) = outcome {
                     let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
                     match outcome {
-                        Ok(file) => found.files.push(file),
-                        Err(unscanned) => found.unscanned.push(unscanned),
+                        Ok(file) => found.0.push(file),
+                        Err(unscanned) => found.1.push(unscanned),
                     }
                 }
                 ignore::WalkState::Continue
             })
         });
-    out = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (mut files, mut unscanned) = found.into_inner().unwrap_or_else(|e| e.into_inner());
     // The walk's order depends on thread timing; the output must not.
-    out.unscanned
-        .sort_by(|a, b| (&a.file, &a.reason).cmp(&(&b.file, &b.reason)));
-    out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    Ok(out)
+    unscanned.sort_by(|a, b| (&a.file, &a.reason).cmp(&(&b.file, &b.reason)));
+    files.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    let (files, visited) = files.into_iter().unzip();
+    Ok((Discovery { files, unscanned }, visited))
 }
 
 /// The walked entry as a source file, if it is a file of a supported language. Its size is

@@ -119,22 +119,32 @@ impl Analysis {
 /// Runs the whole pipeline on the repository (or single file) at `root`.
 pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<Analysis, Error> {
     let start = std::time::Instant::now();
-    let walk = discover::discover(
-        root,
-        &discover::WalkOptions {
-            exclude: options.exclude.clone(),
-            include_tests: options.include_tests,
-        },
-    )?;
     let tell = |stage: &str, done: usize, total: usize| {
         if let Some(p) = &options.progress {
             p(stage, done, total);
         }
     };
-    trace("walk", start, format_args!("{} files", walk.files.len()));
-    tell("reading", 0, walk.files.len());
-    let anchors = specs.anchors();
-    let parsed = parse::parse_files(&walk.files, &anchors, &specs.action_calls(), &|program| {
+    tell("reading", 0, 0);
+    // One pass over the tree: each file is read and scanned for anchors as the walk finds it.
+    let scanner = parse::Scanner::new(&specs.anchors());
+    let (walk, scanned) = discover::discover_with(
+        root,
+        &discover::WalkOptions {
+            exclude: options.exclude.clone(),
+            include_tests: options.include_tests,
+        },
+        &|file| scanner.scan(file),
+    )?;
+    let anchor_files = scanned
+        .iter()
+        .filter(|s| matches!(s, parse::ScannedFile::Anchor(..)))
+        .count();
+    trace(
+        "walk+read+scan+parse anchors",
+        start,
+        format_args!("{} files, {anchor_files} anchor files", walk.files.len()),
+    );
+    let parsed = parse::parse_files(&walk.files, scanned, &specs.action_calls(), &|program| {
         workflow::modules_on_workflow_paths(program, specs)
     });
     tell("analysing", parsed.program.modules.len(), walk.files.len());

@@ -74,30 +74,51 @@ fn read(file: &SourceFile) -> Read {
         Ok(h) => h,
         Err(e) => return cannot_read(e),
     };
-    let size = match handle.metadata() {
-        Ok(m) => m.len(),
+    // Each thread reads into one buffer of the size limit, so a file costs an open, a read and
+    // the read that finds its end: no `stat` for its size, and the text is allocated once at
+    // its exact length. Reading one byte past the limit tells an oversized file.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let limit = MAX_FILE_BYTES as usize;
+    let filled = BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        let mut filled = 0;
+        while filled <= limit {
+            if filled == buffer.len() {
+                // Grown as needed: zeroing the whole limit up front costs every thread 2 MiB
+                // of page faults.
+                let grown = (buffer.len() * 2).clamp(64 * 1024, limit + 1);
+                buffer.resize(grown, 0);
+            }
+            match std::io::Read::read(&mut handle, &mut buffer[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled > limit {
+            return Ok(None);
+        }
+        Ok(Some(buffer[..filled].to_vec()))
+    });
+    let bytes = match filled {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            let size = handle
+                .metadata()
+                .map(|m| m.len())
+                .unwrap_or(MAX_FILE_BYTES + 1);
+            return Read::Skipped(Unscanned::new(
+                &file.rel,
+                format!(
+                    "file is {size} bytes, over the {MAX_FILE_BYTES} byte limit for source files"
+                ),
+            ));
+        }
         Err(e) => return cannot_read(e),
     };
-    if size > MAX_FILE_BYTES {
-        return Read::Skipped(Unscanned::new(
-            &file.rel,
-            format!("file is {size} bytes, over the {MAX_FILE_BYTES} byte limit for source files"),
-        ));
-    }
-    // The limit holds even if the file grows while it is read.
-    let mut bytes = Vec::with_capacity(size as usize);
-    if let Err(e) = std::io::Read::read_to_end(
-        &mut std::io::Read::take(&mut handle, MAX_FILE_BYTES + 1),
-        &mut bytes,
-    ) {
-        return cannot_read(e);
-    }
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Read::Skipped(Unscanned::new(
-            &file.rel,
-            "file grew over the size limit while being read",
-        ));
-    }
     if let Some(reason) = unreadable_reason(&bytes) {
         return Read::Skipped(Unscanned::new(&file.rel, reason));
     }
@@ -105,62 +126,76 @@ fn read(file: &SourceFile) -> Read {
     Read::Text(String::from_utf8(bytes).unwrap_or_default())
 }
 
-/// Reads every file, keeps those matching the prefilter, parses them and what they connect to.
+/// The first look at each file: read once and scanned for anchors.
+pub enum ScannedFile {
+    /// Parsed already, on the thread that read it, while the walk goes on.
+    Anchor(String, Result<Module, lang::ParseError>),
+    /// Without an anchor; the text is kept if the cache budget allowed.
+    Other(Option<String>),
+    Skipped(Unscanned),
+}
+
+/// Reads files and scans them for anchors, from any number of threads.
+pub struct Scanner {
+    anchors: AnchorScan,
+    cached_bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Scanner {
+    pub fn new(anchors: &[crate::spec::Anchor]) -> Self {
+        Scanner {
+            anchors: AnchorScan::new(anchors),
+            cached_bytes: Default::default(),
+        }
+    }
+
+    pub fn scan(&self, file: &SourceFile) -> ScannedFile {
+        match read(file) {
+            Read::Skipped(u) => ScannedFile::Skipped(u),
+            Read::Text(t) if self.anchors.matches(t.as_bytes()) => {
+                let module = lang::parse(file.language, &file.rel, &t);
+                ScannedFile::Anchor(t, module)
+            }
+            Read::Text(t) => {
+                // Files without an anchor are kept in memory, up to a budget, for the importer
+                // search that scans them again: reading a file costs more than scanning it.
+                let used = self
+                    .cached_bytes
+                    .fetch_add(t.len(), std::sync::atomic::Ordering::Relaxed);
+                let keep = used + t.len() <= TEXT_CACHE_BYTES;
+                ScannedFile::Other(keep.then_some(t))
+            }
+        }
+    }
+}
+
+/// Parses the anchor files among `scanned` (one per file of `files`) and what they connect to.
 /// Only anchor files that really call a workflow action (`action_calls`), or could not be fully
 /// parsed, pull in their imports and importers; `modules_on_paths` tells which importers are on
 /// a path to an action, whose imports are followed too.
 pub fn parse_files(
     files: &[SourceFile],
-    anchors: &[crate::spec::Anchor],
+    scanned: Vec<ScannedFile>,
     action_calls: &crate::spec::ActionCalls,
     modules_on_paths: &dyn Fn(&Program) -> Vec<usize>,
 ) -> ParseOutcome {
-    let prefilter = AnchorScan::new(anchors);
-    let t = std::time::Instant::now();
-    // Files without an anchor are kept in memory, up to a budget, for the importer search
-    // that scans them again: reading a file costs more than scanning it.
-    let cached_bytes = std::sync::atomic::AtomicUsize::new(0);
-    enum First {
-        Anchor(String),
-        /// Kept if the budget allows.
-        Other(Option<String>),
-        Skipped(Unscanned),
-    }
-    let first: Vec<(usize, First)> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| match read(f) {
-            Read::Skipped(u) => (i, First::Skipped(u)),
-            Read::Text(t) if prefilter.matches(t.as_bytes()) => (i, First::Anchor(t)),
-            Read::Text(t) => {
-                let used = cached_bytes.fetch_add(t.len(), std::sync::atomic::Ordering::Relaxed);
-                let keep = used + t.len() <= TEXT_CACHE_BYTES;
-                (i, First::Other(keep.then_some(t)))
-            }
-        })
-        .collect();
-
+    let first = scanned.into_iter().enumerate();
     let mut loader = Loader::new(files);
-    let mut selected: Vec<(usize, String)> = Vec::new();
+    let mut selected: Vec<ParsedFile> = Vec::new();
     for (i, r) in first {
         match r {
-            First::Skipped(u) => {
+            ScannedFile::Skipped(u) => {
                 loader.unreadable[i] = true;
                 loader.unscanned.push(u);
             }
-            First::Anchor(text) => selected.push((i, text)),
-            First::Other(text) => loader.cache[i] = text,
+            ScannedFile::Anchor(text, module) => selected.push((i, text, module)),
+            ScannedFile::Other(text) => loader.cache[i] = text,
         }
     }
     let anchor_files = selected.len();
-    crate::trace(
-        "read+anchor scan",
-        t,
-        format_args!("{anchor_files} anchor files"),
-    );
-    let t = std::time::Instant::now();
-    loader.add(selected);
-    crate::trace("parse anchors", t, format_args!(""));
+    for (i, text, module) in selected {
+        loader.push(i, text, module);
+    }
     let anchor_modules = loader.program.modules.len();
     // A file that only mentions an anchor (a comment, an unrelated method of the same name)
     // connects nothing to a workflow.

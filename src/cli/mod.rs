@@ -115,6 +115,8 @@ impl WalkArgs {
                         bar.set_message(format!(
                             "analysing workflows ({done} of {total} files parsed)"
                         ));
+                    } else if stage == "reading" {
+                        bar.set_message("reading and scanning source files");
                     } else {
                         bar.set_message(format!("{stage} {total} source files"));
                     }

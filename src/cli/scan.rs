@@ -38,7 +38,9 @@ pub struct ScanArgs {
 }
 
 pub fn run(args: &ScanArgs) -> Result<i32, Error> {
+    let t = std::time::Instant::now();
     let specs = args.specs.load()?;
+    crate::trace("specs", t, format_args!(""));
     if !args.path.exists() {
         return Err(Error::Usage(format!(
             "{}: no such file or directory",
@@ -61,7 +63,9 @@ pub fn run(args: &ScanArgs) -> Result<i32, Error> {
         Format::Markdown => markdown::render(report, &analysis.instances),
         Format::Text => text::render(report, &|f| analysis.source(f).map(str::to_string)),
     };
+    let t = std::time::Instant::now();
     emit(&out)?;
+    crate::trace("render+write", t, format_args!(""));
     Ok(if report.failing(args.fail_on.into()) > 0 {
         EXIT_FINDINGS
     } else {
