@@ -137,7 +137,9 @@ pub fn discover_with<V: Send>(
         .map_err(|e| Error::Usage(format!("--exclude: {e}")))?;
 
     // Walked on every core: on a large monorepo, listing folders is a good part of a scan.
-    let found: std::sync::Mutex<(Vec<(SourceFile, V)>, Vec<Unscanned>)> = Default::default();
+    // Each source file with what `visit` made of it, and the entries that could not be walked.
+    type Found<V> = (Vec<(SourceFile, V)>, Vec<Unscanned>);
+    let found: std::sync::Mutex<Found<V>> = Default::default();
     WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
