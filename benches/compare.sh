@@ -6,7 +6,8 @@
 #
 # Needs: a release build of idrift (built here), `semgrep` and `ast-grep` from PyPI
 # (`pip install semgrep ast-grep-cli`), GNU time. Nothing is written into the checkouts.
-# Each tool runs RUNS times (default 3) on each checkout; the median run is reported.
+# Each tool runs once to warm the page cache (not counted), then RUNS times (default 5) on each
+# checkout; the median run is reported.
 # With SCALE=1 it also builds synthetic repositories of 10x and 100x the first checkout (hard
 # links under a temporary folder) and times idrift on each, to show how time grows with size.
 set -euo pipefail
@@ -17,11 +18,13 @@ idrift="$root/target/release/idrift"
 jobs="$(nproc)"
 
 timing="$(mktemp)"
-runs="${RUNS:-3}"
+runs="${RUNS:-5}"
 measure() { # command...  -> "seconds peak_kb" of the median of $RUNS runs (findings make the
   # tools exit non-zero); one run of a 2-core machine is too noisy to compare tools by.
   # Wall time to the millisecond from the clock (GNU time's %e has 10 ms steps, too coarse for
-  # a scan of a few hundredths of a second); peak memory from GNU time.
+  # a scan of a few hundredths of a second); peak memory from GNU time. The first, uncounted
+  # run reads the checkout into the page cache for every tool alike.
+  "$@" >/dev/null 2>&1 || true
   for _ in $(seq 1 "$runs"); do
     start=$(date +%s%N)
     /usr/bin/time -o "$timing" -f "%M" "$@" >/dev/null 2>&1 || true

@@ -185,8 +185,9 @@ fn source_file(root: &Path, entry: &ignore::DirEntry) -> Option<SourceFile> {
     if !entry.file_type()?.is_file() {
         return None;
     }
+    // Most walked files are not source files: decide by the name before building the path.
+    let language = Language::for_path(&entry.file_name().to_string_lossy())?;
     let rel = relative(root, entry.path());
-    let language = Language::for_path(&rel)?;
     Some(SourceFile {
         path: entry.path().to_path_buf(),
         rel,
@@ -229,6 +230,14 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
 /// `path` relative to `root`, with `/` separators.
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The common case on Unix: the path is already `/`-separated text.
+    if std::path::MAIN_SEPARATOR == '/' {
+        if let Some(text) = rel.to_str() {
+            if !text.starts_with("./") && !text.contains("/./") && !text.contains("//") {
+                return text.to_string();
+            }
+        }
+    }
     let mut out = String::new();
     for (i, part) in rel.components().enumerate() {
         if i > 0 {
