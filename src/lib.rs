@@ -176,6 +176,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             }
         })
         .collect();
+    trace("analyse (all stages)", start, format_args!(""));
     tell("done", program.modules.len(), walk.files.len());
     let mut unscanned = walk.unscanned;
     unscanned.extend(parsed.unscanned);

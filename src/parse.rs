@@ -179,6 +179,7 @@ pub fn parse_files(
     action_calls: &crate::spec::ActionCalls,
     modules_on_paths: &dyn Fn(&Program) -> Vec<usize>,
 ) -> ParseOutcome {
+    let t = std::time::Instant::now();
     let first = scanned.into_iter().enumerate();
     let mut loader = Loader::new(files);
     let mut selected: Vec<ParsedFile> = Vec::new();
@@ -196,6 +197,7 @@ pub fn parse_files(
     for (i, text, module) in selected {
         loader.push(i, text, module);
     }
+    crate::trace("index files", t, format_args!(""));
     let anchor_modules = loader.program.modules.len();
     // A file that only mentions an anchor (a comment, an unrelated method of the same name)
     // connects nothing to a workflow.
