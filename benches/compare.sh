@@ -5,7 +5,7 @@
 #   benches/compare.sh CHECKOUT [CHECKOUT...]
 #
 # Needs: a release build of idrift (built here), `semgrep` and `ast-grep` from PyPI
-# (`pip install semgrep ast-grep-cli`), GNU time. Nothing is written into the checkouts.
+# (`pip install semgrep ast-grep-cli`), Python 3 (which Semgrep needs anyway). Nothing is written into the checkouts.
 # Each tool runs once to warm the page cache (not counted), then RUNS times (default 5) on each
 # checkout; the median run is reported.
 # With SCALE=1 it also builds synthetic repositories of 10x and 100x the first checkout (hard
@@ -17,20 +17,10 @@ cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 idrift="$root/target/release/idrift"
 jobs="$(nproc)"
 
-timing="$(mktemp)"
 runs="${RUNS:-5}"
-measure() { # command...  -> "seconds peak_kb" of the median of $RUNS runs (findings make the
-  # tools exit non-zero); one run of a 2-core machine is too noisy to compare tools by.
-  # Wall time to the millisecond from the clock (GNU time's %e has 10 ms steps, too coarse for
-  # a scan of a few hundredths of a second); peak memory from GNU time. The first, uncounted
-  # run reads the checkout into the page cache for every tool alike.
-  "$@" >/dev/null 2>&1 || true
-  for _ in $(seq 1 "$runs"); do
-    start=$(date +%s%N)
-    /usr/bin/time -o "$timing" -f "%M" "$@" >/dev/null 2>&1 || true
-    end=$(date +%s%N)
-    echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $(tail -n 1 "$timing")"
-  done | sort -n | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'
+measure() { # command...  -> "seconds peak_kb" of the median of $RUNS runs after one warm-up
+  # run (see measure.py: the clock and the peak memory of the tool's process alone).
+  python3 "$here/measure.py" "$runs" "$@"
 }
 
 lines_of() {
@@ -52,7 +42,7 @@ done
 if [ "${SCALE:-0}" = 1 ] && [ "$#" -gt 0 ]; then
   base="$1"
   tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp" "$timing"' EXIT
+  trap 'rm -rf "$tmp"' EXIT
   echo
   echo "scaling (idrift only): copies of $(basename "$base")"
   for n in 1 10 100; do
