@@ -756,6 +756,11 @@ impl<'p> Builder<'p> {
                 c.values.push((name, v.clone()));
             }
         }
+        for (_, v) in &c.values {
+            v.producing_calls(&mut c.value_calls);
+        }
+        c.value_calls.sort();
+        c.value_calls.dedup();
         c
     }
 

@@ -76,6 +76,10 @@ pub struct Condition {
     /// The values of the local names it mentions, for relating the check to a call result or an
     /// argument.
     pub values: Vec<(String, Value)>,
+    /// The callees whose results `values` come from (`getUser` of `const ok = (await
+    /// getUser()).admin`), found once here rather than by every matcher.
+    #[serde(skip)]
+    pub value_calls: Vec<String>,
     /// The values of the name and member chains it reads (`input.role`, `ROLES`), to tell
     /// whether it tests a given value rather than another with the same field name.
     pub reads: Vec<Value>,

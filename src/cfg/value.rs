@@ -79,6 +79,22 @@ fn is_structure(v: &Value) -> bool {
 pub const MAX_VALUE_DEPTH: usize = 24;
 
 impl Value {
+    /// The callees whose results this value is, or reads from: through variables, members,
+    /// derivations and alternatives.
+    pub fn producing_calls(&self, out: &mut Vec<String>) {
+        match self {
+            Value::CallResult { callee } => out.push(callee.clone()),
+            Value::Derived { from, via } => {
+                out.push(via.clone());
+                from.producing_calls(out);
+            }
+            Value::Var { value, .. } => value.producing_calls(out),
+            Value::Member { base, .. } => base.producing_calls(out),
+            Value::Either { options } => options.iter().for_each(|o| o.producing_calls(out)),
+            _ => {}
+        }
+    }
+
     pub fn member(base: Value, property: &str) -> Value {
         match base {
             // `{ a: x }.a` is `x`: keep destructuring precise.

@@ -168,10 +168,9 @@ impl<'s> Labeler<'s> {
                 .node_indices()
                 .filter(|n| !nodes.contains(n))
                 .filter(|n| match &cfg.node(*n).kind {
-                    NodeKind::Branch { condition, .. } => condition
-                        .values
-                        .iter()
-                        .any(|(_, v)| produced_by(v, &from_helper)),
+                    NodeKind::Branch { condition, .. } => {
+                        condition.value_calls.iter().any(|c| from_helper(c))
+                    }
                     _ => false,
                 })
                 .collect();
@@ -240,12 +239,10 @@ impl<'s> Labeler<'s> {
                         .any(|c| spellings.iter().any(|s| self.check_spelling_matches(c, s)));
                     // A branch on what a verdict call (or a guard that reports failure by its
                     // result, like Go's `if err := auth.RequireAdmin(u); err != nil`) returned.
-                    let through_value = condition.values.iter().any(|(_, v)| {
-                        produced_by(v, &|callee| {
-                            spellings
-                                .iter()
-                                .any(|s| self.check_spelling_matches(callee, s))
-                        })
+                    let through_value = condition.value_calls.iter().any(|callee| {
+                        spellings
+                            .iter()
+                            .any(|s| self.check_spelling_matches(callee, s))
                     });
                     return in_condition || through_value;
                 }
@@ -675,18 +672,6 @@ fn is_constant_name(s: &str) -> bool {
         .next()
         .map(|c| c.is_ascii_uppercase())
         .unwrap_or(false)
-}
-
-/// Whether a value is (or reads from) the result of a call accepted by `accept`.
-fn produced_by(v: &Value, accept: &dyn Fn(&str) -> bool) -> bool {
-    match v {
-        Value::CallResult { callee } => accept(callee),
-        Value::Derived { from, via } => accept(via) || produced_by(from, accept),
-        Value::Var { value, .. } => produced_by(value, accept),
-        Value::Member { base, .. } => produced_by(base, accept),
-        Value::Either { options } => options.iter().any(|o| produced_by(o, accept)),
-        _ => false,
-    }
 }
 
 /// Finds an argument by key at any depth of object literals and keyword arguments, or by
