@@ -428,7 +428,7 @@ impl<'a> Loader<'a> {
                                     })
                                     .collect(),
                             };
-                            let names = names_used_from(module, &roots, Members::OfConstants);
+                            let names = names_used_from(module, &roots, Uses::RubyReferences);
                             definitions.extend(definition_patterns(&names));
                             referred_next.extend(names);
                         }
@@ -500,7 +500,7 @@ impl<'a> Loader<'a> {
                 }
             })
             .collect();
-        Some(names_used_from(module, &roots, Members::All))
+        Some(names_used_from(module, &roots, Uses::Calls))
     }
 
     /// For each module, its imports of repository files that were not parsed (import depth,
@@ -774,22 +774,27 @@ fn ruby_callee_names(
     out
 }
 
-/// Which members (`x.name`) [`names_used_from`] counts.
+/// What [`names_used_from`] counts as a use.
 #[derive(Clone, Copy, PartialEq)]
-enum Members {
-    /// Every one: an imported binding's methods (`auth.requireAdmin`).
-    All,
-    /// Those of a constant or `self` (`Organization.find_for_sso`): Ruby says nothing of
-    /// another receiver's class, and guessing it by method name (`user.name`) would read every
-    /// model that defines a common name.
-    OfConstants,
+enum Uses {
+    /// The names calls go through: `requireAdmin` of `requireAdmin()`, `auth` and
+    /// `requireAdmin` of `auth.requireAdmin()`, `Client` of `new Client()`. A call resolves
+    /// through nothing else, so a table definition passed to a query (`db.select().from(users)`)
+    /// brings in no schema file.
+    Calls,
+    /// Ruby: every name (a bare name may be a method call), and the members of a constant or
+    /// `self` (`Organization.find_for_sso`). Ruby says nothing of another receiver's class, and
+    /// guessing it by method name (`user.name`) would read every model that defines a common
+    /// name.
+    RubyReferences,
 }
 
 /// The names the code of `module` on the way to an action refers to: what `roots` and the
 /// module's own methods they call use, and the guards and base classes of its entries and guard
 /// chains. Rails autoloads, so the files defining these are found by text.
-fn names_used_from(module: &Module, roots: &[FunctionId], members: Members) -> BTreeSet<String> {
-    let note = |e: &Expr, names: &mut BTreeSet<String>| match e {
+fn names_used_from(module: &Module, roots: &[FunctionId], uses: Uses) -> BTreeSet<String> {
+    // Every name of a guard expression (`withAuth(handler)`, a base class) counts.
+    let note_any = |e: &Expr, names: &mut BTreeSet<String>| match e {
         // `V1::BaseController` is defined by `class BaseController`; the namespace `V1` is
         // only a container (and is opened by hundreds of files).
         Expr::Name(n) => {
@@ -805,11 +810,37 @@ fn names_used_from(module: &Module, roots: &[FunctionId], members: Members) -> B
                 }
                 _ => false,
             };
-            if members == Members::All || of_constant() {
+            if uses == Uses::Calls || of_constant() {
                 names.insert(property.clone());
             }
         }
         _ => {}
+    };
+    let note = |e: &Expr, names: &mut BTreeSet<String>| match uses {
+        Uses::RubyReferences => note_any(e, names),
+        Uses::Calls => {
+            let Expr::Call(call) = e else {
+                return;
+            };
+            // The method called and the name at the callee's root: a call resolves through
+            // these alone (`db.query.users.findFirst()` names `db` and `findFirst`, not the
+            // `users` table definition).
+            let mut cur = call.callee.peel();
+            if let Expr::Member { property, .. } = cur {
+                names.insert(property.clone());
+            }
+            loop {
+                match cur {
+                    Expr::Name(n) => {
+                        names.insert(n.clone());
+                        break;
+                    }
+                    Expr::Member { object, .. } => cur = object.peel(),
+                    Expr::Call(inner) => cur = inner.callee.peel(),
+                    _ => break,
+                }
+            }
+        }
     };
     // The functions of this module an expression defines or names, whose code runs too (a
     // tRPC middleware written inline in its guard chain).
@@ -840,10 +871,11 @@ fn names_used_from(module: &Module, roots: &[FunctionId], members: Members) -> B
                 .flat_map(|chain| chain.guards.iter().chain(&chain.root)),
         );
     for e in guards {
-        crate::ir::visit_expr(e, &mut |e| {
-            note(e, &mut names);
-            follow(e, &mut todo);
-        });
+        match uses {
+            Uses::RubyReferences => crate::ir::visit_expr(e, &mut |e| note_any(e, &mut names)),
+            Uses::Calls => note_guard(e, &mut names),
+        }
+        crate::ir::visit_expr(e, &mut |e| follow(e, &mut todo));
     }
     let mut done: BTreeSet<FunctionId> = BTreeSet::new();
     while let Some(id) = todo.pop() {
@@ -863,7 +895,7 @@ fn names_used_from(module: &Module, roots: &[FunctionId], members: Members) -> B
                 crate::ir::visit_expr(call, &mut visit);
             }
         }
-        if members == Members::OfConstants {
+        if uses == Uses::RubyReferences {
             // A Ruby local (`post = Post.find(id)`) reads like a method call but is defined
             // here; looking for `def post` would read every model with that association.
             let mut locals: BTreeSet<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
@@ -874,6 +906,40 @@ fn names_used_from(module: &Module, roots: &[FunctionId], members: Members) -> B
         todo.extend(local);
     }
     names
+}
+
+/// The names a guard expression runs code through: a middleware named (`isAuthed`,
+/// `auth.requireUser`), or a wrapper called (`withRole("admin")`) with the middleware it is
+/// given. The wrapper's options (`drizzle(sql, { schema })`) run nothing.
+fn note_guard(e: &Expr, names: &mut BTreeSet<String>) {
+    let mut note_reference = |e: &Expr| {
+        let mut cur = e.peel();
+        if let Expr::Member { property, .. } = cur {
+            names.insert(property.clone());
+        }
+        loop {
+            match cur {
+                Expr::Name(n) => {
+                    names.insert(n.clone());
+                    break;
+                }
+                Expr::Member { object, .. } => cur = object.peel(),
+                Expr::Call(inner) => cur = inner.callee.peel(),
+                _ => break,
+            }
+        }
+    };
+    match e.peel() {
+        Expr::Call(call) => {
+            note_reference(&call.callee);
+            for arg in &call.args {
+                if matches!(arg.value.peel(), Expr::Name(_) | Expr::Member { .. }) {
+                    note_reference(&arg.value);
+                }
+            }
+        }
+        other => note_reference(other),
+    }
 }
 
 /// The names `stmts` bind or assign to (`a = …`, `let { a } = …`), at any depth.

@@ -664,7 +664,7 @@ fn imports_are_followed_only_for_code_on_the_way_to_an_action() {
     write(
         dir.path(),
         "app/actions/team.ts",
-        b"'use server';\nimport { WorkOS } from \"@workos-inc/node\";\nimport { assertCanInvite } from \"@/lib/auth/guards\";\nimport { chargeCard } from \"@/lib/billing\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function inviteMember(email: string) {\n  const { organizationId } = await assertCanInvite();\n  await workos.userManagement.sendInvitation({ email, organizationId });\n}\nexport async function upgradePlan(plan: string) {\n  await chargeCard(plan);\n}\n",
+        b"'use server';\nimport { WorkOS } from \"@workos-inc/node\";\nimport { assertCanInvite } from \"@/lib/auth/guards\";\nimport { chargeCard } from \"@/lib/billing\";\nimport { db } from \"@/lib/db\";\nimport { invitesTable } from \"@/lib/schema\";\nconst workos = new WorkOS(process.env.WORKOS_API_KEY);\nexport async function inviteMember(email: string) {\n  const { organizationId } = await assertCanInvite();\n  await db.insert(invitesTable).values({ email });\n  await workos.userManagement.sendInvitation({ email, organizationId });\n}\nexport async function upgradePlan(plan: string) {\n  await chargeCard(plan);\n}\n",
     );
     write(
         dir.path(),
@@ -686,6 +686,18 @@ fn imports_are_followed_only_for_code_on_the_way_to_an_action() {
         "lib/billing.ts",
         b"export async function chargeCard(plan: string) { return plan; }\n",
     );
+    // A table definition is passed to queries, never called: the schema is not read, though
+    // the database client that names it in its options is.
+    write(
+        dir.path(),
+        "lib/db.ts",
+        b"import { drizzle } from \"drizzle-orm/neon-http\";\nimport * as schema from \"./schema\";\nexport const db = drizzle(process.env.DATABASE_URL, { schema });\n",
+    );
+    write(
+        dir.path(),
+        "lib/schema.ts",
+        b"import { pgTable, text } from \"drizzle-orm/pg-core\";\nexport const invitesTable = pgTable(\"invites\", { email: text(\"email\") });\n",
+    );
     let a = scan(dir.path());
     assert_eq!(a.report.workflows.len(), 1, "{:?}", a.report.workflows);
     let w = &a.report.workflows[0];
@@ -695,9 +707,9 @@ fn imports_are_followed_only_for_code_on_the_way_to_an_action() {
         "the guard two imports away protects the action: {:?}",
         a.report.findings
     );
-    // The action module, its guard and the guard's session helper; not the billing module
-    // or the date formatter that only other functions use.
-    assert_eq!(a.report.stats.parsed_files, 3);
+    // The action module, its guard, the guard's session helper and the database client; not
+    // the billing module or the date formatter that only other functions use, nor the schema.
+    assert_eq!(a.report.stats.parsed_files, 4);
 }
 
 #[test]
