@@ -793,15 +793,15 @@ enum Uses {
 /// module's own methods they call use, and the guards and base classes of its entries and guard
 /// chains. Rails autoloads, so the files defining these are found by text.
 fn names_used_from(module: &Module, roots: &[FunctionId], uses: Uses) -> BTreeSet<String> {
-    // Every name of a guard expression (`withAuth(handler)`, a base class) counts.
-    let note_any = |e: &Expr, names: &mut BTreeSet<String>| match e {
+    // Ruby: every name (a bare name may be a method call), and a constant's or `self`'s members.
+    let note_ruby = |e: &Expr, names: &mut BTreeSet<String>| match e {
         // `V1::BaseController` is defined by `class BaseController`; the namespace `V1` is
         // only a container (and is opened by hundreds of files).
         Expr::Name(n) => {
             names.insert(n.rsplit("::").next().unwrap_or(n).to_string());
         }
         Expr::Member { object, property } => {
-            let of_constant = || match object.peel() {
+            let of_constant = match object.peel() {
                 Expr::Name(n) => {
                     n == "self"
                         || n.rsplit("::")
@@ -810,37 +810,16 @@ fn names_used_from(module: &Module, roots: &[FunctionId], uses: Uses) -> BTreeSe
                 }
                 _ => false,
             };
-            if uses == Uses::Calls || of_constant() {
+            if of_constant {
                 names.insert(property.clone());
             }
         }
         _ => {}
     };
-    let note = |e: &Expr, names: &mut BTreeSet<String>| match uses {
-        Uses::RubyReferences => note_any(e, names),
-        Uses::Calls => {
-            let Expr::Call(call) = e else {
-                return;
-            };
-            // The method called and the name at the callee's root: a call resolves through
-            // these alone (`db.query.users.findFirst()` names `db` and `findFirst`, not the
-            // `users` table definition).
-            let mut cur = call.callee.peel();
-            if let Expr::Member { property, .. } = cur {
-                names.insert(property.clone());
-            }
-            loop {
-                match cur {
-                    Expr::Name(n) => {
-                        names.insert(n.clone());
-                        break;
-                    }
-                    Expr::Member { object, .. } => cur = object.peel(),
-                    Expr::Call(inner) => cur = inner.callee.peel(),
-                    _ => break,
-                }
-            }
-        }
+    let note = |e: &Expr, names: &mut BTreeSet<String>| match (uses, e) {
+        (Uses::RubyReferences, _) => note_ruby(e, names),
+        (Uses::Calls, Expr::Call(call)) => note_reference(&call.callee, names),
+        (Uses::Calls, _) => {}
     };
     // The functions of this module an expression defines or names, whose code runs too (a
     // tRPC middleware written inline in its guard chain).
@@ -872,7 +851,7 @@ fn names_used_from(module: &Module, roots: &[FunctionId], uses: Uses) -> BTreeSe
         );
     for e in guards {
         match uses {
-            Uses::RubyReferences => crate::ir::visit_expr(e, &mut |e| note_any(e, &mut names)),
+            Uses::RubyReferences => crate::ir::visit_expr(e, &mut |e| note_ruby(e, &mut names)),
             Uses::Calls => note_guard(e, &mut names),
         }
         crate::ir::visit_expr(e, &mut |e| follow(e, &mut todo));
@@ -912,33 +891,37 @@ fn names_used_from(module: &Module, roots: &[FunctionId], uses: Uses) -> BTreeSe
 /// `auth.requireUser`), or a wrapper called (`withRole("admin")`) with the middleware it is
 /// given. The wrapper's options (`drizzle(sql, { schema })`) run nothing.
 fn note_guard(e: &Expr, names: &mut BTreeSet<String>) {
-    let mut note_reference = |e: &Expr| {
-        let mut cur = e.peel();
-        if let Expr::Member { property, .. } = cur {
-            names.insert(property.clone());
-        }
-        loop {
-            match cur {
-                Expr::Name(n) => {
-                    names.insert(n.clone());
-                    break;
-                }
-                Expr::Member { object, .. } => cur = object.peel(),
-                Expr::Call(inner) => cur = inner.callee.peel(),
-                _ => break,
-            }
-        }
-    };
     match e.peel() {
         Expr::Call(call) => {
-            note_reference(&call.callee);
+            note_reference(&call.callee, names);
             for arg in &call.args {
                 if matches!(arg.value.peel(), Expr::Name(_) | Expr::Member { .. }) {
-                    note_reference(&arg.value);
+                    note_reference(&arg.value, names);
                 }
             }
         }
-        other => note_reference(other),
+        other => note_reference(other, names),
+    }
+}
+
+/// The method and the name at the root of a callee or function reference: a call resolves
+/// through these alone (`db.query.users.findFirst()` names `db` and `findFirst`, not the `users`
+/// table definition).
+fn note_reference(e: &Expr, names: &mut BTreeSet<String>) {
+    let mut cur = e.peel();
+    if let Expr::Member { property, .. } = cur {
+        names.insert(property.clone());
+    }
+    loop {
+        match cur {
+            Expr::Name(n) => {
+                names.insert(n.clone());
+                break;
+            }
+            Expr::Member { object, .. } => cur = object.peel(),
+            Expr::Call(inner) => cur = inner.callee.peel(),
+            _ => break,
+        }
     }
 }
 
