@@ -72,15 +72,11 @@ pub struct WalkOptions {
     pub include_tests: bool,
 }
 
-pub fn discover(root: &Path, options: &WalkOptions) -> Result<Discovery, Error> {
-    discover_with(root, options, &|_| ()).map(|(found, _)| found)
-}
-
-/// [`discover`], calling `visit` on each source file as the walk finds it, on the walk's own
-/// threads: reading a file while other threads still list folders keeps both cores busy, where
-/// a walk followed by a read would wait for the slowest folder in between. The results come
-/// back in the order of `Discovery::files`.
-pub fn discover_with<V: Send>(
+/// Walks `root` for source files, calling `visit` on each as the walk finds it, on the walk's
+/// own threads: reading a file while other threads still list folders keeps both cores busy,
+/// where a walk followed by a read would wait for the slowest folder in between. The results
+/// come back in the order of `Discovery::files`.
+pub fn discover<V: Send>(
     root: &Path,
     options: &WalkOptions,
     visit: &(dyn Fn(&SourceFile) -> V + Sync),

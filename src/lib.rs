@@ -127,7 +127,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     tell("reading", 0, 0);
     // One pass over the tree: each file is read and scanned for anchors as the walk finds it.
     let scanner = parse::Scanner::new(&specs.anchors());
-    let (walk, scanned) = discover::discover_with(
+    let (walk, scanned) = discover::discover(
         root,
         &discover::WalkOptions {
             exclude: options.exclude.clone(),
@@ -135,14 +135,10 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         },
         &|file| scanner.scan(file),
     )?;
-    let anchor_files = scanned
-        .iter()
-        .filter(|s| matches!(s, parse::ScannedFile::Anchor(..)))
-        .count();
     trace(
         "walk+read+scan+parse anchors",
         start,
-        format_args!("{} files, {anchor_files} anchor files", walk.files.len()),
+        format_args!("{} files", walk.files.len()),
     );
     let parsed = parse::parse_files(&walk.files, scanned, &specs.action_calls(), &|program| {
         workflow::modules_on_workflow_paths(program, specs)
