@@ -553,6 +553,30 @@ impl Stmt {
             Stmt::Block { .. } => None,
         }
     }
+
+    /// The statement lists directly inside this statement (branches, loop and block bodies,
+    /// cases, try/catch/finally), for walks that care about statements, not expressions.
+    pub fn nested(&self) -> Vec<&[Stmt]> {
+        match self {
+            Stmt::If {
+                then, otherwise, ..
+            } => vec![then, otherwise],
+            Stmt::Loop { body, .. } | Stmt::Block { body } => vec![body],
+            Stmt::Switch { cases, .. } => cases.iter().map(|c| c.body.as_slice()).collect(),
+            Stmt::Try {
+                body,
+                catch,
+                finally,
+                ..
+            } => {
+                let mut out: Vec<&[Stmt]> = vec![body];
+                out.extend(catch.as_deref());
+                out.push(finally);
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Visits every expression in a function body (not descending into function literals, which

@@ -936,29 +936,10 @@ fn assigned_names<'s>(stmts: &'s [Stmt], out: &mut BTreeSet<&'s str>) {
             } => {
                 out.insert(n);
             }
-            Stmt::If {
-                then, otherwise, ..
-            } => {
-                assigned_names(then, out);
-                assigned_names(otherwise, out);
-            }
-            Stmt::Loop { body, .. } | Stmt::Block { body } => assigned_names(body, out),
-            Stmt::Switch { cases, .. } => {
-                for case in cases {
-                    assigned_names(&case.body, out);
-                }
-            }
-            Stmt::Try {
-                body,
-                catch,
-                finally,
-                ..
-            } => {
-                assigned_names(body, out);
-                assigned_names(catch.as_deref().unwrap_or(&[]), out);
-                assigned_names(finally, out);
-            }
             _ => {}
+        }
+        for inner in stmt.nested() {
+            assigned_names(inner, out);
         }
     }
 }
