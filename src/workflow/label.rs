@@ -63,6 +63,9 @@ pub struct Labeler<'s> {
     /// [`same_name_any_style`]: a call node whose callee ends otherwise is no check, which
     /// spares comparing it with every spelling.
     check_call_names: HashSet<String>,
+    /// The last segment of every action's and privileged operation's spelling: a call ending
+    /// otherwise is neither, which spares comparing it with every spelling of every spec.
+    action_call_names: HashSet<String>,
 }
 
 impl<'s> Labeler<'s> {
@@ -89,6 +92,16 @@ impl<'s> Labeler<'s> {
                 .flat_map(|m| m.call.iter().flatten())
                 .map(|spelling| folded_name(crate::ir::last_segment(spelling)))
                 .collect(),
+            action_call_names: specs
+                .workflows
+                .iter()
+                .flat_map(|w| {
+                    let actions = w.actions.values().flat_map(|a| &a.calls);
+                    actions.chain(w.privileged_operations.iter().flat_map(|o| &o.calls))
+                })
+                .filter_map(|spelling| last_call_segment(spelling))
+                .map(str::to_string)
+                .collect(),
         }
     }
 
@@ -103,12 +116,52 @@ impl<'s> Labeler<'s> {
         }
     }
 
-    pub fn label(&self, spec: &WorkflowSpec, cfg: &Cfg) -> Labels {
+    /// Labels `cfg` under every spec whose actions it contains, with the spec's index. A graph
+    /// without a spec's actions is no instance of that spec, so its checks are not looked for.
+    pub fn label(&self, cfg: &Cfg) -> Vec<(usize, Labels)> {
+        let mut out = Vec::new();
+        // Which nodes can be checks at all does not depend on the spec: found once, and only
+        // when some spec has an action here.
+        let mut candidates: Option<Vec<NodeIndex>> = None;
+        for (i, spec) in self.specs.workflows.iter().enumerate() {
+            let mut labels = self.label_actions(spec, cfg);
+            if labels.actions.is_empty() {
+                continue;
+            }
+            let candidates = candidates.get_or_insert_with(|| {
+                cfg.graph
+                    .node_indices()
+                    .filter(|n| self.may_be_check(cfg, *n))
+                    .collect()
+            });
+            for (id, check) in &spec.checks {
+                let nodes: Vec<NodeIndex> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|n| check.any_of.iter().any(|m| self.node_matches(cfg, *n, m)))
+                    .collect();
+                if !nodes.is_empty() {
+                    labels
+                        .checks
+                        .insert(id.clone(), self.with_returned_verdicts(cfg, nodes));
+                }
+            }
+            out.push((i, labels));
+        }
+        out
+    }
+
+    /// The spec's actions and privileged operations among the graph's calls.
+    fn label_actions(&self, spec: &WorkflowSpec, cfg: &Cfg) -> Labels {
         let mut labels = Labels::default();
         for n in cfg.calls() {
             let NodeKind::Call { callee, args, .. } = &cfg.node(n).kind else {
                 continue;
             };
+            if !last_call_segment(callee).is_some_and(|last| self.action_call_names.contains(last))
+            {
+                continue;
+            }
             for (id, action) in &spec.actions {
                 if action.calls.iter().any(|s| spelling_matches(callee, s))
                     && action
@@ -124,23 +177,6 @@ impl<'s> Labeler<'s> {
                 if op.calls.iter().any(|s| spelling_matches(callee, s)) {
                     labels.privileged.push((n, i));
                 }
-            }
-        }
-        let candidates: Vec<NodeIndex> = cfg
-            .graph
-            .node_indices()
-            .filter(|n| self.may_be_check(cfg, *n))
-            .collect();
-        for (id, check) in &spec.checks {
-            let nodes: Vec<NodeIndex> = candidates
-                .iter()
-                .copied()
-                .filter(|n| check.any_of.iter().any(|m| self.node_matches(cfg, *n, m)))
-                .collect();
-            if !nodes.is_empty() {
-                labels
-                    .checks
-                    .insert(id.clone(), self.with_returned_verdicts(cfg, nodes));
             }
         }
         labels
@@ -564,6 +600,14 @@ pub fn value_names(value: &Value) -> Vec<String> {
 /// `UserManagement().SendInvitation` matches only calls through the accessor).
 pub fn spelling_matches(path: &str, spelling: &str) -> bool {
     trailing_segments_match(path, spelling, |a, b| a == b)
+}
+
+/// The last segment [`spelling_matches`] compares: `sendInvitation` of
+/// `workos.userManagement.sendInvitation()`.
+fn last_call_segment(path: &str) -> Option<&str> {
+    path.rsplit('.')
+        .map(crate::ir::without_call_marks)
+        .find(|s| !s.is_empty())
 }
 
 /// Whether the last segments of `path` are `spelling`'s, compared with `same`. Runs for every

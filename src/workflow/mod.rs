@@ -290,21 +290,17 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
                 &root.validated_input,
                 BuildLimits::default(),
             ));
-            let mut out = Vec::new();
-            for (i, spec) in specs.workflows.iter().enumerate() {
-                let labels = labeler.label(spec, &cfg);
-                if labels.actions.is_empty() {
-                    continue;
-                }
-                out.push(Instance {
+            labeler
+                .label(&cfg)
+                .into_iter()
+                .map(|(i, labels)| Instance {
                     spec: i,
-                    workflow: spec.id.clone(),
+                    workflow: specs.workflows[i].id.clone(),
                     entry: root.info.clone(),
                     cfg: cfg.clone(),
                     labels,
-                });
-            }
-            out
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let mut instances: Vec<Instance> = per_root.into_iter().flatten().collect();
