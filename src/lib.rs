@@ -133,7 +133,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             exclude: options.exclude.clone(),
             include_tests: options.include_tests,
         },
-        &|file| scanner.scan(file),
+        &|file, handle| scanner.scan(file, handle),
     )?;
     trace(
         "walk+read+scan+parse anchors",

@@ -62,6 +62,11 @@ enum Read {
 }
 
 fn read(file: &SourceFile) -> Read {
+    read_opened(file, std::fs::File::open(&file.path))
+}
+
+/// Reads `file`, opened already as `handle`.
+fn read_opened(file: &SourceFile, handle: std::io::Result<std::fs::File>) -> Read {
     let cannot_read = |e: std::io::Error| {
         let reason = if e.kind() == std::io::ErrorKind::PermissionDenied {
             "permission denied".to_string()
@@ -70,7 +75,7 @@ fn read(file: &SourceFile) -> Read {
         };
         Read::Skipped(Unscanned::new(&file.rel, reason))
     };
-    let mut handle = match std::fs::File::open(&file.path) {
+    let mut handle = match handle {
         Ok(h) => h,
         Err(e) => return cannot_read(e),
     };
@@ -149,8 +154,8 @@ impl Scanner {
         }
     }
 
-    pub fn scan(&self, file: &SourceFile) -> ScannedFile {
-        match read(file) {
+    pub fn scan(&self, file: &SourceFile, handle: std::io::Result<std::fs::File>) -> ScannedFile {
+        match read_opened(file, handle) {
             Read::Skipped(u) => ScannedFile::Skipped(u),
             Read::Text(t) if self.anchors.matches(t.as_bytes()) => {
                 let module = lang::parse(file.language, &file.rel, &t);
