@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::discover::{SourceFile, MAX_FILE_BYTES};
 use crate::ir::{last_segment, Expr, FunctionId, GuardChain, Module, ModuleScope, Stmt};
 use crate::lang::{self, Language};
-use crate::prefilter::{unreadable_reason, AnchorScan, Prefilter};
+use crate::prefilter::{source_text, AnchorScan, Prefilter};
 use crate::report::Unscanned;
 
 /// How many rounds of "files that import a parsed file" to follow: enough for
@@ -124,11 +124,10 @@ fn read_opened(file: &SourceFile, handle: std::io::Result<std::fs::File>) -> Rea
         }
         Err(e) => return cannot_read(e),
     };
-    if let Some(reason) = unreadable_reason(&bytes) {
-        return Read::Skipped(Unscanned::new(&file.rel, reason));
+    match source_text(bytes) {
+        Ok(text) => Read::Text(text),
+        Err(reason) => Read::Skipped(Unscanned::new(&file.rel, reason)),
     }
-    // unreadable_reason checked UTF-8 already.
-    Read::Text(String::from_utf8(bytes).unwrap_or_default())
 }
 
 /// The first look at each file: read once and scanned for anchors.

@@ -84,17 +84,17 @@ impl AnchorScan {
     }
 }
 
-/// Content checks done before parsing; the reason is shown in `unscanned`.
-pub fn unreadable_reason(bytes: &[u8]) -> Option<String> {
+/// The file's text, or why it is not source text (the reason is shown in `unscanned`). Takes
+/// the bytes so that valid text becomes a `String` without being checked or copied again.
+pub fn source_text(bytes: Vec<u8>) -> Result<String, String> {
     let head = &bytes[..bytes.len().min(8192)];
     if head.contains(&0) {
-        return Some("binary file (contains NUL bytes)".into());
+        return Err("binary file (contains NUL bytes)".into());
     }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Some(format!(
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
             "not valid UTF-8 (invalid byte at offset {})",
-            e.valid_up_to()
-        ));
-    }
-    None
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
