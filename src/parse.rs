@@ -281,6 +281,14 @@ struct Loader<'a> {
     cache: Vec<Option<String>>,
     /// Ruby methods on the way to an action, by name (see `ruby_callee_names`).
     ruby_chain: BTreeSet<String>,
+    /// Files parsed ahead of the round that wants them (see `parse_round`).
+    ahead: HashMap<usize, Ahead>,
+}
+
+/// A file parsed (or found unreadable) before the import round that asks for it.
+enum Ahead {
+    Parsed(String, Result<Module, lang::ParseError>),
+    Skipped(Unscanned),
 }
 
 impl<'a> Loader<'a> {
@@ -306,12 +314,7 @@ impl<'a> Loader<'a> {
             unreadable: vec![false; files.len()],
             cache: vec![None; files.len()],
             ruby_chain: BTreeSet::new(),
-        }
-    }
-
-    fn add(&mut self, texts: Vec<(usize, String)>) {
-        for (i, text, result) in parse_many(self.files, texts) {
-            self.push(i, text, result);
+            ahead: HashMap::new(),
         }
     }
 
@@ -352,10 +355,8 @@ impl<'a> Loader<'a> {
         // functions with one of these names are on the way, and so are its re-exports of them.
         let mut asked: BTreeSet<String> = BTreeSet::new();
         let reaching = ReachingNames::of(&self.program, action_calls);
-        for first_round in std::iter::once(true)
-            .chain(std::iter::repeat(false))
-            .take(IMPORT_ROUNDS)
-        {
+        for iteration in 0..IMPORT_ROUNDS {
+            let first_round = iteration == 0;
             let mut referred_next: BTreeSet<String> = BTreeSet::new();
             let mut asked_next: BTreeSet<String> = BTreeSet::new();
             let mut wanted = BTreeSet::new();
@@ -374,13 +375,10 @@ impl<'a> Loader<'a> {
                 // `phLogger.error(…)` asks for the method `error` of what `phLogger` names.
                 asked_next.extend(used.iter().flatten().cloned());
                 for imp in &module.imports {
-                    if let Some(used) = &used {
-                        if !(used.contains(&imp.local)
-                            || asked.contains(&imp.local)
-                            || imp.local == "*")
-                        {
-                            continue;
-                        }
+                    if !imported_on_the_way(imp, &used, &asked) {
+                        continue;
+                    }
+                    if used.is_some() {
                         asked_next.insert(imp.imported.clone());
                     }
                     if let Some(pkg) = imp.source.strip_prefix("@go/") {
@@ -461,11 +459,152 @@ impl<'a> Loader<'a> {
                 break;
             }
             let from = self.program.modules.len();
-            let texts = self.read_many(&wanted);
-            self.add(texts);
+            asked.extend(asked_next);
+            // Files parsed in a later round are never examined: nothing to parse ahead for.
+            self.parse_round(&wanted, &asked, IMPORT_ROUNDS - 1 - iteration);
             round = (from..self.program.modules.len()).collect();
             referred = Some(referred_next);
-            asked.extend(asked_next);
+        }
+        // What was parsed ahead and never asked for goes back to the text cache.
+        for (i, ahead) in std::mem::take(&mut self.ahead) {
+            if let Ahead::Parsed(text, _) = ahead {
+                self.cache[i] = Some(text);
+            }
+        }
+    }
+
+    /// Parses the files one import round wants. The names the next round examines them with
+    /// (`asked`) are known already, so as soon as one file is parsed, the files its own code
+    /// on the way imports are read and parsed too, up to `depth` imports deep, while the rest
+    /// of the round still parses: one large file at the end of an import chain no longer
+    /// waits for its round, with a core idle. Only the round procedure decides what is added
+    /// to the program, in the same order as without this; a file parsed ahead and then asked
+    /// for is taken as it is.
+    fn parse_round(&mut self, wanted: &BTreeSet<usize>, asked: &BTreeSet<String>, depth: usize) {
+        let files = self.files;
+        let mut parsed: Vec<ParsedFile> = Vec::new();
+        let mut to_read = BTreeSet::new();
+        for &i in wanted {
+            match self.ahead.remove(&i) {
+                Some(Ahead::Parsed(text, result)) => parsed.push((i, text, result)),
+                Some(Ahead::Skipped(u)) => {
+                    self.unreadable[i] = true;
+                    self.unscanned.push(u);
+                }
+                None => {
+                    to_read.insert(i);
+                }
+            }
+        }
+        let texts = self.read_many(&to_read);
+        let index = &self.index;
+        let (done, unreadable) = (&self.parsed, &self.unreadable);
+        // Files already parsed, wanted now, or parsed ahead (or being so) are not parsed ahead.
+        let claimed: std::sync::Mutex<std::collections::HashSet<usize>> =
+            std::sync::Mutex::new(wanted.iter().chain(self.ahead.keys()).copied().collect());
+        let cache = std::sync::Mutex::new(&mut self.cache);
+        let round: std::sync::Mutex<Vec<ParsedFile>> = Default::default();
+        let ahead: std::sync::Mutex<Vec<(usize, Ahead)>> = Default::default();
+        // Parses the imports `module` (parsed at `level` imports below the round) uses on the way.
+        fn parse_imports_of<'scope, 'data: 'scope>(
+            scope: &rayon::Scope<'scope>,
+            module: &Module,
+            level: usize,
+            ctx: &'scope AheadContext<'data>,
+        ) {
+            if level > ctx.depth || module.scope != ModuleScope::File {
+                return;
+            }
+            let language = ctx.files[ctx.index[module.path.as_str()]].language;
+            let used = on_the_way(module, language, |f| {
+                module.default_export == Some(f)
+                    || ctx.asked.contains(last_segment(&module.functions[f].name))
+            });
+            for imp in &module.imports {
+                if !imported_on_the_way(imp, &used, ctx.asked) {
+                    continue;
+                }
+                let Some(target) =
+                    resolve_specifier(&module.path, &imp.source, |p| ctx.index.contains_key(p))
+                else {
+                    continue;
+                };
+                let i = ctx.index[target.as_str()];
+                if ctx.done[i] || ctx.unreadable[i] {
+                    continue;
+                }
+                if !ctx
+                    .claimed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(i)
+                {
+                    continue;
+                }
+                scope.spawn(move |scope| {
+                    let cached = ctx.cache.lock().unwrap_or_else(|e| e.into_inner())[i].take();
+                    let text = match cached
+                        .map(Read::Text)
+                        .unwrap_or_else(|| read(&ctx.files[i]))
+                    {
+                        Read::Text(text) => text,
+                        Read::Skipped(u) => {
+                            ctx.ahead
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((i, Ahead::Skipped(u)));
+                            return;
+                        }
+                    };
+                    let result = lang::parse(ctx.files[i].language, &ctx.files[i].rel, &text);
+                    if let Ok(module) = &result {
+                        parse_imports_of(scope, module, level + 1, ctx);
+                    }
+                    ctx.ahead
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, Ahead::Parsed(text, result)));
+                });
+            }
+        }
+        let ctx = AheadContext {
+            files,
+            index,
+            done,
+            unreadable,
+            asked,
+            depth,
+            claimed,
+            cache,
+            ahead,
+        };
+        let shared = &ctx;
+        rayon::scope(|scope| {
+            for (_, _, result) in &parsed {
+                if let Ok(module) = result {
+                    parse_imports_of(scope, module, 1, shared);
+                }
+            }
+            for (i, text) in texts {
+                let round = &round;
+                scope.spawn(move |scope| {
+                    let result = lang::parse(files[i].language, &files[i].rel, &text);
+                    if let Ok(module) = &result {
+                        parse_imports_of(scope, module, 1, shared);
+                    }
+                    round
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, text, result));
+                });
+            }
+        });
+        parsed.extend(round.into_inner().unwrap_or_else(|e| e.into_inner()));
+        parsed.sort_by_key(|r| r.0);
+        let parsed_ahead = ctx.ahead.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.ahead.extend(parsed_ahead);
+        for (i, text, result) in parsed {
+            self.push(i, text, result);
         }
     }
 
@@ -482,29 +621,17 @@ impl<'a> Loader<'a> {
         asked: &BTreeSet<String>,
     ) -> Option<BTreeSet<String>> {
         let module = &self.program.modules[m];
-        // Go, Ruby and Rust name what they use by package, constant or path, not by an
-        // imported binding; a file the parser could not fully read may use anything.
-        let by_binding = matches!(
-            self.program.languages[m].family(),
-            Language::TypeScript | Language::Python
-        );
-        if !by_binding || module.scope != ModuleScope::File || !module.syntax_errors.is_empty() {
-            return None;
-        }
-        let roots: Vec<FunctionId> = (0..module.functions.len())
-            .filter(|&f| {
-                if first_round {
-                    reaching.functions.contains(&FnRef {
-                        module: m,
-                        function: f,
-                    })
-                } else {
-                    module.default_export == Some(f)
-                        || asked.contains(last_segment(&module.functions[f].name))
-                }
-            })
-            .collect();
-        Some(names_used_from(module, &roots, Uses::Calls))
+        on_the_way(module, self.program.languages[m], |f| {
+            if first_round {
+                reaching.functions.contains(&FnRef {
+                    module: m,
+                    function: f,
+                })
+            } else {
+                module.default_export == Some(f)
+                    || asked.contains(last_segment(&module.functions[f].name))
+            }
+        })
     }
 
     /// For each module, its imports of repository files that were not parsed (import depth,
@@ -668,6 +795,51 @@ impl<'a> Loader<'a> {
             frontier = (before..self.program.modules.len()).collect();
         }
     }
+}
+
+/// The names `module`'s functions for which `is_root` holds use, with what those call in the
+/// module; `None` when every import is to be followed (see `Loader::names_on_the_way`).
+fn on_the_way(
+    module: &Module,
+    language: Language,
+    is_root: impl Fn(FunctionId) -> bool,
+) -> Option<BTreeSet<String>> {
+    // Go, Ruby and Rust name what they use by package, constant or path, not by an imported
+    // binding; a file the parser could not fully read may use anything.
+    let by_binding = matches!(language.family(), Language::TypeScript | Language::Python);
+    if !by_binding || module.scope != ModuleScope::File || !module.syntax_errors.is_empty() {
+        return None;
+    }
+    let roots: Vec<FunctionId> = (0..module.functions.len())
+        .filter(|&f| is_root(f))
+        .collect();
+    Some(names_used_from(module, &roots, Uses::Calls))
+}
+
+/// Whether an import is followed: all are when `used` is `None`; otherwise those whose local
+/// name the code on the way uses or an importer asked for, and namespace imports.
+fn imported_on_the_way(
+    imp: &crate::ir::Import,
+    used: &Option<BTreeSet<String>>,
+    asked: &BTreeSet<String>,
+) -> bool {
+    match used {
+        None => true,
+        Some(used) => used.contains(&imp.local) || asked.contains(&imp.local) || imp.local == "*",
+    }
+}
+
+/// What the parse-ahead tasks of one import round share.
+struct AheadContext<'s> {
+    files: &'s [SourceFile],
+    index: &'s HashMap<&'s str, usize>,
+    done: &'s [bool],
+    unreadable: &'s [bool],
+    asked: &'s BTreeSet<String>,
+    depth: usize,
+    claimed: std::sync::Mutex<std::collections::HashSet<usize>>,
+    cache: std::sync::Mutex<&'s mut Vec<Option<String>>>,
+    ahead: std::sync::Mutex<Vec<(usize, Ahead)>>,
 }
 
 /// The names by which code may reach a workflow action, found by name alone: the methods of
