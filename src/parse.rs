@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::discover::{SourceFile, MAX_FILE_BYTES};
 use crate::ir::{last_segment, Expr, FunctionId, GuardChain, Module, ModuleScope, Stmt};
 use crate::lang::{self, Language};
-use crate::prefilter::{source_text, AnchorScan, Prefilter};
+use crate::prefilter::{source_text, AnchorScan, DefinitionScan, Prefilter};
 use crate::report::Unscanned;
 
 /// How many rounds of "files that import a parsed file" to follow: enough for
@@ -431,7 +431,7 @@ impl<'a> Loader<'a> {
                                     .collect(),
                             };
                             let names = names_used_from(module, &roots, Uses::RubyReferences);
-                            definitions.extend(definition_patterns(&names));
+                            definitions.extend(names.iter().cloned());
                             referred_next.extend(names);
                         }
                         for d in dirs {
@@ -452,9 +452,9 @@ impl<'a> Loader<'a> {
                 }
             }
             autoloaded.retain(|i| !self.parsed[*i] && !self.unreadable[*i] && !wanted.contains(i));
-            let defines = Prefilter::new(&definitions.into_iter().collect::<Vec<_>>());
+            let defines = DefinitionScan::new(&definitions);
             let autoloaded: Vec<usize> = autoloaded.into_iter().collect();
-            wanted.extend(self.files_containing(&autoloaded, &|t| defines.matches(t.as_bytes())));
+            wanted.extend(self.files_containing(&autoloaded, &|t| defines.matches(t)));
             if wanted.is_empty() {
                 break;
             }
@@ -1118,31 +1118,6 @@ fn assigned_names<'s>(stmts: &'s [Stmt], out: &mut BTreeSet<&'s str>) {
             assigned_names(inner, out);
         }
     }
-}
-
-/// How Ruby writes the definitions of `names`: `def name` / `def self.name` for methods,
-/// `class Name` / `module Name` for constants, each followed by what can end the name (so
-/// `def current` does not match `def current_user`, nor `class Post` `class PostsController`).
-fn definition_patterns(names: &BTreeSet<String>) -> Vec<String> {
-    let mut out = Vec::new();
-    for name in names {
-        let name = crate::ir::without_call_marks(name);
-        if name.is_empty() {
-            continue;
-        }
-        let (heads, ends): (&[&str], &[&str]) =
-            if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-                (&["class ", "module "], &[" ", "\n", "\r", "<", ";", "::"])
-            } else {
-                (&["def ", "def self."], &[" ", "\n", "\r", "(", ";", "="])
-            };
-        for head in heads {
-            for end in ends {
-                out.push(format!("{head}{name}{end}"));
-            }
-        }
-    }
-    out
 }
 
 /// Whether `f` calls an action, or a method named in `toward`.

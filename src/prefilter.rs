@@ -84,6 +84,70 @@ impl AnchorScan {
     }
 }
 
+/// Finds Ruby definitions of given names: `def name` / `def self.name` for methods,
+/// `class Name` / `module Name` for constants, each followed by what can end the name (so
+/// `def current` does not match `def current_user`, nor `class Post` `class PostsController`).
+/// The same as a byte scan for every such spelling, without building an automaton of a dozen
+/// spellings per name: the few heads are found, and the name after each looked up.
+pub struct DefinitionScan {
+    heads: Option<AhoCorasick>,
+    /// Names after `def ` and `def self.`, and after `class ` and `module `.
+    methods: std::collections::HashSet<String>,
+    constants: std::collections::HashSet<String>,
+    longest: usize,
+}
+
+/// What a definition starts with; the first two introduce methods, the others constants.
+const HEADS: [&str; 4] = ["def ", "def self.", "class ", "module "];
+const METHOD_ENDS: [&str; 6] = [" ", "\n", "\r", "(", ";", "="];
+const CONSTANT_ENDS: [&str; 6] = [" ", "\n", "\r", "<", ";", "::"];
+
+impl DefinitionScan {
+    pub fn new(names: &std::collections::BTreeSet<String>) -> DefinitionScan {
+        let mut methods = std::collections::HashSet::new();
+        let mut constants = std::collections::HashSet::new();
+        for name in names {
+            let name = crate::ir::without_call_marks(name);
+            if name.is_empty() {
+                continue;
+            }
+            if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                constants.insert(name.to_string());
+            } else {
+                methods.insert(name.to_string());
+            }
+        }
+        let longest = methods.iter().chain(&constants).map(String::len).max();
+        DefinitionScan {
+            heads: longest.and_then(|_| AhoCorasick::new(HEADS).ok()),
+            methods,
+            constants,
+            longest: longest.unwrap_or(0),
+        }
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        let Some(heads) = &self.heads else {
+            return false;
+        };
+        let bytes = text.as_bytes();
+        // Overlapping: `def self.x` is also a `def ` followed by `self.x`.
+        heads.find_overlapping_iter(bytes).any(|head| {
+            let (names, ends) = if head.pattern().as_usize() < 2 {
+                (&self.methods, &METHOD_ENDS)
+            } else {
+                (&self.constants, &CONSTANT_ENDS)
+            };
+            let start = head.end();
+            let last = (start + self.longest).min(bytes.len());
+            (start + 1..=last).any(|end| {
+                ends.iter().any(|e| bytes[end..].starts_with(e.as_bytes()))
+                    && text.get(start..end).is_some_and(|name| names.contains(name))
+            })
+        })
+    }
+}
+
 /// The file's text, or why it is not source text (the reason is shown in `unscanned`). Takes
 /// the bytes so that valid text becomes a `String` without being checked or copied again.
 pub fn source_text(bytes: Vec<u8>) -> Result<String, String> {
@@ -97,4 +161,36 @@ pub fn source_text(bytes: Vec<u8>) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ruby_definitions_are_found_only_with_the_whole_name() {
+        let names = ["current_user", "Post", "admin?", "find_by!()"]
+            .map(String::from)
+            .into_iter()
+            .collect();
+        let scan = DefinitionScan::new(&names);
+        for (text, found) in [
+            ("  def current_user\n    @u\n  end\n", true),
+            ("def self.current_user(x) end", true),
+            ("def current_user_id\nend\n", false),
+            ("def current\nend\n", false),
+            ("class Post < ApplicationRecord\n", true),
+            ("class PostsController < Base\n", false),
+            ("module Post::Helpers\n", true),
+            ("class post\n", false),
+            ("def Post\n", false),
+            ("def admin? = true\n", true),
+            ("def find_by!(id)\n", true),
+            ("def current_user", false),
+            ("current_user = 1\n", false),
+        ] {
+            assert_eq!(scan.matches(text), found, "{text:?}");
+        }
+        assert!(!DefinitionScan::new(&Default::default()).matches("def x\n"));
+    }
 }
