@@ -16,36 +16,58 @@ use crate::error::Error;
 use crate::lang::Language;
 use crate::report::Unscanned;
 
-/// Folders that hold third-party or generated code, skipped unless named explicitly.
-const DEFAULT_EXCLUDES: &[&str] = &[
-    "node_modules/",
-    ".next/",
-    ".nuxt/",
-    ".svelte-kit/",
-    "dist/",
-    "build/",
-    "out/",
-    "coverage/",
-    "vendor/",
-    ".git/",
-    "*.min.js",
-    "*.d.ts",
-];
+/// Entries skipped at any depth, by their name alone: folders (as a `.gitignore` line,
+/// `node_modules/`), names ending in one of `name_ends` (`*.d.ts`) and names containing one of
+/// `name_parts` (`*.test.*`). A name decides without matching a glob against the path of every
+/// walked entry.
+struct NameExcludes {
+    folders: &'static [&'static str],
+    name_ends: &'static [&'static str],
+    name_parts: &'static [&'static str],
+}
+
+impl NameExcludes {
+    fn excludes(&self, name: &str, is_dir: bool) -> bool {
+        (is_dir && self.folders.contains(&name))
+            || self.name_ends.iter().any(|end| name.ends_with(end))
+            || self.name_parts.iter().any(|part| name.contains(part))
+    }
+}
+
+/// Third-party or generated code, skipped unless the scan is pointed at it.
+const DEPENDENCIES: NameExcludes = NameExcludes {
+    folders: &[
+        "node_modules",
+        ".next",
+        ".nuxt",
+        ".svelte-kit",
+        "dist",
+        "build",
+        "out",
+        "coverage",
+        "vendor",
+        ".git",
+    ],
+    name_ends: &[".min.js", ".d.ts"],
+    name_parts: &[],
+};
 
 /// Code no request reaches: tests, mocks and operator scripts. Skipped unless
 /// `--include-tests`.
-const TEST_EXCLUDES: &[&str] = &[
-    "scripts/",
-    "*.test.*",
-    "*.spec.*",
-    "__tests__/",
-    "__mocks__/",
-    "test/",
-    "tests/",
-    "e2e/",
-    "cypress/",
-    "playwright/",
-];
+const TESTS: NameExcludes = NameExcludes {
+    folders: &[
+        "scripts",
+        "__tests__",
+        "__mocks__",
+        "test",
+        "tests",
+        "e2e",
+        "cypress",
+        "playwright",
+    ],
+    name_ends: &[],
+    name_parts: &[".test.", ".spec."],
+};
 
 /// Source files above this size are listed as unscanned rather than parsed: generated bundles
 /// and fixtures, not hand-written identity logic.
@@ -118,18 +140,12 @@ pub fn discover<V: Send>(
     // Patterns are matched against paths under the canonical root, as are the ignore files of
     // the folders above it (a repository's `.gitignore` when a subfolder is scanned).
     let base = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut builtin = vec![&DEPENDENCIES];
+    if !options.include_tests {
+        builtin.push(&TESTS);
+    }
     let mut overrides = OverrideBuilder::new(&base);
-    let tests: &[&str] = if options.include_tests {
-        &[]
-    } else {
-        TEST_EXCLUDES
-    };
-    for pattern in DEFAULT_EXCLUDES
-        .iter()
-        .chain(tests.iter())
-        .map(|s| s.to_string())
-        .chain(options.exclude.iter().cloned())
-    {
+    for pattern in &options.exclude {
         overrides
             .add(&format!("!{pattern}"))
             .map_err(|e| Error::Usage(format!("--exclude {pattern}: {e}")))?;
@@ -140,6 +156,7 @@ pub fn discover<V: Send>(
 
     let walker = Walker {
         base: base.clone(),
+        builtin,
         overrides,
         visit,
         found: Default::default(),
@@ -175,6 +192,8 @@ pub type Visit<'a, V> = dyn Fn(&SourceFile, std::io::Result<std::fs::File>) -> V
 
 struct Walker<'v, V> {
     base: PathBuf,
+    builtin: Vec<&'static NameExcludes>,
+    /// `--exclude` patterns.
     overrides: Override,
     visit: &'v Visit<'v, V>,
     found: std::sync::Mutex<Found<V>>,
@@ -262,6 +281,9 @@ impl<'v, V: Send> Walker<'v, V> {
                 }
             };
             let path = folder.path.join(&entry.name);
+            if self.builtin.iter().any(|b| b.excludes(&name, is_dir)) {
+                continue;
+            }
             let ignored = match self.overrides.matched(&path, is_dir) {
                 Match::None => match Rules::matched(&rules, &path, is_dir) {
                     Match::None => name.starts_with('.'),

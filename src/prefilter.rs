@@ -142,7 +142,9 @@ impl DefinitionScan {
             let last = (start + self.longest).min(bytes.len());
             (start + 1..=last).any(|end| {
                 ends.iter().any(|e| bytes[end..].starts_with(e.as_bytes()))
-                    && text.get(start..end).is_some_and(|name| names.contains(name))
+                    && text
+                        .get(start..end)
+                        .is_some_and(|name| names.contains(name))
             })
         })
     }

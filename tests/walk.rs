@@ -84,12 +84,23 @@ fn dependency_test_and_hidden_folders_are_skipped_unless_asked_for() {
         ".cache/x.ts",
         "tests/helpers.py",
         "src/legacy/old.go",
+        "src/user.spec.tsx",
+        "e2e/login.ts",
+        "src/build.ts",
+        "lib/vendor.js",
+        "app.min.js",
     ] {
         write(root, f, "x\n");
     }
+    // A folder name excludes only folders (`build/`); a name pattern any entry.
     assert_eq!(
         walked(root, &WalkOptions::default()),
-        ["src/legacy/old.go", "src/route.ts"]
+        [
+            "lib/vendor.js",
+            "src/build.ts",
+            "src/legacy/old.go",
+            "src/route.ts"
+        ]
     );
     let options = WalkOptions {
         exclude: vec!["src/legacy/".into()],
@@ -97,7 +108,15 @@ fn dependency_test_and_hidden_folders_are_skipped_unless_asked_for() {
     };
     assert_eq!(
         walked(root, &options),
-        ["src/route.test.ts", "src/route.ts", "tests/helpers.py"]
+        [
+            "e2e/login.ts",
+            "lib/vendor.js",
+            "src/build.ts",
+            "src/route.test.ts",
+            "src/route.ts",
+            "src/user.spec.tsx",
+            "tests/helpers.py"
+        ]
     );
 }
 
