@@ -265,10 +265,10 @@ impl<'v, V: Send> Walker<'v, V> {
         let mut files = Vec::new();
         for entry in entries {
             let is_dir = match entry.kind {
-                sys::Kind::Folder => true,
-                sys::Kind::File => false,
+                Kind::Folder => true,
+                Kind::File => false,
                 // Symbolic links are never followed, so a link loop cannot trap the walk.
-                sys::Kind::Other => continue,
+                Kind::Other => continue,
             };
             let name = entry.name.to_string_lossy();
             // Most walked files are not source files: decide by the name before building paths.
@@ -335,7 +335,7 @@ impl<'v, V: Send> Walker<'v, V> {
     }
 
     /// The rules in force in `folder`: its own ignore files on top of its parent's.
-    fn rules_of(&self, folder: &Folder, entries: &[sys::Entry]) -> Option<std::sync::Arc<Rules>> {
+    fn rules_of(&self, folder: &Folder, entries: &[Entry]) -> Option<std::sync::Arc<Rules>> {
         let has = |name: &str| entries.iter().any(|e| e.name == name);
         self.rules_in(
             &folder.path,
@@ -425,27 +425,29 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// What a folder entry is, as far as the walk cares: links and devices are `Other`.
+enum Kind {
+    Folder,
+    File,
+    Other,
+}
+
+struct Entry {
+    name: std::ffi::OsString,
+    kind: Kind,
+}
+
 /// Opening folders and files. On Unix each is opened relative to its folder's open handle, so
 /// the kernel does not look up the whole path again for each of thousands of files.
 #[cfg(unix)]
 mod sys {
-    use std::ffi::{CStr, OsStr, OsString};
+    use super::{Entry, Kind};
+    use std::ffi::{CStr, OsStr};
     use std::os::fd::{AsFd, OwnedFd};
     use std::os::unix::ffi::OsStrExt;
     use std::path::Path;
 
     use rustix::fs::{FileType, Mode, OFlags};
-
-    pub enum Kind {
-        Folder,
-        File,
-        Other,
-    }
-
-    pub struct Entry {
-        pub name: OsString,
-        pub kind: Kind,
-    }
 
     pub struct Folder(OwnedFd);
 
@@ -536,19 +538,9 @@ mod sys {
 /// Elsewhere, by path.
 #[cfg(not(unix))]
 mod sys {
-    use std::ffi::{OsStr, OsString};
+    use super::{Entry, Kind};
+    use std::ffi::OsStr;
     use std::path::{Path, PathBuf};
-
-    pub enum Kind {
-        Folder,
-        File,
-        Other,
-    }
-
-    pub struct Entry {
-        pub name: OsString,
-        pub kind: Kind,
-    }
 
     pub struct Folder(PathBuf);
 
