@@ -75,7 +75,7 @@ pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Absolute (or as given) path on disk.
+    /// Path on disk: under the canonical scan root (or as given, for a single file).
     pub path: PathBuf,
     /// Path relative to the scan root, `/`-separated: what reports show.
     pub rel: String,
@@ -130,7 +130,7 @@ pub fn discover<V: Send>(
             }
             None => {
                 return Err(Error::Usage(format!(
-                    "{} is not a file idrift can read (supported: .ts .tsx .js .jsx .mjs .cjs)",
+                    "{} is not a file idrift can read (supported: .ts .mts .cts .tsx .js .jsx .mjs .cjs .py .go .rb .rs)",
                     root.display()
                 )))
             }

@@ -386,3 +386,23 @@ fn a_spec_folder_that_does_not_exist_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("/no/such/specs"));
 }
+
+#[test]
+fn a_single_file_of_no_supported_language_is_a_usage_error_naming_the_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not code\n").unwrap();
+    idrift()
+        .arg("scan")
+        .arg(&notes)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "notes.txt is not a file idrift can read",
+        ))
+        .stderr(predicate::str::contains(".py .go .rb .rs"));
+    // A supported file is scanned alone.
+    let route = dir.path().join("route.py");
+    std::fs::write(&route, "def handler(request):\n    return None\n").unwrap();
+    idrift().arg("scan").arg(&route).assert().code(0);
+}
