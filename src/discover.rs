@@ -302,19 +302,23 @@ impl<'v, V: Send> Walker<'v, V> {
             match language {
                 None => {
                     let (handle, rules) = (handle.clone(), rules.clone());
-                    scope.spawn(move |scope| match handle.open_folder(&entry.name, &path) {
-                        // The parent's handle is let go once the child is open, so open
-                        // handles stay few however wide the tree.
-                        Ok(child) => self.walk(
-                            scope,
-                            Folder {
-                                handle: child,
-                                path,
-                                rel,
-                                rules,
-                            },
-                        ),
-                        Err(e) => self.found().1.push(Unscanned::new(&rel, io_reason(&e))),
+                    scope.spawn(move |scope| {
+                        let opened = handle.open_folder(&entry.name, &path);
+                        // The parent's handle is let go as soon as the child is open, so the
+                        // open handles are those of folders with subfolders still waiting.
+                        drop(handle);
+                        match opened {
+                            Ok(child) => self.walk(
+                                scope,
+                                Folder {
+                                    handle: child,
+                                    path,
+                                    rel,
+                                    rules,
+                                },
+                            ),
+                            Err(e) => self.found().1.push(Unscanned::new(&rel, io_reason(&e))),
+                        }
                     });
                 }
                 Some(language) => {

@@ -515,7 +515,10 @@ impl<'a> Loader<'a> {
             if level > ctx.depth || module.scope != ModuleScope::File {
                 return;
             }
-            let language = ctx.files[ctx.index[module.path.as_str()]].language;
+            let Some(&me) = ctx.index.get(module.path.as_str()) else {
+                return;
+            };
+            let language = ctx.files[me].language;
             let used = on_the_way(module, language, |f| {
                 module.default_export == Some(f)
                     || ctx.asked.contains(last_segment(&module.functions[f].name))
@@ -529,7 +532,9 @@ impl<'a> Loader<'a> {
                 else {
                     continue;
                 };
-                let i = ctx.index[target.as_str()];
+                let Some(&i) = ctx.index.get(target.as_str()) else {
+                    continue;
+                };
                 if ctx.done[i] || ctx.unreadable[i] {
                     continue;
                 }

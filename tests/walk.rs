@@ -178,3 +178,28 @@ fn an_ignore_file_with_a_broken_pattern_is_listed_and_its_other_lines_still_appl
         .reason
         .starts_with("ignore file not fully applied"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_wide_tree_is_walked_with_few_open_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for i in 0..60 {
+        for j in 0..20 {
+            write(root, &format!("pkg{i}/mod{j}/index.ts"), "x\n");
+        }
+    }
+    // 1,260 folders under a limit of 48 open files: folders are not held open while they wait.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 48 && exec "$0" scan --format json "$1""#)
+        .arg(env!("CARGO_BIN_EXE_idrift"))
+        .arg(root)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert_eq!(report["stats"]["files"], 1200);
+    assert_eq!(report["unscanned"], serde_json::json!([]));
+}
