@@ -221,8 +221,13 @@ pub fn parse_files(
     );
     let t = std::time::Instant::now();
     loader.follow_importers(&seeds, action_calls);
-    // The importer search is over: the texts it kept would only add to the peak memory.
-    loader.cache.iter_mut().for_each(|text| *text = None);
+    // The importer search is over: the texts it kept would only add to the peak memory, except
+    // Ruby's, which the next rounds scan again for the definitions their code refers to.
+    for (text, file) in loader.cache.iter_mut().zip(files) {
+        if file.language != Language::Ruby {
+            *text = None;
+        }
+    }
     crate::trace(
         "importers",
         t,
@@ -360,10 +365,8 @@ impl<'a> Loader<'a> {
             let mut referred_next: BTreeSet<String> = BTreeSet::new();
             let mut asked_next: BTreeSet<String> = BTreeSet::new();
             let mut wanted = BTreeSet::new();
-            // Files a Global-scope module (Ruby) may use without naming them, and the
-            // definitions it refers to: only the files defining one are parsed.
+            // Files a Global-scope module (Ruby) may use without naming them.
             let mut autoloaded: BTreeSet<usize> = BTreeSet::new();
-            let mut definitions: BTreeSet<String> = BTreeSet::new();
             for &m in &round {
                 let module = &self.program.modules[m];
                 let mut want = |i: usize| {
@@ -431,7 +434,6 @@ impl<'a> Loader<'a> {
                                     .collect(),
                             };
                             let names = names_used_from(module, &roots, Uses::RubyReferences);
-                            definitions.extend(names.iter().cloned());
                             referred_next.extend(names);
                         }
                         for d in dirs {
@@ -452,7 +454,8 @@ impl<'a> Loader<'a> {
                 }
             }
             autoloaded.retain(|i| !self.parsed[*i] && !self.unreadable[*i] && !wanted.contains(i));
-            let defines = DefinitionScan::new(&definitions);
+            // Only the files defining a name the round's Ruby code refers to are parsed.
+            let defines = DefinitionScan::new(&referred_next);
             let autoloaded: Vec<usize> = autoloaded.into_iter().collect();
             wanted.extend(self.files_containing(&autoloaded, &|t| defines.matches(t)));
             if wanted.is_empty() {
@@ -502,76 +505,6 @@ impl<'a> Loader<'a> {
         // Files already parsed, wanted now, or parsed ahead (or being so) are not parsed ahead.
         let claimed: std::sync::Mutex<std::collections::HashSet<usize>> =
             std::sync::Mutex::new(wanted.iter().chain(self.ahead.keys()).copied().collect());
-        let cache = std::sync::Mutex::new(&mut self.cache);
-        let round: std::sync::Mutex<Vec<ParsedFile>> = Default::default();
-        let ahead: std::sync::Mutex<Vec<(usize, Ahead)>> = Default::default();
-        // Parses the imports `module` (parsed at `level` imports below the round) uses on the way.
-        fn parse_imports_of<'scope, 'data: 'scope>(
-            scope: &rayon::Scope<'scope>,
-            module: &Module,
-            level: usize,
-            ctx: &'scope AheadContext<'data>,
-        ) {
-            if level > ctx.depth || module.scope != ModuleScope::File {
-                return;
-            }
-            let Some(&me) = ctx.index.get(module.path.as_str()) else {
-                return;
-            };
-            let language = ctx.files[me].language;
-            let used = on_the_way(module, language, |f| {
-                module.default_export == Some(f)
-                    || ctx.asked.contains(last_segment(&module.functions[f].name))
-            });
-            for imp in &module.imports {
-                if !imported_on_the_way(imp, &used, ctx.asked) {
-                    continue;
-                }
-                let Some(target) =
-                    resolve_specifier(&module.path, &imp.source, |p| ctx.index.contains_key(p))
-                else {
-                    continue;
-                };
-                let Some(&i) = ctx.index.get(target.as_str()) else {
-                    continue;
-                };
-                if ctx.done[i] || ctx.unreadable[i] {
-                    continue;
-                }
-                if !ctx
-                    .claimed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(i)
-                {
-                    continue;
-                }
-                scope.spawn(move |scope| {
-                    let cached = ctx.cache.lock().unwrap_or_else(|e| e.into_inner())[i].take();
-                    let text = match cached
-                        .map(Read::Text)
-                        .unwrap_or_else(|| read(&ctx.files[i]))
-                    {
-                        Read::Text(text) => text,
-                        Read::Skipped(u) => {
-                            ctx.ahead
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .push((i, Ahead::Skipped(u)));
-                            return;
-                        }
-                    };
-                    let result = lang::parse(ctx.files[i].language, &ctx.files[i].rel, &text);
-                    if let Ok(module) = &result {
-                        parse_imports_of(scope, module, level + 1, ctx);
-                    }
-                    ctx.ahead
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((i, Ahead::Parsed(text, result)));
-                });
-            }
-        }
         let ctx = AheadContext {
             files,
             index,
@@ -580,14 +513,15 @@ impl<'a> Loader<'a> {
             asked,
             depth,
             claimed,
-            cache,
-            ahead,
+            cache: std::sync::Mutex::new(&mut self.cache),
+            ahead: Default::default(),
         };
+        let round: std::sync::Mutex<Vec<ParsedFile>> = Default::default();
         let shared = &ctx;
         rayon::scope(|scope| {
             for (_, _, result) in &parsed {
                 if let Ok(module) = result {
-                    parse_imports_of(scope, module, 1, shared);
+                    shared.parse_imports_of(scope, module, 1);
                 }
             }
             for (i, text) in texts {
@@ -595,7 +529,7 @@ impl<'a> Loader<'a> {
                 scope.spawn(move |scope| {
                     let result = lang::parse(files[i].language, &files[i].rel, &text);
                     if let Ok(module) = &result {
-                        parse_imports_of(scope, module, 1, shared);
+                        shared.parse_imports_of(scope, module, 1);
                     }
                     round
                         .lock()
@@ -845,6 +779,79 @@ struct AheadContext<'s> {
     claimed: std::sync::Mutex<std::collections::HashSet<usize>>,
     cache: std::sync::Mutex<&'s mut Vec<Option<String>>>,
     ahead: std::sync::Mutex<Vec<(usize, Ahead)>>,
+}
+
+impl<'s> AheadContext<'s> {
+    /// Parses the imports that `module`, parsed `level` imports below the round, uses on the
+    /// way, and theirs in turn, each as a task of `scope`.
+    fn parse_imports_of<'scope>(
+        &'scope self,
+        scope: &rayon::Scope<'scope>,
+        module: &Module,
+        level: usize,
+    ) where
+        's: 'scope,
+    {
+        if level > self.depth || module.scope != ModuleScope::File {
+            return;
+        }
+        let Some(&me) = self.index.get(module.path.as_str()) else {
+            return;
+        };
+        let language = self.files[me].language;
+        let used = on_the_way(module, language, |f| {
+            module.default_export == Some(f)
+                || self.asked.contains(last_segment(&module.functions[f].name))
+        });
+        for imp in &module.imports {
+            if !imported_on_the_way(imp, &used, self.asked) {
+                continue;
+            }
+            let Some(target) =
+                resolve_specifier(&module.path, &imp.source, |p| self.index.contains_key(p))
+            else {
+                continue;
+            };
+            let Some(&i) = self.index.get(target.as_str()) else {
+                continue;
+            };
+            if self.done[i] || self.unreadable[i] {
+                continue;
+            }
+            if !self
+                .claimed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(i)
+            {
+                continue;
+            }
+            scope.spawn(move |scope| {
+                let cached = self.cache.lock().unwrap_or_else(|e| e.into_inner())[i].take();
+                let text = match cached
+                    .map(Read::Text)
+                    .unwrap_or_else(|| read(&self.files[i]))
+                {
+                    Read::Text(text) => text,
+                    Read::Skipped(u) => {
+                        self.ahead
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((i, Ahead::Skipped(u)));
+                        return;
+                    }
+                };
+                let result = lang::parse(self.files[i].language, &self.files[i].rel, &text);
+                if let Ok(module) = &result {
+                    self.parse_imports_of(scope, module, level + 1);
+                }
+                self.ahead
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((i, Ahead::Parsed(text, result)));
+            });
+        }
+    }
 }
 
 /// The names by which code may reach a workflow action, found by name alone: the methods of
