@@ -92,9 +92,51 @@ impl AnchorScan {
 pub struct DefinitionScan {
     heads: Option<AhoCorasick>,
     /// Names after `def ` and `def self.`, and after `class ` and `module `.
-    methods: std::collections::HashSet<String>,
-    constants: std::collections::HashSet<String>,
+    methods: Names,
+    constants: Names,
+}
+
+/// One kind of name, with what may follow it.
+struct Names {
+    names: std::collections::HashSet<String>,
     longest: usize,
+    ends: [&'static str; 6],
+    /// The first bytes of `ends`: most bytes after a head end no name, and one lookup says so.
+    end_starts: [bool; 256],
+}
+
+impl Names {
+    fn new(ends: [&'static str; 6]) -> Names {
+        let mut end_starts = [false; 256];
+        for end in ends {
+            end_starts[end.as_bytes()[0] as usize] = true;
+        }
+        Names {
+            names: Default::default(),
+            longest: 0,
+            ends,
+            end_starts,
+        }
+    }
+
+    fn insert(&mut self, name: &str) {
+        self.longest = self.longest.max(name.len());
+        self.names.insert(name.to_string());
+    }
+
+    /// Whether one of the names starts at `start` of `text`, followed by one of the ends.
+    fn at(&self, text: &str, start: usize) -> bool {
+        let bytes = text.as_bytes();
+        let last = (start + self.longest).min(bytes.len().saturating_sub(1));
+        (start + 1..=last).any(|end| {
+            self.end_starts[bytes[end] as usize]
+                && self
+                    .ends
+                    .iter()
+                    .any(|e| bytes[end..].starts_with(e.as_bytes()))
+                && text.get(start..end).is_some_and(|n| self.names.contains(n))
+        })
+    }
 }
 
 /// What a definition starts with; the first two introduce methods, the others constants.
@@ -104,25 +146,24 @@ const CONSTANT_ENDS: [&str; 6] = [" ", "\n", "\r", "<", ";", "::"];
 
 impl DefinitionScan {
     pub fn new(names: &std::collections::BTreeSet<String>) -> DefinitionScan {
-        let mut methods = std::collections::HashSet::new();
-        let mut constants = std::collections::HashSet::new();
+        let mut methods = Names::new(METHOD_ENDS);
+        let mut constants = Names::new(CONSTANT_ENDS);
         for name in names {
             let name = crate::ir::without_call_marks(name);
             if name.is_empty() {
                 continue;
             }
             if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-                constants.insert(name.to_string());
+                constants.insert(name);
             } else {
-                methods.insert(name.to_string());
+                methods.insert(name);
             }
         }
-        let longest = methods.iter().chain(&constants).map(String::len).max();
+        let any = !(methods.names.is_empty() && constants.names.is_empty());
         DefinitionScan {
-            heads: longest.and_then(|_| AhoCorasick::new(HEADS).ok()),
+            heads: any.then(|| AhoCorasick::new(HEADS).ok()).flatten(),
             methods,
             constants,
-            longest: longest.unwrap_or(0),
         }
     }
 
@@ -130,22 +171,14 @@ impl DefinitionScan {
         let Some(heads) = &self.heads else {
             return false;
         };
-        let bytes = text.as_bytes();
         // Overlapping: `def self.x` is also a `def ` followed by `self.x`.
-        heads.find_overlapping_iter(bytes).any(|head| {
-            let (names, ends) = if head.pattern().as_usize() < 2 {
-                (&self.methods, &METHOD_ENDS)
+        heads.find_overlapping_iter(text).any(|head| {
+            let names = if head.pattern().as_usize() < 2 {
+                &self.methods
             } else {
-                (&self.constants, &CONSTANT_ENDS)
+                &self.constants
             };
-            let start = head.end();
-            let last = (start + self.longest).min(bytes.len());
-            (start + 1..=last).any(|end| {
-                ends.iter().any(|e| bytes[end..].starts_with(e.as_bytes()))
-                    && text
-                        .get(start..end)
-                        .is_some_and(|name| names.contains(name))
-            })
+            names.at(text, head.end())
         })
     }
 }
