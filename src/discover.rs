@@ -280,10 +280,10 @@ impl<'v, V: Send> Walker<'v, V> {
                     None => continue,
                 }
             };
-            let path = folder.path.join(&entry.name);
             if self.builtin.iter().any(|b| b.excludes(&name, is_dir)) {
                 continue;
             }
+            let path = folder.path.join(&entry.name);
             let ignored = match self.overrides.matched(&path, is_dir) {
                 Match::None => match Rules::matched(&rules, &path, is_dir) {
                     Match::None => name.starts_with('.'),

@@ -228,4 +228,81 @@ mod tests {
         }
         assert!(!DefinitionScan::new(&Default::default()).matches("def x\n"));
     }
+
+    /// The spellings `DefinitionScan` stands for, looked for one by one: the reference.
+    fn defines_by_spellings(names: &std::collections::BTreeSet<String>, text: &str) -> bool {
+        names.iter().any(|name| {
+            let name = crate::ir::without_call_marks(name);
+            let (heads, ends): (&[&str], &[&str]) =
+                if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    (&HEADS[2..], &CONSTANT_ENDS)
+                } else {
+                    (&HEADS[..2], &METHOD_ENDS)
+                };
+            !name.is_empty()
+                && heads.iter().any(|head| {
+                    ends.iter()
+                        .any(|end| text.contains(&format!("{head}{name}{end}")))
+                })
+        })
+    }
+
+    #[test]
+    fn ruby_definitions_are_found_as_by_every_spelling() {
+        let names: std::collections::BTreeSet<String> = [
+            "current_user",
+            "current",
+            "Post",
+            "admin?",
+            "name=",
+            "Admin::User",
+            "x()",
+        ]
+        .map(String::from)
+        .into_iter()
+        .collect();
+        let scan = DefinitionScan::new(&names);
+        let pieces = [
+            "def ",
+            "def self.",
+            "class ",
+            "module ",
+            "undef ",
+            "current",
+            "_user",
+            "Post",
+            "s",
+            "admin?",
+            "name",
+            "=",
+            " ",
+            "\n",
+            "\r",
+            "(",
+            ";",
+            "<",
+            "::",
+            ":",
+            "Admin",
+            "User",
+            "x",
+            "é",
+        ];
+        // A fixed-seed generator: the same texts on every run.
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        let mut found = 0;
+        for _ in 0..20_000 {
+            let text: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            let expected = defines_by_spellings(&names, &text);
+            assert_eq!(scan.matches(&text), expected, "{text:?}");
+            found += usize::from(expected);
+        }
+        assert!(found > 100, "the texts exercise matches too ({found})");
+    }
 }
