@@ -129,6 +129,9 @@ pub struct Function {
     /// Whether other code in the module can call it by name (declarations and bound
     /// arrow functions); inline callbacks are not callable.
     pub callable: bool,
+    /// What runs this function when no request does, if its registration says so (`job` for a
+    /// queue worker's handler, `Convex internal function`): a non-request root.
+    pub runs_as: Option<&'static str>,
 }
 
 /// What a parameter carries, as far as the frontend knows from the framework.

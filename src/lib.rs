@@ -9,14 +9,17 @@
 //! [`analyse`] runs it end to end; the binary (`src/main.rs`) is a thin layer over [`cli`].
 
 pub mod baseline;
+pub mod callgraph;
 pub mod cfg;
 pub mod cli;
 pub mod discover;
 pub mod drift;
 pub mod error;
+pub mod frameworks;
 pub mod fuzzing;
 pub mod ir;
 pub mod lang;
+pub mod model;
 pub mod parse;
 pub mod prefilter;
 pub mod report;
@@ -146,11 +149,19 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     tell("analysing", parsed.program.modules.len(), walk.files.len());
     let program = parsed.program;
     let t = std::time::Instant::now();
-    let instances = workflow::locate(&program, specs);
+    let workflow::Located {
+        instances,
+        unresolved,
+        action_calls,
+    } = workflow::locate(&program, specs);
     trace(
         "locate+cfg+label",
         t,
-        format_args!("{} instances", instances.len()),
+        format_args!(
+            "{} instances, {} unresolved calls",
+            instances.len(),
+            unresolved.len()
+        ),
     );
     let labeler = Labeler::new(specs);
     let findings = drift::compare(&instances, &labeler);
@@ -166,7 +177,9 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
                 line: inst.entry.line,
                 function: inst.entry.function.clone(),
                 entry: inst.entry.kind.clone(),
+                root: inst.root,
                 steps: steps(inst),
+                calls: inst.calls(),
                 verified: unverified.is_empty(),
                 unverified,
             }
@@ -183,11 +196,13 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         workflows,
         findings,
         unscanned,
+        unresolved,
         stats: Stats {
             files: walk.files.len(),
             anchor_files: parsed.anchor_files,
             partial_anchor_files: parsed.partial_anchor_files.clone(),
             parsed_files: program.modules.len(),
+            action_calls,
         },
         suppressed,
         suppression_problems,

@@ -803,10 +803,13 @@ fn rails_calls_resolve_through_the_class_hierarchy_not_by_name_alone() {
 fn a_source_file_whose_name_is_not_utf8_is_still_scanned() {
     use std::os::unix::ffi::OsStrExt;
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("app/api");
+    // A Next.js route under a folder whose name is not UTF-8.
+    let folder = dir
+        .path()
+        .join("app/api")
+        .join(std::ffi::OsStr::from_bytes(b"invit\xe9"));
     std::fs::create_dir_all(&folder).unwrap();
-    let name = std::ffi::OsStr::from_bytes(b"invit\xe9.ts");
-    std::fs::write(folder.join(name), GOOD_ROUTE).unwrap();
+    std::fs::write(folder.join("route.ts"), GOOD_ROUTE).unwrap();
     let a = scan(dir.path());
     assert_eq!(a.report.workflows.len(), 1, "{:?}", a.report);
 }

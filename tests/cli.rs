@@ -277,7 +277,7 @@ checks:
     let repo = tempfile::tempdir().unwrap();
     std::fs::write(
         repo.path().join("handler.ts"),
-        "export async function handler(req) {\n  await membersService.invite(req.body.email);\n}\n",
+        "const app = express();\napp.post(\"/invite\", async (req, res) => {\n  await membersService.invite(req.body.email);\n  res.sendStatus(201);\n});\n",
     )
     .unwrap();
     idrift()

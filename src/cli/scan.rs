@@ -28,6 +28,10 @@ pub struct ScanArgs {
     /// Exit 1 when a finding of at least this severity is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Low)]
     pub fail_on: FailOn,
+    /// Also exit 1 when an action call is unresolved (no request entry found for it), so code
+    /// idrift could not judge fails the gate instead of passing it.
+    #[arg(long)]
+    pub strict: bool,
     /// Report only findings not in this baseline file (see `idrift baseline write`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -66,7 +70,12 @@ pub fn run(args: &ScanArgs) -> Result<i32, Error> {
     let t = std::time::Instant::now();
     emit(&out)?;
     crate::trace("render+write", t, format_args!(""));
-    Ok(if report.failing(args.fail_on.into()) > 0 {
+    let unjudged = if args.strict {
+        report.unresolved.len()
+    } else {
+        0
+    };
+    Ok(if report.failing(args.fail_on.into()) + unjudged > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_OK

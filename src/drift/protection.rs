@@ -128,6 +128,12 @@ pub fn for_site(
         if super::waived(site, id, labeler) {
             continue;
         }
+        if site.instance.root == crate::model::RootKind::NonRequest
+            && check.applies_to == crate::spec::AppliesTo::Requests
+        {
+            // Nobody calls a job or a script: there is no caller to authenticate.
+            continue;
+        }
         let nodes = site
             .instance
             .labels

@@ -203,6 +203,7 @@ impl<'a> Lowerer<'a> {
             span: self.span(node),
             exported,
             callable,
+            runs_as: None,
         });
         let body = node
             .child_by_field_name("body")

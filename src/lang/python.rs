@@ -409,6 +409,7 @@ impl<'a> Lowerer<'a> {
             span: self.span(node),
             exported: true,
             callable: true,
+            runs_as: None,
         });
         let body = match node.child_by_field_name("body") {
             Some(b) if b.kind() == "block" => self.block(b),

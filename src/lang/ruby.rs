@@ -365,6 +365,7 @@ impl<'a> Lowerer<'a> {
             span: self.span(block),
             exported: false,
             callable: false,
+            runs_as: None,
         });
         let body = match block.child_by_field_name("body") {
             Some(b) => self.statements(b),
@@ -405,6 +406,7 @@ impl<'a> Lowerer<'a> {
             span: self.span(node),
             exported: true,
             callable: true,
+            runs_as: None,
         });
         let body = match node.child_by_field_name("body") {
             Some(b) => self.statements(b),

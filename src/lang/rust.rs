@@ -289,6 +289,7 @@ impl Lowerer {
             span,
             exported: false,
             callable: true,
+            runs_as: None,
         });
         let body = self.block(block, true);
         self.module.functions[id].body = body;
@@ -883,6 +884,7 @@ impl Lowerer {
                     span,
                     exported: false,
                     callable: false,
+                    runs_as: None,
                 });
                 let mut body = Vec::new();
                 match &*c.body {

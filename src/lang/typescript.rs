@@ -576,6 +576,7 @@ impl<'a> Lowerer<'a> {
             span: self.span(node),
             exported,
             callable,
+            runs_as: None,
         });
         let body = match node.child_by_field_name("body") {
             Some(b) if b.kind() == "statement_block" => self.block(b),

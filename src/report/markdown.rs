@@ -16,6 +16,13 @@ pub fn render(report: &Report, instances: &[Instance]) -> String {
             report.workflows.len(),
             if report.workflows.len() == 1 { "" } else { "s" }
         );
+        if !report.unresolved.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n**{} action call(s) could not be judged**: no request entry was found for them (listed below).",
+                report.unresolved.len()
+            );
+        }
     } else {
         out.push_str("| severity | kind | workflow / step | location |\n|---|---|---|---|\n");
         for f in &report.findings {
@@ -77,6 +84,25 @@ pub fn render(report: &Report, instances: &[Instance]) -> String {
         if !f.help.is_empty() {
             let _ = writeln!(out, "**Fix:** {}\n", escape(&f.help));
         }
+    }
+    if !report.unresolved.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} action call(s) unresolved: no request entry found, not judged</summary>\n",
+            report.unresolved.len()
+        );
+        for u in &report.unresolved {
+            let _ = writeln!(
+                out,
+                "- `{}:{}` {}/{}: {}",
+                u.file,
+                u.line,
+                u.workflow,
+                u.action,
+                escape(&u.reason)
+            );
+        }
+        out.push_str("\n</details>\n\n");
     }
     if !report.unscanned.is_empty() {
         let _ = writeln!(

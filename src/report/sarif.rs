@@ -177,6 +177,22 @@ pub fn render(report: &Report, specs: &SpecSet) -> String {
             }],
         }));
     }
+    // Action calls with no request entry: not judged, and said so.
+    for u in &report.unresolved {
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!(
+                "{}:{}: {}/{} unresolved: {}",
+                u.file, u.line, u.workflow, u.action, u.reason
+            ) },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": u.file },
+                    "region": { "startLine": u.line.max(1) },
+                }
+            }],
+        }));
+    }
     let sarif = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

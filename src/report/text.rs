@@ -66,6 +66,21 @@ pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> Strin
             );
         }
     }
+    if !report.unresolved.is_empty() {
+        let _ = writeln!(
+            out,
+            "unresolved ({} action call(s) with no request entry found; not judged):",
+            report.unresolved.len()
+        );
+        for u in &report.unresolved {
+            let _ = writeln!(
+                out,
+                "  {}:{}: {}/{}: {}",
+                u.file, u.line, u.workflow, u.action, u.reason
+            );
+        }
+        out.push('\n');
+    }
     let unverified: Vec<_> = report.workflows.iter().filter(|w| !w.verified).collect();
     if !unverified.is_empty() {
         let _ = writeln!(
@@ -154,7 +169,7 @@ fn summary(out: &mut String, report: &Report) {
             report.stats.partial_anchor_files.join(", ")
         );
     }
-    if n == 0 {
+    if !report.has_action_calls() {
         let _ = writeln!(
             out,
             "No identity workflow found: no file calls an anchoring SDK operation ({} source files walked, {} parsed).",
@@ -175,14 +190,19 @@ fn summary(out: &mut String, report: &Report) {
     let unverified = report.workflows.iter().filter(|w| !w.verified).count();
     let _ = writeln!(
         out,
-        "{} finding{} ({} high) in {} workflow instance{} ({}; {} not fully verified); {} source files walked, {} parsed, {} not analysed.",
+        "{} finding{} ({} high) in {} workflow instance{} ({}; {} not fully verified); {}{} source files walked, {} parsed, {} not analysed.",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         high,
         n,
         if n == 1 { "" } else { "s" },
-        list.join(", "),
+        if list.is_empty() { "none".to_string() } else { list.join(", ") },
         unverified,
+        match report.unresolved.len() {
+            0 => String::new(),
+            1 => "1 action call unresolved; ".to_string(),
+            n => format!("{n} action calls unresolved; "),
+        },
         report.stats.files,
         report.stats.parsed_files,
         report.unscanned.len()

@@ -219,6 +219,10 @@ pub struct Check {
     /// must be validated before it is used).
     #[serde(default)]
     pub position: CheckPosition,
+    /// Which roots the check is judged in: `requests` (default) for checks about the caller of
+    /// a request, which mean nothing in a job or script; `all` for checks any code must make.
+    #[serde(default)]
+    pub applies_to: AppliesTo,
     /// Code that counts as this check; any one matcher is enough.
     pub any_of: Vec<Matcher>,
     /// Advice shown with a finding: how to fix it.
@@ -232,6 +236,16 @@ pub enum CheckPosition {
     #[default]
     Before,
     After,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppliesTo {
+    /// Request entries only: the check is about who is calling.
+    #[default]
+    Requests,
+    /// Request entries and non-request roots (jobs, scripts, consumers).
+    All,
 }
 
 /// One way a check can appear in code. Exactly one of `call`, `verdict`, `condition`.

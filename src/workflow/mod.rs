@@ -3,16 +3,20 @@
 
 pub mod label;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::callgraph::CallGraph;
 use crate::cfg::{self, BuildLimits, Cfg};
 use crate::ir::{EntryKind, Expr};
+use crate::model::{CallSite, RootKind, Unresolved};
 use crate::parse::{FnRef, Program};
 use crate::spec::SpecSet;
+
+pub use crate::callgraph::modules_on_workflow_paths;
 
 pub use label::{Labeler, Labels, Source};
 
@@ -33,8 +37,40 @@ pub struct Instance {
     pub spec: usize,
     pub workflow: String,
     pub entry: EntryInfo,
+    /// A request entry, or code no request reaches (a job, a script).
+    pub root: RootKind,
     pub cfg: Arc<Cfg>,
     pub labels: Labels,
+}
+
+impl Instance {
+    /// The action calls this instance covers, once each, in source order.
+    pub fn calls(&self) -> Vec<CallSite> {
+        let mut out: Vec<CallSite> = self
+            .labels
+            .actions
+            .iter()
+            .map(|(n, action)| {
+                let node = self.cfg.node(*n);
+                CallSite {
+                    file: node.file.clone(),
+                    line: node.span.line,
+                    action: action.clone(),
+                }
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// What locating found: the workflow instances, and the action calls none of them covers.
+pub struct Located {
+    pub instances: Vec<Instance>,
+    pub unresolved: Vec<Unresolved>,
+    /// Distinct action call sites found (covered or unresolved).
+    pub action_calls: usize,
 }
 
 /// The guards of an entry in the order they run: those of the chain it is built on (a
@@ -83,107 +119,16 @@ struct Root {
     guards: Vec<(usize, Expr)>,
     validated_input: Vec<String>,
     info: EntryInfo,
+    /// `None`: no request entry and nothing else known to run it; its action calls are
+    /// reported as unresolved, never judged as a request.
+    kind: Option<RootKind>,
 }
 
-/// Who calls whom among the parsed functions, and which functions reach a workflow action.
-struct CallGraph {
-    callers: HashMap<FnRef, Vec<FnRef>>,
-    /// Functions from which a candidate (a function calling an action's method) is reachable.
-    reaching: HashSet<FnRef>,
-}
-
-impl CallGraph {
-    fn build(program: &Program, specs: &SpecSet) -> CallGraph {
-        let action_calls = specs.action_calls();
-
-        // Resolving every call is the costly part of locating: done per module in parallel.
-        let per_function: Vec<(FnRef, Vec<FnRef>, bool)> = program
-            .modules
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(m, module)| {
-                let action_calls = &action_calls;
-                module.functions.iter().enumerate().map(move |(i, f)| {
-                    let me = FnRef {
-                        module: m,
-                        function: i,
-                    };
-                    let mut out = Vec::new();
-                    let mut anchored = false;
-                    crate::ir::visit_stmts(&f.body, &mut |e| match e {
-                        Expr::Call(call) => {
-                            if let Some(p) = call.callee.path() {
-                                let last = p.rsplit('.').next().unwrap_or(&p);
-                                if action_calls.names_method(crate::ir::without_call_marks(last)) {
-                                    anchored = true;
-                                }
-                            }
-                            out.extend(program.resolve_callee_all(m, &call.callee));
-                        }
-                        Expr::Function(id) => out.push(FnRef {
-                            module: m,
-                            function: *id,
-                        }),
-                        _ => {}
-                    });
-                    (me, out, anchored)
-                })
-            })
-            .collect();
-        let mut callees: HashMap<FnRef, Vec<FnRef>> = HashMap::with_capacity(per_function.len());
-        let mut candidates: HashSet<FnRef> = HashSet::new();
-        for (me, out, anchored) in per_function {
-            if anchored {
-                candidates.insert(me);
-            }
-            callees.insert(me, out);
-        }
-
-        // Functions from which a candidate is reachable.
-        let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
-        for (f, cs) in &callees {
-            for c in cs {
-                callers.entry(*c).or_default().push(*f);
-            }
-        }
-        // Entry handlers, known before the walk: a function that reaches a candidate only through
-        // an entry's handler (a `main` that registers an inline route handler) is not a root.
-        let entry_handlers: HashSet<FnRef> = program
-            .modules
-            .iter()
-            .enumerate()
-            .flat_map(|(m, module)| {
-                module
-                    .entries
-                    .iter()
-                    .filter_map(move |e| program.resolve_callee(m, &e.handler))
-            })
-            .collect();
-        let mut reaching: HashSet<FnRef> = HashSet::new();
-        let mut stack: Vec<FnRef> = candidates.iter().copied().collect();
-        while let Some(f) = stack.pop() {
-            if reaching.insert(f) && !entry_handlers.contains(&f) {
-                if let Some(cs) = callers.get(&f) {
-                    stack.extend(cs.iter().copied());
-                }
-            }
-        }
-        CallGraph { callers, reaching }
-    }
-}
-
-/// The modules of the functions that reach a workflow action: where a workflow's code is.
-/// The parser follows these modules' imports to find their guards and middleware.
-pub fn modules_on_workflow_paths(program: &Program, specs: &SpecSet) -> Vec<usize> {
+/// Finds all workflow instances in the program, and accounts for every action call: each ends
+/// in an instance (of a request entry or a non-request root) or in `unresolved` with a reason.
+pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     let graph = CallGraph::build(program, specs);
-    let modules: std::collections::BTreeSet<usize> =
-        graph.reaching.iter().map(|f| f.module).collect();
-    modules.into_iter().collect()
-}
-
-/// Finds all workflow instances in the program.
-pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
-    let CallGraph { callers, reaching } = CallGraph::build(program, specs);
+    let reaching = &graph.reaching;
 
     // Framework entry points that reach a candidate, through their handler or middleware.
     let mut roots: Vec<Root> = Vec::new();
@@ -234,6 +179,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
             };
             roots.push(Root {
                 func: handler,
+                kind: Some(RootKind::Request),
                 guards,
                 validated_input: entry.validated_input.clone(),
                 info: EntryInfo {
@@ -249,26 +195,17 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
             });
         }
     }
-    // Functions that reach a candidate and that nothing parsed calls: analysed on their own.
+    // Functions that reach a candidate and that nothing parsed calls. A wrapper, service or
+    // helper is not a request entry by itself: unless something says what runs it (a job, a
+    // script), its action calls are unresolved.
     let mut orphans: Vec<FnRef> = reaching
         .iter()
         .copied()
-        .filter(|f| !handled.contains(f) && callers.get(f).map(|c| c.is_empty()).unwrap_or(true))
+        .filter(|f| !handled.contains(f) && graph.callers_of(*f).is_empty())
         .collect();
     orphans.sort();
     for f in orphans {
-        let func = program.function(f);
-        roots.push(Root {
-            func: f,
-            guards: Vec::new(),
-            validated_input: Vec::new(),
-            info: EntryInfo {
-                file: program.modules[f.module].path.clone(),
-                line: func.span.line,
-                function: func.name.clone(),
-                kind: "function".into(),
-            },
-        });
+        roots.push(orphan_root(program, f, None));
     }
     roots.sort_by(|a, b| {
         (&a.info.file, a.info.line, &a.info.function).cmp(&(
@@ -279,7 +216,138 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
     });
 
     let labeler = Labeler::new(specs);
-    let per_root: Vec<Vec<Instance>> = roots
+    let built = build_and_label(program, &roots, &labeler);
+    let mut reached: HashSet<(String, u32)> = HashSet::new();
+    for (_, cfg) in &built {
+        reached.extend(cfg.calls().into_iter().map(|n| site_key(cfg.node(n))));
+    }
+
+    // Action calls no root's graph reached (callers that could not be followed, cycles, graphs
+    // cut short): each is analysed from its own function, to tell whether it is an action, and
+    // listed with the reason.
+    let stray: BTreeSet<FnRef> = graph
+        .action_sites
+        .iter()
+        .filter(|site| {
+            let file = &program.modules[site.func.module].path;
+            !reached.contains(&(file.clone(), site.span.start))
+        })
+        .map(|site| site.func)
+        .collect();
+    let stray_roots: Vec<Root> = stray
+        .into_iter()
+        .map(|f| orphan_root(program, f, Some(&graph)))
+        .collect();
+    let stray_built = build_and_label(program, &stray_roots, &labeler);
+
+    let mut instances = Vec::new();
+    // (root, cfg, labels) of graphs whose action calls have no request entry.
+    let mut unrooted = Vec::new();
+    for (root, (labelled, cfg)) in roots
+        .iter()
+        .zip(built)
+        .chain(stray_roots.iter().zip(stray_built))
+    {
+        for (i, labels) in labelled {
+            match root.kind {
+                Some(kind) => instances.push(Instance {
+                    spec: i,
+                    workflow: specs.workflows[i].id.clone(),
+                    entry: root.info.clone(),
+                    root: kind,
+                    cfg: cfg.clone(),
+                    labels,
+                }),
+                None => unrooted.push((root, cfg.clone(), i, labels)),
+            }
+        }
+    }
+    // A call an instance covers is accounted for, even when another root reaches it too.
+    let covered: HashSet<(String, u32)> = instances
+        .iter()
+        .flat_map(|inst| {
+            inst.labels
+                .actions
+                .iter()
+                .map(|(n, _)| site_key(inst.cfg.node(*n)))
+        })
+        .collect();
+    let mut unresolved: Vec<Unresolved> = Vec::new();
+    for (root, cfg, i, labels) in unrooted {
+        for (n, action) in &labels.actions {
+            let node = cfg.node(*n);
+            if covered.contains(&site_key(node)) {
+                continue;
+            }
+            unresolved.push(Unresolved {
+                file: node.file.clone(),
+                line: node.span.line,
+                action: action.clone(),
+                workflow: specs.workflows[i].id.clone(),
+                reason: unresolved_reason(program, &graph, root, node),
+            });
+        }
+    }
+    unresolved.sort();
+    unresolved.dedup_by(|a, b| (&a.file, a.line, &a.action) == (&b.file, b.line, &b.action));
+    let mut sites: HashSet<CallSite> = instances.iter().flat_map(Instance::calls).collect();
+    sites.extend(unresolved.iter().map(|u| CallSite {
+        file: u.file.clone(),
+        line: u.line,
+        action: u.action.clone(),
+    }));
+    // Stable order: workflow, then entry.
+    instances.sort_by(|a, b| {
+        (&a.workflow, &a.entry.file, a.entry.line, &a.entry.function).cmp(&(
+            &b.workflow,
+            &b.entry.file,
+            b.entry.line,
+            &b.entry.function,
+        ))
+    });
+    Located {
+        instances,
+        unresolved,
+        action_calls: sites.len(),
+    }
+}
+
+/// Where a call node's code is: its file and byte offset, the same for every graph it is in.
+fn site_key(node: &cfg::CfgNode) -> (String, u32) {
+    (node.file.clone(), node.span.start)
+}
+
+/// A root for a function no framework entry covers: a non-request root when something says
+/// what runs it, else a root whose action calls are unresolved. With `graph`, the function has
+/// callers that could not be followed down to it.
+fn orphan_root(program: &Program, f: FnRef, graph: Option<&CallGraph>) -> Root {
+    let func = program.function(f);
+    let what = crate::frameworks::non_request_root(program, f)
+        .filter(|_| graph.is_none_or(|g| g.callers_of(f).is_empty()));
+    Root {
+        func: f,
+        guards: Vec::new(),
+        validated_input: Vec::new(),
+        kind: what.map(|_| RootKind::NonRequest),
+        info: EntryInfo {
+            file: program.modules[f.module].path.clone(),
+            line: func.span.line,
+            function: func.name.clone(),
+            kind: what.unwrap_or("function").into(),
+        },
+    }
+}
+
+/// A graph's labels under each spec (by index) whose actions it contains.
+type LabelledSpecs = Vec<(usize, Labels)>;
+
+/// Builds and labels every root's graph, in parallel, in the roots' order.
+fn build_and_label(
+    program: &Program,
+    roots: &[Root],
+    labeler: &Labeler,
+) -> Vec<(LabelledSpecs, Arc<Cfg>)> {
+    roots
         .par_iter()
         .map(|root| {
             let cfg = Arc::new(cfg::build(
@@ -290,28 +358,46 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Vec<Instance> {
                 &root.validated_input,
                 BuildLimits::default(),
             ));
-            labeler
-                .label(&cfg)
-                .into_iter()
-                .map(|(i, labels)| Instance {
-                    spec: i,
-                    workflow: specs.workflows[i].id.clone(),
-                    entry: root.info.clone(),
-                    cfg: cfg.clone(),
-                    labels,
-                })
-                .collect::<Vec<_>>()
+            (labeler.label(&cfg), cfg)
         })
-        .collect();
-    let mut instances: Vec<Instance> = per_root.into_iter().flatten().collect();
-    // Stable order: workflow, then entry.
-    instances.sort_by(|a, b| {
-        (&a.workflow, &a.entry.file, a.entry.line, &a.entry.function).cmp(&(
-            &b.workflow,
-            &b.entry.file,
-            b.entry.line,
-            &b.entry.function,
-        ))
-    });
-    instances
+        .collect()
+}
+
+/// Why an action call reached from `root` has no request entry, in the words of the report.
+fn unresolved_reason(
+    program: &Program,
+    graph: &CallGraph,
+    root: &Root,
+    node: &cfg::CfgNode,
+) -> String {
+    let describe = |f: FnRef| {
+        let func = program.function(f);
+        format!(
+            "`{}` ({}:{})",
+            func.name, program.modules[f.module].path, func.span.line
+        )
+    };
+    let callers = graph.callers_of(root.func);
+    if !callers.is_empty() {
+        let named: Vec<String> = callers.iter().take(3).map(|c| describe(*c)).collect();
+        let more = if callers.len() > 3 {
+            format!(" and {} more", callers.len() - 3)
+        } else {
+            String::new()
+        };
+        return format!(
+            "no request entry found; callers: {}{more}, from which the call could not be followed",
+            named.join(", ")
+        );
+    }
+    let own_function = node.file == root.info.file && node.function == root.info.function;
+    if own_function {
+        "no request entry found; callers: none in the scanned files".into()
+    } else {
+        format!(
+            "no request entry found; it runs in `{}`, reached from {}, which has no caller in the scanned files",
+            node.function,
+            describe(root.func)
+        )
+    }
 }
