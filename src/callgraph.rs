@@ -25,6 +25,9 @@ pub struct ActionSite {
 
 /// Who calls whom among the parsed functions, and which functions reach a workflow action.
 pub struct CallGraph {
+    /// The functions each function may call (resolved callees and the function literals it
+    /// passes on).
+    pub callees: HashMap<FnRef, Vec<FnRef>>,
     pub callers: HashMap<FnRef, Vec<FnRef>>,
     /// Functions from which a candidate (a function calling an action's method) is reachable,
     /// walking up no further than entry handlers.
@@ -55,8 +58,8 @@ impl CallGraph {
                     let mut out = Vec::new();
                     let mut anchored = false;
                     let mut sites = Vec::new();
-                    crate::ir::visit_stmts(&f.body, &mut |e| match e {
-                        Expr::Call(call) => {
+                    crate::ir::visit_stmts(&f.body, &mut |e| {
+                        if let Expr::Call(call) = e {
                             if let Some(p) = call.callee.path() {
                                 let last = p.rsplit('.').next().unwrap_or(&p);
                                 if action_calls.names_method(crate::ir::without_call_marks(last)) {
@@ -71,12 +74,22 @@ impl CallGraph {
                                 }
                             }
                             out.extend(program.resolve_callee_all(m, &call.callee));
+                            // A function passed to a call may run before it returns
+                            // (`items.map(fn)`, `db.transaction(fn)`), unless the call keeps it
+                            // for later (a route, an event handler, a registry).
+                            if !crate::frameworks::keeps_callback(call) {
+                                for a in &call.args {
+                                    if let Expr::Function(id) = a.value.peel() {
+                                        if !module.is_entry_handler(*id) {
+                                            out.push(FnRef {
+                                                module: m,
+                                                function: *id,
+                                            });
+                                        }
+                                    }
+                                }
+                            }
                         }
-                        Expr::Function(id) => out.push(FnRef {
-                            module: m,
-                            function: *id,
-                        }),
-                        _ => {}
                     });
                     (me, out, anchored, sites)
                 })
@@ -130,6 +143,7 @@ impl CallGraph {
             }
         }
         CallGraph {
+            callees,
             callers,
             reaching,
             entry_handlers,

@@ -24,6 +24,9 @@ pub struct Module {
     pub imports: Vec<Import>,
     /// Framework entry points found in this file (route handlers, server actions, pages).
     pub entries: Vec<EntryPoint>,
+    /// Statements that run when the module loads (TypeScript/JavaScript top-level code), in
+    /// order: where routers are built and routes registered.
+    pub top_level: Vec<Stmt>,
     /// Syntax the frontend could not read; non-empty means the analysis of this file is partial.
     pub syntax_errors: Vec<Span>,
     /// The function exported as the module's default, if any.
@@ -195,6 +198,9 @@ pub struct EntryPoint {
     pub validated_input: Vec<String>,
     /// Inherited guards this entry opts out of (`skip_before_action :authenticate_user!`).
     pub skipped_guards: Vec<String>,
+    /// What the framework passes to the handler, by position (`req, res, next` in Express),
+    /// for a handler defined elsewhere whose parameters do not say; empty when they do.
+    pub handler_params: Vec<ParamRole>,
     pub span: Span,
 }
 

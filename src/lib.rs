@@ -25,6 +25,7 @@ pub mod prefilter;
 pub mod report;
 pub mod review;
 pub mod spec;
+pub mod summary;
 pub mod suppress;
 pub mod workflow;
 
@@ -163,9 +164,12 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             unresolved.len()
         ),
     );
+    let t = std::time::Instant::now();
     let labeler = Labeler::new(specs);
     let findings = drift::compare(&instances, &labeler);
+    trace("compare", t, format_args!("{} findings", findings.len()));
     let (findings, suppressed, suppression_problems) = suppress::apply(&program, findings);
+    let t = std::time::Instant::now();
 
     let workflows = instances
         .iter()
@@ -185,6 +189,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             }
         })
         .collect();
+    trace("workflow summaries", t, format_args!(""));
     trace("analyse (all stages)", start, format_args!(""));
     tell("done", program.modules.len(), walk.files.len());
     let mut unscanned = walk.unscanned;
@@ -233,7 +238,20 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
             }
         }
     }
-    let actions: Vec<_> = inst.labels.actions.iter().map(|(n, _)| *n).collect();
+    // The nodes from which some action is reachable, found once (a walk back from the actions).
+    let before_actions: std::collections::HashSet<petgraph::graph::NodeIndex> = {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<_> = inst.labels.actions.iter().map(|(n, _)| *n).collect();
+        while let Some(n) = stack.pop() {
+            if seen.insert(n) {
+                stack.extend(
+                    cfg.graph
+                        .neighbors_directed(n, petgraph::Direction::Incoming),
+                );
+            }
+        }
+        seen
+    };
     let labeler = Labeler::new(specs);
     let spec = &specs.workflows[inst.spec];
     for n in cfg.graph.node_indices() {
@@ -247,7 +265,7 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
         else {
             continue;
         };
-        let before_action = || actions.iter().any(|a| cfg::query::reaches(cfg, n, *a));
+        let before_action = || before_actions.contains(&n);
         let computed = match callee.strip_suffix(cfg::build::COMPUTED_MEMBER) {
             // A member of a third-party package cannot be an application guard.
             Some(base) => !program.names_package_import(&node.file, root_name(base)),

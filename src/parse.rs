@@ -131,6 +131,9 @@ fn read_opened(file: &SourceFile, handle: std::io::Result<std::fs::File>) -> Rea
 }
 
 /// The first look at each file: read once and scanned for anchors.
+// A parsed module is the large variant and the common one for the files that matter; it is
+// moved once, so boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum ScannedFile {
     /// Parsed already, on the thread that read it, while the walk goes on.
     Anchor(String, Result<Module, lang::ParseError>),
@@ -291,6 +294,7 @@ struct Loader<'a> {
 }
 
 /// A file parsed (or found unreadable) before the import round that asks for it.
+#[allow(clippy::large_enum_variant)]
 enum Ahead {
     Parsed(String, Result<Module, lang::ParseError>),
     Skipped(Unscanned),

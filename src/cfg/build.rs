@@ -52,6 +52,7 @@ struct Frame {
 
 struct Builder<'p> {
     program: &'p Program,
+    summaries: &'p crate::summary::Summaries,
     entry: NodeIndex,
     graph: DiGraph<CfgNode, Edge>,
     exit: NodeIndex,
@@ -67,15 +68,31 @@ struct Builder<'p> {
     truncated: bool,
 }
 
+/// What the framework does around an entry's handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Framing<'a> {
+    /// Guards run before the handler, each with the module it is written in.
+    pub guards: &'a [(usize, Expr)],
+    /// Input fields an input schema restricts to fixed values.
+    pub validated_input: &'a [String],
+    /// What the framework passes to the handler, by position, where its parameters do not say.
+    pub handler_params: &'a [ParamRole],
+}
+
 /// Builds the graph of `handler` (in `module`) with its framework `guards` run first.
 pub fn build(
     program: &Program,
+    summaries: &crate::summary::Summaries,
     module: usize,
     handler: FunctionId,
-    guards: &[(usize, Expr)],
-    validated_input: &[String],
+    framing: Framing,
     limits: BuildLimits,
 ) -> Cfg {
+    let Framing {
+        guards,
+        validated_input,
+        handler_params,
+    } = framing;
     let func = FnRef {
         module,
         function: handler,
@@ -106,6 +123,7 @@ pub fn build(
     });
     let mut b = Builder {
         program,
+        summaries,
         entry,
         graph,
         exit,
@@ -121,6 +139,20 @@ pub fn build(
 
     // Framework guards run first, in order, each in the scope of the handler's module.
     let mut root_env = b.param_env(func, None);
+    for (p, role) in f.params.iter().zip(handler_params) {
+        if p.role == ParamRole::Plain && p.bindings.is_empty() {
+            root_env.insert(
+                p.name.clone(),
+                Value::Var {
+                    name: p.name.clone(),
+                    value: Box::new(Value::Param {
+                        name: p.name.clone(),
+                        role: *role,
+                    }),
+                },
+            );
+        }
+    }
     if !validated_input.is_empty() {
         // The input schema restricts some fields to fixed values.
         for v in root_env.values_mut() {
@@ -948,9 +980,15 @@ impl<'p> Builder<'p> {
         };
         let mut args = Vec::new();
         let mut callbacks = Vec::new();
+        // A function the call keeps for later (a route, an event handler) does not run as part
+        // of this request; one an entry's registration names is an entry of its own.
+        let runs_now = !crate::frameworks::keeps_callback(call);
+        let module_ir = &self.program.modules[self.module()];
         for a in &call.args {
             if let Expr::Function(id) = a.value.peel() {
-                callbacks.push(*id);
+                if runs_now && !module_ir.is_entry_handler(*id) {
+                    callbacks.push(*id);
+                }
             }
             let v = self.eval(&a.value);
             args.push(ArgValue {
@@ -1034,6 +1072,10 @@ impl<'p> Builder<'p> {
             self.program.resolve_callee_all(module, &call.callee)
         };
         let depth_ok = self.frames.len() < self.limits.max_inline_depth;
+        let targets: Vec<FnRef> = targets
+            .into_iter()
+            .filter(|t| self.summaries.worth_expanding(*t, &callee))
+            .collect();
         let inline: Vec<FnRef> = targets
             .iter()
             .copied()
@@ -1105,6 +1147,9 @@ impl<'p> Builder<'p> {
                 module,
                 function: cb,
             };
+            if !self.summaries.worth_expanding(t, "") {
+                continue;
+            }
             let before = self.cur.clone();
             // What the callee passes to its callback derives from the callee: the `auth` of
             // `authkitLoader(args, async ({ auth }) => …)` is its session.
@@ -1181,12 +1226,22 @@ impl<'p> Builder<'p> {
                 return format!("{base}{COMPUTED_MEMBER}");
             }
         }
-        callee.path().unwrap_or_else(|| DYNAMIC_CALLEE.into())
+        if let Some(path) = callee.path() {
+            return path;
+        }
+        // A method of a value computed on the spot (`email.split("@")[1].toLowerCase()`,
+        // `["a", "b"].includes(x)`): the method is named, only its receiver is computed.
+        if let Expr::Member { property, .. } = callee.peel() {
+            return format!("{COMPUTED_RECEIVER}.{property}");
+        }
+        DYNAMIC_CALLEE.into()
     }
 }
 
 /// The callee of a call whose target is computed at run time.
 pub const DYNAMIC_CALLEE: &str = "<dynamic>";
+/// The receiver of a method called on a value computed on the spot.
+pub const COMPUTED_RECEIVER: &str = "(…)";
 /// Suffix of a callee that is a computed member of a named object (`handlers[kind]`).
 pub const COMPUTED_MEMBER: &str = "[…]";
 
@@ -1573,7 +1628,7 @@ fn polarity(cond: &Expr) -> Option<Polarity> {
 }
 
 /// `return NextResponse.json(…, { status: 403 })`, `return res.status(401).json(…)`.
-fn is_denial_response(e: &Expr) -> bool {
+pub(crate) fn is_denial_response(e: &Expr) -> bool {
     fn status_literal(e: &Expr) -> bool {
         match e.peel() {
             Expr::Literal(Literal::Num(n)) => n

@@ -12,7 +12,7 @@ mod value;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
-pub use build::{build, BuildLimits};
+pub use build::{build, BuildLimits, Framing};
 pub use value::Value;
 
 use crate::ir::Span;

@@ -1,34 +1,13 @@
 //! Go (tree-sitter) → IR.
 //!
-//! Framework knowledge of this ecosystem lives here: net/http handler signatures, route
-//! registration with chi, gorilla/mux, gin and echo (`r.With(mw).Post(path, h)`,
-//! `router.Use(mw)`, `e.POST(path, h, mw)`), package-scoped names, `&out` parameters that a
+//! Knowledge of this ecosystem's syntax lives here: net/http handler signatures (route
+//! registration is read from the IR by `frameworks::routes`), package-scoped names, `&out` parameters that a
 //! call fills (`json.NewDecoder(r.Body).Decode(&body)`), and `if err := f(); err != nil`.
-
-use std::collections::HashMap;
 
 use tree_sitter::Node;
 
 use super::{ParseError, MAX_DEPTH};
 use crate::ir::*;
-
-const ROUTE_METHODS: &[&str] = &[
-    "Get",
-    "Post",
-    "Put",
-    "Patch",
-    "Delete",
-    "Handle",
-    "HandleFunc",
-    "Method",
-    "MethodFunc",
-    "GET",
-    "POST",
-    "PUT",
-    "PATCH",
-    "DELETE",
-    "Any",
-];
 
 pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
     let tree = super::syntax_tree(tree_sitter_go::LANGUAGE.into(), source)?;
@@ -41,7 +20,6 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         },
         nesting: super::Nesting::default(),
         receiver: None,
-        router_guards: HashMap::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -59,8 +37,6 @@ struct Lowerer<'a> {
     /// The receiver name of the method being lowered (`h` in `func (h *Handler) Invite`): it
     /// stands for `this`.
     receiver: Option<String>,
-    /// Middleware registered with `router.Use(mw)`, by router variable.
-    router_guards: HashMap<String, Vec<Expr>>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -101,11 +77,6 @@ impl<'a> Lowerer<'a> {
                 "const_declaration" | "var_declaration" => self.constants(child),
                 _ => {}
             }
-        }
-        // Route registrations live in function bodies (`main`, `Routes()`).
-        for i in 0..self.module.functions.len() {
-            let body = self.module.functions[i].body.clone();
-            self.route_registrations(&body);
         }
     }
 
@@ -257,109 +228,6 @@ impl<'a> Lowerer<'a> {
             }
         }
         out
-    }
-
-    /// Walks statements for router calls: `r.Post(path, h)`, `r.With(mw…).Post(path, h)`,
-    /// `mux.HandleFunc(path, h)`, `g.POST(path, mw…, h)`, `e.POST(path, h, mw…)`, `r.Use(mw)`.
-    fn route_registrations(&mut self, stmts: &[Stmt]) {
-        for s in stmts {
-            match s {
-                Stmt::Expr { expr, span } => self.route_call(expr, *span),
-                Stmt::Block { body } => self.route_registrations(body),
-                Stmt::If {
-                    then, otherwise, ..
-                } => {
-                    self.route_registrations(then);
-                    self.route_registrations(otherwise);
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn route_call(&mut self, expr: &Expr, span: Span) {
-        let Expr::Call(call) = expr.peel() else {
-            return;
-        };
-        let Expr::Member { object, property } = &call.callee else {
-            return;
-        };
-        if property == "Use" {
-            if let Some(router) = object.path() {
-                let guards = self.router_guards.entry(router).or_default();
-                guards.extend(call.args.iter().map(|a| a.value.clone()));
-            }
-            return;
-        }
-        if !ROUTE_METHODS.contains(&property.as_str()) || call.args.len() < 2 {
-            return;
-        }
-        let path = match &call.args[0].value {
-            Expr::Literal(Literal::Str(s)) => Some(s.clone()),
-            _ => None,
-        };
-        // chi: `r.With(a, b).Post(…)`; the router's `Use` middleware first.
-        let mut guards = Vec::new();
-        let mut router = object.as_ref();
-        if let Expr::Call(with) = router.peel() {
-            if let Expr::Member {
-                object: inner,
-                property: p,
-            } = &with.callee
-            {
-                if p == "With" {
-                    guards.extend(with.args.iter().map(|a| a.value.clone()));
-                    router = inner;
-                }
-            }
-        }
-        if let Some(name) = router.path() {
-            if let Some(g) = self.router_guards.get(&name) {
-                let mut all = g.clone();
-                all.extend(guards);
-                guards = all;
-            }
-        }
-        let rest = &call.args[1..];
-        let upper = property.chars().all(|c| c.is_ascii_uppercase());
-        let (handler, extra): (Expr, Vec<Expr>) = if upper && property != "Any" && rest.len() > 1 {
-            // gin `g.POST(path, mw…, h)`; echo `e.POST(path, h, mw…)` is told apart by the
-            // handler being the first function-like argument in echo code — both list the
-            // middleware around the handler, so take the last as handler for gin, first for echo.
-            let last = rest.last().unwrap().value.clone();
-            (
-                last,
-                rest[..rest.len() - 1]
-                    .iter()
-                    .map(|a| a.value.clone())
-                    .collect(),
-            )
-        } else {
-            (
-                rest[0].value.clone(),
-                rest[1..].iter().map(|a| a.value.clone()).collect(),
-            )
-        };
-        guards.extend(extra);
-        // `http.HandlerFunc(h)` and `mw(h)` wrappers around the handler: the wrapper is a guard.
-        let (handler, wrappers) = unwrap_handler(handler);
-        guards.extend(wrappers);
-        let method = if ["Handle", "HandleFunc", "Method", "MethodFunc", "Any"]
-            .contains(&property.as_str())
-        {
-            "ANY".to_string()
-        } else {
-            property.to_uppercase()
-        };
-        self.module.entries.push(EntryPoint {
-            handler,
-            kind: EntryKind::Route { method, path },
-            guards,
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
-            span,
-        });
     }
 
     // ----- statements ------------------------------------------------------------------
@@ -870,24 +738,6 @@ fn out_params(e: &Expr) -> Vec<Binding> {
         })
         .take(1)
         .collect()
-}
-
-/// `http.HandlerFunc(h)` → `h`; `mw(h)` → `h` with `mw` as a guard.
-fn unwrap_handler(handler: Expr) -> (Expr, Vec<Expr>) {
-    let mut guards = Vec::new();
-    let mut cur = handler;
-    while let Expr::Call(call) = cur.peel().clone() {
-        if call.args.len() != 1 {
-            break;
-        }
-        let callee = call.callee.path().unwrap_or_default();
-        if callee != "http.HandlerFunc" {
-            guards.push(call.callee.clone());
-        }
-        cur = call.args[0].value.clone();
-    }
-    guards.reverse();
-    (cur, guards)
 }
 
 fn is_literal_tree(e: &Expr) -> bool {

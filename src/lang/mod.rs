@@ -197,6 +197,13 @@ pub(crate) fn syntax_errors(root: tree_sitter::Node) -> Vec<crate::ir::Span> {
 
 /// Parses `source` (the text of `path`, relative to the scan root) into the IR.
 pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {
+    let mut module = lower(language, path, source)?;
+    crate::frameworks::routes::recognise(&mut module, language);
+    Ok(module)
+}
+
+/// The frontend's part: syntax to IR.
+fn lower(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {
     match language {
         Language::TypeScript | Language::Tsx | Language::JavaScript => {
             typescript::parse(language, path, source)

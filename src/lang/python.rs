@@ -301,6 +301,7 @@ impl<'a> Lowerer<'a> {
                     chain_root: None,
                     validated_input: Vec::new(),
                     skipped_guards: Vec::new(),
+                    handler_params: Vec::new(),
                     span,
                 });
             } else {
@@ -372,6 +373,7 @@ impl<'a> Lowerer<'a> {
             chain_root: None,
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
             span,
         });
     }

@@ -250,6 +250,7 @@ impl<'a> Lowerer<'a> {
                 chain_root: superclass.as_ref().map(|s| Expr::Name(s.clone())),
                 validated_input: Vec::new(),
                 skipped_guards: skipped,
+                handler_params: Vec::new(),
                 span,
             });
         }
@@ -348,6 +349,7 @@ impl<'a> Lowerer<'a> {
             chain_root: None,
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
             span,
         });
     }

@@ -80,6 +80,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
             chain_root: None,
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
             span,
         });
     }
@@ -164,6 +165,7 @@ impl Lowerer {
                             chain_root: None,
                             validated_input: Vec::new(),
                             skipped_guards: Vec::new(),
+                            handler_params: Vec::new(),
                             span,
                         });
                     }

@@ -1,8 +1,7 @@
 //! TypeScript and JavaScript (tree-sitter) → IR.
 //!
 //! Framework knowledge that belongs to the syntax of these ecosystems lives here: Next.js route
-//! handlers, server actions and pages; Express/Router registrations with their middleware; which
-//! parameters carry the request; which calls end a request (`redirect()`, `notFound()`).
+//! handlers, server actions and pages; which parameters carry the request; which calls end a request (`redirect()`, `notFound()`).
 
 use tree_sitter::Node;
 
@@ -10,7 +9,6 @@ use super::{Language, ParseError, MAX_DEPTH};
 use crate::ir::*;
 
 const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-const ROUTER_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "all"];
 /// Next.js navigation helpers throw to end rendering: control never returns from them.
 const TERMINATING_CALLS: &[&str] = &[
     "redirect",
@@ -31,7 +29,8 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
             )))
         }
     };
-    let tree = super::syntax_tree(grammar, source)?;
+    let masked = mask_import_types(source);
+    let tree = super::syntax_tree(grammar, masked.as_deref().unwrap_or(source))?;
     let mut lower = Lowerer {
         src: source.as_bytes(),
         module: Module {
@@ -43,7 +42,6 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         route_file: is_route_file(path),
         page_file: is_page_file(path),
         pages_api_file: path.contains("pages/api/"),
-        router_guards: Vec::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -52,6 +50,56 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         return Err(ParseError::TooDeep(MAX_DEPTH));
     }
     Ok(lower.module)
+}
+
+/// tree-sitter's TypeScript grammar (0.23) cannot read an import type in an annotation
+/// (`const g: import("express").RequestHandler[] = …`) and gives up on the rest of the
+/// declaration. The `import("…").` part names where the type comes from, which the analysis
+/// never needs: it is blanked out, byte for byte, so every position stays where it was.
+fn mask_import_types(source: &str) -> Option<String> {
+    if !source.contains("import(") {
+        return None;
+    }
+    let bytes = source.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut from = 0;
+    while let Some(i) = source[from..].find("import(").map(|i| i + from) {
+        from = i + 7;
+        // In a type position: after `:`, `<`, `|`, `&`, `,` or `=` of a type, not after a value
+        // keyword such as `await` or `return`.
+        let before = source[..i].trim_end();
+        let type_position = before.ends_with(':')
+            || before.ends_with('<')
+            || before.ends_with('|')
+            || before.ends_with('&')
+            || before.ends_with("typeof");
+        if !type_position {
+            continue;
+        }
+        // `import("x")` or `import('x')`, then `.`: the specifier is a plain string literal.
+        let rest = &bytes[from..];
+        let Some(&quote) = rest.first() else { break };
+        if quote != b'"' && quote != b'\'' {
+            continue;
+        }
+        let Some(close) = rest[1..].iter().position(|b| *b == quote || *b == b'\n') else {
+            break;
+        };
+        let end = from + 1 + close; // the closing quote
+        if bytes.get(end) != Some(&quote)
+            || bytes.get(end + 1) != Some(&b')')
+            || bytes.get(end + 2) != Some(&b'.')
+        {
+            continue;
+        }
+        let out = out.get_or_insert_with(|| bytes.to_vec());
+        for b in &mut out[i..=end + 2] {
+            *b = b' ';
+        }
+        from = end + 3;
+    }
+    // Only ASCII bytes were replaced by spaces, so the text is still UTF-8.
+    out.map(|o| String::from_utf8(o).expect("ASCII replaced by ASCII"))
 }
 
 fn is_route_file(path: &str) -> bool {
@@ -72,8 +120,6 @@ struct Lowerer<'a> {
     route_file: bool,
     page_file: bool,
     pages_api_file: bool,
-    /// Middleware registered with `router.use(mw)`, by router name, in source order.
-    router_guards: Vec<(String, Expr)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -190,6 +236,15 @@ impl<'a> Lowerer<'a> {
                     }
                     let name = self.text(name_node).to_string();
                     let expr = self.expr_named(value, Some(&name));
+                    self.module.top_level.push(Stmt::Let {
+                        bindings: vec![Binding {
+                            name: name.clone(),
+                            path: Vec::new(),
+                            role: None,
+                        }],
+                        value: Some(expr.clone()),
+                        span: self.span(decl),
+                    });
                     match &expr {
                         Expr::Function(id) => {
                             let id = *id;
@@ -199,6 +254,23 @@ impl<'a> Lowerer<'a> {
                         }
                         Expr::Literal(_) | Expr::Array(_) if is_literal_tree(&expr) => {
                             self.module.constants.push((name.clone(), expr.clone()));
+                        }
+                        // `export const requireGlobalAdmin = [requireAuth, requireAdmin]`: a
+                        // chain of middleware, spread into route registrations.
+                        Expr::Array(items)
+                            if !items.is_empty()
+                                && items.iter().all(|i| {
+                                    matches!(
+                                        i.peel(),
+                                        Expr::Name(_) | Expr::Member { .. } | Expr::Call(_)
+                                    )
+                                }) =>
+                        {
+                            self.module.guard_chains.push(GuardChain {
+                                name: name.clone(),
+                                root: None,
+                                guards: items.clone(),
+                            });
                         }
                         Expr::Call(call) => {
                             let call = call.clone();
@@ -212,7 +284,9 @@ impl<'a> Lowerer<'a> {
             "expression_statement" => {
                 if let Some(inner) = node.named_child(0) {
                     let expr = self.expr(inner);
-                    self.route_registration(&expr, node);
+                    let span = self.span(node);
+                    // Routers are built and routes registered here; see `frameworks::routes`.
+                    self.module.top_level.push(Stmt::Expr { expr, span });
                 }
             }
             _ => {}
@@ -402,6 +476,7 @@ impl<'a> Lowerer<'a> {
             chain_root: None,
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
             span,
         });
     }
@@ -491,68 +566,7 @@ impl<'a> Lowerer<'a> {
             chain_root,
             validated_input: enum_validated_fields(wrapper),
             skipped_guards: Vec::new(),
-            span,
-        });
-    }
-
-    /// `router.post("/path", mw1, mw2, handler)` and `router.use(mw)`.
-    fn route_registration(&mut self, expr: &Expr, node: Node) {
-        let Expr::Call(call) = expr.peel() else {
-            return;
-        };
-        let Expr::Member { object, property } = &call.callee else {
-            return;
-        };
-        let Some(router) = object.path() else { return };
-        if property == "use" {
-            // Router-level middleware applies to routes registered after it.
-            for arg in &call.args {
-                if !matches!(arg.value, Expr::Literal(_)) {
-                    self.router_guards.push((router.clone(), arg.value.clone()));
-                }
-            }
-            return;
-        }
-        if !ROUTER_METHODS.contains(&property.as_str()) || call.args.len() < 2 {
-            return;
-        }
-        let path = match &call.args[0].value {
-            Expr::Literal(Literal::Str(s)) => Some(s.clone()),
-            Expr::Template(_) => None,
-            _ => return,
-        };
-        let handler = call.args.last().unwrap().value.clone();
-        let mut guards: Vec<Expr> = self
-            .router_guards
-            .iter()
-            .filter(|(r, _)| *r == router)
-            .map(|(_, g)| g.clone())
-            .collect();
-        guards.extend(
-            call.args[1..call.args.len() - 1]
-                .iter()
-                .map(|a| a.value.clone()),
-        );
-        if let Expr::Function(id) = handler {
-            let f = &mut self.module.functions[id];
-            f.name = format!(
-                "{} {}",
-                property.to_uppercase(),
-                path.clone().unwrap_or_default()
-            );
-            mark_express_params(&mut f.params);
-        }
-        let span = self.span(node);
-        self.module.entries.push(EntryPoint {
-            handler,
-            kind: EntryKind::Route {
-                method: property.to_uppercase(),
-                path,
-            },
-            guards,
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
             span,
         });
     }
@@ -1406,20 +1420,6 @@ fn f_has_use_server(f: &Function) -> bool {
     matches!(f.body.first(), Some(Stmt::Expr { expr: Expr::Literal(Literal::Str(s)), .. }) if s == "use server")
 }
 
-fn mark_express_params(params: &mut [Param]) {
-    for (i, p) in params.iter_mut().enumerate() {
-        if p.role != ParamRole::Plain {
-            continue;
-        }
-        p.role = match i {
-            0 => ParamRole::Request,
-            1 => ParamRole::Response,
-            2 => ParamRole::Next,
-            _ => ParamRole::Plain,
-        };
-    }
-}
-
 fn param_role(name: &str, ty: Option<&str>) -> ParamRole {
     let ty = ty.unwrap_or("").trim_start_matches(':').trim();
     if matches!(name, "req" | "request")
@@ -1456,5 +1456,29 @@ fn last_named_child(node: Node) -> Option<Node> {
         None
     } else {
         node.named_child(n - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_types_are_masked_in_type_positions_only_and_offsets_stay() {
+        let src = "export const g: import('express').RequestHandler[] = [a, b];\nconst m = await import('./x');\nlet t: Array<import(\"y\").T> = [];\n";
+        let masked = mask_import_types(src).expect("masked");
+        assert_eq!(masked.len(), src.len());
+        assert!(masked.contains("export const g:                   RequestHandler[] = [a, b];"));
+        assert!(masked.contains("await import('./x')"), "{masked}");
+        assert!(masked.contains("Array<            T>"), "{masked}");
+        // Parsed without error, and the middleware array is a guard chain.
+        let module = parse(Language::TypeScript, "m.ts", src).unwrap();
+        assert!(
+            module.syntax_errors.is_empty(),
+            "{:?}",
+            module.syntax_errors
+        );
+        assert_eq!(module.guard_chains.len(), 1);
+        assert_eq!(module.guard_chains[0].name, "g");
     }
 }

@@ -15,6 +15,7 @@ use crate::ir::{EntryKind, Expr};
 use crate::model::{CallSite, RootKind, Unresolved};
 use crate::parse::{FnRef, Program};
 use crate::spec::SpecSet;
+use crate::summary::Summaries;
 
 pub use crate::callgraph::modules_on_workflow_paths;
 
@@ -118,6 +119,7 @@ struct Root {
     /// Guards with the module each is written in.
     guards: Vec<(usize, Expr)>,
     validated_input: Vec<String>,
+    handler_params: Vec<crate::ir::ParamRole>,
     info: EntryInfo,
     /// `None`: no request entry and nothing else known to run it; its action calls are
     /// reported as unresolved, never judged as a request.
@@ -128,6 +130,7 @@ struct Root {
 /// in an instance (of a request entry or a non-request root) or in `unresolved` with a reason.
 pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     let graph = CallGraph::build(program, specs);
+    let summaries = Summaries::compute(program, &graph, specs);
     let reaching = &graph.reaching;
 
     // Framework entry points that reach a candidate, through their handler or middleware.
@@ -182,6 +185,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 kind: Some(RootKind::Request),
                 guards,
                 validated_input: entry.validated_input.clone(),
+                handler_params: entry.handler_params.clone(),
                 info: EntryInfo {
                     file: module.path.clone(),
                     line: if entry.span.line > 0 {
@@ -216,7 +220,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     });
 
     let labeler = Labeler::new(specs);
-    let built = build_and_label(program, &roots, &labeler);
+    let built = build_and_label(program, &summaries, &roots, &labeler);
     let mut reached: HashSet<(String, u32)> = HashSet::new();
     for (_, cfg) in &built {
         reached.extend(cfg.calls().into_iter().map(|n| site_key(cfg.node(n))));
@@ -238,7 +242,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
         .into_iter()
         .map(|f| orphan_root(program, f, Some(&graph)))
         .collect();
-    let stray_built = build_and_label(program, &stray_roots, &labeler);
+    let stray_built = build_and_label(program, &summaries, &stray_roots, &labeler);
 
     let mut instances = Vec::new();
     // (root, cfg, labels) of graphs whose action calls have no request entry.
@@ -328,6 +332,7 @@ fn orphan_root(program: &Program, f: FnRef, graph: Option<&CallGraph>) -> Root {
         func: f,
         guards: Vec::new(),
         validated_input: Vec::new(),
+        handler_params: Vec::new(),
         kind: what.map(|_| RootKind::NonRequest),
         info: EntryInfo {
             file: program.modules[f.module].path.clone(),
@@ -344,6 +349,7 @@ type LabelledSpecs = Vec<(usize, Labels)>;
 /// Builds and labels every root's graph, in parallel, in the roots' order.
 fn build_and_label(
     program: &Program,
+    summaries: &Summaries,
     roots: &[Root],
     labeler: &Labeler,
 ) -> Vec<(LabelledSpecs, Arc<Cfg>)> {
@@ -352,12 +358,25 @@ fn build_and_label(
         .map(|root| {
             let cfg = Arc::new(cfg::build(
                 program,
+                summaries,
                 root.func.module,
                 root.func.function,
-                &root.guards,
-                &root.validated_input,
+                cfg::Framing {
+                    guards: &root.guards,
+                    validated_input: &root.validated_input,
+                    handler_params: &root.handler_params,
+                },
                 BuildLimits::default(),
             ));
+            crate::trace_file(
+                &format!(
+                    "graph of {} ({}): {} nodes",
+                    root.info.function,
+                    root.info.file,
+                    cfg.graph.node_count()
+                ),
+                0,
+            );
             (labeler.label(&cfg), cfg)
         })
         .collect()

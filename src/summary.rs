@@ -1,0 +1,260 @@
+//! Per-function summaries, computed once bottom-up over the call graph and applied at call
+//! sites, so a workflow's graph holds the code that matters to it and stays the size of its
+//! entry, its guards and the helpers on the way to an action — not every logging, formatting
+//! and database helper the request happens to call.
+//!
+//! A call into the application's own code is expanded in the caller's graph when the callee
+//! - leads to an action (its code holds the call the spec is about);
+//! - can refuse the request (throws, returns an error response, or returns a verdict its caller
+//!   tests) and speaks the vocabulary of some check (`role`, `permissions`, `requireAdmin`,
+//!   `withAuth`…), in its own code or in what it calls: such a function may be the check;
+//! - is named like a check itself (`requireOrgAdmin`): its code decides whether it refuses;
+//! - or is small (a few statements), where values flow through (`getOrgId(req)`).
+//!
+//! Any other call stays one node whose result is unknown: it cannot stop the request in a way
+//! that counts as a check, and it leads to no action.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::callgraph::CallGraph;
+use crate::ir::{Expr, Function, Stmt};
+use crate::parse::{FnRef, Program};
+use crate::spec::SpecSet;
+
+/// A helper of at most this many statements and calls is expanded whatever it does: values
+/// flow through such helpers.
+const SMALL: u32 = 12;
+
+/// What is known of one function without building its graph.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    /// Its code, or code it calls, holds a call that may be a spec action.
+    pub reaches_action: bool,
+    /// It, or something it calls, throws, returns an error response or returns conditionally.
+    pub may_refuse: bool,
+    /// It, or something it calls, names something a check matcher looks for.
+    pub check_vocabulary: bool,
+    /// Statements and calls in its body.
+    pub size: u32,
+}
+
+/// The facts of every parsed function.
+#[derive(Debug, Default)]
+pub struct Summaries {
+    facts: HashMap<FnRef, Facts>,
+    vocabulary: Vocabulary,
+}
+
+impl Summaries {
+    pub fn compute(program: &Program, graph: &CallGraph, specs: &SpecSet) -> Summaries {
+        let vocabulary = Vocabulary::of(specs);
+        let mut facts: HashMap<FnRef, Facts> = HashMap::new();
+        for (m, module) in program.modules.iter().enumerate() {
+            for (i, f) in module.functions.iter().enumerate() {
+                let me = FnRef {
+                    module: m,
+                    function: i,
+                };
+                facts.insert(
+                    me,
+                    Facts {
+                        reaches_action: graph.reaching.contains(&me),
+                        may_refuse: may_refuse(&f.body),
+                        check_vocabulary: vocabulary.spoken_in(f),
+                        size: size(&f.body),
+                    },
+                );
+            }
+        }
+        // What a callee may do, its callers may do: propagate to a fixed point (the call graph
+        // can have cycles; each pass only turns flags on, so this ends).
+        loop {
+            let mut changed = false;
+            for (f, callees) in &graph.callees {
+                let (refuse, vocab) = callees.iter().fold((false, false), |acc, c| {
+                    let cf = facts.get(c).copied().unwrap_or_default();
+                    (acc.0 | cf.may_refuse, acc.1 | cf.check_vocabulary)
+                });
+                let entry = facts.entry(*f).or_default();
+                if (refuse && !entry.may_refuse) || (vocab && !entry.check_vocabulary) {
+                    entry.may_refuse |= refuse;
+                    entry.check_vocabulary |= vocab;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        Summaries { facts, vocabulary }
+    }
+
+    pub fn facts(&self, f: FnRef) -> Facts {
+        self.facts.get(&f).copied().unwrap_or_default()
+    }
+
+    /// Whether a call of `callee` (as written) into `f` is expanded in the caller's graph.
+    pub fn worth_expanding(&self, f: FnRef, callee: &str) -> bool {
+        let facts = self.facts(f);
+        facts.reaches_action
+            || (facts.may_refuse && facts.check_vocabulary)
+            || facts.size <= SMALL
+            || self.vocabulary.names(crate::ir::last_segment(callee))
+    }
+}
+
+/// Names (folded: lower case, no `_` or `-`) and literal values that check matchers look for.
+#[derive(Debug, Default)]
+struct Vocabulary {
+    names: HashSet<String>,
+    /// Patterns with `*`.
+    patterns: Vec<String>,
+    values: HashSet<String>,
+}
+
+fn fold(s: &str) -> String {
+    s.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+impl Vocabulary {
+    fn of(specs: &SpecSet) -> Vocabulary {
+        let mut v = Vocabulary::default();
+        let mut add = |name: &str| {
+            let folded = fold(crate::ir::last_segment(name));
+            if folded.contains('*') {
+                v.patterns.push(folded);
+            } else if !folded.is_empty() {
+                v.names.insert(folded);
+            }
+        };
+        for check in specs.workflows.iter().flat_map(|w| w.checks.values()) {
+            for m in &check.any_of {
+                for s in m.call.iter().chain(m.verdict.iter()).flatten() {
+                    add(s);
+                }
+                if let Some(c) = &m.condition {
+                    c.mentions.iter().chain(&c.compares).for_each(|s| add(s));
+                }
+            }
+        }
+        for s in specs.session_calls() {
+            add(&s);
+        }
+        for check in specs.workflows.iter().flat_map(|w| w.checks.values()) {
+            for m in &check.any_of {
+                if let Some(c) = &m.condition {
+                    v.values.extend(c.values.iter().cloned());
+                }
+            }
+        }
+        v
+    }
+
+    fn names(&self, name: &str) -> bool {
+        let folded = fold(crate::ir::without_call_marks(name));
+        self.names.contains(&folded)
+            || self
+                .patterns
+                .iter()
+                .any(|p| crate::workflow::label::name_matches(&folded, p))
+    }
+
+    /// Whether an expression names anything a check matcher looks for.
+    fn spoken_in_expr(&self, e: &Expr) -> bool {
+        let mut found = false;
+        crate::ir::visit_expr(e, &mut |e| {
+            if found {
+                return;
+            }
+            match e {
+                Expr::Call(c) => {
+                    if let Some(p) = c.callee.path() {
+                        found |= self.names(crate::ir::last_segment(&p));
+                    }
+                }
+                Expr::Name(n) => found |= self.names(n),
+                Expr::Member { property, .. } => found |= self.names(property),
+                Expr::Literal(crate::ir::Literal::Str(s)) => found |= self.values.contains(s),
+                _ => {}
+            }
+        });
+        found
+    }
+
+    /// Whether a function holds something that may be a check: a call named like a guard, or
+    /// a branch whose condition speaks the vocabulary and one of whose arms refuses or returns.
+    fn spoken_in(&self, f: &Function) -> bool {
+        fn walk(v: &Vocabulary, stmts: &[Stmt]) -> bool {
+            stmts.iter().any(|s| match s {
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                    ..
+                } => {
+                    (v.spoken_in_expr(cond) && (may_refuse(then) || may_refuse(otherwise)))
+                        || walk(v, then)
+                        || walk(v, otherwise)
+                }
+                Stmt::Expr { expr, .. }
+                | Stmt::Let {
+                    value: Some(expr), ..
+                } => {
+                    // `await requireAdmin()`, `const user = await withAuth()`.
+                    let mut guard = false;
+                    expr.for_each_call(&mut |c| {
+                        if let Some(p) = c.callee.path() {
+                            guard |= v.names(crate::ir::last_segment(&p));
+                        }
+                    });
+                    guard
+                }
+                other => other.nested().into_iter().any(|inner| walk(v, inner)),
+            })
+        }
+        walk(self, &f.body)
+    }
+}
+
+/// Whether a body can end the request or hand its caller a verdict: a throw (the frontends
+/// lower `redirect()`, `abort()`, `halt` to one), an error response returned, or a return
+/// inside a branch.
+fn may_refuse(stmts: &[Stmt]) -> bool {
+    fn walk(stmts: &[Stmt], in_branch: bool) -> bool {
+        stmts.iter().any(|s| match s {
+            Stmt::Throw { .. } => true,
+            Stmt::Return { value, .. } => {
+                in_branch
+                    || value
+                        .as_ref()
+                        .is_some_and(crate::cfg::build::is_denial_response)
+            }
+            Stmt::Expr { expr, .. } => crate::cfg::build::is_denial_response(expr),
+            other => other.nested().into_iter().any(|inner| walk(inner, true)),
+        })
+    }
+    walk(stmts, false)
+}
+
+/// Statements and calls in a body, not counting nested function literals.
+fn size(stmts: &[Stmt]) -> u32 {
+    let mut n = 0u32;
+    fn count(stmts: &[Stmt], n: &mut u32) {
+        for s in stmts {
+            *n += 1;
+            for inner in s.nested() {
+                count(inner, n);
+            }
+        }
+    }
+    count(stmts, &mut n);
+    crate::ir::visit_stmts(stmts, &mut |e| {
+        if matches!(e, Expr::Call(_)) {
+            n += 1;
+        }
+    });
+    n
+}
