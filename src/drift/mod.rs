@@ -61,6 +61,17 @@ pub struct Site<'a> {
     pub spec: &'a WorkflowSpec,
     pub node: NodeIndex,
     pub action: &'a str,
+    /// Every path to the call passes a signature check of a service (a webhook): the service
+    /// is acting, not a signed-in user.
+    pub signed_request: bool,
+}
+
+impl Site<'_> {
+    /// Whether the checks about the caller of a request apply to this call: not in a job or
+    /// script, nor in a request a service signed.
+    pub fn has_user_caller(&self) -> bool {
+        self.instance.root == crate::model::RootKind::Request && !self.signed_request
+    }
 }
 
 impl Site<'_> {
@@ -129,11 +140,19 @@ pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
         let spec = &labeler.specs.workflows[inst.spec];
         let mut local = Vec::new();
         for (node, action) in &inst.labels.actions {
+            let signed = labeler.signed_request_checks(&inst.cfg);
             let site = Site {
                 instance: inst,
                 spec,
                 node: *node,
                 action,
+                signed_request: !signed.is_empty()
+                    && protection::analyse(
+                        &inst.cfg,
+                        *node,
+                        &signed,
+                        crate::spec::CheckPosition::Before,
+                    ) == protection::Protection::Protected,
             };
             let protections = protection::for_site(&site, labeler);
             missing_check::run(&site, &protections, labeler, &mut local);

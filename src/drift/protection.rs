@@ -3,7 +3,7 @@
 
 use petgraph::graph::NodeIndex;
 
-use crate::cfg::query::{cut_for, leaves_by_exception, path_avoiding, reaches};
+use crate::cfg::query::{cut_for, leaves_by_exception, passing_edges, path_avoiding, reaches};
 use crate::cfg::{Cfg, NodeKind};
 use crate::spec::CheckPosition;
 
@@ -88,9 +88,46 @@ fn before(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
 
 /// `position: after`: every path from the action to a normal exit passes the check.
 fn after(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
-    let cut = cut_for(cfg, checks, cfg.exit);
+    let mut cut = cut_for(cfg, checks, cfg.exit);
+    // An error path (something threw and a `catch` answered) uses nothing the action returned:
+    // the error page it ends on signs nobody in.
+    cut.extend(
+        cfg.graph
+            .edge_indices()
+            .filter(|e| cfg.graph[*e] == crate::cfg::Edge::Exception),
+    );
     let is_exit = |n: NodeIndex| matches!(cfg.node(n).kind, NodeKind::Exit);
-    let Some(tail) = path_avoiding(cfg, action, is_exit, &cut) else {
+    // A check's failing side that ends the request on a way of its own (`else redirect_to
+    // sign_in_path`) refuses what the action returned, even though it ends normally; one that
+    // joins the passing side again (it only logs) does not.
+    let mut tail = None;
+    for _ in 0..64 {
+        let Some(found) = path_avoiding(cfg, action, is_exit, &cut) else {
+            break;
+        };
+        let refusal = found.windows(2).enumerate().find_map(|(i, w)| {
+            let c = w[0];
+            if !checks.contains(&c) {
+                return None;
+            }
+            let passing_side = reachable_after(cfg, &passing_edges(cfg, c, cfg.exit));
+            let rest = &found[i + 1..];
+            let own_way = rest
+                .iter()
+                .all(|n| is_exit(*n) || !passing_side.contains(n));
+            own_way.then(|| cfg.graph.find_edge(w[0], w[1]))
+        });
+        match refusal.flatten() {
+            Some(edge) => {
+                cut.insert(edge);
+            }
+            None => {
+                tail = Some(found);
+                break;
+            }
+        }
+    }
+    let Some(tail) = tail else {
         return Protection::Protected;
     };
     // Show the whole story: entry → action → exit.
@@ -115,6 +152,24 @@ fn after(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
     }
 }
 
+/// The nodes reachable through `edges` (their targets included).
+fn reachable_after(
+    cfg: &Cfg,
+    edges: &[petgraph::graph::EdgeIndex],
+) -> std::collections::HashSet<NodeIndex> {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<NodeIndex> = edges
+        .iter()
+        .filter_map(|e| cfg.graph.edge_endpoints(*e).map(|(_, to)| to))
+        .collect();
+    while let Some(n) = stack.pop() {
+        if seen.insert(n) {
+            stack.extend(cfg.graph.neighbors(n));
+        }
+    }
+    seen
+}
+
 /// The checks of a spec that apply to an action, with their analysis.
 pub fn for_site(
     site: &super::Site,
@@ -128,10 +183,9 @@ pub fn for_site(
         if super::waived(site, id, labeler) {
             continue;
         }
-        if site.instance.root == crate::model::RootKind::NonRequest
-            && check.applies_to == crate::spec::AppliesTo::Requests
-        {
-            // Nobody calls a job or a script: there is no caller to authenticate.
+        if !site.has_user_caller() && check.applies_to == crate::spec::AppliesTo::Requests {
+            // Nobody calls a job or a script, and a request a service signed is the service
+            // acting: there is no signed-in caller to check.
             continue;
         }
         let nodes = site

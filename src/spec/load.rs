@@ -494,11 +494,15 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 })?;
             }
             if let Some(c) = &m.condition {
-                if c.mentions.is_empty() && c.values.is_empty() && c.compares.is_empty() {
+                if c.mentions.is_empty()
+                    && c.values.is_empty()
+                    && c.compares.is_empty()
+                    && c.looks_up.is_empty()
+                {
                     return Err(err(
                         &["checks", id, "any_of"],
                         "condition",
-                        format!("{here}: the condition matcher is empty (give `mentions`, `values` or `compares`)"),
+                        format!("{here}: the condition matcher is empty (give `mentions`, `values`, `compares` or `looks_up`)"),
                     ));
                 }
                 if !m.with.is_empty() {

@@ -96,6 +96,10 @@ pub struct Action {
     /// enforces itself, or rules that do not apply (the creator of a new organization).
     #[serde(default)]
     pub waive: Vec<Waiver>,
+    /// The call is not this action in a file that also makes one of these calls: a Magic Link
+    /// app exchanges its passwordless code with the same SDK call as an SSO callback.
+    #[serde(default)]
+    pub not_in_files_calling: Vec<String>,
 }
 
 /// Restricts an action to calls whose argument has one of the given literal values.
@@ -288,6 +292,11 @@ pub struct ConditionMatcher {
     /// compared with an organization id the caller sent proves nothing.
     #[serde(default)]
     pub against: Option<RequiredSource>,
+    /// A branch on what a lookup returned, where the lookup was given a value named like one of
+    /// these: `const org = await db.organization.findFirst({ workOsId: profile.organizationId });
+    /// if (!org) throw …` checks the profile's organization against the ones the app knows.
+    #[serde(default)]
+    pub looks_up: Vec<String>,
 }
 
 /// A privileged call outside the workflow's own actions.
@@ -320,6 +329,12 @@ pub struct ProviderSpec {
     /// these.
     #[serde(default)]
     pub sdk_markers: Vec<String>,
+    /// Calls that authenticate a request as sent by a service rather than a user (webhook
+    /// signature checks: `webhooks.constructEvent`, `verifySignature`). A request that passes one
+    /// before an action is the service acting: the checks about a signed-in caller do not
+    /// apply to it, and what its signed body says is the service's word, not a user's input.
+    #[serde(default)]
+    pub signed_request_checks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

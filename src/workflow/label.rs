@@ -105,6 +105,34 @@ impl<'s> Labeler<'s> {
         }
     }
 
+    /// The call nodes that check a service's signature on the request (webhooks), by the
+    /// providers' `signed_request_checks`.
+    pub fn signed_request_checks(&self, cfg: &Cfg) -> Vec<NodeIndex> {
+        let spellings: Vec<&String> = self
+            .specs
+            .providers
+            .iter()
+            .flat_map(|p| &p.signed_request_checks)
+            .collect();
+        if spellings.is_empty() {
+            return Vec::new();
+        }
+        cfg.calls()
+            .into_iter()
+            .filter(|n| match &cfg.node(*n).kind {
+                NodeKind::Call { callee, .. } => spellings.iter().any(|s| {
+                    if s.contains('*') {
+                        // `verify*Signature`: any such name of the application's.
+                        name_matches(crate::ir::last_segment(callee), s)
+                    } else {
+                        trailing_segments_match(callee, s, same_name_any_style)
+                    }
+                }),
+                _ => false,
+            })
+            .collect()
+    }
+
     /// Whether a node can count as a check at all (see `check_call_names`).
     fn may_be_check(&self, cfg: &Cfg, n: NodeIndex) -> bool {
         match &cfg.node(n).kind {
@@ -285,6 +313,11 @@ impl<'s> Labeler<'s> {
                 let Some(c) = &m.condition else {
                     return false;
                 };
+                if !c.looks_up.is_empty()
+                    && !self.branch_on_lookup(cfg, &condition.value_calls, &c.looks_up)
+                {
+                    return false;
+                }
                 let mentions_ok = c.mentions.is_empty()
                     || condition
                         .names
@@ -328,6 +361,44 @@ impl<'s> Labeler<'s> {
             }
             _ => false,
         }
+    }
+
+    /// Whether one of `value_calls` is a call in the graph that was given a value named like one
+    /// of `names` (`findFirst({ where: { workOsId: profile.organization_id } })`).
+    fn branch_on_lookup(&self, cfg: &Cfg, value_calls: &[String], names: &[String]) -> bool {
+        if value_calls.is_empty() {
+            return false;
+        }
+        fn named(v: &Value, names: &[String], depth: usize) -> bool {
+            if value_names(v)
+                .iter()
+                .any(|n| names.iter().any(|m| name_matches(n, m)))
+            {
+                return true;
+            }
+            // A reader method (`profile.organization_id` in Ruby is a call).
+            if let Value::CallResult { callee } = v.peel() {
+                let last = crate::ir::last_segment(callee);
+                if names.iter().any(|m| name_matches(last, m)) {
+                    return true;
+                }
+            }
+            if depth > 3 {
+                return false;
+            }
+            match v.peel() {
+                Value::Object { props } => props.iter().any(|(_, p)| named(p, names, depth + 1)),
+                Value::Array { items } => items.iter().any(|i| named(i, names, depth + 1)),
+                _ => false,
+            }
+        }
+        cfg.calls().into_iter().any(|n| match &cfg.node(n).kind {
+            NodeKind::Call { callee, args, .. } => {
+                value_calls.iter().any(|c| c == callee)
+                    && args.iter().any(|a| named(&a.value, names, 0))
+            }
+            _ => false,
+        })
     }
 
     /// Like [`spelling_matches`], but a call through an SDK namespace (`userManagement.getUser`)

@@ -377,9 +377,36 @@ fn build_and_label(
                 ),
                 0,
             );
-            (labeler.label(&cfg), cfg)
+            let mut labelled = labeler.label(&cfg);
+            for (i, labels) in &mut labelled {
+                let spec = &labeler.specs.workflows[*i];
+                labels.actions.retain(|(n, id)| {
+                    let excluded = &spec.actions[id].not_in_files_calling;
+                    excluded.is_empty()
+                        || !program
+                            .module_index(&cfg.node(*n).file)
+                            .is_some_and(|m| module_calls_any(program, m, excluded))
+                });
+            }
+            labelled.retain(|(_, labels)| !labels.actions.is_empty());
+            (labelled, cfg)
         })
         .collect()
+}
+
+/// Whether any function of module `m` calls one of `spellings`.
+fn module_calls_any(program: &Program, m: usize, spellings: &[String]) -> bool {
+    program.modules[m].functions.iter().any(|f| {
+        let mut found = false;
+        crate::ir::visit_stmts(&f.body, &mut |e| {
+            if let Expr::Call(c) = e {
+                if let Some(p) = c.callee.path() {
+                    found |= spellings.iter().any(|s| label::spelling_matches(&p, s));
+                }
+            }
+        });
+        found
+    })
 }
 
 /// Why an action call reached from `root` has no request entry, in the words of the report.
