@@ -24,6 +24,9 @@ pub struct Module {
     pub imports: Vec<Import>,
     /// Framework entry points found in this file (route handlers, server actions, pages).
     pub entries: Vec<EntryPoint>,
+    /// Top-level values a TypeScript module exports that are not function declarations
+    /// (`export const send = action({...})`).
+    pub exported_values: Vec<String>,
     /// Statements that run when the module loads (TypeScript/JavaScript top-level code), in
     /// order: where routers are built and routes registered.
     pub top_level: Vec<Stmt>,

@@ -120,3 +120,48 @@ pub fn leaves_by_exception(cfg: &Cfg, path: &[NodeIndex], node: NodeIndex) -> bo
                 .any(|e| *e.weight() == Edge::Exception)
     })
 }
+
+/// Whether one side of branch `n` refuses the request on a way of its own: from that side, a
+/// refusal (a throw, a denied end, an error response returned) is reached before the code the
+/// other side also reaches.
+pub fn a_side_refuses(cfg: &Cfg, n: NodeIndex) -> bool {
+    let sides: Vec<NodeIndex> = cfg.graph.neighbors(n).collect();
+    if sides.len() < 2 {
+        return false;
+    }
+    let reach = |from: NodeIndex| {
+        let mut seen = HashSet::new();
+        let mut stack = vec![from];
+        while let Some(x) = stack.pop() {
+            if seen.insert(x) {
+                stack.extend(cfg.graph.neighbors(x));
+            }
+        }
+        seen
+    };
+    let refusal = |x: NodeIndex| {
+        matches!(
+            cfg.node(x).kind,
+            NodeKind::Denied | NodeKind::Throw | NodeKind::Return { denial: true }
+        )
+    };
+    sides.iter().any(|side| {
+        let shared: HashSet<NodeIndex> = sides
+            .iter()
+            .filter(|o| *o != side)
+            .flat_map(|o| reach(*o))
+            .collect();
+        let mut seen = HashSet::new();
+        let mut stack = vec![*side];
+        while let Some(x) = stack.pop() {
+            if shared.contains(&x) || !seen.insert(x) {
+                continue;
+            }
+            if refusal(x) {
+                return true;
+            }
+            stack.extend(cfg.graph.neighbors(x));
+        }
+        false
+    })
+}

@@ -298,9 +298,22 @@ pub fn waived(site: &Site, step: &str, labeler: &Labeler) -> bool {
         .filter(|w| w.steps.iter().any(|s| s == step))
         .any(|w| {
             w.when.iter().all(|cond| {
-                let Some(value) =
-                    crate::workflow::label::find_argument(args, &cond.argument, cond.position)
-                else {
+                let found =
+                    crate::workflow::label::find_argument(args, &cond.argument, cond.position);
+                if !cond.absent_or.is_empty() {
+                    // Absent, or a literal of the list on every path.
+                    return match found {
+                        None => true,
+                        Some(value) => {
+                            let sources = labeler.sources(value);
+                            !sources.is_empty()
+                                && sources.iter().all(|s| {
+                                    matches!(s, crate::workflow::Source::Literal(v) if cond.absent_or.contains(v))
+                                })
+                        }
+                    };
+                }
+                let Some(value) = found else {
                     return false;
                 };
                 // Every alternative must come from the session or from one of the calls.

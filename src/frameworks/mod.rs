@@ -4,10 +4,12 @@
 //! frontends (which only turn syntax into the IR) or the analysis (which only reads the IR):
 //! - [`roots`]: code that no request reaches — jobs, crons, consumers, scripts, migrations,
 //!   seeds, a process's `main` — told by where it is and how it is registered;
-//! - [`routes`]: entries registered by calling a router, wherever the call is written.
+//! - [`routes`]: entries registered by calling a router, wherever the call is written;
+//! - [`rpc`]: procedures named in code: tRPC routers, Convex functions, SvelteKit actions.
 
 pub mod roots;
 pub mod routes;
+pub mod rpc;
 
 pub use roots::non_request_root;
 

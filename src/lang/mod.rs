@@ -199,6 +199,7 @@ pub(crate) fn syntax_errors(root: tree_sitter::Node) -> Vec<crate::ir::Span> {
 pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {
     let mut module = lower(language, path, source)?;
     crate::frameworks::routes::recognise(&mut module, language);
+    crate::frameworks::rpc::recognise(&mut module, language);
     Ok(module)
 }
 

@@ -6,6 +6,7 @@
 use tree_sitter::Node;
 
 use super::{Language, ParseError, MAX_DEPTH};
+use crate::frameworks::rpc::{chain_guards, enum_validated_fields, mark_rpc_params, outer_handler};
 use crate::ir::*;
 
 const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -104,7 +105,8 @@ fn mask_import_types(source: &str) -> Option<String> {
 
 fn is_route_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.starts_with("route.")
+    // Next.js route handlers; SvelteKit endpoints.
+    name.starts_with("route.") || name.starts_with("+server.")
 }
 
 fn is_page_file(path: &str) -> bool {
@@ -236,6 +238,9 @@ impl<'a> Lowerer<'a> {
                     }
                     let name = self.text(name_node).to_string();
                     let expr = self.expr_named(value, Some(&name));
+                    if exported {
+                        self.module.exported_values.push(name.clone());
+                    }
                     self.module.top_level.push(Stmt::Let {
                         bindings: vec![Binding {
                             name: name.clone(),
@@ -1233,178 +1238,6 @@ fn assignment_parts(expr: &Expr) -> Option<(Expr, Expr)> {
             Some(((**left).clone(), (**right).clone()))
         }
         _ => None,
-    }
-}
-
-/// The handler of a wrapper or builder call: its last function-literal argument, looking into a
-/// nested wrapper (`withA(withB(async (req) => …))`).
-fn outer_handler(call: &Call) -> Option<FunctionId> {
-    call.args.iter().rev().find_map(|a| match a.value.peel() {
-        Expr::Function(id) => Some(*id),
-        Expr::Call(inner) => outer_handler(inner),
-        _ => None,
-    })
-}
-
-/// Collects the guards of a builder chain or wrapper in the order they run, and returns the
-/// chain's root name, if any. `procedure.use(isAuthed).use(fn).mutation(handler)` gives
-/// [isAuthed, fn] with root `procedure`; `resolver.pipe(resolver.authorize(), handler)` gives
-/// [resolver.authorize()]; `withAuth(handler)` gives [withAuth()]. With `skip_handler`, the
-/// outermost call's handler is left out; every other function literal is a middleware.
-fn chain_guards(expr: &Expr, out: &mut Vec<Expr>, skip_handler: bool) -> Option<Expr> {
-    let Expr::Call(call) = expr.peel() else {
-        return match expr.peel() {
-            e @ (Expr::Name(_) | Expr::Member { .. }) => Some(e.clone()),
-            _ => None,
-        };
-    };
-    let mut root = None;
-    match call.callee.peel() {
-        Expr::Member { object, .. } => {
-            if matches!(object.peel(), Expr::Call(_)) {
-                root = chain_guards(object, out, false);
-            } else if let e @ Expr::Name(_) = object.peel() {
-                root = Some(e.clone());
-            }
-        }
-        callee @ Expr::Name(_) => {
-            // A higher-order wrapper: the wrapper itself is the guard, with its options.
-            out.push(Expr::Call(Box::new(Call {
-                callee: callee.clone(),
-                args: call
-                    .args
-                    .iter()
-                    .filter(|a| !matches!(a.value.peel(), Expr::Function(_) | Expr::Call(_)))
-                    .cloned()
-                    .collect(),
-                span: call.span,
-                construct: false,
-            })));
-        }
-        _ => {}
-    }
-    let handler = if skip_handler {
-        outer_handler(call)
-    } else {
-        None
-    };
-    let method = call
-        .callee
-        .path()
-        .map(|p| p.rsplit('.').next().unwrap_or("").to_string())
-        .unwrap_or_default();
-    if matches!(
-        method.as_str(),
-        "input" | "output" | "meta" | "schema" | "zod"
-    ) {
-        // Input schemas validate shape, not who may call.
-        return root;
-    }
-    for arg in &call.args {
-        match arg.value.peel() {
-            Expr::Function(id) if Some(*id) == handler => {}
-            Expr::Function(_) | Expr::Name(_) | Expr::Member { .. } => out.push(arg.value.clone()),
-            Expr::Call(inner) => {
-                if skip_handler && outer_handler(inner) == handler && handler.is_some() {
-                    // A nested wrapper around the handler: its own guards count too.
-                    chain_guards(&arg.value, out, true);
-                } else {
-                    out.push(arg.value.clone());
-                }
-            }
-            _ => {}
-        }
-    }
-    root
-}
-
-/// Fields of a builder chain's input schema that are restricted to fixed values:
-/// `.input(z.object({ role: z.enum(["member", "admin"]) }))` gives `role`.
-fn enum_validated_fields(chain: &Expr) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = chain.peel();
-    while let Expr::Call(call) = cur {
-        let Expr::Member { object, property } = call.callee.peel() else {
-            break;
-        };
-        if property == "input" {
-            if let Some(schema) = call.args.first() {
-                schema_fields(&schema.value, &mut out);
-            }
-        }
-        cur = object.peel();
-    }
-    out
-}
-
-fn schema_fields(schema: &Expr, out: &mut Vec<String>) {
-    let Expr::Call(call) = schema.peel() else {
-        return;
-    };
-    if let Some(Expr::Object(props)) = call.args.first().map(|a| a.value.peel()) {
-        for p in props {
-            if is_fixed_values_schema(&p.value) {
-                out.push(p.key.clone());
-            }
-        }
-    }
-}
-
-/// `z.enum([...])`, `z.literal(x)`, `z.nativeEnum(E)`, a union of literals, with modifiers such
-/// as `.optional()` or `.default(…)` after them.
-fn is_fixed_values_schema(e: &Expr) -> bool {
-    let mut cur = e.peel();
-    while let Expr::Call(call) = cur {
-        let path = call.callee.path().unwrap_or_default();
-        let last = path.rsplit('.').next().unwrap_or("");
-        match last {
-            "enum" | "literal" | "nativeEnum" => return true,
-            "union" => {
-                return call.args.first().is_some_and(|a| match a.value.peel() {
-                    Expr::Array(items) => {
-                        !items.is_empty() && items.iter().all(is_fixed_values_schema)
-                    }
-                    _ => false,
-                })
-            }
-            _ => {}
-        }
-        match call.callee.peel() {
-            Expr::Member { object, .. } => cur = object.peel(),
-            _ => return false,
-        }
-    }
-    false
-}
-
-/// Parameters of an RPC handler: `(input, ctx)` (Blitz) or `({ ctx, input })` (tRPC); only the
-/// input is client input.
-fn mark_rpc_params(params: &mut [Param]) {
-    let Some(first) = params.first_mut() else {
-        return;
-    };
-    if first.bindings.is_empty() {
-        if first.role == ParamRole::Plain {
-            first.role = ParamRole::Input;
-        }
-        if let Some(second) = params.get_mut(1) {
-            if second.role == ParamRole::Plain && second.bindings.is_empty() {
-                second.role = ParamRole::Context;
-            }
-        }
-        return;
-    }
-    for b in first.bindings.iter_mut() {
-        if matches!(b.name.as_str(), "input" | "rawInput" | "data" | "body") {
-            b.role = Some(ParamRole::Input);
-        } else if b.name == "ctx" {
-            b.role = Some(ParamRole::Context);
-        }
-    }
-    if let Some(second) = params.get_mut(1) {
-        if second.name == "ctx" && second.role == ParamRole::Plain {
-            second.role = ParamRole::Context;
-        }
     }
 }
 

@@ -431,12 +431,16 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 }
             }
             for cond in &waiver.when {
-                if cond.argument.is_empty() || (cond.from.is_none() && cond.from_call.is_empty()) {
+                if cond.argument.is_empty()
+                    || (cond.from.is_none()
+                        && cond.from_call.is_empty()
+                        && cond.absent_or.is_empty())
+                {
                     return Err(err(
                         &["actions", name, "waive"],
                         "when",
                         format!(
-                            "{here}: each condition needs `argument` and `from` or `from_call`"
+                            "{here}: each condition needs `argument` and `from`, `from_call` or `absent_or`"
                         ),
                     ));
                 }

@@ -208,6 +208,9 @@ pub struct WaiverCondition {
     /// The value is the result (or a field of the result) of one of these calls, on every path.
     #[serde(default)]
     pub from_call: Vec<String>,
+    /// The argument is absent or one of these literals (`roleSlug` absent or `member`).
+    #[serde(default)]
+    pub absent_or: Vec<String>,
 }
 
 /// A step that must protect one or more actions.
@@ -297,6 +300,11 @@ pub struct ConditionMatcher {
     /// if (!org) throw …` checks the profile's organization against the ones the app knows.
     #[serde(default)]
     pub looks_up: Vec<String>,
+    /// The branch counts only when one of its sides refuses the request on a way of its own
+    /// (throws, returns an error response, denies): for words every handler uses (`user`),
+    /// where a condition that merely reads the user is no check.
+    #[serde(default)]
+    pub refuses: bool,
 }
 
 /// A privileged call outside the workflow's own actions.

@@ -357,7 +357,10 @@ impl<'s> Labeler<'s> {
                                 && looked_up(&cmp.right_value)
                                 && self.trusted_as_session(cfg, n, &cmp.left_value))
                     });
-                mentions_ok && values_ok && compares_ok
+                mentions_ok
+                    && values_ok
+                    && compares_ok
+                    && (!c.refuses || crate::cfg::query::a_side_refuses(cfg, n))
             }
             _ => false,
         }

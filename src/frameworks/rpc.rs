@@ -1,0 +1,575 @@
+//! Entries a framework exposes as remote procedures, named in code rather than routed by a
+//! path: tRPC procedures in `router({...})` objects, Convex functions (`query`, `mutation`,
+//! `action`; `internal*` are not callable by clients), SvelteKit form `actions`. Also the
+//! builder-chain helpers the TypeScript frontend uses for top-level procedures (`procedure
+//! .use(mw).mutation(fn)`) and zod input schemas.
+
+use crate::ir::*;
+
+/// The handler of a wrapper or builder call: its last function-literal argument, looking into a
+/// nested wrapper (`withA(withB(async (req) => …))`).
+pub fn outer_handler(call: &Call) -> Option<FunctionId> {
+    call.args.iter().rev().find_map(|a| match a.value.peel() {
+        Expr::Function(id) => Some(*id),
+        Expr::Call(inner) => outer_handler(inner),
+        _ => None,
+    })
+}
+
+/// Collects the guards of a builder chain or wrapper in the order they run, and returns the
+/// chain's root name, if any. `procedure.use(isAuthed).use(fn).mutation(handler)` gives
+/// [isAuthed, fn] with root `procedure`; `resolver.pipe(resolver.authorize(), handler)` gives
+/// [resolver.authorize()]; `withAuth(handler)` gives [withAuth()]. With `skip_handler`, the
+/// outermost call's handler is left out; every other function literal is a middleware.
+pub fn chain_guards(expr: &Expr, out: &mut Vec<Expr>, skip_handler: bool) -> Option<Expr> {
+    let Expr::Call(call) = expr.peel() else {
+        return match expr.peel() {
+            e @ (Expr::Name(_) | Expr::Member { .. }) => Some(e.clone()),
+            _ => None,
+        };
+    };
+    let mut root = None;
+    match call.callee.peel() {
+        Expr::Member { object, .. } => {
+            if matches!(object.peel(), Expr::Call(_)) {
+                root = chain_guards(object, out, false);
+            } else if let e @ Expr::Name(_) = object.peel() {
+                root = Some(e.clone());
+            }
+        }
+        callee @ Expr::Name(_) => {
+            // A higher-order wrapper: the wrapper itself is the guard, with its options.
+            out.push(Expr::Call(Box::new(Call {
+                callee: callee.clone(),
+                args: call
+                    .args
+                    .iter()
+                    .filter(|a| !matches!(a.value.peel(), Expr::Function(_) | Expr::Call(_)))
+                    .cloned()
+                    .collect(),
+                span: call.span,
+                construct: false,
+            })));
+        }
+        _ => {}
+    }
+    let handler = if skip_handler {
+        outer_handler(call)
+    } else {
+        None
+    };
+    let method = call
+        .callee
+        .path()
+        .map(|p| p.rsplit('.').next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    if matches!(
+        method.as_str(),
+        "input" | "output" | "meta" | "schema" | "zod"
+    ) {
+        // Input schemas validate shape, not who may call.
+        return root;
+    }
+    for arg in &call.args {
+        match arg.value.peel() {
+            Expr::Function(id) if Some(*id) == handler => {}
+            Expr::Function(_) | Expr::Name(_) | Expr::Member { .. } => out.push(arg.value.clone()),
+            Expr::Call(inner) => {
+                if skip_handler && outer_handler(inner) == handler && handler.is_some() {
+                    // A nested wrapper around the handler: its own guards count too.
+                    chain_guards(&arg.value, out, true);
+                } else {
+                    out.push(arg.value.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    root
+}
+
+/// Fields of a builder chain's input schema that are restricted to fixed values:
+/// `.input(z.object({ role: z.enum(["member", "admin"]) }))` gives `role`.
+pub fn enum_validated_fields(chain: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = chain.peel();
+    while let Expr::Call(call) = cur {
+        let Expr::Member { object, property } = call.callee.peel() else {
+            break;
+        };
+        if property == "input" {
+            if let Some(schema) = call.args.first() {
+                schema_fields(&schema.value, &mut out);
+            }
+        }
+        cur = object.peel();
+    }
+    out
+}
+
+fn schema_fields(schema: &Expr, out: &mut Vec<String>) {
+    let Expr::Call(call) = schema.peel() else {
+        return;
+    };
+    if let Some(Expr::Object(props)) = call.args.first().map(|a| a.value.peel()) {
+        for p in props {
+            if is_fixed_values_schema(&p.value) {
+                out.push(p.key.clone());
+            }
+        }
+    }
+}
+
+/// `z.enum([...])`, `z.literal(x)`, `z.nativeEnum(E)`, a union of literals, with modifiers such
+/// as `.optional()` or `.default(…)` after them.
+pub fn is_fixed_values_schema(e: &Expr) -> bool {
+    let mut cur = e.peel();
+    while let Expr::Call(call) = cur {
+        let path = call.callee.path().unwrap_or_default();
+        let last = path.rsplit('.').next().unwrap_or("");
+        match last {
+            "enum" | "literal" | "nativeEnum" => return true,
+            "union" => {
+                return call.args.first().is_some_and(|a| match a.value.peel() {
+                    Expr::Array(items) => {
+                        !items.is_empty() && items.iter().all(is_fixed_values_schema)
+                    }
+                    _ => false,
+                })
+            }
+            _ => {}
+        }
+        match call.callee.peel() {
+            Expr::Member { object, .. } => cur = object.peel(),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Parameters of an RPC handler: `(input, ctx)` (Blitz) or `({ ctx, input })` (tRPC); only the
+/// input is client input.
+pub fn mark_rpc_params(params: &mut [Param]) {
+    let Some(first) = params.first_mut() else {
+        return;
+    };
+    if first.bindings.is_empty() {
+        if first.role == ParamRole::Plain {
+            first.role = ParamRole::Input;
+        }
+        if let Some(second) = params.get_mut(1) {
+            if second.role == ParamRole::Plain && second.bindings.is_empty() {
+                second.role = ParamRole::Context;
+            }
+        }
+        return;
+    }
+    for b in first.bindings.iter_mut() {
+        if matches!(b.name.as_str(), "input" | "rawInput" | "data" | "body") {
+            b.role = Some(ParamRole::Input);
+        } else if b.name == "ctx" {
+            b.role = Some(ParamRole::Context);
+        }
+    }
+    if let Some(second) = params.get_mut(1) {
+        if second.name == "ctx" && second.role == ParamRole::Plain {
+            second.role = ParamRole::Context;
+        }
+    }
+}
+
+use crate::lang::Language;
+
+/// tRPC's procedure-making methods: the last call of a builder chain.
+const PROCEDURE_METHODS: &[&str] = &["mutation", "query", "subscription"];
+
+/// Finds the procedures, Convex functions and SvelteKit actions of a TypeScript module.
+pub fn recognise(module: &mut Module, language: Language) {
+    if language.family() != Language::TypeScript {
+        return;
+    }
+    let top = std::mem::take(&mut module.top_level);
+    let convex = convex_dir(module);
+    let file = module.path.rsplit('/').next().unwrap_or("").to_string();
+    for stmt in &top {
+        let Stmt::Let {
+            bindings,
+            value: Some(value),
+            span,
+        } = stmt
+        else {
+            continue;
+        };
+        let [binding] = bindings.as_slice() else {
+            continue;
+        };
+        let name = binding.name.as_str();
+        if convex.is_some() && module.exported_values.iter().any(|e| e == name) {
+            convex_function(module, name, value, *span);
+        }
+        trpc_router(module, name, value, *span);
+        if file.starts_with("+page.server.") && name == "actions" {
+            sveltekit_actions(module, value, *span);
+        }
+    }
+    module.top_level = top;
+    if let Some(dir) = convex {
+        convex_calls(module, &dir);
+    }
+}
+
+/// `router({ update: adminProcedure.input(…).mutation(fn), members: router({…}) })`: each
+/// procedure is an entry, named by its path in the router.
+fn trpc_router(module: &mut Module, name: &str, value: &Expr, span: Span) {
+    fn walk(module: &mut Module, prefix: &str, value: &Expr, span: Span, depth: usize) {
+        if depth > 6 {
+            return;
+        }
+        let Expr::Call(call) = value.peel() else {
+            return;
+        };
+        let callee = call.callee.path().unwrap_or_default();
+        let last = last_segment(&callee);
+        if !(last == "router" || last.ends_with("Router") || last == "mergeRouters") {
+            return;
+        }
+        let Some(Expr::Object(props)) = call.args.first().map(|a| a.value.peel()) else {
+            return;
+        };
+        for p in props.clone() {
+            let path = if prefix.is_empty() {
+                p.key.clone()
+            } else {
+                format!("{prefix}.{}", p.key)
+            };
+            procedure(module, &path, &p.value, span);
+            walk(module, &path, &p.value, span, depth + 1);
+        }
+    }
+    walk(module, name.trim_end_matches("Router"), value, span, 0);
+}
+
+/// `adminProcedure.input(schema).mutation(async ({ ctx, input }) => …)` as a router property.
+fn procedure(module: &mut Module, path: &str, value: &Expr, span: Span) {
+    let Expr::Call(call) = value.peel() else {
+        return;
+    };
+    let Expr::Member { property, .. } = call.callee.peel() else {
+        return;
+    };
+    if !PROCEDURE_METHODS.contains(&property.as_str()) {
+        return;
+    }
+    let Some(handler) = outer_handler(call) else {
+        return;
+    };
+    let mut guards = Vec::new();
+    let chain_root = chain_guards(value, &mut guards, true);
+    let f = &mut module.functions[handler];
+    f.name = path.to_string();
+    mark_rpc_params(&mut f.params);
+    module.entries.push(EntryPoint {
+        handler: Expr::Function(handler),
+        kind: EntryKind::Rpc,
+        guards,
+        chain_root,
+        validated_input: enum_validated_fields(value),
+        skipped_guards: Vec::new(),
+        handler_params: Vec::new(),
+        span: if call.span.line > 0 { call.span } else { span },
+    });
+}
+
+/// SvelteKit form actions: `export const actions = { default: async ({ request, locals }) =>
+/// …, create: … }`; each is a POST entry whose event carries the request and `locals`.
+fn sveltekit_actions(module: &mut Module, value: &Expr, span: Span) {
+    let Expr::Object(props) = value.peel() else {
+        return;
+    };
+    for p in props {
+        let Expr::Function(id) = p.value.peel() else {
+            continue;
+        };
+        let f = &mut module.functions[*id];
+        f.name = format!("actions.{}", p.key);
+        f.callable = true;
+        if let Some(first) = f.params.first_mut() {
+            if first.role == ParamRole::Plain {
+                first.role = ParamRole::Request;
+            }
+        }
+        module.entries.push(EntryPoint {
+            handler: Expr::Function(*id),
+            kind: EntryKind::Route {
+                method: "POST".into(),
+                path: Some(format!("?/{}", p.key)),
+            },
+            guards: Vec::new(),
+            chain_root: None,
+            validated_input: Vec::new(),
+            skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
+            span,
+        });
+    }
+}
+
+/// The folder of a Convex module's functions (the one holding `_generated/`), when the module
+/// imports Convex's generated server or API helpers.
+fn convex_dir(module: &Module) -> Option<String> {
+    let dir = module.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    module.imports.iter().find_map(|i| {
+        let spec = i.source.as_str();
+        let rest = spec
+            .strip_suffix("_generated/server")
+            .or_else(|| spec.strip_suffix("_generated/api"))?;
+        // `./_generated/server` from `convex/x.ts`, `../_generated/server` from a subfolder.
+        let mut parts: Vec<&str> = if dir.is_empty() {
+            Vec::new()
+        } else {
+            dir.split('/').collect()
+        };
+        for seg in rest.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                _ => return None,
+            }
+        }
+        Some(parts.join("/"))
+    })
+}
+
+/// `export const send = action({ args, handler: async (ctx, args) => … })`: a public function
+/// (an entry) or, built with `internal*`, one only the server calls. Custom builders count too
+/// (`authedMutation({...})`, `createAuthorizedAction(["admin"])({...})`: the builder runs
+/// first, as a guard).
+fn convex_function(module: &mut Module, name: &str, value: &Expr, span: Span) {
+    let Expr::Call(call) = value.peel() else {
+        return;
+    };
+    let (builder, wrapper_guard) = match call.callee.peel() {
+        // `createAuthorizedAction(["admin"])({...})`.
+        Expr::Call(inner) => (inner.callee.path(), Some(call.callee.clone())),
+        other => (other.path(), None),
+    };
+    let Some(builder) = builder else { return };
+    let last = last_segment(&builder).to_ascii_lowercase();
+    if !["query", "mutation", "action", "httpaction"]
+        .iter()
+        .any(|k| last.ends_with(k))
+    {
+        return;
+    }
+    let handler = call.args.iter().find_map(|a| match a.value.peel() {
+        Expr::Function(id) => Some(*id),
+        Expr::Object(props) => props.iter().find_map(|p| match p.value.peel() {
+            Expr::Function(id) if p.key == "handler" => Some(*id),
+            _ => None,
+        }),
+        _ => None,
+    });
+    let Some(handler) = handler else { return };
+    let internal = last.starts_with("internal");
+    let f = &mut module.functions[handler];
+    f.name = name.to_string();
+    f.exported = true;
+    f.callable = true;
+    // `(ctx, args)`: the server's context (its `auth`), and what the client sent.
+    for (i, p) in f.params.iter_mut().enumerate() {
+        if p.role == ParamRole::Plain {
+            p.role = if i == 0 {
+                ParamRole::Context
+            } else {
+                ParamRole::Input
+            };
+        }
+    }
+    if internal {
+        f.runs_as = Some("Convex internal function");
+        return;
+    }
+    let mut guards = Vec::new();
+    if let Some(g) = wrapper_guard {
+        guards.push(g);
+    } else if !matches!(
+        last.as_str(),
+        "query" | "mutation" | "action" | "httpaction"
+    ) {
+        // A custom builder (`authedMutation`) wraps the handler with its own checks.
+        guards.push(Expr::Call(Box::new(Call {
+            callee: Expr::Name(builder.clone()),
+            args: Vec::new(),
+            span: call.span,
+            construct: false,
+        })));
+    }
+    module.entries.push(EntryPoint {
+        handler: Expr::Function(handler),
+        kind: EntryKind::Rpc,
+        guards,
+        chain_root: None,
+        validated_input: Vec::new(),
+        skipped_guards: Vec::new(),
+        handler_params: Vec::new(),
+        span: if call.span.line > 0 { call.span } else { span },
+    });
+}
+
+/// `ctx.runMutation(internal.invites.send, args)`, `ctx.scheduler.runAfter(0, internal.x.y,
+/// args)`: a call of the Convex function `y` of `x.ts`, written as a reference. Rewritten to a
+/// call of an import of that function, so the rest of the analysis follows it like any other.
+fn convex_calls(module: &mut Module, convex: &str) {
+    let dir = module
+        .path
+        .rsplit_once('/')
+        .map(|(d, _)| d.to_string())
+        .unwrap_or_default();
+    let depth = dir
+        .strip_prefix(convex)
+        .map(|rest| rest.split('/').filter(|s| !s.is_empty()).count())
+        .unwrap_or(0);
+    let up = if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    };
+    let mut imports = Vec::new();
+    for f in &mut module.functions {
+        rewrite_stmts(&mut f.body, &mut |call| {
+            let Some(path) = call.callee.path() else {
+                return;
+            };
+            let last = last_segment(&path);
+            let (ref_index, keep_from) = match last {
+                "runQuery" | "runMutation" | "runAction" => (0, 1),
+                "runAfter" | "runAt" => (1, 2),
+                _ => return,
+            };
+            let Some(reference) = call.args.get(ref_index).and_then(|a| a.value.path()) else {
+                return;
+            };
+            let mut segs: Vec<&str> = reference.split('.').collect();
+            if segs.len() < 3 || !matches!(segs[0], "internal" | "api") {
+                return;
+            }
+            let export = segs.pop().unwrap_or_default().to_string();
+            let file = segs[1..].join("/");
+            let local = format!("convex:{file}:{export}");
+            imports.push(Import {
+                local: local.clone(),
+                imported: export,
+                source: format!("{up}{file}"),
+            });
+            // The function gets the context (the receiver's root, `ctx`) and its arguments.
+            let ctx = path.split('.').next().unwrap_or("ctx").to_string();
+            let mut args = vec![Arg {
+                name: None,
+                value: Expr::Name(ctx),
+            }];
+            args.extend(call.args.drain(..).skip(keep_from));
+            call.args = args;
+            call.callee = Expr::Name(local);
+        });
+    }
+    imports.sort_by(|a, b| a.local.cmp(&b.local));
+    imports.dedup_by(|a, b| a.local == b.local);
+    module.imports.extend(imports);
+}
+
+/// Visits every call in statements, mutably, innermost first.
+fn rewrite_stmts(stmts: &mut [Stmt], f: &mut dyn FnMut(&mut Call)) {
+    for s in stmts {
+        match s {
+            Stmt::Expr { expr, .. } | Stmt::Throw { value: expr, .. } => rewrite_expr(expr, f),
+            Stmt::Let { value, .. } | Stmt::Return { value, .. } => {
+                if let Some(v) = value {
+                    rewrite_expr(v, f)
+                }
+            }
+            Stmt::Assign { target, value, .. } => {
+                rewrite_expr(target, f);
+                rewrite_expr(value, f);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
+                rewrite_expr(cond, f);
+                rewrite_stmts(then, f);
+                rewrite_stmts(otherwise, f);
+            }
+            Stmt::Loop { cond, body, .. } => {
+                if let Some(c) = cond {
+                    rewrite_expr(c, f);
+                }
+                rewrite_stmts(body, f);
+            }
+            Stmt::Switch { subject, cases, .. } => {
+                rewrite_expr(subject, f);
+                for c in cases {
+                    rewrite_stmts(&mut c.body, f);
+                }
+            }
+            Stmt::Try {
+                body,
+                catch,
+                finally,
+                ..
+            } => {
+                rewrite_stmts(body, f);
+                if let Some(c) = catch {
+                    rewrite_stmts(c, f);
+                }
+                rewrite_stmts(finally, f);
+            }
+            Stmt::Block { body } => rewrite_stmts(body, f),
+            Stmt::Break { .. } | Stmt::Continue { .. } => {}
+        }
+    }
+}
+
+fn rewrite_expr(e: &mut Expr, f: &mut dyn FnMut(&mut Call)) {
+    match e {
+        Expr::Call(call) => {
+            rewrite_expr(&mut call.callee, f);
+            for a in &mut call.args {
+                rewrite_expr(&mut a.value, f);
+            }
+            f(call);
+        }
+        Expr::Member { object, .. } => rewrite_expr(object, f),
+        Expr::Index { object, index } => {
+            rewrite_expr(object, f);
+            rewrite_expr(index, f);
+        }
+        Expr::Object(props) => props.iter_mut().for_each(|p| rewrite_expr(&mut p.value, f)),
+        Expr::Array(items) | Expr::Template(items) => {
+            items.iter_mut().for_each(|i| rewrite_expr(i, f))
+        }
+        Expr::Unary { operand, .. } => rewrite_expr(operand, f),
+        Expr::Binary { left, right, .. } => {
+            rewrite_expr(left, f);
+            rewrite_expr(right, f);
+        }
+        Expr::Conditional {
+            cond,
+            then,
+            otherwise,
+        } => {
+            rewrite_expr(cond, f);
+            rewrite_expr(then, f);
+            rewrite_expr(otherwise, f);
+        }
+        Expr::Await(inner) => rewrite_expr(inner, f),
+        Expr::Literal(_)
+        | Expr::Name(_)
+        | Expr::Function(_)
+        | Expr::RequestGlobal(_)
+        | Expr::Unknown(_) => {}
+    }
+}
