@@ -1212,6 +1212,14 @@ fn importer_patterns(program: &Program, frontier: &[usize]) -> Vec<String> {
                         patterns.insert(format!("/{stem}{q}"));
                     }
                 }
+                // Convex functions are called by reference, not import:
+                // `ctx.runMutation(internal.brokers.workos.assign, …)`.
+                if let Some((_, rest)) = path.rsplit_once("convex/") {
+                    let module = rest.rsplit_once('.').map(|(m, _)| m).unwrap_or(rest);
+                    let dotted = module.replace('/', ".");
+                    patterns.insert(format!("internal.{dotted}."));
+                    patterns.insert(format!("api.{dotted}."));
+                }
             }
         }
     }

@@ -110,6 +110,8 @@ struct Vocabulary {
     /// Patterns with `*`.
     patterns: Vec<String>,
     values: HashSet<String>,
+    /// Words of the guards `named` matchers look for.
+    words: HashSet<String>,
 }
 
 fn fold(s: &str) -> String {
@@ -138,6 +140,8 @@ impl Vocabulary {
                 if let Some(c) = &m.condition {
                     c.mentions.iter().chain(&c.compares).for_each(|s| add(s));
                 }
+                v.words
+                    .extend(m.named.iter().flatten().map(|w| w.to_ascii_lowercase()));
             }
         }
         for s in specs.session_calls() {
@@ -154,6 +158,13 @@ impl Vocabulary {
     }
 
     fn names(&self, name: &str) -> bool {
+        if !self.words.is_empty()
+            && crate::workflow::label::words(crate::ir::without_call_marks(name))
+                .iter()
+                .any(|w| self.words.contains(w))
+        {
+            return true;
+        }
         let folded = fold(crate::ir::without_call_marks(name));
         self.names.contains(&folded)
             || self

@@ -64,6 +64,8 @@ pub struct Site<'a> {
     /// Every path to the call passes a signature check of a service (a webhook): the service
     /// is acting, not a signed-in user.
     pub signed_request: bool,
+    /// The entry is a platform operator's route (an admin console behind an admin guard).
+    pub operator: bool,
 }
 
 impl Site<'_> {
@@ -71,6 +73,11 @@ impl Site<'_> {
     /// script, nor in a request a service signed.
     pub fn has_user_caller(&self) -> bool {
         self.instance.root == crate::model::RootKind::Request && !self.signed_request
+    }
+
+    /// Whether a step does not bind this call because a platform operator makes it.
+    pub fn operator_exempt(&self, step: &str) -> bool {
+        self.operator && self.spec.operator_exempt.iter().any(|s| s == step)
     }
 }
 
@@ -138,6 +145,7 @@ pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
     let mut findings = Vec::new();
     for inst in instances {
         let spec = &labeler.specs.workflows[inst.spec];
+        let operator = labeler.is_operator_route(inst);
         let mut local = Vec::new();
         for (node, action) in &inst.labels.actions {
             let signed = labeler.signed_request_checks(&inst.cfg);
@@ -153,6 +161,7 @@ pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
                         &signed,
                         crate::spec::CheckPosition::Before,
                     ) == protection::Protection::Protected,
+                operator,
             };
             let protections = protection::for_site(&site, labeler);
             missing_check::run(&site, &protections, labeler, &mut local);

@@ -180,7 +180,7 @@ pub fn for_site(
         if !check.protects.iter().any(|a| a == site.action) {
             continue;
         }
-        if super::waived(site, id, labeler) {
+        if super::waived(site, id, labeler) || site.operator_exempt(id) {
             continue;
         }
         if !site.has_user_caller() && check.applies_to == crate::spec::AppliesTo::Requests {

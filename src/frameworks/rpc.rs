@@ -388,7 +388,8 @@ fn convex_function(module: &mut Module, name: &str, value: &Expr, span: Span) {
         }
     }
     if internal {
-        f.runs_as = Some("Convex internal function");
+        // Only the server calls it (`ctx.runMutation(internal.x.y)`, a cron): its callers are
+        // its roots; with none in the scanned code, its action calls are unresolved.
         return;
     }
     let mut guards = Vec::new();

@@ -447,6 +447,20 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
             }
         }
     }
+    for step in &spec.operator_exempt {
+        let known = spec.checks.contains_key(step)
+            || spec
+                .actions
+                .values()
+                .any(|a| a.arguments.contains_key(step));
+        if !known {
+            return Err(err(
+                &["operator_exempt"],
+                step,
+                format!("operator_exempt names `{step}`, which is neither a check nor an argument rule of this spec"),
+            ));
+        }
+    }
     for (id, check) in &spec.checks {
         if check.protects.is_empty() {
             return Err(err(
@@ -476,19 +490,31 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
             ));
         }
         for (i, m) in check.any_of.iter().enumerate() {
-            let kinds = [m.call.is_some(), m.verdict.is_some(), m.condition.is_some()]
-                .iter()
-                .filter(|b| **b)
-                .count();
+            let kinds = [
+                m.call.is_some(),
+                m.verdict.is_some(),
+                m.condition.is_some(),
+                m.named.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
             let here = format!("check `{id}`, matcher {}", i + 1);
             if kinds != 1 {
                 return Err(err(
                     &["checks", id, "any_of"],
                     "",
-                    format!("{here}: give exactly one of `call`, `verdict`, `condition`"),
+                    format!("{here}: give exactly one of `call`, `verdict`, `condition`, `named`"),
                 ));
             }
-            if let Some(calls) = m.call.as_ref().or(m.verdict.as_ref()) {
+            if m.named.is_some() && m.given.is_empty() {
+                return Err(err(
+                    &["checks", id, "any_of"],
+                    "named",
+                    format!("{here}: a `named` matcher needs `given` values (what the guard is asked to allow)"),
+                ));
+            }
+            if let Some(calls) = m.call.as_ref().or(m.verdict.as_ref()).or(m.named.as_ref()) {
                 non_empty_list(calls, || {
                     err(
                         &["checks", id, "any_of"],

@@ -75,6 +75,11 @@ pub struct WorkflowSpec {
     /// workflow does not list as an action is an added privilege.
     #[serde(default)]
     pub privileged_operations: Vec<PrivilegedOperation>,
+    /// Steps (check or argument-rule ids) that do not apply on a platform operator's route (an
+    /// admin console route behind an admin guard, see the provider's `operator_routes`): an
+    /// operator acts on any organization by design, so tenancy and self rules do not bind it.
+    #[serde(default)]
+    pub operator_exempt: Vec<String>,
 }
 
 /// An API operation of the workflow, matched by its SDK spellings.
@@ -273,6 +278,15 @@ pub struct Matcher {
     /// With `call` or `verdict`: literal arguments the call must have.
     #[serde(default)]
     pub with: BTreeMap<String, Scalar>,
+    /// A guard the application names in its own words: a call whose name has one of these
+    /// words (`createAuthorizedAction`, `require_scope`, `checkRbac`) and that is given one of
+    /// `given` literal values (`["admin"]`, `"members.write"`). It counts when it can refuse (its
+    /// code throws or denies) or when its code is not in the scanned files.
+    #[serde(default)]
+    pub named: Option<Vec<String>>,
+    /// With `named`: literal values (`*` globs, case-insensitive) one of which the call is given.
+    #[serde(default)]
+    pub given: Vec<String>,
 }
 
 /// A branch condition; all given lists must match (any element of each).
@@ -343,6 +357,20 @@ pub struct ProviderSpec {
     /// apply to it, and what its signed body says is the service's word, not a user's input.
     #[serde(default)]
     pub signed_request_checks: Vec<String>,
+    /// What tells a platform operator's route (a back-office console) from a tenant's.
+    #[serde(default)]
+    pub operator_routes: Option<OperatorRoutes>,
+}
+
+/// A route is an operator's when its path or file has one of `path_segments` and a guard the
+/// framework runs before it has one of `guard_words` in its name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorRoutes {
+    /// Path or folder segments of back-office routes (`admin` in `/api/admin/orgs`).
+    pub path_segments: Vec<String>,
+    /// Words of an operator guard's name (`admin` in `requireGlobalAdmin`).
+    pub guard_words: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

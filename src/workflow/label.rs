@@ -63,6 +63,8 @@ pub struct Labeler<'s> {
     /// [`same_name_any_style`]: a call node whose callee ends otherwise is no check, which
     /// spares comparing it with every spelling.
     check_call_names: HashSet<String>,
+    /// The words of every `named` matcher: a call whose name has none of them is no such guard.
+    check_name_words: HashSet<String>,
     /// The last segment of every action's and privileged operation's spelling: a call ending
     /// otherwise is neither, which spares comparing it with every spelling of every spec.
     action_call_names: HashSet<String>,
@@ -91,6 +93,14 @@ impl<'s> Labeler<'s> {
                 .flat_map(|c| &c.any_of)
                 .flat_map(|m| m.call.iter().flatten())
                 .map(|spelling| folded_name(crate::ir::last_segment(spelling)))
+                .collect(),
+            check_name_words: specs
+                .workflows
+                .iter()
+                .flat_map(|w| w.checks.values())
+                .flat_map(|c| &c.any_of)
+                .flat_map(|m| m.named.iter().flatten())
+                .map(|w| w.to_ascii_lowercase())
                 .collect(),
             action_call_names: specs
                 .workflows
@@ -133,12 +143,55 @@ impl<'s> Labeler<'s> {
             .collect()
     }
 
+    /// Whether an instance's entry is a platform operator's route: under a back-office path or
+    /// folder, behind a guard named as an operator's (see the providers' `operator_routes`).
+    pub fn is_operator_route(&self, inst: &crate::workflow::Instance) -> bool {
+        let Some(rules) = self
+            .specs
+            .providers
+            .iter()
+            .find_map(|p| p.operator_routes.as_ref())
+        else {
+            return false;
+        };
+        let lower = |s: &String| s.to_ascii_lowercase();
+        let segments: Vec<String> = rules.path_segments.iter().map(lower).collect();
+        let route_path = inst.entry.kind.split(' ').nth(2).unwrap_or("");
+        let file = inst.entry.file.as_str();
+        let file_parts = file
+            .split('/')
+            .map(|s| s.split('.').next().unwrap_or(s).to_ascii_lowercase());
+        let route_parts = route_path.split('/').map(str::to_ascii_lowercase);
+        let under = file_parts
+            .chain(route_parts)
+            .any(|p| segments.iter().any(|s| *s == p));
+        if !under {
+            return false;
+        }
+        let guard_words: Vec<String> = rules.guard_words.iter().map(lower).collect();
+        let cfg = &inst.cfg;
+        cfg.calls().into_iter().any(|n| match &cfg.node(n).kind {
+            NodeKind::Call {
+                callee,
+                guard: true,
+                ..
+            } => words(crate::ir::last_segment(callee))
+                .iter()
+                .any(|w| guard_words.contains(w)),
+            _ => false,
+        })
+    }
+
     /// Whether a node can count as a check at all (see `check_call_names`).
     fn may_be_check(&self, cfg: &Cfg, n: NodeIndex) -> bool {
         match &cfg.node(n).kind {
-            NodeKind::Call { callee, .. } => self
-                .check_call_names
-                .contains(&folded_name(crate::ir::last_segment(callee))),
+            NodeKind::Call { callee, .. } => {
+                self.check_call_names
+                    .contains(&folded_name(crate::ir::last_segment(callee)))
+                    || words(crate::ir::last_segment(callee))
+                        .iter()
+                        .any(|w| self.check_name_words.contains(w))
+            }
             NodeKind::Branch { .. } => true,
             _ => false,
         }
@@ -276,13 +329,23 @@ impl<'s> Labeler<'s> {
                 can_deny,
                 ..
             } => {
-                let Some(spellings) = &m.call else {
-                    return false;
-                };
                 // A helper whose body we read counts only if it can actually refuse.
                 if *inlined && !*can_deny {
                     return false;
                 }
+                if let Some(named) = &m.named {
+                    let name_words = words(crate::ir::last_segment(callee));
+                    return named.iter().any(|w| name_words.iter().any(|n| n == w))
+                        && args.iter().any(|a| {
+                            literal_leaves(&a.value).iter().any(|l| {
+                                let l = l.to_ascii_lowercase();
+                                m.given.iter().any(|g| glob(&l, &g.to_ascii_lowercase()))
+                            })
+                        });
+                }
+                let Some(spellings) = &m.call else {
+                    return false;
+                };
                 spellings
                     .iter()
                     .any(|s| self.check_spelling_matches(callee, s))
@@ -706,6 +769,36 @@ fn trailing_segments_match(path: &str, spelling: &str, same: impl Fn(&str, &str)
     any
 }
 
+/// The words of an identifier, lower case: `requireGlobalAdmin` → require, global, admin;
+/// `is_org_admin` → is, org, admin; `HTTPRequest` → http, request.
+pub fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1);
+        let boundary = c.is_uppercase()
+            && (prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(|p| p.is_uppercase())
+                    && next.is_some_and(|n| n.is_lowercase())));
+        if boundary && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// A name as [`same_name_any_style`] compares it: lower case, no underscores.
 fn folded_name(name: &str) -> String {
     name.chars()
@@ -907,6 +1000,16 @@ mod tests {
         assert!(l.check_spelling_matches("auth.getUser", "getUser"));
         assert!(!l.check_spelling_matches("workos.userManagement.getUser", "getUser"));
         assert!(l.check_spelling_matches("workos.authorization.check", "authorization.check"));
+    }
+
+    #[test]
+    fn identifiers_split_into_words_in_every_style() {
+        assert_eq!(words("requireGlobalAdmin"), ["require", "global", "admin"]);
+        assert_eq!(words("is_org_admin"), ["is", "org", "admin"]);
+        assert_eq!(words("HTTPRequest"), ["http", "request"]);
+        assert_eq!(words("CAN_MANAGE_MEMBERS"), ["can", "manage", "members"]);
+        assert_eq!(words("x-admin-token"), ["x", "admin", "token"]);
+        assert_eq!(words("SSOState2"), ["sso", "state2"]);
     }
 
     #[test]
