@@ -164,7 +164,7 @@ impl<'s> Labeler<'s> {
         let route_parts = route_path.split('/').map(str::to_ascii_lowercase);
         let under = file_parts
             .chain(route_parts)
-            .any(|p| segments.iter().any(|s| *s == p));
+            .any(|p| segments.contains(&p));
         if !under {
             return false;
         }
