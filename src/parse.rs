@@ -1412,30 +1412,45 @@ fn import_stems(path: &str) -> Vec<String> {
 /// `@/` and `~/` aliases that Next.js and Vite projects map to the root or `src/`.
 pub fn resolve_specifier(from: &str, spec: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
     let language = Language::for_path(from).unwrap_or(Language::TypeScript);
-    let base: Vec<String> = if spec.starts_with("./") || spec.starts_with("../") {
-        let mut dir: Vec<&str> = from.split('/').collect();
-        dir.pop();
-        vec![join(&dir, spec)?]
-    } else if let Some(rest) = spec.strip_prefix("@/").or_else(|| spec.strip_prefix("~/")) {
-        let mut bases = Vec::new();
-        // Monorepos: the alias is relative to the package that contains `from`.
-        let parts: Vec<&str> = from.split('/').collect();
-        for cut in (0..parts.len()).rev() {
-            let prefix = parts[..cut].join("/");
-            for root in ["src", "", "app", "lib"] {
-                let p = [prefix.as_str(), root, rest]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("/");
-                bases.push(p);
+    let base: Vec<String> =
+        if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
+            let mut dir: Vec<&str> = from.split('/').collect();
+            dir.pop();
+            vec![join(&dir, spec)?]
+        } else if let Some(rest) = spec.strip_prefix("$lib/") {
+            // SvelteKit's `$lib` is the package's `src/lib`.
+            let parts: Vec<&str> = from.split('/').collect();
+            (0..parts.len())
+                .rev()
+                .map(|cut| {
+                    let prefix = parts[..cut].join("/");
+                    if prefix.is_empty() {
+                        format!("src/lib/{rest}")
+                    } else {
+                        format!("{prefix}/src/lib/{rest}")
+                    }
+                })
+                .collect()
+        } else if let Some(rest) = spec.strip_prefix("@/").or_else(|| spec.strip_prefix("~/")) {
+            let mut bases = Vec::new();
+            // Monorepos: the alias is relative to the package that contains `from`.
+            let parts: Vec<&str> = from.split('/').collect();
+            for cut in (0..parts.len()).rev() {
+                let prefix = parts[..cut].join("/");
+                for root in ["src", "", "app", "lib"] {
+                    let p = [prefix.as_str(), root, rest]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    bases.push(p);
+                }
             }
-        }
-        bases
-    } else {
-        return None;
-    };
+            bases
+        } else {
+            return None;
+        };
     for b in base {
         let b = b.trim_end_matches('/');
         if exists(b) && Language::for_path(b).is_some() {

@@ -29,11 +29,17 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
 }
 
 /// Privileged calls inside the instance that its spec does not list as actions.
-pub fn run_privileged_operations(inst: &Instance, spec: &WorkflowSpec, out: &mut Vec<Finding>) {
+pub fn run_privileged_operations(
+    inst: &Instance,
+    spec: &WorkflowSpec,
+    judged_elsewhere: &dyn Fn(&Instance, petgraph::graph::NodeIndex) -> bool,
+    out: &mut Vec<Finding>,
+) {
     let cfg = &inst.cfg;
     for (node, op_index) in &inst.labels.privileged {
-        // A call that is also an action of this spec is expected.
-        if inst.labels.actions.iter().any(|(n, _)| n == node) {
+        // A call that is also an action of this spec is expected; one that is an action of
+        // another workflow of the same entry is judged there, by that workflow's rules.
+        if inst.labels.actions.iter().any(|(n, _)| n == node) || judged_elsewhere(inst, *node) {
             continue;
         }
         let op = &spec.privileged_operations[*op_index];

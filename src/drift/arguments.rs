@@ -91,7 +91,10 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     });
                 }
                 if let Some(allow) = &rule.allow {
-                    if !allow.iter().any(|a| a == v) && v != "[]" {
+                    // A literal a job, a script or a service's signed request writes is the
+                    // application's own policy; in a user's request it is what every caller
+                    // gets, which is what the allow-list is about.
+                    if !allow.iter().any(|a| a == v) && v != "[]" && site.has_user_caller() {
                         return Some(Violation {
                             problem: format!(
                                 "`{key}` is the literal {v:?}, which is not among the allowed values ({})",
@@ -117,7 +120,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     // Request input the caller's access to was checked for: an organization id
                     // from the URL looked up with the caller, and the request refused on what
                     // the lookup said.
-                    if checked_for_caller(site, value, labeler) {
+                    if labeler.checked_for_caller(site.cfg(), site.node, value) {
                         continue;
                     }
                     return Some(Violation {
@@ -158,86 +161,6 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         }
     }
     None
-}
-
-/// Whether, before the call on every path, the request was refused unless the caller may use
-/// `value`: some call was given the value together with something of the caller's (a session
-/// value, or the request that carries the session) — `resolveUserOrgMembership(user.id,
-/// orgId)`, `requireOrgAdmin(req, orgId)` — and either refuses itself or a branch on what it
-/// returned refuses.
-fn checked_for_caller(site: &Site, value: &Value, labeler: &Labeler) -> bool {
-    let cfg = site.cfg();
-    let target = value.stripped();
-    let is_value = |v: &Value| {
-        let s = v.stripped();
-        s == target || s.alternatives().iter().any(|a| a.stripped() == target)
-    };
-    let of_caller = |v: &Value| {
-        let sources = labeler.sources(v);
-        sources.iter().any(|s| matches!(s, Source::Session(_)))
-            || matches!(
-                v.stripped(),
-                Value::Param {
-                    role: crate::ir::ParamRole::Request | crate::ir::ParamRole::Context,
-                    ..
-                }
-            )
-    };
-    let mut lookups: Vec<(NodeIndex, String)> = Vec::new();
-    for n in cfg.calls() {
-        if n == site.node {
-            continue;
-        }
-        let NodeKind::Call { callee, args, .. } = &cfg.node(n).kind else {
-            continue;
-        };
-        // Arguments and what they hold: `query(sql, [userId, orgId])`, `get({ orgId, userId })`.
-        let mut given = Vec::new();
-        for a in args {
-            flatten(&a.value, &mut given, 0);
-        }
-        let given_value = given.iter().any(|v| is_value(v));
-        let given_caller = given.iter().any(|v| !is_value(v) && of_caller(v));
-        if given_value && given_caller && crate::cfg::query::reaches(cfg, n, site.node) {
-            lookups.push((n, callee.clone()));
-        }
-    }
-    if lookups.is_empty() {
-        return false;
-    }
-    let deciders: Vec<NodeIndex> = cfg
-        .graph
-        .node_indices()
-        .filter(|n| match &cfg.node(*n).kind {
-            NodeKind::Call { can_deny, .. } => *can_deny && lookups.iter().any(|(l, _)| l == n),
-            NodeKind::Branch { condition, .. } => condition.value_calls.iter().any(|c| {
-                lookups
-                    .iter()
-                    .any(|(_, callee)| c == callee || c.ends_with(&format!(".{callee}")))
-            }),
-            _ => false,
-        })
-        .collect();
-    !deciders.is_empty()
-        && super::protection::analyse(
-            cfg,
-            site.node,
-            &deciders,
-            crate::spec::CheckPosition::Before,
-        ) == super::protection::Protection::Protected
-}
-
-/// A value and the items and fields it holds, a few levels deep.
-fn flatten<'v>(v: &'v Value, out: &mut Vec<&'v Value>, depth: usize) {
-    out.push(v);
-    if depth > 3 {
-        return;
-    }
-    match v.peel() {
-        Value::Array { items } => items.iter().for_each(|i| flatten(i, out, depth + 1)),
-        Value::Object { props } => props.iter().for_each(|(_, p)| flatten(p, out, depth + 1)),
-        _ => {}
-    }
 }
 
 /// A path to the action that passes no allow-list check of the value, if there is one.

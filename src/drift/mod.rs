@@ -168,7 +168,14 @@ pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
             bypassed_step::run(&site, &protections, &mut local);
             added_privilege::run(&site, labeler, &mut local);
         }
-        added_privilege::run_privileged_operations(inst, spec, &mut local);
+        let judged_elsewhere = |inst: &Instance, node: NodeIndex| {
+            instances.iter().any(|other| {
+                !std::ptr::eq(other, inst)
+                    && std::sync::Arc::ptr_eq(&other.cfg, &inst.cfg)
+                    && other.labels.actions.iter().any(|(n, _)| *n == node)
+            })
+        };
+        added_privilege::run_privileged_operations(inst, spec, &judged_elsewhere, &mut local);
         // The same node can be reached through several inlining paths: report it once.
         local.sort_by(|a: &Finding, b: &Finding| {
             (&a.file, a.line, a.column, &a.fingerprint).cmp(&(

@@ -162,9 +162,7 @@ impl<'s> Labeler<'s> {
             .split('/')
             .map(|s| s.split('.').next().unwrap_or(s).to_ascii_lowercase());
         let route_parts = route_path.split('/').map(str::to_ascii_lowercase);
-        let under = file_parts
-            .chain(route_parts)
-            .any(|p| segments.contains(&p));
+        let under = file_parts.chain(route_parts).any(|p| segments.contains(&p));
         if !under {
             return false;
         }
@@ -520,7 +518,75 @@ impl<'s> Labeler<'s> {
             && sources
                 .iter()
                 .all(|s| matches!(s, Source::Session(_) | Source::Request(_)))
-            && equals_session_on_every_path(cfg, at, v, self)
+            && (equals_session_on_every_path(cfg, at, v, self)
+                || self.checked_for_caller(cfg, at, v))
+    }
+
+    /// Whether, before the call on every path, the request was refused unless the caller may use
+    /// `value`: some call was given the value together with something of the caller's (a session
+    /// value, or the request that carries the session) — `resolveUserOrgMembership(user.id,
+    /// orgId)`, `requireOrgAdmin(req, orgId)` — and either refuses itself or a branch on what it
+    /// returned refuses.
+    pub fn checked_for_caller(&self, cfg: &Cfg, at: NodeIndex, value: &Value) -> bool {
+        let labeler = self;
+        let target = value.stripped();
+        let is_value = |v: &Value| {
+            let s = v.stripped();
+            s == target || s.alternatives().iter().any(|a| a.stripped() == target)
+        };
+        let of_caller = |v: &Value| {
+            let sources = labeler.sources(v);
+            sources.iter().any(|s| matches!(s, Source::Session(_)))
+                || matches!(
+                    v.stripped(),
+                    Value::Param {
+                        role: crate::ir::ParamRole::Request | crate::ir::ParamRole::Context,
+                        ..
+                    }
+                )
+        };
+        let mut lookups: Vec<(NodeIndex, String)> = Vec::new();
+        for n in cfg.calls() {
+            if n == at {
+                continue;
+            }
+            let NodeKind::Call { callee, args, .. } = &cfg.node(n).kind else {
+                continue;
+            };
+            // Arguments and what they hold: `query(sql, [userId, orgId])`, `get({ orgId, userId })`.
+            let mut given = Vec::new();
+            for a in args {
+                flatten(&a.value, &mut given, 0);
+            }
+            let given_value = given.iter().any(|v| is_value(v));
+            let given_caller = given.iter().any(|v| !is_value(v) && of_caller(v));
+            if given_value && given_caller && crate::cfg::query::reaches(cfg, n, at) {
+                lookups.push((n, callee.clone()));
+            }
+        }
+        if lookups.is_empty() {
+            return false;
+        }
+        let deciders: Vec<NodeIndex> = cfg
+            .graph
+            .node_indices()
+            .filter(|n| match &cfg.node(*n).kind {
+                NodeKind::Call { can_deny, .. } => *can_deny && lookups.iter().any(|(l, _)| l == n),
+                NodeKind::Branch { condition, .. } => condition.value_calls.iter().any(|c| {
+                    lookups
+                        .iter()
+                        .any(|(_, callee)| c == callee || c.ends_with(&format!(".{callee}")))
+                }),
+                _ => false,
+            })
+            .collect();
+        !deciders.is_empty()
+            && crate::drift::protection::analyse(
+                cfg,
+                at,
+                &deciders,
+                crate::spec::CheckPosition::Before,
+            ) == crate::drift::protection::Protection::Protected
     }
 
     /// `current_user`, `current_user.org_id`, `g.user.id`: a session global or a field of one.
@@ -767,6 +833,19 @@ fn trailing_segments_match(path: &str, spelling: &str, same: impl Fn(&str, &str)
         }
     }
     any
+}
+
+/// A value and the items and fields it holds, a few levels deep.
+fn flatten<'v>(v: &'v Value, out: &mut Vec<&'v Value>, depth: usize) {
+    out.push(v);
+    if depth > 3 {
+        return;
+    }
+    match v.peel() {
+        Value::Array { items } => items.iter().for_each(|i| flatten(i, out, depth + 1)),
+        Value::Object { props } => props.iter().for_each(|(_, p)| flatten(p, out, depth + 1)),
+        _ => {}
+    }
 }
 
 /// The words of an identifier, lower case: `requireGlobalAdmin` → require, global, admin;
