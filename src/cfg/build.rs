@@ -1096,10 +1096,21 @@ impl<'p> Builder<'p> {
         }
 
         let label = self.source_line(module, call.span);
+        // The receiver goes with the arguments, last and named, so a check can see what a method
+        // was called on (`user.orgIds.includes(orgId)` asks the caller's organizations).
+        let mut node_args = args.clone();
+        if let Some(r) = &receiver {
+            if !matches!(r.peel(), Value::Global { .. } | Value::Unknown) {
+                node_args.push(ArgValue {
+                    name: Some(RECEIVER_ARG.into()),
+                    value: r.clone(),
+                });
+            }
+        }
         let node = self.push(
             NodeKind::Call {
                 callee: callee.clone(),
-                args: args.clone(),
+                args: node_args,
                 inlined: !inline.is_empty(),
                 can_deny: false,
                 guard: false,
@@ -1240,6 +1251,8 @@ impl<'p> Builder<'p> {
 
 /// The callee of a call whose target is computed at run time.
 pub const DYNAMIC_CALLEE: &str = "<dynamic>";
+/// The name under which a call node keeps the value its method was called on.
+pub const RECEIVER_ARG: &str = "<receiver>";
 /// The receiver of a method called on a value computed on the spot.
 pub const COMPUTED_RECEIVER: &str = "(…)";
 /// Suffix of a callee that is a computed member of a named object (`handlers[kind]`).

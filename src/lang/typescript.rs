@@ -941,13 +941,25 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// Whether `name` is imported from a framework whose helper of that name throws to end the
+    /// request: SvelteKit's `error(401, …)` and `redirect(303, …)`.
+    fn throws_by_import(&self, name: &str) -> bool {
+        self.module.imports.iter().any(|i| {
+            i.local == name
+                && i.source == "@sveltejs/kit"
+                && matches!(i.imported.as_str(), "error" | "redirect")
+        })
+    }
+
     /// An expression statement; calls that end the request become `throw`s, so the graph knows
     /// control does not continue after `redirect("/login")`.
     fn expr_stmt(&mut self, expr: Expr, span: Span) -> Stmt {
         if let Expr::Call(call) = expr.peel() {
             if let Some(path) = call.callee.path() {
                 let last = path.rsplit('.').next().unwrap_or(&path);
-                if TERMINATING_CALLS.contains(&last) && !path.contains('.') {
+                if !path.contains('.')
+                    && (TERMINATING_CALLS.contains(&last) || self.throws_by_import(last))
+                {
                     return Stmt::Throw { value: expr, span };
                 }
             }

@@ -303,7 +303,8 @@ impl<'s> Labeler<'s> {
             return !filter.any_of.is_empty() && filter.otherwise;
         };
         if filter.any_of.is_empty() {
-            return true;
+            // `domainData: []`: an empty list literal is the argument's absence.
+            return !matches!(value.peel(), Value::Array { items } if items.is_empty());
         }
         let lits = literal_leaves(value);
         let fully_literal = self
@@ -536,7 +537,7 @@ impl<'s> Labeler<'s> {
         };
         let of_caller = |v: &Value| {
             let sources = labeler.sources(v);
-            sources.iter().any(|s| matches!(s, Source::Session(_)))
+            if sources.iter().any(|s| matches!(s, Source::Session(_)))
                 || matches!(
                     v.stripped(),
                     Value::Param {
@@ -544,6 +545,20 @@ impl<'s> Labeler<'s> {
                         ..
                     }
                 )
+            {
+                return true;
+            }
+            // The caller's own record, fetched by a session function of the app
+            // (`const user = await getUser(ctx)`; `user.orgIds`).
+            let mut producers = Vec::new();
+            v.producing_calls(&mut producers);
+            producers.iter().any(|p| {
+                let name = p.rsplit([':', '.']).next().unwrap_or(p);
+                labeler
+                    .session_calls
+                    .iter()
+                    .any(|s| labeler.check_spelling_matches(name, s))
+            })
         };
         let mut lookups: Vec<(NodeIndex, String)> = Vec::new();
         for n in cfg.calls() {
@@ -572,11 +587,17 @@ impl<'s> Labeler<'s> {
             .node_indices()
             .filter(|n| match &cfg.node(*n).kind {
                 NodeKind::Call { can_deny, .. } => *can_deny && lookups.iter().any(|(l, _)| l == n),
-                NodeKind::Branch { condition, .. } => condition.value_calls.iter().any(|c| {
-                    lookups
-                        .iter()
-                        .any(|(_, callee)| c == callee || c.ends_with(&format!(".{callee}")))
-                }),
+                // A branch on what the lookup returned, or on the lookup itself
+                // (`if (!user.orgIds.includes(orgId)) throw`).
+                NodeKind::Branch { condition, .. } => condition
+                    .value_calls
+                    .iter()
+                    .chain(&condition.calls)
+                    .any(|c| {
+                        lookups
+                            .iter()
+                            .any(|(_, callee)| c == callee || c.ends_with(&format!(".{callee}")))
+                    }),
                 _ => false,
             })
             .collect();
