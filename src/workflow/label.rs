@@ -326,10 +326,12 @@ impl<'s> Labeler<'s> {
                 args,
                 inlined,
                 can_deny,
-                ..
+                guard,
             } => {
-                // A helper whose body we read counts only if it can actually refuse.
-                if *inlined && !*can_deny {
+                // A helper whose body we read counts only if it can actually refuse; a guard the
+                // framework runs, named and configured as one (`createAuthorizedMutation(["admin"])`),
+                // may be a factory whose product refuses.
+                if *inlined && !*can_deny && !(*guard && m.named.is_some()) {
                     return false;
                 }
                 if let Some(named) = &m.named {
