@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::ir::{Expr, Span};
-use crate::parse::{FnRef, Program};
+use crate::parse::{is_test_double, FnRef, Program, MAX_IMPLEMENTATIONS};
 use crate::spec::SpecSet;
 
 /// A call in the IR whose callee may be a spec action (its method and, for generic method names,
@@ -36,20 +36,29 @@ pub struct CallGraph {
     pub entry_handlers: HashSet<FnRef>,
     /// Calls that may be actions, in a stable order.
     pub action_sites: Vec<ActionSite>,
+    /// In-repo methods that lead to an action, by name: what a call of that method on an object
+    /// of unnamed class (an interface, an injected service) may run.
+    pub dispatch: HashMap<String, Vec<FnRef>>,
 }
 
 impl CallGraph {
     pub fn build(program: &Program, specs: &SpecSet) -> CallGraph {
         let action_calls = specs.action_calls();
+        let sdk_namespaces: HashSet<&str> = specs
+            .providers
+            .iter()
+            .flat_map(|p| p.sdk_namespaces.iter().map(String::as_str))
+            .collect();
 
         // Resolving every call is the costly part of locating: done per module in parallel.
-        type PerFunction = (FnRef, Vec<FnRef>, bool, Vec<ActionSite>);
+        type PerFunction = (FnRef, Vec<FnRef>, bool, Vec<ActionSite>, Vec<String>);
         let per_function: Vec<PerFunction> = program
             .modules
             .par_iter()
             .enumerate()
             .flat_map_iter(|(m, module)| {
                 let action_calls = &action_calls;
+                let sdk_namespaces = &sdk_namespaces;
                 module.functions.iter().enumerate().map(move |(i, f)| {
                     let me = FnRef {
                         module: m,
@@ -58,6 +67,9 @@ impl CallGraph {
                     let mut out = Vec::new();
                     let mut anchored = false;
                     let mut sites = Vec::new();
+                    // Methods called on objects whose class the code does not name (an
+                    // interface, an injected service): resolved below by name.
+                    let mut unresolved_methods = Vec::new();
                     crate::ir::visit_stmts(&f.body, &mut |e| {
                         if let Expr::Call(call) = e {
                             if let Some(p) = call.callee.path() {
@@ -73,7 +85,24 @@ impl CallGraph {
                                     }
                                 }
                             }
-                            out.extend(program.resolve_callee_all(m, &call.callee));
+                            let resolved = program.resolve_callee_all(m, &call.callee);
+                            // A call through the SDK's namespace is the SDK's, never a wrapper
+                            // of the same name.
+                            let sdk_call = call.callee.path().is_some_and(|p| {
+                                p.split('.').any(|seg| {
+                                    sdk_namespaces.contains(crate::ir::without_call_marks(seg))
+                                })
+                            });
+                            if resolved.is_empty() && !sdk_call {
+                                if let Expr::Member { object, property } = call.callee.peel() {
+                                    let root = object.path().unwrap_or_default();
+                                    let root = root.split('.').next().unwrap_or("");
+                                    if !program.names_package_import(&module.path, root) {
+                                        unresolved_methods.push(property.clone());
+                                    }
+                                }
+                            }
+                            out.extend(resolved);
                             // A function passed to a call may run before it returns
                             // (`items.map(fn)`, `db.transaction(fn)`), unless the call keeps it
                             // for later (a route, an event handler, a registry).
@@ -91,19 +120,80 @@ impl CallGraph {
                             }
                         }
                     });
-                    (me, out, anchored, sites)
+                    (me, out, anchored, sites, unresolved_methods)
                 })
             })
             .collect();
         let mut callees: HashMap<FnRef, Vec<FnRef>> = HashMap::with_capacity(per_function.len());
         let mut candidates: HashSet<FnRef> = HashSet::new();
         let mut action_sites = Vec::new();
-        for (me, out, anchored, sites) in per_function {
+        let mut method_calls: Vec<(FnRef, Vec<String>)> = Vec::new();
+        for (me, out, anchored, sites, methods) in per_function {
             if anchored {
                 candidates.insert(me);
             }
             callees.insert(me, out);
             action_sites.extend(sites);
+            if !methods.is_empty() {
+                method_calls.push((me, methods));
+            }
+        }
+        // Dynamic dispatch: a method called on an object of unnamed class (`h.workos
+        // .CreateMembership(…)` through a Go interface, `this.workosService.invite()` on an
+        // injected service) may be any in-repo method of that name that leads to an action —
+        // every implementation, mocks and fakes aside. Wrappers can wrap wrappers: a few rounds.
+        let mut dispatch: HashMap<String, Vec<FnRef>> = HashMap::new();
+        // Only methods leading to a call that really is an action (not any `Create`), and only
+        // names few functions have: `Get` on an unknown object could be anything.
+        let seeds: HashSet<FnRef> = action_sites.iter().map(|s| s.func).collect();
+        let mut defined: HashMap<&str, usize> = HashMap::new();
+        for module in &program.modules {
+            for f in &module.functions {
+                *defined.entry(crate::ir::last_segment(&f.name)).or_default() += 1;
+            }
+        }
+        for _ in 0..3 {
+            let reaching = reaching_from(&seeds, &callees);
+            let mut found: HashMap<String, Vec<FnRef>> = HashMap::new();
+            for f in &reaching {
+                let path = &program.modules[f.module].path;
+                if is_test_double(path) {
+                    continue;
+                }
+                let function = program.function(*f);
+                if !function.method {
+                    continue;
+                }
+                let name = crate::ir::last_segment(&function.name);
+                if defined.get(name).copied().unwrap_or(0) > MAX_IMPLEMENTATIONS {
+                    continue;
+                }
+                found.entry(name.to_string()).or_default().push(*f);
+            }
+            let mut added = false;
+            for (me, methods) in &method_calls {
+                let family = program.languages[me.module].family();
+                for method in methods {
+                    for t in found.get(method).into_iter().flatten() {
+                        if program.languages[t.module].family() != family || t == me {
+                            continue;
+                        }
+                        let out = callees.entry(*me).or_default();
+                        if !out.contains(t) {
+                            out.push(*t);
+                            added = true;
+                        }
+                    }
+                }
+            }
+            dispatch = found;
+            if !added {
+                break;
+            }
+        }
+        for targets in dispatch.values_mut() {
+            targets.sort();
+            targets.dedup();
         }
         action_sites.sort_by_key(|s| (s.func, s.span.start));
 
@@ -130,7 +220,7 @@ impl CallGraph {
                 module
                     .entries
                     .iter()
-                    .filter_map(move |e| program.resolve_callee(m, &e.handler))
+                    .flat_map(move |e| program.entry_handlers(m, &e.handler))
             })
             .collect();
         let mut reaching: HashSet<FnRef> = HashSet::new();
@@ -143,6 +233,7 @@ impl CallGraph {
             }
         }
         CallGraph {
+            dispatch,
             callees,
             callers,
             reaching,
@@ -177,6 +268,27 @@ impl CallGraph {
         roots.truncate(limit);
         roots
     }
+}
+
+/// The functions from which a candidate is reachable through `callees` (all the way up).
+fn reaching_from(
+    candidates: &HashSet<FnRef>,
+    callees: &HashMap<FnRef, Vec<FnRef>>,
+) -> HashSet<FnRef> {
+    let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+    for (f, cs) in callees {
+        for c in cs {
+            callers.entry(*c).or_default().push(*f);
+        }
+    }
+    let mut reaching = HashSet::new();
+    let mut stack: Vec<FnRef> = candidates.iter().copied().collect();
+    while let Some(f) = stack.pop() {
+        if reaching.insert(f) {
+            stack.extend(callers.get(&f).into_iter().flatten().copied());
+        }
+    }
+    reaching
 }
 
 /// The modules of the functions that reach a workflow action: where a workflow's code is.

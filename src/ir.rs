@@ -136,8 +136,11 @@ pub struct Function {
     /// arrow functions); inline callbacks are not callable.
     pub callable: bool,
     /// What runs this function when no request does, if its registration says so (`job` for a
-    /// queue worker's handler, `Convex internal function`): a non-request root.
+    /// queue worker's handler): a non-request root.
     pub runs_as: Option<&'static str>,
+    /// A method of a class or type (a TypeScript class method, a Go method with a receiver, a
+    /// Python method): what a call on an object of unnamed class may dispatch to.
+    pub method: bool,
 }
 
 /// What a parameter carries, as far as the frontend knows from the framework.

@@ -16,6 +16,17 @@ use crate::report::Unscanned;
 const IMPORTER_ROUNDS: usize = 3;
 /// How many rounds of relative imports to follow from a parsed file.
 const IMPORT_ROUNDS: usize = 3;
+/// How many parsed functions may share a method name for a call of it on an object of unnamed
+/// class (an interface, an injected service) to be resolved to them all; a name more have
+/// (`Get`, `create`) names no implementation.
+pub const MAX_IMPLEMENTATIONS: usize = 6;
+
+/// Mocks, fakes and stubs implement an interface for tests; they are not what runs.
+pub fn is_test_double(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    ["mock", "fake", "stub"].iter().any(|w| lower.contains(w))
+}
+
 /// How many re-exports (`export * from`) a name is followed through.
 const MAX_REEXPORTS: usize = 4;
 /// How much file text the importer search may keep in memory instead of reading it again.
@@ -1670,6 +1681,43 @@ impl Program {
 
     pub fn function(&self, f: FnRef) -> &crate::ir::Function {
         &self.modules[f.module].functions[f.function]
+    }
+
+    /// The functions an entry's handler names: as a callee resolves, or, for a method of an
+    /// object whose class the code does not say (`authHandler.Callback` of a handler struct built
+    /// elsewhere), every parsed function of that name in the same language, when few have it.
+    pub fn entry_handlers(&self, module: usize, handler: &Expr) -> Vec<FnRef> {
+        let resolved = self.resolve_callee_all(module, handler);
+        if !resolved.is_empty() {
+            return resolved;
+        }
+        let Expr::Member { property, .. } = handler.peel() else {
+            return Vec::new();
+        };
+        let family = self.languages[module].family();
+        let named: Vec<FnRef> = self
+            .modules
+            .iter()
+            .enumerate()
+            .filter(|(m, module)| {
+                self.languages[*m].family() == family && !is_test_double(&module.path)
+            })
+            .flat_map(|(m, module)| {
+                module
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.method && f.callable && last_segment(&f.name) == property)
+                    .map(move |(i, _)| FnRef {
+                        module: m,
+                        function: i,
+                    })
+            })
+            .collect();
+        if named.len() > MAX_IMPLEMENTATIONS {
+            return Vec::new();
+        }
+        named
     }
 
     /// The function a callee expression names, if it is defined in a parsed module: a local

@@ -43,6 +43,10 @@ pub struct Facts {
 pub struct Summaries {
     facts: HashMap<FnRef, Facts>,
     vocabulary: Vocabulary,
+    /// See [`CallGraph::dispatch`].
+    dispatch: HashMap<String, Vec<FnRef>>,
+    /// Receiver names of the providers' SDKs: a call through one is the SDK's, never a wrapper.
+    sdk_namespaces: HashSet<String>,
 }
 
 impl Summaries {
@@ -86,7 +90,29 @@ impl Summaries {
                 break;
             }
         }
-        Summaries { facts, vocabulary }
+        Summaries {
+            facts,
+            vocabulary,
+            dispatch: graph.dispatch.clone(),
+            sdk_namespaces: specs
+                .providers
+                .iter()
+                .flat_map(|p| p.sdk_namespaces.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// The in-repo methods of this name that lead to an action: what a call of the method on an
+    /// object of unnamed class may run.
+    pub fn dispatched(&self, callee: &str, method: &str) -> &[FnRef] {
+        let through_sdk = callee.split('.').any(|seg| {
+            self.sdk_namespaces
+                .contains(crate::ir::without_call_marks(seg))
+        });
+        if through_sdk {
+            return &[];
+        }
+        self.dispatch.get(method).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn facts(&self, f: FnRef) -> Facts {

@@ -1066,11 +1066,25 @@ impl<'p> Builder<'p> {
             Expr::Name(n) => self.frame().env.contains_key(n),
             _ => false,
         };
-        let targets = if shadowed {
+        let mut targets = if shadowed {
             Vec::new()
         } else {
             self.program.resolve_callee_all(module, &call.callee)
         };
+        if targets.is_empty() {
+            // A method of an object whose class the code does not name: every in-repo method of
+            // that name that leads to an action (see `CallGraph::dispatch`).
+            if let Expr::Member { property, .. } = call.callee.peel() {
+                let family = self.program.languages[module].family();
+                targets.extend(
+                    self.summaries
+                        .dispatched(&callee, property)
+                        .iter()
+                        .filter(|t| self.program.languages[t.module].family() == family)
+                        .copied(),
+                );
+            }
+        }
         let depth_ok = self.frames.len() < self.limits.max_inline_depth;
         let targets: Vec<FnRef> = targets
             .into_iter()

@@ -157,6 +157,7 @@ impl<'a> Lowerer<'a> {
             .map(|n| self.text(n).to_string());
         let exported = name.chars().next().is_some_and(|c| c.is_ascii_uppercase());
         let id = self.function(node, name, exported, true);
+        self.module.functions[id].method = self.receiver.is_some();
         self.receiver = None;
         id
     }
@@ -175,6 +176,7 @@ impl<'a> Lowerer<'a> {
             exported,
             callable,
             runs_as: None,
+            method: false,
         });
         let body = node
             .child_by_field_name("body")

@@ -412,6 +412,7 @@ impl<'a> Lowerer<'a> {
             exported: true,
             callable: true,
             runs_as: None,
+            method: class.is_some(),
         });
         let body = match node.child_by_field_name("body") {
             Some(b) if b.kind() == "block" => self.block(b),

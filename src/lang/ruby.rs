@@ -368,6 +368,7 @@ impl<'a> Lowerer<'a> {
             exported: false,
             callable: false,
             runs_as: None,
+            method: false,
         });
         let body = match block.child_by_field_name("body") {
             Some(b) => self.statements(b),
@@ -409,6 +410,7 @@ impl<'a> Lowerer<'a> {
             exported: true,
             callable: true,
             runs_as: None,
+            method: false,
         });
         let body = match node.child_by_field_name("body") {
             Some(b) => self.statements(b),

@@ -292,6 +292,7 @@ impl Lowerer {
             exported: false,
             callable: true,
             runs_as: None,
+            method: false,
         });
         let body = self.block(block, true);
         self.module.functions[id].body = body;
@@ -887,6 +888,7 @@ impl Lowerer {
                     exported: false,
                     callable: false,
                     runs_as: None,
+                    method: false,
                 });
                 let mut body = Vec::new();
                 match &*c.body {

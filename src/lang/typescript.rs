@@ -413,7 +413,7 @@ impl<'a> Lowerer<'a> {
                     .map(|n| self.text(n).to_string())
                     .unwrap_or_default();
                 let id = self.function(member, name, exported, true);
-                let _ = id;
+                self.module.functions[id].method = true;
             }
         }
     }
@@ -596,6 +596,7 @@ impl<'a> Lowerer<'a> {
             exported,
             callable,
             runs_as: None,
+            method: false,
         });
         let body = match node.child_by_field_name("body") {
             Some(b) if b.kind() == "statement_block" => self.block(b),

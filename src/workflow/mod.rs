@@ -137,10 +137,12 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     let mut roots: Vec<Root> = Vec::new();
     let mut handled: HashSet<FnRef> = HashSet::new();
     for (m, module) in program.modules.iter().enumerate() {
-        for entry in &module.entries {
-            let Some(handler) = program.resolve_callee(m, &entry.handler) else {
-                continue;
-            };
+        for (entry, handler) in module.entries.iter().flat_map(|e| {
+            program
+                .entry_handlers(m, &e.handler)
+                .into_iter()
+                .map(move |h| (e, h))
+        }) {
             let mut guards = expand_guards(program, m, entry.chain_root.as_ref(), &entry.guards, 0);
             guards.retain(|(_, g)| {
                 let name = match g.peel() {
