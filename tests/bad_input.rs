@@ -534,7 +534,7 @@ fn importers_of_a_module_whose_exported_code_is_all_entry_points_are_not_read() 
     let a = scan(dir.path());
     let w = &a.report.workflows;
     assert_eq!(w.len(), 1, "{w:?}");
-    assert_eq!(w[0].entry, "server-action");
+    assert_eq!(w[0].entry, "server-action inviteMember");
     assert_eq!(a.report.stats.parsed_files, 1, "{:?}", a.report.stats);
 }
 
@@ -612,7 +612,7 @@ fn a_client_component_is_not_the_caller_of_a_server_action() {
     let w = &a.report.workflows;
     assert_eq!(w.len(), 1, "{w:?}");
     assert_eq!(w[0].function, "inviteMember");
-    assert_eq!(w[0].entry, "server-action");
+    assert_eq!(w[0].entry, "server-action inviteMember");
     assert_eq!(
         a.report.stats.parsed_files, 1,
         "the client component is not read"

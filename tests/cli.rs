@@ -40,7 +40,7 @@ fn correct_code_exits_zero_and_drift_exits_one() {
             "high[missing-check] invite/can_manage_members",
         ))
         .stdout(predicate::str::contains(
-            "app/api/invite/route.ts:10:9 (in POST)",
+            "app/api/invite/route.ts:10:9 (in route POST /api/invite)",
         ));
 }
 

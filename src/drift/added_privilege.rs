@@ -59,6 +59,7 @@ pub fn run_privileged_operations(
             line: n.span.line,
             column: n.span.col,
             function: inst.entry.function.clone(),
+            entry: inst.entry.kind.clone(),
             message: format!(
                 "This {} workflow also calls `{}`, which {}; the canonical workflow ({}) contains no such call.",
                 inst.workflow,

@@ -39,6 +39,8 @@ pub struct Finding {
     pub column: u32,
     /// The entry function of the workflow instance.
     pub function: String,
+    /// The entry as a user knows it (`route POST /api/team/invite`, `rpc org.members.update`).
+    pub entry: String,
     pub message: String,
     /// How to fix it, from the spec.
     pub help: String,
@@ -129,6 +131,7 @@ impl Site<'_> {
             line: node.span.line,
             column: node.span.col,
             function: entry.function.clone(),
+            entry: entry.kind.clone(),
             message,
             help: help.split_whitespace().collect::<Vec<_>>().join(" "),
             path: render_path(self.instance, &witness),

@@ -70,3 +70,64 @@ pub fn keeps_callback(call: &Call) -> bool {
             Some(Expr::Literal(Literal::Str(_)) | Expr::Template(_))
         )
 }
+
+/// The URL path a file-based router gives a file: Next.js `app/api/team/invite/route.ts` →
+/// `/api/team/invite` (route groups `(x)` dropped), `pages/api/invite.ts` → `/api/invite`,
+/// SvelteKit `src/routes/org/[id]/+page.server.ts` → `/org/[id]`.
+pub fn file_route_path(path: &str) -> Option<String> {
+    let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
+    let stem = file.split('.').next().unwrap_or(file);
+    let segments: Vec<&str> = dir.split('/').collect();
+    let (base, rest): (usize, Vec<&str>) = if let Some(i) = segments
+        .iter()
+        .rposition(|s| *s == "app")
+        .filter(|_| matches!(stem, "route" | "page" | "layout"))
+    {
+        (i, segments[i + 1..].to_vec())
+    } else if let Some(i) = segments.iter().rposition(|s| *s == "routes") {
+        if !stem.starts_with('+') {
+            return None;
+        }
+        (i, segments[i + 1..].to_vec())
+    } else if let Some(i) = segments.iter().rposition(|s| *s == "pages") {
+        let mut rest = segments[i + 1..].to_vec();
+        if stem != "index" {
+            rest.push(stem);
+        }
+        (i, rest)
+    } else {
+        return None;
+    };
+    let _ = base;
+    let parts: Vec<&str> = rest
+        .into_iter()
+        .filter(|s| !s.is_empty() && !(s.starts_with('(') && s.ends_with(')')))
+        .collect();
+    Some(format!("/{}", parts.join("/")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_route_path;
+
+    #[test]
+    fn file_based_routers_name_their_paths() {
+        assert_eq!(
+            file_route_path("app/api/team/invite/route.ts").as_deref(),
+            Some("/api/team/invite")
+        );
+        assert_eq!(
+            file_route_path("src/app/(dashboard)/settings/page.tsx").as_deref(),
+            Some("/settings")
+        );
+        assert_eq!(
+            file_route_path("pages/api/invite.ts").as_deref(),
+            Some("/api/invite")
+        );
+        assert_eq!(
+            file_route_path("apps/web/src/routes/org/[id]/+page.server.ts").as_deref(),
+            Some("/org/[id]")
+        );
+        assert_eq!(file_route_path("lib/auth.ts"), None);
+    }
+}

@@ -109,10 +109,23 @@ fn finding(out: &mut String, f: &Finding, source: &dyn Fn(&str) -> Option<String
         f.workflow,
         f.step
     );
+    // Where the call is, and the entry a request reaches it through, as the user knows it.
+    let names_function =
+        f.entry.split(' ').any(|w| w == f.function) || f.entry.ends_with(&f.function);
+    let within = if f.entry.is_empty() || names_function {
+        f.entry.clone()
+    } else {
+        format!("{}, {}", f.function, f.entry)
+    };
+    let within = if within.is_empty() {
+        f.function.clone()
+    } else {
+        within
+    };
     let _ = writeln!(
         out,
-        "  --> {}:{}:{} (in {})",
-        f.file, f.line, f.column, f.function
+        "  --> {}:{}:{} (in {within})",
+        f.file, f.line, f.column
     );
     if let Some(text) = source(&f.file) {
         frame(out, &text, f);

@@ -27,7 +27,9 @@ pub struct EntryInfo {
     pub file: String,
     pub line: u32,
     pub function: String,
-    /// `route POST`, `server-action`, `page`, or `function` for code whose caller is unknown.
+    /// The entry as a user knows it: `route POST /api/team/invite`, `server-action inviteMember`,
+    /// `rpc org.members.update`, `page /settings`; for a non-request root what runs it (`job`,
+    /// `script`, `main`).
     pub kind: String,
 }
 
@@ -173,14 +175,24 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 continue;
             }
             let f = program.function(handler);
+            // As a user knows the entry: its method and path, the procedure's or action's name.
+            let name = &program.function(handler).name;
             let kind = match &entry.kind {
-                EntryKind::Route { method, path } => match path {
-                    Some(p) => format!("route {method} {p}"),
-                    None => format!("route {method}"),
+                EntryKind::Route { method, path } => {
+                    let path = path
+                        .clone()
+                        .or_else(|| crate::frameworks::file_route_path(&module.path));
+                    match path {
+                        Some(p) => format!("route {method} {p}"),
+                        None => format!("route {method}"),
+                    }
+                }
+                EntryKind::ServerAction => format!("server-action {name}"),
+                EntryKind::Rpc => format!("rpc {name}"),
+                EntryKind::Page => match crate::frameworks::file_route_path(&module.path) {
+                    Some(p) => format!("page {p}"),
+                    None => "page".into(),
                 },
-                EntryKind::ServerAction => "server-action".into(),
-                EntryKind::Rpc => "rpc".into(),
-                EntryKind::Page => "page".into(),
             };
             roots.push(Root {
                 func: handler,
