@@ -78,30 +78,32 @@ pub fn file_route_path(path: &str) -> Option<String> {
     let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
     let stem = file.split('.').next().unwrap_or(file);
     let segments: Vec<&str> = dir.split('/').collect();
-    let (base, rest): (usize, Vec<&str>) = if let Some(i) = segments
+    let rest: Vec<&str> = if let Some(i) = segments
         .iter()
         .rposition(|s| *s == "app")
         .filter(|_| matches!(stem, "route" | "page" | "layout"))
     {
-        (i, segments[i + 1..].to_vec())
+        segments[i + 1..].to_vec()
     } else if let Some(i) = segments.iter().rposition(|s| *s == "routes") {
         if !stem.starts_with('+') {
             return None;
         }
-        (i, segments[i + 1..].to_vec())
+        segments[i + 1..].to_vec()
     } else if let Some(i) = segments.iter().rposition(|s| *s == "pages") {
         let mut rest = segments[i + 1..].to_vec();
         if stem != "index" {
             rest.push(stem);
         }
-        (i, rest)
+        rest
     } else {
         return None;
     };
-    let _ = base;
     let parts: Vec<&str> = rest
         .into_iter()
-        .filter(|s| !s.is_empty() && !(s.starts_with('(') && s.ends_with(')')))
+        .filter(|s| {
+            let route_group = s.starts_with('(') && s.ends_with(')');
+            !s.is_empty() && !route_group
+        })
         .collect();
     Some(format!("/{}", parts.join("/")))
 }
