@@ -451,3 +451,131 @@ fn snapshots_of_reports_and_graphs() {
         }
     });
 }
+
+/// Every fixture directory of every language, and the bundled example.
+fn every_fixture() -> Vec<std::path::PathBuf> {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = vec![base.join("examples/acme-admin")];
+    for lang in LANGUAGES {
+        for case in std::fs::read_dir(base.join("tests/fixtures").join(lang)).unwrap() {
+            out.push(case.unwrap().path());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn messages_agree_with_their_paths() {
+    use idrift::cfg::{query, NodeKind};
+    use petgraph::visit::EdgeRef;
+    let specs = spec::load_builtin().unwrap();
+    let mut failures = Vec::new();
+    let mut bypassed = 0;
+    for dir in every_fixture() {
+        let analysis = analyse(&dir, &specs, &ScanOptions::default()).unwrap();
+        for f in &analysis.report.findings {
+            let here = format!(
+                "{}: {}/{} at {}:{}",
+                dir.display(),
+                f.workflow,
+                f.step,
+                f.file,
+                f.line
+            );
+            let Some(inst) = analysis.instances.iter().find(|i| {
+                i.workflow == f.workflow
+                    && i.entry.file == f.entry_file
+                    && i.entry.function == f.function
+                    && f.witness
+                        .iter()
+                        .all(|n| n.index() < i.cfg.graph.node_count())
+            }) else {
+                failures.push(format!("{here}: no instance for the finding"));
+                continue;
+            };
+            let cfg = &inst.cfg;
+            // The call the finding is about, and that the path reaches it.
+            let Some(action) = cfg
+                .graph
+                .node_indices()
+                .find(|n| cfg.node(*n).file == f.file && cfg.node(*n).span.start == f.span.0)
+            else {
+                failures.push(format!("{here}: the finding's call is not in its graph"));
+                continue;
+            };
+            let Some(at) = f.witness.iter().position(|n| *n == action) else {
+                failures.push(format!("{here}: the witness path does not reach the call"));
+                continue;
+            };
+            // No path walks through a refusal and on to the call: the request's denied end, or
+            // an error response the entry itself returns. (A helper's returned error is a value
+            // its caller may ignore — that is the drift some findings are about — and a caught
+            // throw is a way on.)
+            let entry_function = &cfg.node(cfg.entry).function;
+            for n in &f.witness[..at] {
+                let node = cfg.node(*n);
+                let refuses = match node.kind {
+                    NodeKind::Denied => true,
+                    NodeKind::Return { denial: true } => &node.function == entry_function,
+                    _ => false,
+                };
+                if refuses {
+                    failures.push(format!(
+                        "{here}: the path passes a refusal at {}:{} before the call",
+                        cfg.node(*n).file,
+                        cfg.node(*n).span.line
+                    ));
+                }
+            }
+            if f.kind.as_str() != "bypassed-step" {
+                continue;
+            }
+            bypassed += 1;
+            let spec = specs.workflows.iter().find(|w| w.id == f.workflow).unwrap();
+            let check = &spec.checks[&f.step];
+            if !f.message.contains(&check.title) {
+                failures.push(format!("{here}: the message does not name the check"));
+            }
+            // …and where it is: some node that counts as the check, by file and line.
+            let named_place = inst.labels.checks.get(&f.step).is_some_and(|nodes| {
+                nodes.iter().any(|n| {
+                    let node = cfg.node(*n);
+                    f.message
+                        .contains(&format!("{}:{}", node.file, node.span.line))
+                })
+            });
+            if !named_place {
+                failures.push(format!(
+                    "{here}: the message does not say where the check is"
+                ));
+            }
+            // The path never shows the check passing on its way to the call.
+            let checks = inst.labels.checks.get(&f.step).cloned().unwrap_or_default();
+            for w in f.witness[..=at].windows(2) {
+                if !checks.contains(&w[0]) {
+                    continue;
+                }
+                // (Both sides of a branch may lead to the same node, as when the failing side
+                // only logs through a macro: the path takes the failing edge then.)
+                let passing = query::passing_edges(cfg, w[0], action);
+                if cfg
+                    .graph
+                    .edges_connecting(w[0], w[1])
+                    .all(|e| passing.contains(&e.id()))
+                {
+                    failures.push(format!(
+                        "{here}: the path passes the check at {}:{} on its passing side",
+                        cfg.node(w[0]).file,
+                        cfg.node(w[0]).span.line
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        bypassed >= 20,
+        "the fixtures have bypassed steps ({bypassed})"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -32,9 +32,11 @@ pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Find
             format!("{}:{}", node.file, node.span.line)
         };
         let message = match how {
-            Bypass::Skipped => format!(
-                "The check that {} exists, but a path reaches {action} without passing it (see the path).",
-                check.title
+            Bypass::Skipped { check: c, at: a } => format!(
+                "The check that {} exists at {}, but the path leaves it aside at {} and reaches {action} without passing it.",
+                check.title,
+                at(*c),
+                at(*a)
             ),
             Bypass::FailsOpen { caught: true, check: c } => format!(
                 "The check that {} at {} fails open: its failure is caught and execution continues to {action}.",
@@ -53,7 +55,7 @@ pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Find
             ),
         };
         let evidence = match how {
-            Bypass::Skipped => "skipped",
+            Bypass::Skipped { .. } => "skipped",
             Bypass::FailsOpen { .. } => "fails-open",
             Bypass::After { .. } => "after",
         };

@@ -20,8 +20,10 @@ pub enum Protection {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bypass {
-    /// Some path does not go through the check at all (a flag, an early branch).
-    Skipped,
+    /// Some path does not go through the check at all (a flag, an early branch): `check` is a
+    /// node that counts as the check, `at` the last node of the path from which it could still
+    /// have been reached (where the path leaves it aside).
+    Skipped { check: NodeIndex, at: NodeIndex },
     /// The path goes through the check's failing side (it only logs, or its failure is caught).
     FailsOpen { caught: bool, check: NodeIndex },
     /// The check runs only after the action.
@@ -81,8 +83,24 @@ fn before(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
         }
     }
     Protection::Bypassed {
-        how: Bypass::Skipped,
+        how: skipped(cfg, &path, checks),
         path,
+    }
+}
+
+/// Where a path that passes no check leaves the checks aside: the last node of the path from
+/// which one of them is still reachable, and that check.
+fn skipped(cfg: &Cfg, path: &[NodeIndex], checks: &[NodeIndex]) -> Bypass {
+    for n in path.iter().rev() {
+        if let Some(c) = checks.iter().find(|c| reaches(cfg, *n, **c)) {
+            return Bypass::Skipped { check: *c, at: *n };
+        }
+    }
+    // No node of the path could reach a check (it runs only elsewhere): name the first check
+    // and the entry.
+    Bypass::Skipped {
+        check: checks[0],
+        at: path.first().copied().unwrap_or(cfg.entry),
     }
 }
 
@@ -146,7 +164,7 @@ fn after(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
             path,
         },
         None => Protection::Bypassed {
-            how: Bypass::Skipped,
+            how: skipped(cfg, &path, checks),
             path,
         },
     }
