@@ -667,6 +667,14 @@ impl<'a> Loader<'a> {
                         direct_patterns.push(name);
                     }
                 }
+                // Go code calls a wrapper through an interface it defines itself, importing
+                // nothing of the wrapper's package: its callers are found by the method's name.
+                for name in go_method_names(&self.program, m, &reaching) {
+                    let pattern = format!(".{name}(");
+                    if self.ruby_chain.insert(pattern.clone()) {
+                        direct_patterns.push(pattern);
+                    }
+                }
             }
             if direct_patterns.is_empty() && passing_patterns.is_empty() {
                 break;
@@ -975,6 +983,28 @@ fn ruby_callee_names(
         }
     }
     out
+}
+
+/// Methods (functions with a receiver) of a Go module that lead to an action and whose name is
+/// specific enough to look for: `Invite` of `func (c *Client) Invite(…)` calling the SDK.
+fn go_method_names(program: &Program, m: usize, reaching: &ReachingNames) -> Vec<String> {
+    if program.languages[m] != Language::Go {
+        return Vec::new();
+    }
+    program.modules[m]
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| {
+            f.method
+                && f.name.len() >= 6
+                && reaching.functions.contains(&FnRef {
+                    module: m,
+                    function: *i,
+                })
+        })
+        .map(|(_, f)| f.name.clone())
+        .collect()
 }
 
 /// What [`names_used_from`] counts as a use.
@@ -1717,7 +1747,25 @@ impl Program {
         if named.len() > MAX_IMPLEMENTATIONS {
             return Vec::new();
         }
-        named
+        // A handler takes what the framework passes (the request, the response, a context):
+        // prefer the functions whose parameters say so over same-named helpers.
+        let handler_shaped: Vec<FnRef> = named
+            .iter()
+            .copied()
+            .filter(|f| {
+                self.function(*f).params.iter().any(|p| {
+                    matches!(
+                        p.role,
+                        crate::ir::ParamRole::Request
+                            | crate::ir::ParamRole::Response
+                            | crate::ir::ParamRole::Context
+                    )
+                })
+            })
+            .collect();
+        // None that looks like a handler: the handler is not among the parsed functions, and a
+        // same-named helper is not it.
+        handler_shaped
     }
 
     /// The function a callee expression names, if it is defined in a parsed module: a local

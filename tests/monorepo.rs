@@ -76,8 +76,15 @@ fn an_app_scanned_alone_or_from_the_monorepo_root_gives_the_same_report() {
         &base.join("invite-missing-permission"),
         &repo.path().join("apps/web/app/api/bad"),
     );
-    copy_dir(&base.join("trpc-missing-admin"), &repo.path().join("apps/admin"));
-    std::fs::write(repo.path().join("package.json"), "{\"workspaces\":[\"apps/*\"]}\n").unwrap();
+    copy_dir(
+        &base.join("trpc-missing-admin"),
+        &repo.path().join("apps/admin"),
+    );
+    std::fs::write(
+        repo.path().join("package.json"),
+        "{\"workspaces\":[\"apps/*\"]}\n",
+    )
+    .unwrap();
 
     for app in ["apps/web", "apps/admin"] {
         let from_root = seen(repo.path(), &format!("{app}/"));

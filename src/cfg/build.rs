@@ -404,6 +404,7 @@ impl<'p> Builder<'p> {
             return node;
         }
         let values: Vec<Value> = arg_values.iter().map(|a| a.value.clone()).collect();
+        let mut hook_fn = false;
         let (mw, mut mw_env) = match shape {
             None | Some(GuardShape::Opaque) => return node,
             Some(GuardShape::Helper(t)) => {
@@ -421,6 +422,10 @@ impl<'p> Builder<'p> {
                     None => HashMap::new(),
                 };
                 (mw, env)
+            }
+            Some(GuardShape::Hook(hook)) => {
+                hook_fn = true;
+                (hook, HashMap::new())
             }
             Some(GuardShape::Decorator {
                 wrapper,
@@ -501,11 +506,22 @@ impl<'p> Builder<'p> {
         let body = &self.program.function(mw).body;
         self.stmts(body);
         let frame = self.frames.pop().expect("middleware frame");
-        // Falling off the end without `next()` leaves the handler unreached.
         let end = std::mem::take(&mut self.cur);
-        self.connect(end, self.denied);
-        self.connect(frame.return_edges, self.denied);
-        self.cur = frame.next_exits;
+        if hook_fn {
+            // A hook (Fastify's `preHandler`): falling off the end or returning nothing goes on
+            // to the handler; returning an error response or throwing ends the request.
+            let (refusals, onwards): (Frontier, Frontier) =
+                frame.return_edges.into_iter().partition(|(n, _)| {
+                    matches!(self.graph[*n].kind, NodeKind::Return { denial: true })
+                });
+            self.connect(refusals, self.denied);
+            self.cur = end.into_iter().chain(onwards).collect();
+        } else {
+            // Falling off the end without `next()` leaves the handler unreached.
+            self.connect(end, self.denied);
+            self.connect(frame.return_edges, self.denied);
+            self.cur = frame.next_exits;
+        }
         if let NodeKind::Call { can_deny, .. } = &mut self.graph[node].kind {
             *can_deny = true;
         }
@@ -1353,6 +1369,21 @@ fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Va
 fn is_request_rooted(v: &Value) -> bool {
     match v.peel() {
         Value::Param { role, .. } => matches!(role, ParamRole::Request | ParamRole::Input),
+        // The request a server context carries (Hono's `c.req`, tRPC's `ctx.req`).
+        Value::Member { base, property }
+            if matches!(
+                base.peel(),
+                Value::Param {
+                    role: ParamRole::Context,
+                    ..
+                }
+            ) =>
+        {
+            matches!(
+                property.as_str(),
+                "req" | "request" | "body" | "query" | "params" | "headers" | "input" | "rawInput"
+            )
+        }
         Value::Member { base, .. } => is_request_rooted(base),
         Value::Derived { from, .. } | Value::Validated { from } => is_request_rooted(from),
         Value::SchemaInput { base, .. } => is_request_rooted(base),
@@ -1438,6 +1469,9 @@ enum GuardShape {
     },
     /// A function called before the handler (a FastAPI dependency): returning continues.
     Helper(FnRef),
+    /// A hook the framework runs before the handler with the request (Fastify's `preHandler`):
+    /// it ends the request by returning an error response or throwing, else the handler runs.
+    Hook(FnRef),
     /// Not readable as any of these: kept as a named guard call.
     Opaque,
 }
@@ -1484,6 +1518,9 @@ fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
             mw: t,
             factory: None,
         };
+    }
+    if !program.function(t).params.is_empty() {
+        return GuardShape::Hook(t);
     }
     GuardShape::Opaque
 }

@@ -91,10 +91,10 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     });
                 }
                 if let Some(allow) = &rule.allow {
-                    // A literal a job, a script or a service's signed request writes is the
-                    // application's own policy; in a user's request it is what every caller
-                    // gets, which is what the allow-list is about.
-                    if !allow.iter().any(|a| a == v) && v != "[]" && site.has_user_caller() {
+                    // A literal a service's signed request (a webhook) writes is the service's
+                    // and the application's own policy; in a user's request, or in a job's run,
+                    // it is what every caller or every row gets.
+                    if !allow.iter().any(|a| a == v) && v != "[]" && !site.signed_request {
                         return Some(Violation {
                             problem: format!(
                                 "`{key}` is the literal {v:?}, which is not among the allowed values ({})",

@@ -302,7 +302,11 @@ fn sveltekit_actions(module: &mut Module, value: &Expr, span: Span) {
             handler: Expr::Function(*id),
             kind: EntryKind::Route {
                 method: "POST".into(),
-                path: Some(format!("?/{}", p.key)),
+                path: Some(format!(
+                    "{}?/{}",
+                    super::file_route_path(&module.path).unwrap_or_default(),
+                    p.key
+                )),
             },
             guards: Vec::new(),
             chain_root: None,

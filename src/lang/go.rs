@@ -201,6 +201,7 @@ impl<'a> Lowerer<'a> {
             let role = if ty.ends_with("http.Request")
                 || ty.ends_with("gin.Context")
                 || ty.ends_with("echo.Context")
+                || ty.ends_with("fiber.Ctx")
             {
                 ParamRole::Request
             } else if ty.ends_with("ResponseWriter") {

@@ -1,0 +1,296 @@
+//! The entry catalog: each framework idiom as a correct and a drifted twin under
+//! tests/fixtures/frameworks/. A case pins the entries the scan finds (as a user knows them, with
+//! what reaches them), the findings, and the calls it lists as unresolved — so a regression in
+//! how an entry is recognised shows up as a wrong entry, not only as a missing finding.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use idrift::{analyse, spec, ScanOptions};
+
+struct Case {
+    dir: &'static str,
+    /// (workflow, entry, root).
+    entries: &'static [(&'static str, &'static str, &'static str)],
+    /// (kind, workflow, step).
+    findings: &'static [(&'static str, &'static str, &'static str)],
+    /// (file, line) of calls with no request entry.
+    unresolved: &'static [(&'static str, u32)],
+}
+
+const CASES: &[Case] = &[
+    // Express: a router factory, a constructor, a spread middleware array.
+    Case {
+        dir: "express-correct",
+        entries: &[
+            ("invite", "route POST /invitations", "request"),
+            ("role-assign", "route PUT /api/members/:id/role", "request"),
+        ],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "express-drifted",
+        entries: &[
+            ("invite", "route POST /invitations", "request"),
+            ("role-assign", "route PUT /api/members/:id/role", "request"),
+        ],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "role-assign", "can_manage_members"),
+        ],
+        unresolved: &[],
+    },
+    // Fastify: an addHook preHandler, a plugin with a prefix, preHandler options.
+    Case {
+        dir: "fastify-correct",
+        entries: &[("domain-verify", "route POST /admin/domains", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "fastify-drifted",
+        entries: &[("domain-verify", "route POST /admin/domains", "request")],
+        findings: &[("missing-check", "domain-verify", "can_manage_domains")],
+        unresolved: &[],
+    },
+    // Hono: app.use on a path, a context parameter.
+    Case {
+        dir: "hono-correct",
+        entries: &[("sso-setup", "route POST /api/portal/sso", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "hono-drifted",
+        entries: &[("sso-setup", "route POST /api/portal/sso", "request")],
+        findings: &[
+            ("added-privilege", "sso-setup", "intent_literal"),
+            ("missing-check", "sso-setup", "can_manage_sso"),
+        ],
+        unresolved: &[],
+    },
+    // Convex: a public action calling an internal one through ctx.runAction(internal.x.y).
+    Case {
+        dir: "convex-correct",
+        entries: &[("invite", "rpc invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "convex-drifted",
+        entries: &[("invite", "rpc invite", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
+    // tRPC: procedures as properties of nested router objects, a middleware chain elsewhere.
+    Case {
+        dir: "trpc-router-correct",
+        entries: &[("invite", "rpc app.team.invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "trpc-router-drifted",
+        entries: &[("invite", "rpc app.team.invite", "request")],
+        findings: &[
+            ("added-privilege", "invite", "role_allowed"),
+            ("missing-check", "invite", "can_manage_members"),
+        ],
+        unresolved: &[],
+    },
+    // SvelteKit: form actions of +page.server.ts, error() that throws, $lib imports.
+    Case {
+        dir: "sveltekit-correct",
+        entries: &[(
+            "role-assign",
+            "route POST /org/[id]/members?/promote",
+            "request",
+        )],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "sveltekit-drifted",
+        entries: &[(
+            "role-assign",
+            "route POST /org/[id]/members?/promote",
+            "request",
+        )],
+        findings: &[("missing-check", "role-assign", "can_manage_members")],
+        unresolved: &[],
+    },
+    // A webhook: the signature check makes the request the provider's, not a user's.
+    Case {
+        dir: "webhook-correct",
+        entries: &[("role-assign", "route POST /api/webhooks/workos", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "webhook-drifted",
+        entries: &[("role-assign", "route POST /api/webhooks/workos", "request")],
+        findings: &[
+            ("missing-check", "role-assign", "authenticated"),
+            ("missing-check", "role-assign", "can_manage_members"),
+            ("missing-check", "role-assign", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
+    // A queue job (a non-request root: no caller checks, argument rules still) and an SDK wrapper
+    // nothing calls (unresolved, never judged as a request).
+    Case {
+        dir: "roots-correct",
+        entries: &[("role-assign", "job", "non-request")],
+        findings: &[],
+        unresolved: &[("lib/workos.ts", 8)],
+    },
+    Case {
+        dir: "roots-drifted",
+        entries: &[("role-assign", "job", "non-request")],
+        findings: &[("added-privilege", "role-assign", "role_allowed")],
+        unresolved: &[("lib/workos.ts", 8)],
+    },
+    // A platform operator's back-office route vs the same handler for tenants.
+    Case {
+        dir: "operator-correct",
+        entries: &[(
+            "role-assign",
+            "route POST /organizations/:orgId/owners",
+            "request",
+        )],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "operator-drifted",
+        entries: &[(
+            "role-assign",
+            "route POST /organizations/:orgId/owners",
+            "request",
+        )],
+        findings: &[
+            ("added-privilege", "role-assign", "role_allowed"),
+            ("missing-check", "role-assign", "can_manage_members"),
+            ("missing-check", "role-assign", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
+    // An organization from the URL, bound to the caller by a membership lookup of that org.
+    Case {
+        dir: "tenancy-correct",
+        entries: &[("invite", "route POST /orgs/:orgId/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "tenancy-drifted",
+        entries: &[("invite", "route POST /orgs/:orgId/invitations", "request")],
+        findings: &[("missing-check", "invite", "organization_from_session")],
+        unresolved: &[],
+    },
+    // Go chi: Route and Group callbacks with Use, a handler method, an interface to a wrapper.
+    Case {
+        dir: "go-chi-correct",
+        entries: &[("invite", "route POST /api/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "go-chi-drifted",
+        entries: &[("invite", "route POST /api/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
+];
+
+#[test]
+fn each_framework_idiom_gives_its_entries_findings_and_unresolved_calls() {
+    let specs = spec::load_builtin().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/frameworks");
+    let mut failures = Vec::new();
+    for case in CASES {
+        let a = analyse(&base.join(case.dir), &specs, &ScanOptions::default()).unwrap();
+        let entries: BTreeSet<(String, String, String)> = a
+            .report
+            .workflows
+            .iter()
+            .map(|w| {
+                let root = serde_json::to_value(w.root).unwrap();
+                (
+                    w.id.clone(),
+                    w.entry.clone(),
+                    root.as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let want: BTreeSet<(String, String, String)> = case
+            .entries
+            .iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect();
+        if entries != want {
+            failures.push(format!(
+                "{}: entries\n  expected {want:?}\n  got      {entries:?}",
+                case.dir
+            ));
+        }
+        let findings: BTreeSet<(String, String, String)> = a
+            .report
+            .findings
+            .iter()
+            .map(|f| (f.kind.as_str().into(), f.workflow.clone(), f.step.clone()))
+            .collect();
+        let want: BTreeSet<(String, String, String)> = case
+            .findings
+            .iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect();
+        if findings != want {
+            failures.push(format!(
+                "{}: findings\n  expected {want:?}\n  got      {findings:?}",
+                case.dir
+            ));
+        }
+        let unresolved: BTreeSet<(String, u32)> = a
+            .report
+            .unresolved
+            .iter()
+            .map(|u| (u.file.clone(), u.line))
+            .collect();
+        let want: BTreeSet<(String, u32)> = case
+            .unresolved
+            .iter()
+            .map(|(f, l)| (f.to_string(), *l))
+            .collect();
+        if unresolved != want {
+            failures.push(format!(
+                "{}: unresolved\n  expected {want:?}\n  got      {unresolved:?}",
+                case.dir
+            ));
+        }
+        if !a.report.workflows.iter().all(|w| w.verified) {
+            failures.push(format!(
+                "{}: not fully verified: {:?}",
+                case.dir,
+                a.report
+                    .workflows
+                    .iter()
+                    .flat_map(|w| &w.unverified)
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_framework_fixture_has_a_case() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/frameworks");
+    let dirs: BTreeSet<String> = std::fs::read_dir(base)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    let cases: BTreeSet<String> = CASES.iter().map(|c| c.dir.to_string()).collect();
+    assert_eq!(dirs, cases);
+}
