@@ -271,7 +271,16 @@ impl Pass<'_> {
             e @ (Expr::Name(_) | Expr::Member { .. }) => (e.path(), Vec::new(), None),
             Expr::Call(call) => {
                 let Expr::Member { object, property } = call.callee.peel() else {
-                    return (None, Vec::new(), None);
+                    // A router made on the spot and used in a chain (`new Hono().use(mw)
+                    // .post(…)`, `Router().get(…)`): the chain's calls share it.
+                    return match call.callee.peel() {
+                        Expr::Name(n) => (
+                            Some(format!("<{n}()@{}>", call.span.start)),
+                            Vec::new(),
+                            None,
+                        ),
+                        _ => (None, Vec::new(), None),
+                    };
                 };
                 let (name, mut extra, mut path) = self.receiver(object);
                 match property.as_str() {

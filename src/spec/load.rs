@@ -495,6 +495,7 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 m.verdict.is_some(),
                 m.condition.is_some(),
                 m.named.is_some(),
+                m.verdict_words.is_some(),
             ]
             .iter()
             .filter(|b| **b)
@@ -504,7 +505,17 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 return Err(err(
                     &["checks", id, "any_of"],
                     "",
-                    format!("{here}: give exactly one of `call`, `verdict`, `condition`, `named`"),
+                    format!("{here}: give exactly one of `call`, `verdict`, `condition`, `named`, `verdict_words`"),
+                ));
+            }
+            if m.verdict_words
+                .as_ref()
+                .is_some_and(|groups| groups.is_empty() || groups.iter().any(Vec::is_empty))
+            {
+                return Err(err(
+                    &["checks", id, "any_of"],
+                    "verdict_words",
+                    format!("{here}: `verdict_words` needs groups of words, none empty"),
                 ));
             }
             if m.named.is_some() && m.given.is_empty() {

@@ -287,6 +287,12 @@ pub struct Matcher {
     /// With `named`: literal values (`*` globs, case-insensitive) one of which the call is given.
     #[serde(default)]
     pub given: Vec<String>,
+    /// A verdict the application names in its own words: a call whose name has a word of every
+    /// group (`[[can, allowed, is, has], [manage, admin, invite]]` takes `isMemberManageAllowed`,
+    /// `canActorAssignRole`, `isOrgAdminOrOwner`), tested by a branch that refuses on one side,
+    /// or a guard of that name that can refuse.
+    #[serde(default)]
+    pub verdict_words: Option<Vec<Vec<String>>>,
 }
 
 /// A branch condition; all given lists must match (any element of each).

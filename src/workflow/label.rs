@@ -65,6 +65,8 @@ pub struct Labeler<'s> {
     check_call_names: HashSet<String>,
     /// The words of every `named` matcher: a call whose name has none of them is no such guard.
     check_name_words: HashSet<String>,
+    /// The word groups of every `verdict_words` matcher.
+    verdict_word_groups: Vec<Vec<Vec<String>>>,
     /// The last segment of every action's and privileged operation's spelling: a call ending
     /// otherwise is neither, which spares comparing it with every spelling of every spec.
     action_call_names: HashSet<String>,
@@ -101,6 +103,13 @@ impl<'s> Labeler<'s> {
                 .flat_map(|c| &c.any_of)
                 .flat_map(|m| m.named.iter().flatten())
                 .map(|w| w.to_ascii_lowercase())
+                .collect(),
+            verdict_word_groups: specs
+                .workflows
+                .iter()
+                .flat_map(|w| w.checks.values())
+                .flat_map(|c| &c.any_of)
+                .filter_map(|m| m.verdict_words.clone())
                 .collect(),
             action_call_names: specs
                 .workflows
@@ -189,6 +198,10 @@ impl<'s> Labeler<'s> {
                     || words(crate::ir::last_segment(callee))
                         .iter()
                         .any(|w| self.check_name_words.contains(w))
+                    || self
+                        .verdict_word_groups
+                        .iter()
+                        .any(|g| has_words_of_every(callee, g))
             }
             NodeKind::Branch { .. } => true,
             _ => false,
@@ -283,9 +296,13 @@ impl<'s> Labeler<'s> {
                 .node_indices()
                 .filter(|n| !nodes.contains(n))
                 .filter(|n| match &cfg.node(*n).kind {
-                    NodeKind::Branch { condition, .. } => {
-                        condition.value_calls.iter().any(|c| from_helper(c))
-                    }
+                    // On what the helper returned, kept in a variable or tested on the spot
+                    // (`if (!canActorManageTarget(…)) return 403`).
+                    NodeKind::Branch { condition, .. } => condition
+                        .value_calls
+                        .iter()
+                        .chain(&condition.calls)
+                        .any(|c| from_helper(c)),
                     _ => false,
                 })
                 .collect();
@@ -334,6 +351,9 @@ impl<'s> Labeler<'s> {
                 if *inlined && !*can_deny && !(*guard && m.named.is_some()) {
                     return false;
                 }
+                if let Some(groups) = &m.verdict_words {
+                    return (*can_deny || *guard) && has_words_of_every(callee, groups);
+                }
                 if let Some(named) = &m.named {
                     let name_words = words(crate::ir::last_segment(callee));
                     return named.iter().any(|w| name_words.iter().any(|n| n == w))
@@ -360,6 +380,17 @@ impl<'s> Labeler<'s> {
                     })
             }
             NodeKind::Branch { condition, .. } => {
+                if let Some(groups) = &m.verdict_words {
+                    return condition
+                        .calls
+                        .iter()
+                        .chain(&condition.value_calls)
+                        .any(|c| has_words_of_every(c, groups))
+                        && crate::cfg::query::a_side_refuses(cfg, n);
+                }
+                if m.named.is_some() {
+                    return false;
+                }
                 if let Some(spellings) = m.verdict.as_ref().or(m.call.as_ref()) {
                     let in_condition = condition
                         .calls
@@ -869,6 +900,17 @@ fn flatten<'v>(v: &'v Value, out: &mut Vec<&'v Value>, depth: usize) {
         Value::Object { props } => props.iter().for_each(|(_, p)| flatten(p, out, depth + 1)),
         _ => {}
     }
+}
+
+/// Whether the last name of `callee` has a word of every group (words folded to lower case).
+fn has_words_of_every(callee: &str, groups: &[Vec<String>]) -> bool {
+    let name = crate::ir::last_segment(callee);
+    let name = name.rsplit([':']).next().unwrap_or(name);
+    let have = words(name);
+    groups.iter().all(|g| {
+        g.iter()
+            .any(|w| have.iter().any(|h| h.eq_ignore_ascii_case(w)))
+    })
 }
 
 /// The words of an identifier, lower case: `requireGlobalAdmin` → require, global, admin;
