@@ -222,6 +222,10 @@ pub fn parse_files(
     let seeds: Vec<usize> = (0..anchor_modules)
         .filter(|&m| {
             let module = &loader.program.modules[m];
+            if loader.program.languages[m] == Language::Go {
+                // See `ActionCalls::matches_qualified`.
+                return calls_sdk_qualified(module, action_calls);
+            }
             !module.syntax_errors.is_empty() || calls_any(module, action_calls)
         })
         .collect();
@@ -768,8 +772,12 @@ fn on_the_way(
 ) -> Option<BTreeSet<String>> {
     // Go, Ruby and Rust name what they use by package, constant or path, not by an imported
     // binding; a file the parser could not fully read may use anything.
+    // Go names a package at every use (`auth.RequireUser`): the packages the code on the way
+    // uses are the imports to follow, not every package a large file imports.
     let by_binding = matches!(language.family(), Language::TypeScript | Language::Python);
-    if !by_binding || module.scope != ModuleScope::File || !module.syntax_errors.is_empty() {
+    let by_package = language.family() == Language::Go;
+    let scoped = module.scope == ModuleScope::File || by_package;
+    if !(by_binding || by_package) || !scoped || !module.syntax_errors.is_empty() {
         return None;
     }
     let roots: Vec<FunctionId> = (0..module.functions.len())
@@ -1371,6 +1379,21 @@ fn calls_any(module: &Module, action_calls: &crate::spec::ActionCalls) -> bool {
         .functions
         .iter()
         .any(|f| calls_action_or(f, action_calls, &nothing_more))
+}
+
+/// Whether a module calls an action through its SDK package or accessor (Go).
+fn calls_sdk_qualified(module: &Module, action_calls: &crate::spec::ActionCalls) -> bool {
+    module.functions.iter().any(|f| {
+        let mut found = false;
+        crate::ir::visit_stmts(&f.body, &mut |e| {
+            if let Expr::Call(call) = e {
+                if let Some(path) = call.callee.path() {
+                    found |= action_calls.matches_qualified(&path);
+                }
+            }
+        });
+        found
+    })
 }
 
 /// Whether one of the imports of the module at `path` resolves to a path `is_target` accepts.

@@ -96,6 +96,11 @@ impl SpecSet {
             let (last, namespace) = segments.split_last().unwrap_or((&"", &[]));
             // Method names that unrelated code uses too (`GetToken` on a token store,
             // `create_organization` on the app's own model) need their SDK namespace.
+            calls
+                .namespaces
+                .entry(last.to_string())
+                .or_default()
+                .extend(namespace.iter().map(|s| s.to_string()));
             let generic = anchor_of(call) != *last || is_ambiguous(last);
             if generic && !namespace.is_empty() {
                 calls
@@ -160,6 +165,8 @@ impl SpecSet {
 pub struct ActionCalls {
     distinctive: std::collections::HashSet<String>,
     generic: std::collections::HashMap<String, BTreeSet<String>>,
+    /// Every method's SDK namespace segments, distinctive or not.
+    namespaces: std::collections::HashMap<String, BTreeSet<String>>,
 }
 
 impl ActionCalls {
@@ -167,6 +174,20 @@ impl ActionCalls {
     /// (aliased receivers are resolved later, in the CFG).
     pub fn names_method(&self, method: &str) -> bool {
         self.distinctive.contains(method) || self.generic.contains_key(method)
+    }
+
+    /// Like [`ActionCalls::matches`], but every method needs a segment of its SDK namespace in
+    /// the path. Go code calls its own services' methods by the SDK's names (`SendInvitation`
+    /// on a wrapper or a generated client), while the SDK's own calls always name its package
+    /// or accessor (`usermanagement.SendInvitation`, `client.UserManagement().SendInvitation`).
+    pub fn matches_qualified(&self, path: &str) -> bool {
+        let mut segments = path.rsplit('.').map(crate::ir::without_call_marks);
+        let Some(last) = segments.next() else {
+            return false;
+        };
+        self.namespaces
+            .get(last)
+            .is_some_and(|needed| segments.any(|s| needed.contains(s)))
     }
 
     /// Whether a call with this callee path may be an action. Aliased receivers
