@@ -907,24 +907,37 @@ impl ReachingNames {
                     function: i,
                 };
                 let mut calls_action = false;
-                crate::ir::visit_stmts(&f.body, &mut |e| match e {
-                    Expr::Call(call) => {
-                        if let Some(path) = call.callee.path() {
-                            let name = last_segment(&path);
-                            calls_action |= action_calls.names_method(name);
-                            callers_of.entry(name.to_string()).or_default().push(me);
+                crate::ir::visit_stmts(&f.body, &mut |e| {
+                    let Expr::Call(call) = e else { return };
+                    if let Some(path) = call.callee.path() {
+                        let name = last_segment(&path);
+                        calls_action |= action_calls.names_method(name);
+                        callers_of.entry(name.to_string()).or_default().push(me);
+                    }
+                    // A function passed to a call runs within it (`db.transaction(fn)`), unless
+                    // the call keeps it for later (a route, an event handler): a constructor
+                    // registering a hundred routes is on the way to none of them.
+                    let mut literals: Vec<FunctionId> = Vec::new();
+                    if let Expr::Function(id) = call.callee.peel() {
+                        literals.push(*id);
+                    }
+                    if !crate::frameworks::keeps_callback(call) {
+                        literals.extend(call.args.iter().filter_map(|a| match a.value.peel() {
+                            Expr::Function(id) => Some(*id),
+                            _ => None,
+                        }));
+                    }
+                    for id in literals {
+                        if !module.is_entry_handler(id) {
+                            enclosing.insert(
+                                FnRef {
+                                    module: m,
+                                    function: id,
+                                },
+                                me,
+                            );
                         }
                     }
-                    Expr::Function(id) => {
-                        enclosing.insert(
-                            FnRef {
-                                module: m,
-                                function: *id,
-                            },
-                            me,
-                        );
-                    }
-                    _ => {}
                 });
                 if calls_action {
                     found.push(me);
