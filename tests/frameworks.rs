@@ -189,6 +189,26 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "organization_from_session")],
         unresolved: &[],
     },
+    // The caller joins an organization with a default role (the app's policy), and their own
+    // membership, looked up with their own id, is in their organization; joining as an owner and
+    // changing one's own role are still drift.
+    Case {
+        dir: "self-join-correct",
+        entries: &[("role-assign", "route POST /api/orgs/join", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "self-join-drifted",
+        entries: &[("role-assign", "route POST /api/orgs/join", "request")],
+        findings: &[
+            ("added-privilege", "role-assign", "role_allowed"),
+            ("missing-check", "role-assign", "can_manage_members"),
+            ("missing-check", "role-assign", "not_self"),
+            ("missing-check", "role-assign", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
     // Go chi: Route and Group callbacks with Use, a handler method, an interface to a wrapper.
     Case {
         dir: "go-chi-correct",

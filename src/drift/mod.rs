@@ -319,18 +319,33 @@ pub fn waived(site: &Site, step: &str, labeler: &Labeler) -> bool {
             w.when.iter().all(|cond| {
                 let found =
                     crate::workflow::label::find_argument(args, &cond.argument, cond.position);
-                if !cond.absent_or.is_empty() {
-                    // Absent, or a literal of the list on every path.
+                if !cond.absent_or.is_empty() || !cond.not_among.is_empty() {
+                    // Absent, or a literal of the list (or none of the other list) on every path.
                     return match found {
                         None => true,
                         Some(value) => {
                             let sources = labeler.sources(value);
                             !sources.is_empty()
-                                && sources.iter().all(|s| {
-                                    matches!(s, crate::workflow::Source::Literal(v) if cond.absent_or.contains(v))
+                                && sources.iter().all(|s| match s {
+                                    crate::workflow::Source::Literal(v) => {
+                                        (cond.absent_or.is_empty() || cond.absent_or.contains(v))
+                                            && !cond.not_among.iter().any(|n| {
+                                                let last = v.rsplit(['.', ':']).next().unwrap_or(v);
+                                                n.eq_ignore_ascii_case(v)
+                                                    || crate::workflow::label::words(last)
+                                                        .iter()
+                                                        .any(|w| n.eq_ignore_ascii_case(w))
+                                            })
+                                    }
+                                    _ => false,
                                 })
                         }
                     };
+                }
+                if !cond.looked_up_with.is_empty() {
+                    return found.is_some_and(|value| {
+                        labeler.looked_up_with_session(site.cfg(), value, &cond.looked_up_with)
+                    });
                 }
                 let Some(value) = found else {
                     return false;

@@ -455,13 +455,15 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 if cond.argument.is_empty()
                     || (cond.from.is_none()
                         && cond.from_call.is_empty()
-                        && cond.absent_or.is_empty())
+                        && cond.absent_or.is_empty()
+                        && cond.not_among.is_empty()
+                        && cond.looked_up_with.is_empty())
                 {
                     return Err(err(
                         &["actions", name, "waive"],
                         "when",
                         format!(
-                            "{here}: each condition needs `argument` and `from`, `from_call` or `absent_or`"
+                            "{here}: each condition needs `argument` and one of `from`, `from_call`, `absent_or`, `not_among`, `looked_up_with`"
                         ),
                     ));
                 }

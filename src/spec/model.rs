@@ -216,6 +216,15 @@ pub struct WaiverCondition {
     /// The argument is absent or one of these literals (`roleSlug` absent or `member`).
     #[serde(default)]
     pub absent_or: Vec<String>,
+    /// The argument is absent or a literal that is none of these (`roleSlug` not `admin` or
+    /// `owner`: a default role of the application's, whatever it calls it).
+    #[serde(default)]
+    pub not_among: Vec<String>,
+    /// The argument's value comes from a lookup the request made with the session's value of
+    /// one of these (`listOrganizationMemberships({ userId: session.user.id })`): the caller's
+    /// own record.
+    #[serde(default)]
+    pub looked_up_with: Vec<String>,
 }
 
 /// A step that must protect one or more actions.

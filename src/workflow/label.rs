@@ -490,9 +490,20 @@ impl<'s> Labeler<'s> {
                 _ => false,
             }
         }
+        // A lookup reads: `findFirst`, `find_by`, `getOrganization`, a `query`.
+        const READS: &[&str] = &[
+            "get", "find", "fetch", "lookup", "load", "select", "query", "read", "list",
+            "retrieve", "by", "first", "one",
+        ];
+        let reads = |callee: &str| {
+            words(crate::ir::last_segment(callee))
+                .iter()
+                .any(|w| READS.contains(&w.as_str()))
+        };
         cfg.calls().into_iter().any(|n| match &cfg.node(n).kind {
             NodeKind::Call { callee, args, .. } => {
                 value_calls.iter().any(|c| c == callee)
+                    && reads(callee)
                     && args.iter().any(|a| named(&a.value, names, 0))
             }
             _ => false,
@@ -641,6 +652,38 @@ impl<'s> Labeler<'s> {
                 &deciders,
                 crate::spec::CheckPosition::Before,
             ) == crate::drift::protection::Protection::Protected
+    }
+
+    /// Whether `value` comes from a call the request made with the session's value of an
+    /// argument named like one of `names` (the caller's own record: `listOrganizationMemberships({
+    /// userId: session.user.id })` → `memberships.data[0].id`).
+    pub fn looked_up_with_session(&self, cfg: &Cfg, value: &Value, names: &[String]) -> bool {
+        let mut producers = Vec::new();
+        value.producing_calls(&mut producers);
+        if producers.is_empty() {
+            return false;
+        }
+        let named = |k: &str| names.iter().any(|m| name_matches(k, m));
+        let session_named = |v: &Value| {
+            let mut all = Vec::new();
+            flatten(v, &mut all, 0);
+            all.iter().any(|x| {
+                let by_key = match x.peel() {
+                    Value::Object { props } => {
+                        props.iter().any(|(k, v)| named(k) && self.is_session(v))
+                    }
+                    _ => false,
+                };
+                by_key || (value_names(x).iter().any(|n| named(n)) && self.is_session(x))
+            })
+        };
+        cfg.calls().into_iter().any(|n| match &cfg.node(n).kind {
+            NodeKind::Call { callee, args, .. } => {
+                producers.iter().any(|p| p == callee)
+                    && args.iter().any(|a| session_named(&a.value))
+            }
+            _ => false,
+        })
     }
 
     /// `current_user`, `current_user.org_id`, `g.user.id`: a session global or a field of one.
