@@ -119,6 +119,15 @@ impl Summaries {
         self.facts.get(&f).copied().unwrap_or_default()
     }
 
+    /// Whether the code of `f` could hold an action or a check: what the analysis may not leave
+    /// out without saying so.
+    pub fn could_change_verdict(&self, f: FnRef, callee: &str) -> bool {
+        let facts = self.facts(f);
+        facts.reaches_action
+            || (facts.may_refuse && facts.check_vocabulary)
+            || self.vocabulary.names(crate::ir::last_segment(callee))
+    }
+
     /// Whether a call of `callee` (as written) into `f` is expanded in the caller's graph.
     pub fn worth_expanding(&self, f: FnRef, callee: &str) -> bool {
         let facts = self.facts(f);

@@ -21,7 +21,7 @@ pub struct BuildLimits {
 impl Default for BuildLimits {
     fn default() -> Self {
         BuildLimits {
-            max_inline_depth: 6,
+            max_inline_depth: 10,
             max_nodes: 20_000,
         }
     }
@@ -1118,7 +1118,12 @@ impl<'p> Builder<'p> {
                 !recursive && depth_ok
             })
             .collect();
-        if !targets.is_empty() && !depth_ok {
+        // Past the depth limit, only code that could change the verdict — lead to an action, or
+        // be a check — leaves the workflow not fully verified; a formatting helper cannot.
+        let could_matter = targets
+            .iter()
+            .any(|t| self.summaries.could_change_verdict(*t, &callee));
+        if could_matter && !depth_ok {
             self.notes.push(format!(
                 "{}:{}: call to {callee} not inlined (inlining depth limit)",
                 self.program.modules[module].path, call.span.line
