@@ -665,30 +665,38 @@ impl<'a> Loader<'a> {
                 .collect();
             let mut direct_patterns = importer_patterns(&self.program, &direct);
             let passing_patterns = importer_patterns(&self.program, &passing);
+            let mut method_patterns: Vec<String> = Vec::new();
             for &m in &frontier {
                 for name in ruby_callee_names(&self.program, m, action_calls, &self.ruby_chain) {
                     if self.ruby_chain.insert(name.clone()) {
                         direct_patterns.push(name);
                     }
                 }
-                // Go code calls a wrapper through an interface it defines itself, importing
-                // nothing of the wrapper's package: its callers are found by the method's name.
-                for name in go_method_names(&self.program, m, &reaching) {
+                // Go code calls a wrapper through an interface it defines itself, and
+                // TypeScript through a service it gets from a container (`(yield* Provider)
+                // .inviteMember(…)`, an injected `this.members`), importing nothing of the
+                // implementation: callers are found by the method's name.
+                for name in method_names(&self.program, m, &reaching) {
                     let pattern = format!(".{name}(");
                     if self.ruby_chain.insert(pattern.clone()) {
-                        direct_patterns.push(pattern);
+                        method_patterns.push(pattern);
                     }
                 }
             }
-            if direct_patterns.is_empty() && passing_patterns.is_empty() {
+            if direct_patterns.is_empty()
+                && passing_patterns.is_empty()
+                && method_patterns.is_empty()
+            {
                 break;
             }
+            let method_filter = Prefilter::new(&method_patterns);
             let direct_filter = Prefilter::new(&direct_patterns);
             let passing_filter = Prefilter::new(&passing_patterns);
             let name_filter = Prefilter::new(&reaching.names.iter().collect::<Vec<_>>());
             // A barrel (`export * from './server'`) passes every name on, so it names none.
             let wanted = |t: &str| {
-                direct_filter.matches(t.as_bytes())
+                method_filter.matches(t.as_bytes())
+                    || direct_filter.matches(t.as_bytes())
                     || (passing_filter.matches(t.as_bytes())
                         && (name_filter.matches(t.as_bytes()) || t.contains("export *")))
             };
@@ -741,7 +749,10 @@ impl<'a> Loader<'a> {
                     // Go, Rust and Ruby importers name a package, path or constant, not a file: the
                     // prefilter pattern is all there is to go on.
                     (_, Language::Go | Language::Rust | Language::Ruby) | (Err(_), _) => true,
-                    (Ok(module), _) => imports_any(&module.path, &module.imports, is_target),
+                    (Ok(module), _) => {
+                        imports_any(&module.path, &module.imports, is_target)
+                            || method_filter.matches(text.as_bytes())
+                    }
                 };
                 match result {
                     Ok(module) if !keep => {
@@ -1006,10 +1017,14 @@ fn ruby_callee_names(
     out
 }
 
-/// Methods (functions with a receiver) of a Go module that lead to an action and whose name is
-/// specific enough to look for: `Invite` of `func (c *Client) Invite(…)` calling the SDK.
-fn go_method_names(program: &Program, m: usize, reaching: &ReachingNames) -> Vec<String> {
-    if program.languages[m] != Language::Go {
+/// Methods (functions with a receiver, methods of classes and of service objects) of a Go or
+/// TypeScript module that lead to an action and whose name is specific enough to look for:
+/// `Invite` of `func (c *Client) Invite(…)`, `inviteMember` of `{ inviteMember: (h, b) => … }`.
+fn method_names(program: &Program, m: usize, reaching: &ReachingNames) -> Vec<String> {
+    if !matches!(
+        program.languages[m].family(),
+        Language::Go | Language::TypeScript
+    ) {
         return Vec::new();
     }
     program.modules[m]

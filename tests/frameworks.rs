@@ -137,6 +137,31 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // Effect: handlers registered by name on an HTTP API group; programs run by `yield*`
+    // (`yield* requireAdmin`), failures yielded (`yield* new Forbidden()`), the caller read from a
+    // context tag the auth middleware provides, and checks inside a service's methods.
+    Case {
+        dir: "effect-correct",
+        entries: &[
+            ("invite", "rpc inviteMember", "request"),
+            ("role-assign", "rpc updateMemberRole", "request"),
+        ],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "effect-drifted",
+        entries: &[
+            ("invite", "rpc inviteMember", "request"),
+            ("role-assign", "rpc updateMemberRole", "request"),
+        ],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "role-assign", "membership_in_caller_org"),
+            ("added-privilege", "role-assign", "role_allowed"),
+        ],
+        unresolved: &[],
+    },
     // A queue job (a non-request root: no caller checks, argument rules still) and an SDK wrapper
     // nothing calls (unresolved, never judged as a request).
     Case {

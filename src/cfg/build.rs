@@ -861,7 +861,7 @@ impl<'p> Builder<'p> {
                     _ => None,
                 };
                 let callee = self.callee_path(&c.callee, receiver.as_ref());
-                result_value(&callee, receiver.as_ref(), &[])
+                result_value(&callee, receiver.as_ref(), &[], false)
             }
             _ => Value::Unknown,
         }
@@ -970,6 +970,24 @@ impl<'p> Builder<'p> {
             Expr::Function(_) => Value::Unknown,
             Expr::Unknown(_) => Value::Unknown,
         }
+    }
+
+    /// Whether a receiver names a package or built-in rather than an object: an import of this
+    /// module (`json`, `qs`, `chi`) or a capitalised global (`JSON`, `URL`). A lower-case name
+    /// bound nowhere the builder can see is a client object kept in a closure or module variable
+    /// (`workos.getMembership(id)`): what it returns is server data, even when asked with input.
+    fn is_namespace(&self, receiver: &Value) -> bool {
+        let Value::Global { path } = receiver.peel() else {
+            return false;
+        };
+        if path.contains('.') {
+            return false;
+        }
+        path.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            || self.program.modules[self.module()]
+                .imports
+                .iter()
+                .any(|i| &i.local == path)
     }
 
     fn lookup(&self, name: &str) -> Value {
@@ -1158,7 +1176,8 @@ impl<'p> Builder<'p> {
         }
 
         let result = if inline.is_empty() {
-            result_value(&callee, receiver.as_ref(), &args)
+            let namespace = receiver.as_ref().is_none_or(|r| self.is_namespace(r));
+            result_value(&callee, receiver.as_ref(), &args, namespace)
         } else {
             // One or several possible bodies (dynamic dispatch): each is a way through.
             let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
@@ -1184,7 +1203,10 @@ impl<'p> Builder<'p> {
             }
         };
 
-        // Callbacks passed to the call may run (or not) before it returns.
+        // Callbacks passed to the call may run (or not) before it returns; some calls always run
+        // theirs, and return what it returns (`Effect.gen(function* () { … })`).
+        let always = crate::frameworks::always_runs_callback(call);
+        let mut result = result;
         for cb in callbacks {
             if self.frames.len() >= self.limits.max_inline_depth {
                 break;
@@ -1204,7 +1226,14 @@ impl<'p> Builder<'p> {
             };
             let n_params = self.program.function(t).params.len();
             let captured = self.frame().env.clone();
-            self.inline_in(t, &vec![passed; n_params], captured);
+            let (returned, _) = self.inline_in(t, &vec![passed; n_params], captured);
+            if always {
+                result = Value::Derived {
+                    from: Box::new(returned),
+                    via: callee.clone(),
+                };
+                continue;
+            }
             let after = std::mem::take(&mut self.cur);
             self.cur = before
                 .into_iter()
@@ -1321,9 +1350,25 @@ fn value_path(v: &Value) -> Option<String> {
 
 /// The value a non-inlined call returns: request-derived if it reads from request input
 /// (`request.json()`, `formData.get()`), otherwise the opaque result of the call.
-fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Value {
+/// The value a call returns when its body is not inlined. `namespace`: the call is a plain
+/// function, or one of a package or built-in (`JSON.parse`, Go's `json.NewDecoder`), not a
+/// method of an object.
+fn result_value(
+    callee: &str,
+    receiver: Option<&Value>,
+    args: &[ArgValue],
+    namespace: bool,
+) -> Value {
     let method = callee.rsplit('.').next().unwrap_or(callee).to_string();
     if let Some(r) = receiver {
+        // `effect.pipe(Effect.mapError(…))`, `obs.pipe(map(…))`: operators applied to a value
+        // keep where it came from.
+        if method == "pipe" && !matches!(r.peel(), Value::Global { .. } | Value::Unknown) {
+            return Value::Derived {
+                from: Box::new(r.clone()),
+                via: ".pipe".into(),
+            };
+        }
         if is_request_rooted(r) {
             return Value::Derived {
                 from: Box::new(r.clone()),
@@ -1332,13 +1377,25 @@ fn result_value(callee: &str, receiver: Option<&Value>, args: &[ArgValue]) -> Va
         }
     }
     // A plain or package-level function applied to request input (`new URL(request.url)`,
-    // `JSON.parse(body)`, Go's `json.NewDecoder(r.Body)`, `chi.URLParam(r, "id")`).
-    // A package (`json.NewDecoder`), not a client object (`workos.userManagement.get…(id)`,
-    // `db.user.find(id)`): what a client returns is server data, even when asked with input.
-    let plain =
-        receiver.is_none_or(|r| matches!(r.peel(), Value::Global { path } if !path.contains('.')));
-    if plain {
-        if let Some(a) = args.iter().find(|a| is_request_rooted(&a.value)) {
+    // `JSON.parse(body)`, Go's `json.NewDecoder(r.Body)`, `chi.URLParam(r, "id")`), or any
+    // function handed the whole request to read (`store.Get(r, "session")`, a cookie store).
+    // A client object asked with a field of the input (`workos.userManagement.get…(id)`,
+    // `db.user.find(id)`) returns server data.
+    let reads_request = |v: &Value| {
+        if namespace {
+            is_request_rooted(v)
+        } else {
+            matches!(
+                v.peel(),
+                Value::Param {
+                    role: ParamRole::Request,
+                    ..
+                }
+            )
+        }
+    };
+    {
+        if let Some(a) = args.iter().find(|a| reads_request(&a.value)) {
             return Value::Derived {
                 from: Box::new(a.value.clone()),
                 via: callee.to_string(),

@@ -5,8 +5,10 @@
 //! - [`roots`]: code that no request reaches — jobs, crons, consumers, scripts, migrations,
 //!   seeds, a process's `main` — told by where it is and how it is registered;
 //! - [`routes`]: entries registered by calling a router, wherever the call is written;
-//! - [`rpc`]: procedures named in code: tRPC routers, Convex functions, SvelteKit actions.
+//! - [`rpc`]: procedures named in code: tRPC routers, Convex functions, SvelteKit actions;
+//! - [`effect`]: Effect's programs, context tags and HTTP API handlers.
 
+pub mod effect;
 pub mod roots;
 pub mod routes;
 pub mod rpc;
@@ -51,6 +53,22 @@ const KEEPS_CALLBACK: &[&str] = &[
     "middleware",
 ];
 
+/// Calls that run the function they are given, always, before what follows them: Effect's
+/// generators and constructors (`Effect.gen(function* () { … })`, `Effect.suspend`), a promise's
+/// executor. What the function checks is checked.
+pub fn always_runs_callback(call: &Call) -> bool {
+    let Some(path) = call.callee.path() else {
+        return false;
+    };
+    let last = crate::ir::last_segment(&path);
+    (path.starts_with("Effect.")
+        && matches!(
+            last,
+            "gen" | "suspend" | "sync" | "promise" | "tryPromise" | "try" | "fnUntraced" | "fn"
+        ))
+        || (call.construct && path == "Promise")
+}
+
 /// Whether `call` keeps its function arguments for later (see [`KEEPS_CALLBACK`]); a router
 /// registration (`app.post("/x", handler)`) does too.
 pub fn keeps_callback(call: &Call) -> bool {
@@ -58,7 +76,8 @@ pub fn keeps_callback(call: &Call) -> bool {
         return false;
     };
     let last = crate::ir::last_segment(&path);
-    if KEEPS_CALLBACK.contains(&last) {
+    // `app.use(mw)` registers; a bare `use(fn)` (a client wrapper's helper) runs `fn`.
+    if KEEPS_CALLBACK.contains(&last) && (path.contains('.') || last != "use") {
         return true;
     }
     // `router.post("/path", …)`: a route, registered for later.

@@ -216,6 +216,7 @@ pub fn recognise(module: &mut Module, language: Language) {
     if let Some(dir) = convex {
         convex_calls(module, &dir);
     }
+    super::effect::recognise(module);
 }
 
 /// `router({ update: adminProcedure.input(…).mutation(fn), members: router({…}) })`: each
@@ -443,7 +444,8 @@ fn convex_calls(module: &mut Module, convex: &str) {
     };
     let mut imports = Vec::new();
     for f in &mut module.functions {
-        rewrite_stmts(&mut f.body, &mut |call| {
+        rewrite_stmts(&mut f.body, &mut |e| {
+            let Expr::Call(call) = e else { return };
             let Some(path) = call.callee.path() else {
                 return;
             };
@@ -485,7 +487,8 @@ fn convex_calls(module: &mut Module, convex: &str) {
 }
 
 /// Visits every call in statements, mutably, innermost first.
-fn rewrite_stmts(stmts: &mut [Stmt], f: &mut dyn FnMut(&mut Call)) {
+/// Visits every expression under `stmts`, innermost first, to rewrite it in place.
+pub(super) fn rewrite_stmts(stmts: &mut [Stmt], f: &mut dyn FnMut(&mut Expr)) {
     for s in stmts {
         match s {
             Stmt::Expr { expr, .. } | Stmt::Throw { value: expr, .. } => rewrite_expr(expr, f),
@@ -538,14 +541,13 @@ fn rewrite_stmts(stmts: &mut [Stmt], f: &mut dyn FnMut(&mut Call)) {
     }
 }
 
-fn rewrite_expr(e: &mut Expr, f: &mut dyn FnMut(&mut Call)) {
+fn rewrite_expr(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
     match e {
         Expr::Call(call) => {
             rewrite_expr(&mut call.callee, f);
             for a in &mut call.args {
                 rewrite_expr(&mut a.value, f);
             }
-            f(call);
         }
         Expr::Member { object, .. } => rewrite_expr(object, f),
         Expr::Index { object, index } => {
@@ -577,4 +579,5 @@ fn rewrite_expr(e: &mut Expr, f: &mut dyn FnMut(&mut Call)) {
         | Expr::RequestGlobal(_)
         | Expr::Unknown(_) => {}
     }
+    f(e);
 }

@@ -910,10 +910,14 @@ impl<'a> Lowerer<'a> {
                     span,
                 }
             }
-            "return_statement" => Stmt::Return {
-                value: node.named_child(0).map(|v| self.expr(v)),
-                span,
-            },
+            "return_statement" => {
+                let value = node.named_child(0).map(|v| self.expr(v));
+                match value {
+                    // `return yield* Effect.fail(e)`: the Effect fails, as a throw would.
+                    Some(v) if self.yields_failure(&v) => Stmt::Throw { value: v, span },
+                    value => Stmt::Return { value, span },
+                }
+            }
             "throw_statement" => Stmt::Throw {
                 value: node
                     .named_child(0)
@@ -942,6 +946,34 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// `yield* Effect.fail(e)`, `yield* new AccountForbidden()`: inside `Effect.gen`, yielding a
+    /// failure (an error class instance is one) ends the effect as a throw ends a function. Only
+    /// in modules that use Effect: `await` and `yield` are one wrapper in the IR.
+    fn yields_failure(&self, e: &Expr) -> bool {
+        let Expr::Await(inner) = e else {
+            return false;
+        };
+        let Expr::Call(call) = inner.peel() else {
+            return false;
+        };
+        let uses_effect = self.module.imports.iter().any(|i| {
+            i.source == "effect"
+                || i.source.starts_with("effect/")
+                || i.source.starts_with("@effect/")
+        });
+        if !uses_effect {
+            return false;
+        }
+        let path = call.callee.path().unwrap_or_default();
+        if call.construct {
+            return path != "Promise";
+        }
+        matches!(
+            path.as_str(),
+            "Effect.fail" | "Effect.die" | "Effect.failCause"
+        )
+    }
+
     /// Whether `name` is imported from a framework whose helper of that name throws to end the
     /// request: SvelteKit's `error(401, …)` and `redirect(303, …)`.
     fn throws_by_import(&self, name: &str) -> bool {
@@ -955,6 +987,9 @@ impl<'a> Lowerer<'a> {
     /// An expression statement; calls that end the request become `throw`s, so the graph knows
     /// control does not continue after `redirect("/login")`.
     fn expr_stmt(&mut self, expr: Expr, span: Span) -> Stmt {
+        if self.yields_failure(&expr) {
+            return Stmt::Throw { value: expr, span };
+        }
         if let Expr::Call(call) = expr.peel() {
             if let Some(path) = call.callee.path() {
                 let last = path.rsplit('.').next().unwrap_or(&path);
@@ -1082,6 +1117,11 @@ impl<'a> Lowerer<'a> {
                                 .child_by_field_name("value")
                                 .map(|v| self.expr_named(v, Some(&key)))
                                 .unwrap_or(Expr::Unknown(String::new()));
+                            // `{ invite: (email) => … }`: a method of the object it builds (a
+                            // service's implementation), what a call `svc.invite()` may run.
+                            if let Expr::Function(id) = &value {
+                                self.module.functions[*id].method = true;
+                            }
                             props.push(Property { key, value });
                         }
                         "shorthand_property_identifier" => {
@@ -1105,6 +1145,7 @@ impl<'a> Lowerer<'a> {
                                 .map(|n| self.text(n).to_string())
                                 .unwrap_or_default();
                             let id = self.function(child, key.clone(), false, true);
+                            self.module.functions[id].method = true;
                             props.push(Property {
                                 key,
                                 value: Expr::Function(id),

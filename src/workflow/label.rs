@@ -552,19 +552,21 @@ impl<'s> Labeler<'s> {
             })
     }
 
-    /// Whether a value at node `at` is session context: from the session, or request input
-    /// that every path to `at` has compared equal to a session value.
+    /// Whether a value at node `at` is session context: from the session, request input that
+    /// every path to `at` has compared equal to a session value, or any value the caller was
+    /// checked to be allowed to use (`requireAdmin(session.userId, org.id)` makes `org.id` an
+    /// organization the caller administers, wherever `org` came from).
     pub fn trusted_as_session(&self, cfg: &Cfg, at: NodeIndex, v: &Value) -> bool {
         if self.is_session(v) {
             return true;
         }
         let sources = self.sources(v);
-        !sources.is_empty()
+        let session_or_request = !sources.is_empty()
             && sources
                 .iter()
-                .all(|s| matches!(s, Source::Session(_) | Source::Request(_)))
-            && (equals_session_on_every_path(cfg, at, v, self)
-                || self.checked_for_caller(cfg, at, v))
+                .all(|s| matches!(s, Source::Session(_) | Source::Request(_)));
+        (session_or_request && equals_session_on_every_path(cfg, at, v, self))
+            || self.checked_for_caller(cfg, at, v)
     }
 
     /// Whether, before the call on every path, the request was refused unless the caller may use
