@@ -50,8 +50,20 @@ impl CallGraph {
             .flat_map(|p| p.sdk_namespaces.iter().map(String::as_str))
             .collect();
 
+        // The SDK's own session calls (`usermanagement.AuthenticateWithCode`): a method wrapping
+        // one is followed through dispatch like one leading to an action, so the check it is
+        // counts where the wrapper is called (`h.workos.AuthenticateWithCode(…)`).
+        let sdk_session_calls: Vec<String> = specs
+            .session_calls()
+            .into_iter()
+            .filter(|c| {
+                c.split('.')
+                    .any(|seg| sdk_namespaces.contains(crate::ir::without_call_marks(seg)))
+            })
+            .collect();
+
         // Resolving every call is the costly part of locating: done per module in parallel.
-        type PerFunction = (FnRef, Vec<FnRef>, bool, Vec<ActionSite>, Vec<String>);
+        type PerFunction = (FnRef, Vec<FnRef>, bool, Vec<ActionSite>, Vec<String>, bool);
         let per_function: Vec<PerFunction> = program
             .modules
             .par_iter()
@@ -59,6 +71,7 @@ impl CallGraph {
             .flat_map_iter(|(m, module)| {
                 let action_calls = &action_calls;
                 let sdk_namespaces = &sdk_namespaces;
+                let sdk_session_calls = &sdk_session_calls;
                 module.functions.iter().enumerate().map(move |(i, f)| {
                     let me = FnRef {
                         module: m,
@@ -70,9 +83,13 @@ impl CallGraph {
                     // Methods called on objects whose class the code does not name (an
                     // interface, an injected service): resolved below by name.
                     let mut unresolved_methods = Vec::new();
+                    let mut authenticates = false;
                     crate::ir::visit_stmts(&f.body, &mut |e| {
                         if let Expr::Call(call) = e {
                             if let Some(p) = call.callee.path() {
+                                authenticates |= sdk_session_calls
+                                    .iter()
+                                    .any(|s| crate::workflow::label::spelling_matches(&p, s));
                                 let last = p.rsplit('.').next().unwrap_or(&p);
                                 if action_calls.names_method(crate::ir::without_call_marks(last)) {
                                     anchored = true;
@@ -120,7 +137,7 @@ impl CallGraph {
                             }
                         }
                     });
-                    (me, out, anchored, sites, unresolved_methods)
+                    (me, out, anchored, sites, unresolved_methods, authenticates)
                 })
             })
             .collect();
@@ -128,7 +145,11 @@ impl CallGraph {
         let mut candidates: HashSet<FnRef> = HashSet::new();
         let mut action_sites = Vec::new();
         let mut method_calls: Vec<(FnRef, Vec<String>)> = Vec::new();
-        for (me, out, anchored, sites, methods) in per_function {
+        let mut authenticating: HashSet<FnRef> = HashSet::new();
+        for (me, out, anchored, sites, methods, authenticates) in per_function {
+            if authenticates {
+                authenticating.insert(me);
+            }
             if anchored {
                 candidates.insert(me);
             }
@@ -145,7 +166,11 @@ impl CallGraph {
         let mut dispatch: HashMap<String, Vec<FnRef>> = HashMap::new();
         // Only methods leading to a call that really is an action (not any `Create`), and only
         // names few functions have: `Get` on an unknown object could be anything.
-        let seeds: HashSet<FnRef> = action_sites.iter().map(|s| s.func).collect();
+        let seeds: HashSet<FnRef> = action_sites
+            .iter()
+            .map(|s| s.func)
+            .chain(authenticating.iter().copied())
+            .collect();
         let mut defined: HashMap<&str, usize> = HashMap::new();
         for module in &program.modules {
             for f in &module.functions {

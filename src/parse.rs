@@ -254,11 +254,13 @@ pub fn parse_files(
     let t = std::time::Instant::now();
     // The routes found as importers bring their own guards and middleware; only the importers
     // on a path to an action are followed (a router that imports a shared module but never
-    // reaches the action needs none of its imports).
+    // reaches the action needs none of its imports). So do files that only mention an anchor
+    // (a handler calling the SDK through its own wrapper, `h.users.UpdateOrganizationMembership`):
+    // parsed first, they were no seed whose imports were followed.
     loader.program.resolve_imports();
     let on_paths: Vec<usize> = modules_on_paths(&loader.program)
         .into_iter()
-        .filter(|&m| m >= before_importers)
+        .filter(|&m| m >= before_importers || (m < anchor_modules && !seeds.contains(&m)))
         .collect();
     loader.follow_imports(on_paths, action_calls);
     crate::trace(

@@ -59,7 +59,16 @@ fn oracle(root: &Path) -> BTreeSet<(String, u32)> {
         for (i, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
             let code = code.split(" # ").next().unwrap_or(code);
-            if UNFILTERED.iter().any(|s| code.contains(s)) {
+            // A call, not a longer name (`usermanagement.UpdateOrganizationMembershipOpts`).
+            let calls = |s: &str| {
+                code.match_indices(s).any(|(i, _)| {
+                    !code[i + s.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+            };
+            if UNFILTERED.iter().any(|s| calls(s)) {
                 out.insert((rel.clone(), i as u32 + 1));
             }
         }

@@ -21,6 +21,9 @@ const CASES: &[(&str, Expected)] = &[
     ("sso-portal-correct", &[]),
     ("sso-login-correct", &[]),
     ("widget-token-correct", &[]),
+    // One token with every manage scope, bound to the session user: WorkOS caps it to the
+    // user's own permissions.
+    ("widget-token-all-scopes", &[]),
     // A helper that reports failure by returning a response the handler returns.
     ("invite-returned-guard", &[]),
     // The creator of a new organization becomes its admin.
@@ -162,6 +165,21 @@ const CASES: &[(&str, Expected)] = &[
     (
         "widget-token-scopes-from-request",
         &[("added-privilege", "invite", "scopes_literal")],
+    ),
+    // The same token bound to no user: every manage scope, for anyone signed in.
+    (
+        "widget-token-all-scopes-no-user",
+        &[
+            ("added-privilege", "domain-verify", "scopes_literal"),
+            ("added-privilege", "domain-verify", "token_bound_to_user"),
+            ("added-privilege", "invite", "scopes_literal"),
+            ("added-privilege", "invite", "token_bound_to_user"),
+            ("added-privilege", "sso-setup", "scopes_literal"),
+            ("added-privilege", "sso-setup", "token_bound_to_user"),
+            ("missing-check", "domain-verify", "can_manage_domains"),
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "sso-setup", "can_manage_sso"),
+        ],
     ),
 ];
 

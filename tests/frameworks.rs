@@ -234,17 +234,38 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
-    // Go chi: Route and Group callbacks with Use, a handler method, an interface to a wrapper.
+    // Go chi: Route and Group callbacks with Use, a handler method, an interface to a wrapper;
+    // a role change whose membership is looked up within the caller's organization through
+    // wrappers taking Go's context first, refused for the caller's own id.
     Case {
         dir: "go-chi-correct",
-        entries: &[("invite", "route POST /api/invitations", "request")],
+        entries: &[
+            ("invite", "route POST /api/invitations", "request"),
+            (
+                "role-assign",
+                "route PUT /api/members/{userID}/role",
+                "request",
+            ),
+        ],
         findings: &[],
         unresolved: &[],
     },
     Case {
         dir: "go-chi-drifted",
-        entries: &[("invite", "route POST /api/invitations", "request")],
-        findings: &[("missing-check", "invite", "can_manage_members")],
+        entries: &[
+            ("invite", "route POST /api/invitations", "request"),
+            (
+                "role-assign",
+                "route PUT /api/members/{membershipID}/role",
+                "request",
+            ),
+        ],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "role-assign", "can_manage_members"),
+            ("missing-check", "role-assign", "membership_in_caller_org"),
+            ("missing-check", "role-assign", "not_self"),
+        ],
         unresolved: &[],
     },
 ];

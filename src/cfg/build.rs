@@ -1375,6 +1375,14 @@ fn result_value(
                 via: format!(".{method}"),
             };
         }
+        // A method of data a call returned (`memberships.data.find(m => …)`) picks from that
+        // data: a branch on the pick is a branch on what the call returned.
+        if !namespace && holds_call_result(r) {
+            return Value::Derived {
+                from: Box::new(r.clone()),
+                via: callee.to_string(),
+            };
+        }
     }
     // A plain or package-level function applied to request input (`new URL(request.url)`,
     // `JSON.parse(body)`, Go's `json.NewDecoder(r.Body)`, `chi.URLParam(r, "id")`), or any
@@ -1403,12 +1411,19 @@ fn result_value(
         }
     }
     // `SendInvitationParams(role_slug="admin")`, `RoleSingle("admin")`: a constructor called
-    // with its fields is the object it builds.
+    // with its fields is the object it builds. Not a method of an object, nor a call handed a
+    // Go context first: Go exports every function and method in capitals
+    // (`h.workos.ListOrganizationMemberships(ctx, opts)` asks a server).
+    let handed_context = args
+        .first()
+        .is_some_and(|a| a.name.as_deref() == Some("context"));
     if method
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_uppercase())
         && !args.is_empty()
+        && namespace
+        && !handed_context
     {
         return Value::Object {
             props: args
@@ -1425,6 +1440,15 @@ fn result_value(
     }
     Value::CallResult {
         callee: callee.to_string(),
+    }
+}
+
+/// Whether a value is (a field of) what a call returned.
+fn holds_call_result(v: &Value) -> bool {
+    match v.peel() {
+        Value::CallResult { .. } => true,
+        Value::Member { base, .. } => holds_call_result(base),
+        _ => false,
     }
 }
 

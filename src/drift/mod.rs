@@ -342,6 +342,15 @@ pub fn waived(site: &Site, step: &str, labeler: &Labeler) -> bool {
                         }
                     };
                 }
+                if cond.literal {
+                    return found.is_some_and(|value| {
+                        let sources = labeler.sources(value);
+                        !sources.is_empty()
+                            && sources
+                                .iter()
+                                .all(|s| matches!(s, crate::workflow::Source::Literal(_)))
+                    });
+                }
                 if !cond.looked_up_with.is_empty() {
                     return found.is_some_and(|value| {
                         labeler.looked_up_with_session(site.cfg(), value, &cond.looked_up_with)

@@ -541,9 +541,15 @@ impl<'a> Lowerer<'a> {
                         let items: Vec<Node> = a.named_children(&mut c).collect();
                         items
                             .into_iter()
-                            .map(|i| Arg {
-                                name: None,
-                                value: self.expr(i),
+                            .enumerate()
+                            .map(|(n, i)| {
+                                let value = self.expr(i);
+                                // A leading `ctx` is Go's convention, not an operand: named, it
+                                // is out of the way of positions (`UpdateOrganizationMembership(
+                                // ctx, id, opts)`: the id is the first operand, as in the other
+                                // SDKs).
+                                let name = (n == 0 && is_context(&value)).then(|| "context".into());
+                                Arg { name, value }
                             })
                             .collect()
                     })
@@ -747,6 +753,18 @@ fn is_literal_tree(e: &Expr) -> bool {
     match e {
         Expr::Literal(_) => true,
         Expr::Array(items) => items.iter().all(is_literal_tree),
+        _ => false,
+    }
+}
+
+/// A `context.Context` value by Go's conventions: `ctx`, `reqCtx`, `context.Background()`,
+/// `r.Context()`, `context.WithTimeout(…)`.
+fn is_context(e: &Expr) -> bool {
+    match e.peel() {
+        Expr::Name(n) => n == "ctx" || n == "context" || n.ends_with("Ctx"),
+        Expr::Call(call) => call.callee.path().is_some_and(|p| {
+            p.starts_with("context.") || p.ends_with(".Context") || p == "Context"
+        }),
         _ => false,
     }
 }

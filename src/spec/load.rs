@@ -457,13 +457,14 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                         && cond.from_call.is_empty()
                         && cond.absent_or.is_empty()
                         && cond.not_among.is_empty()
-                        && cond.looked_up_with.is_empty())
+                        && cond.looked_up_with.is_empty()
+                        && !cond.literal)
                 {
                     return Err(err(
                         &["actions", name, "waive"],
                         "when",
                         format!(
-                            "{here}: each condition needs `argument` and one of `from`, `from_call`, `absent_or`, `not_among`, `looked_up_with`"
+                            "{here}: each condition needs `argument` and one of `from`, `from_call`, `absent_or`, `not_among`, `looked_up_with`, `literal`"
                         ),
                     ));
                 }

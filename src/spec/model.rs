@@ -225,6 +225,10 @@ pub struct WaiverCondition {
     /// own record.
     #[serde(default)]
     pub looked_up_with: Vec<String>,
+    /// The argument is written in the code as literals on every path: present, and neither
+    /// computed nor request input (`scopes: ["widgets:sso:manage"]`).
+    #[serde(default)]
+    pub literal: bool,
 }
 
 /// A step that must protect one or more actions.
@@ -324,6 +328,11 @@ pub struct ConditionMatcher {
     /// compared with an organization id the caller sent proves nothing.
     #[serde(default)]
     pub against: Option<RequiredSource>,
+    /// With `compares`: the other side is the signed-in caller's own value from the session,
+    /// wherever the named side came from: the target user compared with the caller
+    /// (`if targetID == user.ID`, `if (memberId === session.user.id)`).
+    #[serde(default)]
+    pub with_caller: bool,
     /// A branch on what a lookup returned, where the lookup was given a value named like one of
     /// these: `const org = await db.organization.findFirst({ workOsId: profile.organizationId });
     /// if (!org) throw …` checks the profile's organization against the ones the app knows.

@@ -432,6 +432,41 @@ impl<'s> Labeler<'s> {
                         if cmp.left_is_literal || cmp.right_is_literal {
                             return false;
                         }
+                        if c.with_caller {
+                            // The caller as a person: an organization (tenant, team) compared
+                            // with the session's is a scope check, not this one.
+                            const GROUPS: [&str; 6] = [
+                                "org",
+                                "organization",
+                                "tenant",
+                                "team",
+                                "workspace",
+                                "account",
+                            ];
+                            let of_group = |side: &[String]| {
+                                side.iter().any(|n| {
+                                    words(n)
+                                        .iter()
+                                        .any(|w| GROUPS.iter().any(|g| w.eq_ignore_ascii_case(g)))
+                                })
+                            };
+                            if of_group(&cmp.left) || of_group(&cmp.right) {
+                                return false;
+                            }
+                            // The other side names someone: not the session, nor the caller's own
+                            // record looked up with the session alone (an identity alias row
+                            // compared with the signed-in id says nothing about a target).
+                            let caller = |v: &Value| self.is_session(v);
+                            let target = |v: &Value| {
+                                !caller(v) && !self.looked_up_only_with_caller(cfg, n, v)
+                            };
+                            return (named(&cmp.left)
+                                && target(&cmp.left_value)
+                                && caller(&cmp.right_value))
+                                || (named(&cmp.right)
+                                    && target(&cmp.right_value)
+                                    && caller(&cmp.left_value));
+                        }
                         if c.against.is_none() {
                             return named(&cmp.left) || named(&cmp.right);
                         }
@@ -686,6 +721,48 @@ impl<'s> Labeler<'s> {
             }
             _ => false,
         })
+    }
+
+    /// Whether `value` comes from lookups given nothing but the caller's own values (session
+    /// values and literals): `pool.query(sql, [user.id]).rows[0]` is the caller's record. The
+    /// lookups are the calls so named in the function of `at` that run before it.
+    fn looked_up_only_with_caller(&self, cfg: &Cfg, at: NodeIndex, value: &Value) -> bool {
+        let mut producers = Vec::new();
+        value.producing_calls(&mut producers);
+        let here = cfg.node(at);
+        let mut lookups = cfg.calls().into_iter().filter_map(|n| {
+            let node = cfg.node(n);
+            match &node.kind {
+                NodeKind::Call { callee, args, .. }
+                    if producers.iter().any(|p| p == callee)
+                        && node.file == here.file
+                        && node.function == here.function
+                        && crate::cfg::query::reaches(cfg, n, at) =>
+                {
+                    Some(args)
+                }
+                _ => None,
+            }
+        });
+        // Calls given nothing (`getPool()` of `getPool().query(…)`) neither add nor remove.
+        let mut any = false;
+        let only_caller = lookups.all(|args| {
+            let mut given = Vec::new();
+            for a in args {
+                flatten(&a.value, &mut given, 0);
+            }
+            let leaves: Vec<&&Value> = given
+                .iter()
+                .filter(|v| !matches!(v.peel(), Value::Object { .. } | Value::Array { .. }))
+                .filter(|v| !matches!(v.peel(), Value::Literal { .. }))
+                .collect();
+            if leaves.is_empty() {
+                return true;
+            }
+            any = true;
+            leaves.iter().all(|v| self.is_session(v))
+        });
+        any && only_caller
     }
 
     /// `current_user`, `current_user.org_id`, `g.user.id`: a session global or a field of one.

@@ -323,10 +323,14 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
             &b.entry.function,
         ))
     });
+    // A site is a place in the code: one call may be an action of several workflows (a widget
+    // token with the scopes of three widgets).
+    let places: HashSet<(&String, u32)> = sites.iter().map(|s| (&s.file, s.line)).collect();
+    let action_calls = places.len();
     Located {
         instances,
         unresolved,
-        action_calls: sites.len(),
+        action_calls,
     }
 }
 
