@@ -166,6 +166,16 @@ const CASES: &[(&str, Expected)] = &[
         "widget-token-scopes-from-request",
         &[("added-privilege", "invite", "scopes_literal")],
     ),
+    // A hard-coded role of the application's own (`broker`): low, to review; one naming admin
+    // stays high (see the test on severities).
+    (
+        "role-assign-app-role",
+        &[("added-privilege", "role-assign", "role_allowed")],
+    ),
+    (
+        "role-assign-admin-literal",
+        &[("added-privilege", "role-assign", "role_allowed")],
+    ),
     // The same token bound to no user: every manage scope, for anyone signed in.
     (
         "widget-token-all-scopes-no-user",
@@ -413,6 +423,26 @@ fn fingerprints_do_not_change_when_unrelated_lines_move() {
         before.report.findings[0].fingerprint,
         after.report.findings[0].fingerprint
     );
+}
+
+/// A role literal naming a privileged word (`org-admin`) gates at high severity; one of the
+/// application's own roles (`broker`) is reported low, so a gate on high/medium passes it.
+#[test]
+fn a_hard_coded_role_is_high_only_when_it_names_a_privileged_role() {
+    let specs = spec::load_builtin().unwrap();
+    let severity = |case: &str| {
+        let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
+        let f: Vec<_> = analysis
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.step == "role_allowed")
+            .collect();
+        assert_eq!(f.len(), 1, "{case}: one role_allowed finding");
+        f[0].severity.as_str().to_string()
+    };
+    assert_eq!(severity("role-assign-app-role"), "low");
+    assert_eq!(severity("role-assign-admin-literal"), "high");
 }
 
 /// Rendered findings and extracted CFGs, reviewed by hand when they change.

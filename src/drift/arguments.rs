@@ -18,6 +18,8 @@ pub struct Violation {
     pub evidence: String,
     /// Witness path (entry → action).
     pub path: Vec<NodeIndex>,
+    /// A severity other than the rule's (an application role of unknown power: low).
+    pub severity: Option<crate::spec::Severity>,
 }
 
 pub fn argument<'a>(site: &'a Site, rule: &ArgumentRule) -> Option<(String, &'a Value)> {
@@ -49,7 +51,7 @@ pub fn report_rules(site: &Site, kind: FindingKind, labeler: &Labeler, out: &mut
             out.push(site.finding(
                 kind,
                 id,
-                rule.severity,
+                v.severity.unwrap_or(rule.severity),
                 format!("{}; expected: {}.", v.problem, rule.title),
                 String::new(),
                 v.path,
@@ -68,6 +70,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                 problem: format!("`{}` is called without `{keys}`", short(&site.callee())),
                 evidence: "absent".into(),
                 path: path_to_action(site),
+                severity: None,
             });
         }
         return None;
@@ -81,6 +84,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                         problem: format!("`{key}` is the fixed literal {v:?}"),
                         evidence: format!("literal:{v}"),
                         path: path_to_action(site),
+                        severity: None,
                     });
                 }
                 if rule.forbid.iter().any(|f| f == v) {
@@ -88,6 +92,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                         problem: format!("`{key}` is the literal {v:?}"),
                         evidence: format!("literal:{v}"),
                         path: path_to_action(site),
+                        severity: None,
                     });
                 }
                 if let Some(allow) = &rule.allow {
@@ -95,13 +100,22 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     // and the application's own policy; in a user's request, or in a job's run,
                     // it is what every caller or every row gets.
                     if !allow.iter().any(|a| a == v) && v != "[]" && !site.signed_request {
+                        let privileged = rule.privileged.is_empty() || names_any(v, &rule.privileged);
                         return Some(Violation {
-                            problem: format!(
-                                "`{key}` is the literal {v:?}, which is not among the allowed values ({})",
-                                allow.join(", ")
-                            ),
+                            problem: if privileged {
+                                format!(
+                                    "`{key}` is the literal {v:?}, which is not among the allowed values ({})",
+                                    allow.join(", ")
+                                )
+                            } else {
+                                format!(
+                                    "`{key}` is the literal {v:?}, a role of the application's own that is not among the allowed values ({}); review what it grants",
+                                    allow.join(", ")
+                                )
+                            },
                             evidence: format!("literal:{v}"),
                             path: path_to_action(site),
+                            severity: (!privileged).then_some(crate::spec::Severity::Low),
                         });
                     }
                 }
@@ -129,6 +143,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                         ),
                         evidence: "request".into(),
                         path: path_to_action(site),
+                        severity: None,
                     });
                 }
                 match rule.request {
@@ -138,6 +153,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                             problem: format!("`{key}` comes from request input (`{desc}`)"),
                             evidence: "request".into(),
                             path: path_to_action(site),
+                            severity: None,
                         })
                     }
                     RequestPolicy::AllowListed => {
@@ -152,6 +168,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                                 ),
                                 evidence: "request-unchecked".into(),
                                 path,
+                                severity: None,
                             });
                         }
                     }
@@ -161,6 +178,15 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         }
     }
     None
+}
+
+/// Whether a literal names one of `words`: `admin`, `org-admin`, `OWNER`, `roles.admin`.
+fn names_any(literal: &str, words: &[String]) -> bool {
+    let last = literal.rsplit(['.', ':']).next().unwrap_or(literal);
+    crate::workflow::label::words(last)
+        .iter()
+        .chain(std::iter::once(&last.to_string()))
+        .any(|w| words.iter().any(|p| p.eq_ignore_ascii_case(w)))
 }
 
 /// A path to the action that passes no allow-list check of the value, if there is one.

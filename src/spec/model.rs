@@ -153,6 +153,11 @@ pub struct ArgumentRule {
     /// Literal values never allowed.
     #[serde(default)]
     pub forbid: Vec<String>,
+    /// With `allow`: words of literals that grant power over others (`admin`, `owner`). A
+    /// literal outside `allow` that names none of them is one of the application's own roles
+    /// (`broker`, `expert`): reported at low severity, to be reviewed, not gated on.
+    #[serde(default)]
+    pub privileged: Vec<String>,
     /// What to accept when the value comes from request input.
     #[serde(default)]
     pub request: RequestPolicy,
