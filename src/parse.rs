@@ -1012,7 +1012,16 @@ fn ruby_callee_names(
             continue;
         }
         let name = last_segment(&f.name);
-        if calls_action_or(f, action_calls, chain) && !name.is_empty() && !name.starts_with('<') {
+        // Directly, or in a block it passes on (`transaction do … end`).
+        let mut leads = calls_action_or(f, action_calls, chain);
+        crate::ir::visit_stmts(&f.body, &mut |e| {
+            if let Expr::Function(inner) = e {
+                if let Some(inner) = module.functions.get(*inner) {
+                    leads |= calls_action_or(inner, action_calls, chain);
+                }
+            }
+        });
+        if leads && !name.is_empty() && !name.starts_with('<') {
             out.push(name.to_string());
         }
     }

@@ -567,6 +567,35 @@ impl<'p> Builder<'p> {
                             },
                         );
                     }
+                    // `params["domain_data"] = …` on a local dict or object literal: the key is
+                    // part of it from here on (`create_organization(**params)`).
+                    Expr::Member { object, property } => {
+                        let local = match object.peel() {
+                            Expr::Name(n) => self
+                                .frame()
+                                .env
+                                .get(n)
+                                .filter(|v| matches!(v.peel(), Value::Object { .. }))
+                                .map(|v| (n.clone(), v.peel().clone())),
+                            _ => None,
+                        };
+                        match local {
+                            Some((n, Value::Object { mut props })) => {
+                                props.retain(|(k, _)| k != property);
+                                props.push((property.clone(), v));
+                                self.frame_mut().env.insert(
+                                    n.clone(),
+                                    Value::Var {
+                                        name: n,
+                                        value: Box::new(Value::Object { props }),
+                                    },
+                                );
+                            }
+                            _ => {
+                                self.eval(target);
+                            }
+                        }
+                    }
                     other => {
                         self.eval(other);
                     }

@@ -100,7 +100,8 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     // and the application's own policy; in a user's request, or in a job's run,
                     // it is what every caller or every row gets.
                     if !allow.iter().any(|a| a == v) && v != "[]" && !site.signed_request {
-                        let privileged = rule.privileged.is_empty() || names_any(v, &rule.privileged);
+                        let privileged =
+                            rule.privileged.is_empty() || names_any(v, &rule.privileged);
                         return Some(Violation {
                             problem: if privileged {
                                 format!(

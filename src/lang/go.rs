@@ -20,6 +20,9 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         },
         nesting: super::Nesting::default(),
         receiver: None,
+        client_fields: Default::default(),
+        declared_fields: Default::default(),
+        client_locals: Default::default(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -37,6 +40,15 @@ struct Lowerer<'a> {
     /// The receiver name of the method being lowered (`h` in `func (h *Handler) Invite`): it
     /// stands for `this`.
     receiver: Option<String>,
+    /// Struct fields of this file declared as a package's client (`um *usermanagement.Client`),
+    /// by field name: a call on one is that package's function (`wc.um.SendInvitation(…)` is
+    /// `usermanagement.SendInvitation`), as Go SDKs give both forms the same name.
+    client_fields: std::collections::HashMap<String, String>,
+    /// Every struct field this file declares: a field declared elsewhere has an unknown type.
+    declared_fields: std::collections::HashSet<String>,
+    /// Locals of the function being lowered that hold a package's client (`c := &sso.Client{…}`,
+    /// `um := usermanagement.NewClient(key)`).
+    client_locals: std::collections::HashMap<String, String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -68,9 +80,17 @@ impl<'a> Lowerer<'a> {
     fn program(&mut self, root: Node) {
         let mut cursor = root.walk();
         let children: Vec<Node> = root.named_children(&mut cursor).collect();
+        // Imports and types first: methods use the fields' declared types.
+        for child in &children {
+            match child.kind() {
+                "import_declaration" => self.imports(*child),
+                "type_declaration" => self.struct_fields(*child),
+                _ => {}
+            }
+        }
         for child in children {
             match child.kind() {
-                "import_declaration" => self.imports(child),
+                "import_declaration" | "type_declaration" => {}
                 "function_declaration" | "method_declaration" => {
                     self.function_decl(child);
                 }
@@ -120,6 +140,131 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The package of a type written `pkg.Client` or `*pkg.Client`, when `pkg` is imported.
+    fn client_package(&self, ty: &str) -> Option<String> {
+        let (pkg, name) = ty.trim_start_matches('*').split_once('.')?;
+        (name == "Client" && self.module.imports.iter().any(|i| i.local == pkg))
+            .then(|| pkg.to_string())
+    }
+
+    fn struct_fields(&mut self, node: Node) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "field_declaration" {
+                let ty = n
+                    .child_by_field_name("type")
+                    .map(|t| self.text(t).to_string())
+                    .unwrap_or_default();
+                let client = self.client_package(&ty);
+                let mut c = n.walk();
+                for name in n.children_by_field_name("name", &mut c) {
+                    let name = self.text(name).to_string();
+                    if let Some(pkg) = &client {
+                        self.client_fields.insert(name.clone(), pkg.clone());
+                    }
+                    self.declared_fields.insert(name);
+                }
+                continue;
+            }
+            let mut cursor = n.walk();
+            for c in n.named_children(&mut cursor) {
+                stack.push(c);
+            }
+        }
+    }
+
+    /// Locals of a function body bound to a package's client: `c := &sso.Client{…}`,
+    /// `um := usermanagement.NewClient(key)`, `var um *usermanagement.Client`.
+    fn client_locals_of(&mut self, body: Node) {
+        let mut stack = vec![body];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "short_var_declaration" | "assignment_statement" => {
+                    let left = n.child_by_field_name("left").and_then(|l| l.named_child(0));
+                    let right = n
+                        .child_by_field_name("right")
+                        .and_then(|r| r.named_child(0));
+                    if let (Some(left), Some(right)) = (left, right) {
+                        let text = self.text(right).trim_start_matches('&');
+                        let ty = text.split(['{', '(']).next().unwrap_or("").trim();
+                        let pkg = match ty.split_once('.') {
+                            Some((pkg, "NewClient")) => {
+                                self.client_package(&format!("{pkg}.Client"))
+                            }
+                            _ => self.client_package(ty),
+                        };
+                        if let Some(pkg) = pkg {
+                            self.client_locals.insert(self.text(left).to_string(), pkg);
+                        }
+                    }
+                }
+                "var_spec" => {
+                    let ty = n
+                        .child_by_field_name("type")
+                        .map(|t| self.text(t).to_string())
+                        .unwrap_or_default();
+                    if let Some(pkg) = self.client_package(&ty) {
+                        let mut c = n.walk();
+                        for name in n.children_by_field_name("name", &mut c) {
+                            self.client_locals
+                                .insert(self.text(name).to_string(), pkg.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = n.walk();
+            for c in n.named_children(&mut cursor) {
+                stack.push(c);
+            }
+        }
+    }
+
+    /// `wc.um.SendInvitation(ctx, opts)` on a field or local holding `*usermanagement.Client`:
+    /// the package's `usermanagement.SendInvitation`. A field declared in another file of the
+    /// package counts when the call passes the package's own options for that method
+    /// (`usermanagement.UpdateOrganizationMembershipOpts{…}` to `UpdateOrganizationMembership`).
+    fn sdk_client_callee(&self, callee: &Expr, args: Option<Node>) -> Option<Expr> {
+        let Expr::Member { object, property } = callee else {
+            return None;
+        };
+        let pkg = match object.as_ref() {
+            Expr::Name(local) => self.client_locals.get(local).cloned(),
+            Expr::Member {
+                object: base,
+                property: field,
+            } if matches!(base.as_ref(), Expr::Name(n) if n == "this") => {
+                self.client_fields.get(field).cloned().or_else(|| {
+                    if self.declared_fields.contains(field) {
+                        return None;
+                    }
+                    let args = args?;
+                    let mut c = args.walk();
+                    let options = args.named_children(&mut c).find_map(|a| {
+                        let a = if a.kind() == "unary_expression" {
+                            a.named_child(0)?
+                        } else {
+                            a
+                        };
+                        (a.kind() == "composite_literal")
+                            .then(|| a.child_by_field_name("type"))
+                            .flatten()
+                            .map(|t| self.text(t).to_string())
+                    })?;
+                    let (pkg, ty) = options.split_once('.')?;
+                    (ty == format!("{property}Opts")
+                        && self.module.imports.iter().any(|i| i.local == pkg))
+                    .then(|| pkg.to_string())
+                })
+            }
+            _ => None,
+        }?;
+        Some(Expr::Member {
+            object: Box::new(Expr::Name(pkg)),
+            property: property.clone(),
+        })
+    }
+
     fn constants(&mut self, node: Node) {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
@@ -156,6 +301,10 @@ impl<'a> Lowerer<'a> {
             .and_then(|p| p.child_by_field_name("name"))
             .map(|n| self.text(n).to_string());
         let exported = name.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+        self.client_locals.clear();
+        if let Some(body) = node.child_by_field_name("body") {
+            self.client_locals_of(body);
+        }
         let id = self.function(node, name, exported, true);
         self.module.functions[id].method = self.receiver.is_some();
         self.receiver = None;
@@ -534,6 +683,9 @@ impl<'a> Lowerer<'a> {
             }
             "call_expression" => {
                 let callee = self.field_expr(node, "function");
+                let callee = self
+                    .sdk_client_callee(&callee, node.child_by_field_name("arguments"))
+                    .unwrap_or(callee);
                 let args = node
                     .child_by_field_name("arguments")
                     .map(|a| {

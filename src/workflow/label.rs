@@ -320,8 +320,10 @@ impl<'s> Labeler<'s> {
             return !filter.any_of.is_empty() && filter.otherwise;
         };
         if filter.any_of.is_empty() {
-            // `domainData: []`: an empty list literal is the argument's absence.
-            return !matches!(value.peel(), Value::Array { items } if items.is_empty());
+            // `domainData: []`, Go's `DomainData: nil`: an empty list or nothing is the
+            // argument's absence.
+            return !matches!(value.peel(), Value::Array { items } if items.is_empty())
+                && !matches!(value.peel(), Value::Literal { value } if value == "null");
         }
         let lits = literal_leaves(value);
         let fully_literal = self
