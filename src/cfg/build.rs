@@ -48,6 +48,9 @@ struct Frame {
     next_exits: Frontier,
     /// Whether the body can refuse the request.
     can_deny: bool,
+    /// Locals bound to a function literal (Go's `loadInvite := func(…) {…}`, a JavaScript
+    /// `const check = () => …`): calling one runs that body.
+    closures: HashMap<String, FnRef>,
 }
 
 struct Builder<'p> {
@@ -181,6 +184,7 @@ pub fn build(
         return_edges: Vec::new(),
         next_exits: Vec::new(),
         can_deny: false,
+        closures: HashMap::new(),
     });
     for (guard_module, guard) in guards {
         let before = b.cur.clone();
@@ -375,6 +379,7 @@ impl<'p> Builder<'p> {
                 return_edges: Vec::new(),
                 next_exits: Vec::new(),
                 can_deny: false,
+                closures: HashMap::new(),
             });
             for a in args.iter() {
                 let v = self.eval(&a.value);
@@ -502,6 +507,7 @@ impl<'p> Builder<'p> {
             return_edges: Vec::new(),
             next_exits: Vec::new(),
             can_deny: false,
+            closures: HashMap::new(),
         });
         let body = &self.program.function(mw).body;
         self.stmts(body);
@@ -548,6 +554,18 @@ impl<'p> Builder<'p> {
             Stmt::Let {
                 bindings, value, ..
             } => {
+                if let (Some(Expr::Function(id)), [binding]) =
+                    (value.as_ref().map(|e| e.peel()), bindings.as_slice())
+                {
+                    if binding.path.is_empty() {
+                        let module = self.frame().func.module;
+                        let f = FnRef {
+                            module,
+                            function: *id,
+                        };
+                        self.frame_mut().closures.insert(binding.name.clone(), f);
+                    }
+                }
                 let v = match value {
                     Some(e) => self.eval(e),
                     None => Value::Unknown,
@@ -1129,7 +1147,13 @@ impl<'p> Builder<'p> {
             Expr::Name(n) => self.frame().env.contains_key(n),
             _ => false,
         };
-        let mut targets = if shadowed {
+        let closure = match call.callee.peel() {
+            Expr::Name(n) if shadowed => self.frame().closures.get(n).copied(),
+            _ => None,
+        };
+        let mut targets = if let Some(f) = closure {
+            vec![f]
+        } else if shadowed {
             Vec::new()
         } else {
             self.program.resolve_callee_all(module, &call.callee)
@@ -1151,7 +1175,8 @@ impl<'p> Builder<'p> {
         let depth_ok = self.frames.len() < self.limits.max_inline_depth;
         let targets: Vec<FnRef> = targets
             .into_iter()
-            .filter(|t| self.summaries.worth_expanding(*t, &callee))
+            // A local closure is run for what it returns too: its body is right there.
+            .filter(|t| Some(*t) == closure || self.summaries.worth_expanding(*t, &callee))
             .collect();
         let inline: Vec<FnRef> = targets
             .iter()
@@ -1296,6 +1321,7 @@ impl<'p> Builder<'p> {
             return_edges: Vec::new(),
             next_exits: Vec::new(),
             can_deny: false,
+            closures: HashMap::new(),
         });
         let body = &self.program.function(t).body;
         self.stmts(body);

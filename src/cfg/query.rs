@@ -125,7 +125,10 @@ pub fn leaves_by_exception(cfg: &Cfg, path: &[NodeIndex], node: NodeIndex) -> bo
 /// refusal (a throw, a denied end, an error response returned) is reached before the code the
 /// other side also reaches.
 pub fn a_side_refuses(cfg: &Cfg, n: NodeIndex) -> bool {
-    let sides: Vec<NodeIndex> = cfg.graph.neighbors(n).collect();
+    // Both edges of `if cond { x = y }` lead to the same next node: no side of its own.
+    let mut sides: Vec<NodeIndex> = cfg.graph.neighbors(n).collect();
+    sides.sort();
+    sides.dedup();
     if sides.len() < 2 {
         return false;
     }
