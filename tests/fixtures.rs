@@ -176,6 +176,20 @@ const CASES: &[(&str, Expected)] = &[
         "role-assign-admin-literal",
         &[("added-privilege", "role-assign", "role_allowed")],
     ),
+    // A caller redeems a single-use code for their own upgrade: the code is the grant (the
+    // app's own role stays a low finding to review); looked up but never refused, it is none.
+    (
+        "role-assign-redeem-code",
+        &[("added-privilege", "role-assign", "role_allowed")],
+    ),
+    (
+        "role-assign-redeem-code-unchecked",
+        &[
+            ("added-privilege", "role-assign", "role_allowed"),
+            ("missing-check", "role-assign", "can_manage_members"),
+            ("missing-check", "role-assign", "not_self"),
+        ],
+    ),
     // The same token bound to no user: every manage scope, for anyone signed in.
     (
         "widget-token-all-scopes-no-user",

@@ -268,6 +268,41 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // Go echo: a group behind a guard held in a variable (named for authentication: trusted as
+    // one), values a middleware stored read with c.Get, an inviter lookup that is no check.
+    Case {
+        dir: "go-echo-correct",
+        entries: &[(
+            "invite",
+            "route POST /api/dashboard/org/invitations",
+            "request",
+        )],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "go-echo-drifted",
+        entries: &[(
+            "invite",
+            "route POST /api/dashboard/org/invitations",
+            "request",
+        )],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
+];
+
+/// Reasons a fixture's workflow is not fully verified by design: what idrift cannot see and
+/// says so.
+const UNVERIFIED_BY_DESIGN: &[(&str, &str)] = &[
+    (
+        "go-echo-correct",
+        "`dashboardAuth` is trusted as a check by its name",
+    ),
+    (
+        "go-echo-drifted",
+        "`dashboardAuth` is trusted as a check by its name",
+    ),
 ];
 
 #[test]
@@ -335,16 +370,20 @@ fn each_framework_idiom_gives_its_entries_findings_and_unresolved_calls() {
                 case.dir
             ));
         }
-        if !a.report.workflows.iter().all(|w| w.verified) {
-            failures.push(format!(
-                "{}: not fully verified: {:?}",
-                case.dir,
-                a.report
-                    .workflows
+        // Every workflow is fully verified, except for what a case says it cannot see.
+        let unexplained: Vec<&String> = a
+            .report
+            .workflows
+            .iter()
+            .flat_map(|w| &w.unverified)
+            .filter(|reason| {
+                !UNVERIFIED_BY_DESIGN
                     .iter()
-                    .flat_map(|w| &w.unverified)
-                    .collect::<Vec<_>>()
-            ));
+                    .any(|(dir, why)| *dir == case.dir && reason.contains(why))
+            })
+            .collect();
+        if !unexplained.is_empty() {
+            failures.push(format!("{}: not fully verified: {unexplained:?}", case.dir));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

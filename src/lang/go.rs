@@ -23,6 +23,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         client_fields: Default::default(),
         declared_fields: Default::default(),
         client_locals: Default::default(),
+        context_params: Vec::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -49,6 +50,10 @@ struct Lowerer<'a> {
     /// Locals of the function being lowered that hold a package's client (`c := &sso.Client{…}`,
     /// `um := usermanagement.NewClient(key)`).
     client_locals: std::collections::HashMap<String, String>,
+    /// Parameters of the function being lowered that are a web framework's request context
+    /// (`c echo.Context`, `c *gin.Context`, `c *fiber.Ctx`): `c.Get("org_id")` reads what a
+    /// middleware stored there, not client input.
+    context_params: Vec<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -265,6 +270,43 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// `c.Get("org_id")`, `c.MustGet("user")`, fiber's `c.Locals("user")` on a framework context:
+    /// what a middleware stored for the request, read as the context's `locals` (the provider
+    /// says which of those hold the session).
+    fn context_value(&self, callee: &Expr, call: Node) -> Option<Expr> {
+        let Expr::Member { object, property } = callee else {
+            return None;
+        };
+        let Expr::Name(c) = object.as_ref() else {
+            return None;
+        };
+        if !self.context_params.contains(c)
+            || !matches!(
+                property.as_str(),
+                "Get" | "MustGet" | "GetString" | "GetBool" | "GetInt" | "GetInt64" | "Locals"
+            )
+        {
+            return None;
+        }
+        let args = call.child_by_field_name("arguments")?;
+        let key = args.named_child(0)?;
+        if args.named_child_count() != 1
+            || !matches!(
+                key.kind(),
+                "interpreted_string_literal" | "raw_string_literal"
+            )
+        {
+            return None;
+        }
+        Some(Expr::Member {
+            object: Box::new(Expr::Member {
+                object: object.clone(),
+                property: "locals".into(),
+            }),
+            property: super::unquote(self.text(key)),
+        })
+    }
+
     fn constants(&mut self, node: Node) {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
@@ -316,6 +358,11 @@ impl<'a> Lowerer<'a> {
             .child_by_field_name("parameters")
             .map(|p| self.params(p))
             .unwrap_or_default();
+        let context = node
+            .child_by_field_name("parameters")
+            .map(|p| self.context_param_names(p))
+            .unwrap_or_default();
+        let outer_context = std::mem::replace(&mut self.context_params, context);
         let id = self.module.functions.len();
         self.module.functions.push(Function {
             name,
@@ -332,7 +379,29 @@ impl<'a> Lowerer<'a> {
             .map(|b| self.block(b))
             .unwrap_or_default();
         self.module.functions[id].body = body;
+        self.context_params = outer_context;
         id
+    }
+
+    fn context_param_names(&self, node: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor = node.walk();
+        for d in node.named_children(&mut cursor) {
+            let ty = d
+                .child_by_field_name("type")
+                .map(|t| self.text(t).to_string())
+                .unwrap_or_default();
+            if ty.ends_with("echo.Context")
+                || ty.ends_with("gin.Context")
+                || ty.ends_with("fiber.Ctx")
+            {
+                let mut c = d.walk();
+                for n in d.children_by_field_name("name", &mut c) {
+                    out.push(self.text(n).to_string());
+                }
+            }
+        }
+        out
     }
 
     fn params(&mut self, node: Node) -> Vec<Param> {
@@ -686,6 +755,9 @@ impl<'a> Lowerer<'a> {
                 let callee = self
                     .sdk_client_callee(&callee, node.child_by_field_name("arguments"))
                     .unwrap_or(callee);
+                if let Some(stored) = self.context_value(&callee, node) {
+                    return stored;
+                }
                 let args = node
                     .child_by_field_name("arguments")
                     .map(|a| {
