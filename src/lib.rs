@@ -287,7 +287,8 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
                 }
             }
         }
-        // A guard whose code is not in the repository counts as a check by its name only.
+        // A guard whose code idrift did not follow (not in the repository, a class whose hook
+        // the framework calls, a value chosen at run time) counts as a check by its name only.
         if *guard && !*inlined {
             let counts = spec
                 .checks
@@ -295,7 +296,7 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
                 .any(|c| c.any_of.iter().any(|m| labeler.node_matches(cfg, n, m)));
             if counts {
                 out.push(format!(
-                    "{}:{}: `{callee}` is trusted as a check by its name; its code is not in the scanned files",
+                    "{}:{}: `{callee}` is trusted as a check by its name; its code was not followed",
                     node.file, node.span.line
                 ));
             }

@@ -268,6 +268,23 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // NestJS: a controller's verb-decorated methods, class and method guards (`@UseGuards`,
+    // `@Roles('admin')`), parameter decorators (`@Body()` is input, `@CurrentUser()` the session).
+    Case {
+        dir: "nestjs-correct",
+        entries: &[("invite", "route POST /teams/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nestjs-drifted",
+        entries: &[("invite", "route POST /teams/invitations", "request")],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
     // Go echo: a group behind a guard held in a variable (named for authentication: trusted as
     // one), values a middleware stored read with c.Get, an inviter lookup that is no check.
     Case {
@@ -295,6 +312,18 @@ const CASES: &[Case] = &[
 /// Reasons a fixture's workflow is not fully verified by design: what idrift cannot see and
 /// says so.
 const UNVERIFIED_BY_DESIGN: &[(&str, &str)] = &[
+    (
+        "nestjs-correct",
+        "`AuthGuard` is trusted as a check by its name",
+    ),
+    (
+        "nestjs-correct",
+        "`Roles` is trusted as a check by its name",
+    ),
+    (
+        "nestjs-drifted",
+        "`AuthGuard` is trusted as a check by its name",
+    ),
     (
         "go-echo-correct",
         "`dashboardAuth` is trusted as a check by its name",

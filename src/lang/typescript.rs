@@ -1,7 +1,9 @@
 //! TypeScript and JavaScript (tree-sitter) → IR.
 //!
 //! Framework knowledge that belongs to the syntax of these ecosystems lives here: Next.js route
-//! handlers, server actions and pages; which parameters carry the request; which calls end a request (`redirect()`, `notFound()`).
+//! handlers, server actions and pages; NestJS controllers (`@Controller`, verb decorators,
+//! `@UseGuards`, parameter decorators); which parameters carry the request; which calls end a
+//! request (`redirect()`, `notFound()`).
 
 use tree_sitter::Node;
 
@@ -405,17 +407,130 @@ impl<'a> Lowerer<'a> {
         let Some(body) = node.child_by_field_name("body") else {
             return;
         };
+        // Decorators sit on the class or, for `@Controller() export class …`, on the export.
+        let mut class_decorators = self.decorator_calls(node);
+        if let Some(parent) = node.parent().filter(|p| p.kind() == "export_statement") {
+            class_decorators.extend(self.decorator_calls(parent));
+        }
+        let controller = class_decorators
+            .iter()
+            .find(|(name, _)| name == "Controller")
+            .map(|(_, call)| nest_path(call));
+        let class_guards = nest_guards(&class_decorators);
         let mut cursor = body.walk();
+        let mut pending: Vec<(String, Call)> = Vec::new();
         for member in body.named_children(&mut cursor) {
+            if member.kind() == "decorator" {
+                pending.extend(self.decorator_call(member));
+                continue;
+            }
             if member.kind() == "method_definition" {
                 let name = member
                     .child_by_field_name("name")
                     .map(|n| self.text(n).to_string())
                     .unwrap_or_default();
+                let mut decorators = std::mem::take(&mut pending);
+                decorators.extend(self.decorator_calls(member));
                 let id = self.function(member, name, exported, true);
                 self.module.functions[id].method = true;
+                if let Some(prefix) = &controller {
+                    self.nest_route(id, member, prefix, &class_guards, &decorators);
+                }
+            }
+            pending.clear();
+        }
+    }
+
+    /// The decorators written on a node, as (name, call): `@Post(':id')` → ("Post", call).
+    fn decorator_calls(&mut self, node: Node) -> Vec<(String, Call)> {
+        let mut cursor = node.walk();
+        let decorators: Vec<Node> = node
+            .children(&mut cursor)
+            .filter(|c| c.kind() == "decorator")
+            .collect();
+        decorators
+            .into_iter()
+            .filter_map(|d| self.decorator_call(d))
+            .collect()
+    }
+
+    fn decorator_call(&mut self, decorator: Node) -> Option<(String, Call)> {
+        let inner = decorator.named_child(0)?;
+        let call = match self.expr(inner) {
+            Expr::Call(call) => *call,
+            // `@Public` without parentheses.
+            other => Call {
+                callee: other,
+                args: Vec::new(),
+                span: self.span(decorator),
+                construct: false,
+            },
+        };
+        let name = call
+            .callee
+            .path()
+            .map(|p| last_segment(&p).to_string())
+            .unwrap_or_default();
+        Some((name, call))
+    }
+
+    /// A NestJS controller method with a verb decorator (`@Post('invite')`) is a route; its
+    /// guards are the class's then the method's (`@UseGuards(AuthGuard)`, `@Roles('admin')`);
+    /// its parameter decorators say what each parameter carries.
+    fn nest_route(
+        &mut self,
+        id: FunctionId,
+        node: Node,
+        prefix: &str,
+        class_guards: &[Expr],
+        decorators: &[(String, Call)],
+    ) {
+        let Some((verb, call)) = decorators.iter().find(|(name, _)| {
+            matches!(
+                name.as_str(),
+                "Get" | "Post" | "Put" | "Patch" | "Delete" | "All" | "Head" | "Options"
+            )
+        }) else {
+            return;
+        };
+        let sub = nest_path(call);
+        let path = format!("/{}/{}", prefix.trim_matches('/'), sub.trim_matches('/'))
+            .replace("//", "/")
+            .trim_end_matches('/')
+            .to_string();
+        let mut guards = class_guards.to_vec();
+        guards.extend(nest_guards(decorators));
+        if let Some(params) = node.child_by_field_name("parameters") {
+            let mut cursor = params.walk();
+            let nodes: Vec<Node> = params.named_children(&mut cursor).collect();
+            let roles: Vec<(ParamRole, Option<Expr>)> = nodes
+                .into_iter()
+                .filter(|c| c.kind() != "comment")
+                .map(|c| {
+                    let decorators = self.decorator_calls(c);
+                    nest_param(&decorators)
+                })
+                .collect();
+            let f = &mut self.module.functions[id];
+            for (p, (role, source)) in f.params.iter_mut().zip(roles) {
+                p.role = role;
+                p.default_call = source;
             }
         }
+        let span = self.module.functions[id].span;
+        self.module.entries.push(EntryPoint {
+            handler: Expr::Function(id),
+            kind: EntryKind::Route {
+                method: verb.to_ascii_uppercase(),
+                path: Some(if path.is_empty() { "/".into() } else { path }),
+            },
+            guards,
+            chain_root: None,
+            validated_input: Vec::new(),
+            skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
+            span,
+        });
     }
 
     /// Decides whether a top-level function is a framework entry point.
@@ -1305,6 +1420,71 @@ fn is_literal_tree(e: &Expr) -> bool {
 
 fn f_has_use_server(f: &Function) -> bool {
     matches!(f.body.first(), Some(Stmt::Expr { expr: Expr::Literal(Literal::Str(s)), .. }) if s == "use server")
+}
+
+/// The path a NestJS decorator names: `@Controller('teams')`, `@Post(':id/invite')`,
+/// `@Controller({ path: 'teams' })`; empty when none.
+fn nest_path(call: &Call) -> String {
+    match call.args.first().map(|a| a.value.peel()) {
+        Some(Expr::Literal(Literal::Str(s))) => s.clone(),
+        Some(Expr::Object(props)) => props
+            .iter()
+            .find(|p| p.key == "path")
+            .and_then(|p| match p.value.peel() {
+                Expr::Literal(Literal::Str(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Guards among NestJS decorators: what `@UseGuards(…)` lists, and decorators that state an
+/// access requirement (`@Roles('admin')`, `@RequirePermissions('members:write')`, `@Auth()`),
+/// which the application's guards enforce.
+fn nest_guards(decorators: &[(String, Call)]) -> Vec<Expr> {
+    let mut out = Vec::new();
+    for (name, call) in decorators {
+        if name == "UseGuards" {
+            out.extend(call.args.iter().map(|a| a.value.clone()));
+            continue;
+        }
+        let lower = name.to_ascii_lowercase();
+        let states_access = [
+            "role",
+            "permission",
+            "auth",
+            "scope",
+            "policy",
+            "guard",
+            "admin",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        if states_access && !matches!(name.as_str(), "ApiBearerAuth" | "ApiOAuth2" | "ApiSecurity")
+        {
+            out.push(Expr::Call(Box::new(call.clone())));
+        }
+    }
+    out
+}
+
+/// What a NestJS parameter decorator says the parameter carries: `@Body()`, `@Param('id')`,
+/// `@Query()` are client input, `@Req()` the request; a decorator the application wrote for the
+/// signed-in user (`@CurrentUser()`) is read as that call's result, so the provider's session
+/// calls decide whether it is the session.
+fn nest_param(decorators: &[(String, Call)]) -> (ParamRole, Option<Expr>) {
+    for (name, call) in decorators {
+        match name.as_str() {
+            "Body" | "Param" | "Query" | "Headers" | "UploadedFile" | "UploadedFiles" | "Ip" => {
+                return (ParamRole::Input, None)
+            }
+            "Req" | "Request" => return (ParamRole::Request, None),
+            "Res" | "Response" => return (ParamRole::Response, None),
+            _ => return (ParamRole::Plain, Some(Expr::Call(Box::new(call.clone())))),
+        }
+    }
+    (ParamRole::Plain, None)
 }
 
 fn param_role(name: &str, ty: Option<&str>) -> ParamRole {
