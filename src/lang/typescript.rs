@@ -1474,17 +1474,17 @@ fn nest_guards(decorators: &[(String, Call)]) -> Vec<Expr> {
 /// signed-in user (`@CurrentUser()`) is read as that call's result, so the provider's session
 /// calls decide whether it is the session.
 fn nest_param(decorators: &[(String, Call)]) -> (ParamRole, Option<Expr>) {
-    for (name, call) in decorators {
-        match name.as_str() {
-            "Body" | "Param" | "Query" | "Headers" | "UploadedFile" | "UploadedFiles" | "Ip" => {
-                return (ParamRole::Input, None)
-            }
-            "Req" | "Request" => return (ParamRole::Request, None),
-            "Res" | "Response" => return (ParamRole::Response, None),
-            _ => return (ParamRole::Plain, Some(Expr::Call(Box::new(call.clone())))),
+    let Some((name, call)) = decorators.first() else {
+        return (ParamRole::Plain, None);
+    };
+    match name.as_str() {
+        "Body" | "Param" | "Query" | "Headers" | "UploadedFile" | "UploadedFiles" | "Ip" => {
+            (ParamRole::Input, None)
         }
+        "Req" | "Request" => (ParamRole::Request, None),
+        "Res" | "Response" => (ParamRole::Response, None),
+        _ => (ParamRole::Plain, Some(Expr::Call(Box::new(call.clone())))),
     }
-    (ParamRole::Plain, None)
 }
 
 fn param_role(name: &str, ty: Option<&str>) -> ParamRole {
