@@ -44,7 +44,14 @@ pub struct Module {
     /// Classes and mixins this file defines, for languages that find methods through them
     /// rather than through imports (Ruby).
     pub types: Vec<TypeDef>,
+    /// Guards this file installs for every route of the application (NestJS `{ provide:
+    /// APP_GUARD, useClass: RolesGuard }`).
+    pub global_guards: Vec<Expr>,
 }
+
+/// The callee prefix of a guard that only states a requirement (NestJS `@Roles('admin')`):
+/// metadata, which counts only where a guard that enforces requirements runs too.
+pub const REQUIREMENT_MARK: &str = "@";
 
 /// A class (`class Admin::UsersController < BaseController`) or mixin (`module Auditable`).
 #[derive(Debug, Clone)]

@@ -263,6 +263,7 @@ pub fn parse_files(
         .filter(|&m| m >= before_importers || (m < anchor_modules && !seeds.contains(&m)))
         .collect();
     loader.follow_imports(on_paths, action_calls);
+    loader.app_wide_guards();
     crate::trace(
         "imports of importers",
         t,
@@ -371,6 +372,33 @@ impl<'a> Loader<'a> {
     }
 
     /// Follows imports of the `seeds` modules (helpers, guards), and the rest of their package.
+    /// Files that install guards for every route (NestJS `APP_GUARD` providers, usually in
+    /// `app.module.ts`) are read when a parsed module is of that framework: no import leads
+    /// from a controller to them.
+    fn app_wide_guards(&mut self) {
+        let nest = self
+            .program
+            .modules
+            .iter()
+            .any(|m| m.imports.iter().any(|i| i.source.starts_with("@nestjs/")));
+        if !nest {
+            return;
+        }
+        let files = self.files;
+        let candidates: Vec<usize> = (0..files.len())
+            .filter(|&i| !self.parsed[i] && !self.unreadable[i])
+            .filter(|&i| files[i].language.family() == Language::TypeScript)
+            .collect();
+        let hits: BTreeSet<usize> = self
+            .files_containing(&candidates, &|t: &str| t.contains("APP_GUARD"))
+            .into_iter()
+            .collect();
+        let texts = self.read_many(&hits);
+        for (i, text, result) in parse_many(files, texts) {
+            self.push(i, text, result);
+        }
+    }
+
     fn follow_imports(&mut self, seeds: Vec<usize>, action_calls: &crate::spec::ActionCalls) {
         let files = self.files;
         let mut round = seeds;

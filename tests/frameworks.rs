@@ -268,8 +268,10 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
-    // NestJS: a controller's verb-decorated methods, class and method guards (`@UseGuards`,
-    // `@Roles('admin')`), parameter decorators (`@Body()` is input, `@CurrentUser()` the session).
+    // NestJS: a controller's verb-decorated methods, class and method guards (`@UseGuards`),
+    // `@Roles('admin')` enforced by a guard registered for the whole app (`APP_GUARD` in
+    // app.module.ts), parameter decorators (`@Body()` is input, `@CurrentUser()` the session);
+    // `@Roles` with no guard that reads it checks nothing.
     Case {
         dir: "nestjs-correct",
         entries: &[("invite", "route POST /teams/invitations", "request")],
@@ -283,6 +285,12 @@ const CASES: &[Case] = &[
             ("missing-check", "invite", "can_manage_members"),
             ("missing-check", "invite", "organization_from_session"),
         ],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nestjs-roles-unenforced",
+        entries: &[("invite", "route POST /teams/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
     // Go echo: a group behind a guard held in a variable (named for authentication: trusted as
@@ -317,11 +325,11 @@ const UNVERIFIED_BY_DESIGN: &[(&str, &str)] = &[
         "`AuthGuard` is trusted as a check by its name",
     ),
     (
-        "nestjs-correct",
-        "`Roles` is trusted as a check by its name",
+        "nestjs-drifted",
+        "`AuthGuard` is trusted as a check by its name",
     ),
     (
-        "nestjs-drifted",
+        "nestjs-roles-unenforced",
         "`AuthGuard` is trusted as a check by its name",
     ),
     (

@@ -416,6 +416,12 @@ impl<'a> Lowerer<'a> {
             .iter()
             .find(|(name, _)| name == "Controller")
             .map(|(_, call)| nest_path(call));
+        // `@Module({ providers: [{ provide: APP_GUARD, useClass: RolesGuard }] })`.
+        for (name, call) in &class_decorators {
+            if name == "Module" {
+                self.module.global_guards.extend(nest_global_guards(call));
+            }
+        }
         let class_guards = nest_guards(&class_decorators);
         let mut cursor = body.walk();
         let mut pending: Vec<(String, Call)> = Vec::new();
@@ -1463,7 +1469,39 @@ fn nest_guards(decorators: &[(String, Call)]) -> Vec<Expr> {
         .any(|w| lower.contains(w));
         if states_access && !matches!(name.as_str(), "ApiBearerAuth" | "ApiOAuth2" | "ApiSecurity")
         {
-            out.push(Expr::Call(Box::new(call.clone())));
+            // Metadata: marked, so it counts only beside a guard that enforces it.
+            let mut requirement = call.clone();
+            requirement.callee = Expr::Name(format!("{REQUIREMENT_MARK}{name}"));
+            out.push(Expr::Call(Box::new(requirement)));
+        }
+    }
+    out
+}
+
+/// `APP_GUARD` providers of a NestJS `@Module({...})`: guards of every route.
+fn nest_global_guards(module: &Call) -> Vec<Expr> {
+    let mut out = Vec::new();
+    let Some(Expr::Object(props)) = module.args.first().map(|a| a.value.peel()) else {
+        return out;
+    };
+    for p in props.iter().filter(|p| p.key == "providers") {
+        let Expr::Array(items) = p.value.peel() else {
+            continue;
+        };
+        for item in items {
+            let Expr::Object(provider) = item.peel() else {
+                continue;
+            };
+            let provides_guard = provider.iter().any(|q| {
+                q.key == "provide" && q.value.path().is_some_and(|p| p.ends_with("APP_GUARD"))
+            });
+            if let Some(class) = provider
+                .iter()
+                .find(|q| q.key == "useClass" || q.key == "useExisting")
+                .filter(|_| provides_guard)
+            {
+                out.push(class.value.clone());
+            }
         }
     }
     out

@@ -128,6 +128,71 @@ struct Root {
     kind: Option<RootKind>,
 }
 
+/// Guards the application installs for every route (NestJS `APP_GUARD`) run first, for a module
+/// of that framework; a guard that only states a requirement (`@Roles('admin')`, marked with
+/// [`crate::ir::REQUIREMENT_MARK`]) counts only beside a guard that enforces requirements (a
+/// roles, permissions or policy guard, on the route or global), and is dropped otherwise: metadata
+/// nobody reads checks nothing.
+fn with_requirements_enforced(program: &Program, m: usize, guards: &mut Vec<(usize, Expr)>) {
+    let nest = program.modules[m]
+        .imports
+        .iter()
+        .any(|i| i.source.starts_with("@nestjs/"));
+    if nest {
+        let global: Vec<(usize, Expr)> = program
+            .modules
+            .iter()
+            .enumerate()
+            .flat_map(|(gm, module)| module.global_guards.iter().map(move |g| (gm, g.clone())))
+            .collect();
+        guards.splice(0..0, global);
+    }
+    let name_of = |g: &Expr| match g.peel() {
+        Expr::Call(c) => c.callee.path().unwrap_or_default(),
+        other => other.path().unwrap_or_default(),
+    };
+    let marked = |g: &Expr| name_of(g).starts_with(crate::ir::REQUIREMENT_MARK);
+    if !guards.iter().any(|(_, g)| marked(g)) {
+        return;
+    }
+    const ENFORCERS: &[&str] = &[
+        "role",
+        "roles",
+        "permission",
+        "permissions",
+        "policy",
+        "policies",
+        "access",
+        "rbac",
+        "casl",
+        "ability",
+        "abilities",
+        "authorization",
+        "authz",
+        "scope",
+        "scopes",
+    ];
+    let enforced = guards.iter().any(|(_, g)| {
+        !marked(g)
+            && crate::workflow::label::words(&name_of(g))
+                .iter()
+                .any(|w| ENFORCERS.iter().any(|e| w.eq_ignore_ascii_case(e)))
+    });
+    if !enforced {
+        guards.retain(|(_, g)| !marked(g));
+        return;
+    }
+    for (_, g) in guards.iter_mut() {
+        if let Expr::Call(c) = g {
+            if let Expr::Name(n) = &c.callee {
+                if let Some(plain) = n.strip_prefix(crate::ir::REQUIREMENT_MARK) {
+                    c.callee = Expr::Name(plain.to_string());
+                }
+            }
+        }
+    }
+}
+
 /// Finds all workflow instances in the program, and accounts for every action call: each ends
 /// in an instance (of a request entry or a non-request root) or in `unresolved` with a reason.
 pub fn locate(program: &Program, specs: &SpecSet) -> Located {
@@ -153,6 +218,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 };
                 !name.is_some_and(|n| entry.skipped_guards.contains(&n))
             });
+            with_requirements_enforced(program, m, &mut guards);
             let guard_fns: Vec<FnRef> = guards
                 .iter()
                 .filter_map(|(gm, g)| match g.peel() {
