@@ -765,10 +765,28 @@ impl<'a> Loader<'a> {
                 .map(|&m| self.program.modules[m].path.clone())
                 .collect();
             let is_target = |p: &str| targets.contains(p);
+            // A Go file imports a package: the folder its import path names, found among the
+            // repository's folders (the prefilter only saw the last segment, which
+            // `gen/organizations` and `internal/organizations` share).
+            let target_dirs: BTreeSet<&str> = targets.iter().map(|t| parent_dir(t)).collect();
+            let packages = self.packages.clone();
+            let imports_target_package = |path: &str, imports: &[crate::ir::Import]| {
+                target_dirs.contains(parent_dir(path))
+                    || imports.iter().any(|imp| {
+                        imp.source
+                            .strip_prefix("@go/")
+                            .and_then(|go| packages.find(go))
+                            .is_some_and(|dir| target_dirs.contains(dir))
+                    })
+            };
             // Earlier rejects that import this round's frontier, then this round's hits.
             let now_wanted: BTreeSet<usize> = rejected
                 .iter()
-                .filter(|(i, imports)| imports_any(&files[**i].rel, imports, is_target))
+                .filter(|(i, imports)| {
+                    imports_any(&files[**i].rel, imports, is_target)
+                        || (files[**i].language == Language::Go
+                            && imports_target_package(&files[**i].rel, imports))
+                })
                 .map(|(i, _)| *i)
                 .collect();
             rejected.retain(|i, _| !now_wanted.contains(i));
@@ -776,9 +794,13 @@ impl<'a> Loader<'a> {
             let mut kept = parse_many(files, again);
             for (i, text, result) in parse_many(files, hits) {
                 let keep = match (&result, files[i].language) {
-                    // Go, Rust and Ruby importers name a package, path or constant, not a file: the
-                    // prefilter pattern is all there is to go on.
-                    (_, Language::Go | Language::Rust | Language::Ruby) | (Err(_), _) => true,
+                    (Ok(module), Language::Go) => {
+                        imports_target_package(&module.path, &module.imports)
+                            || method_filter.matches(text.as_bytes())
+                    }
+                    // Rust and Ruby importers name a path or constant, not a file: the prefilter
+                    // pattern is all there is to go on.
+                    (_, Language::Rust | Language::Ruby) | (Err(_), _) => true,
                     (Ok(module), _) => {
                         imports_any(&module.path, &module.imports, is_target)
                             || method_filter.matches(text.as_bytes())
@@ -1480,6 +1502,7 @@ fn parent_dir(path: &str) -> &str {
 
 /// The repository's folders, indexed by their last segment, to find the folder a Go import path
 /// names without comparing it with every folder.
+#[derive(Clone)]
 struct PackageDirs<'d> {
     by_last: HashMap<&'d str, Vec<&'d str>>,
 }
