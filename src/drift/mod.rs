@@ -23,6 +23,9 @@ pub struct PathStep {
     pub file: String,
     pub line: u32,
     pub label: String,
+    /// The function the step's code is written in: a path passes through the helpers,
+    /// middleware and wrappers it names.
+    pub function: String,
 }
 
 /// A drift finding: what the code does that the spec does not allow, and the path that proves it.
@@ -290,6 +293,7 @@ pub fn render_path(inst: &Instance, path: &[NodeIndex]) -> Vec<PathStep> {
             file: node.file.clone(),
             line: node.span.line,
             label,
+            function: node.function.clone(),
         };
         if out
             .last()

@@ -139,7 +139,21 @@ fn finding(out: &mut String, f: &Finding, source: &dyn Fn(&str) -> Option<String
             .map(|s| format!("{}:{}", s.file, s.line).len())
             .max()
             .unwrap_or(0);
+        // Where the path enters another function (a helper, a middleware, a wrapper), the
+        // function is named.
+        let mut within: Option<&str> = None;
         for step in &f.path {
+            if !step.function.is_empty() {
+                if within.is_some_and(|w| w != step.function) {
+                    let name = if step.function.starts_with('<') {
+                        "an inline function".to_string()
+                    } else {
+                        format!("`{}`", step.function)
+                    };
+                    let _ = writeln!(out, "    {:<width$}  -> in {name}", "");
+                }
+                within = Some(&step.function);
+            }
             let loc = format!("{}:{}", step.file, step.line);
             let _ = writeln!(out, "    {loc:<width$}  {}", step.label);
         }
