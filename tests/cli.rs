@@ -106,7 +106,10 @@ fn json_follows_the_output_contract() {
     assert!(path.len() >= 2);
     for step in path {
         assert!(step["file"].is_string() && step["line"].is_u64() && step["label"].is_string());
-        assert!(step["function"].is_string(), "a path step names its function");
+        assert!(
+            step["function"].is_string(),
+            "a path step names its function"
+        );
     }
     assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
     assert!(v["unscanned"].as_array().unwrap().is_empty());

@@ -130,6 +130,17 @@ impl Nesting {
 }
 
 /// The span of a tree-sitter node.
+/// The children of `node` of one kind (`decorator`), in order.
+pub(crate) fn children_of_kind<'t>(
+    node: tree_sitter::Node<'t>,
+    kind: &str,
+) -> Vec<tree_sitter::Node<'t>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|c| c.kind() == kind)
+        .collect()
+}
+
 pub(crate) fn span_of(node: tree_sitter::Node) -> crate::ir::Span {
     let p = node.start_position();
     crate::ir::Span {

@@ -142,12 +142,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn decorators(&mut self, node: Node) -> Vec<Expr> {
-        let mut cursor = node.walk();
-        let decos: Vec<Node> = node
-            .named_children(&mut cursor)
-            .filter(|c| c.kind() == "decorator")
-            .collect();
-        decos
+        super::children_of_kind(node, "decorator")
             .into_iter()
             .filter_map(|d| d.named_child(0))
             .map(|e| self.expr(e))

@@ -449,12 +449,7 @@ impl<'a> Lowerer<'a> {
 
     /// The decorators written on a node, as (name, call): `@Post(':id')` → ("Post", call).
     fn decorator_calls(&mut self, node: Node) -> Vec<(String, Call)> {
-        let mut cursor = node.walk();
-        let decorators: Vec<Node> = node
-            .children(&mut cursor)
-            .filter(|c| c.kind() == "decorator")
-            .collect();
-        decorators
+        super::children_of_kind(node, "decorator")
             .into_iter()
             .filter_map(|d| self.decorator_call(d))
             .collect()
