@@ -190,6 +190,12 @@ const CASES: &[(&str, Expected)] = &[
             ("missing-check", "role-assign", "not_self"),
         ],
     ),
+    // An intent written as an SDK enum member (Node >= 9 `GenerateLinkIntent.DomainVerification`)
+    // is that intent: the link belongs to the domain workflow and its check is missing.
+    (
+        "domain-portal-enum-intent",
+        &[("missing-check", "domain-verify", "can_manage_domains")],
+    ),
     // The same token bound to no user: every manage scope, for anyone signed in.
     (
         "widget-token-all-scopes-no-user",

@@ -6,7 +6,7 @@ use super::{Finding, Site};
 use crate::cfg::query::{cut_for, path_avoiding};
 use crate::cfg::{NodeKind, Value};
 use crate::spec::{ArgumentRule, FindingKind, RequestPolicy, RequiredSource};
-use crate::workflow::label::{equals_session_on_every_path, find_named_argument};
+use crate::workflow::label::{equals_session_on_every_path, find_named_argument, literal_eq};
 use crate::workflow::{Labeler, Source};
 
 /// Why an argument breaks its rule.
@@ -87,7 +87,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                         severity: None,
                     });
                 }
-                if rule.forbid.iter().any(|f| f == v) {
+                if rule.forbid.iter().any(|f| literal_eq(v, f)) {
                     return Some(Violation {
                         problem: format!("`{key}` is the literal {v:?}"),
                         evidence: format!("literal:{v}"),
@@ -99,7 +99,8 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     // A literal a service's signed request (a webhook) writes is the service's
                     // and the application's own policy; in a user's request, or in a job's run,
                     // it is what every caller or every row gets.
-                    if !allow.iter().any(|a| a == v) && v != "[]" && !site.signed_request {
+                    if !allow.iter().any(|a| literal_eq(v, a)) && v != "[]" && !site.signed_request
+                    {
                         let privileged =
                             rule.privileged.is_empty() || names_any(v, &rule.privileged);
                         return Some(Violation {

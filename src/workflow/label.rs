@@ -1141,8 +1141,40 @@ fn glob(text: &str, pattern: &str) -> bool {
     }
 }
 
-fn literal_eq(a: &str, b: &str) -> bool {
-    a == b
+/// Whether a literal the code wrote is the spec's value: the same text, or an SDK enum member
+/// that stands for it, compared by its last segment without case or separators
+/// (`GenerateLinkIntent.DomainVerification`, Python's `OrganizationDomainDataState.VERIFIED`,
+/// Ruby's `WorkOS::Types::Intent::SSO`, `WidgetSessionTokenScopes.WIDGETS_USERS_TABLE_MANAGE`
+/// for `widgets:users-table:manage`), or a Go constant that prefixes the member with its type
+/// (`workos.GenerateLinkIntentSSO`, `workos.OrganizationDomainDataStateVerified`).
+pub fn literal_eq(written: &str, spec: &str) -> bool {
+    if written == spec {
+        return true;
+    }
+    let last = written.rsplit(['.', ':']).next().unwrap_or(written);
+    let is_member = last.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && (written.contains('.') || written.contains("::"));
+    if !is_member {
+        return false;
+    }
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(|c| c.to_lowercase())
+            .collect()
+    };
+    let (member, value) = (norm(last), norm(spec));
+    if value.is_empty() {
+        return false;
+    }
+    member == value
+        || member
+            .strip_suffix(value.as_str())
+            .is_some_and(|type_name| {
+                ["intent", "scopes", "scope", "state"]
+                    .iter()
+                    .any(|t| type_name.ends_with(t))
+            })
 }
 
 fn is_constant_name(s: &str) -> bool {
@@ -1239,6 +1271,44 @@ pub fn literal_leaves(v: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sdk_enum_members_stand_for_their_values() {
+        // Node, Python, Ruby and Go spellings of the same intents, scopes and states.
+        assert!(literal_eq(
+            "GenerateLinkIntent.DomainVerification",
+            "domain_verification"
+        ));
+        assert!(literal_eq("GenerateLinkIntent.SSO", "sso"));
+        assert!(literal_eq(
+            "WorkOS::Types::Intent::DOMAIN_VERIFICATION",
+            "domain_verification"
+        ));
+        assert!(literal_eq(
+            "WidgetSessionTokenScopes.WIDGETS_USERS_TABLE_MANAGE",
+            "widgets:users-table:manage"
+        ));
+        assert!(literal_eq(
+            "OrganizationDomainDataState.VERIFIED",
+            "verified"
+        ));
+        assert!(literal_eq("workos.GenerateLinkIntentSSO", "sso"));
+        assert!(literal_eq(
+            "workos.OrganizationDomainDataStateVerified",
+            "verified"
+        ));
+        // Not a member of that enum: another word that ends alike, or a plain string.
+        assert!(!literal_eq(
+            "OrganizationDomainDataState.Unverified",
+            "verified"
+        ));
+        assert!(!literal_eq(
+            "workos.OrganizationDomainDataStateUnverified",
+            "verified"
+        ));
+        assert!(!literal_eq("SSO", "sso"));
+        assert!(!literal_eq("GenerateLinkIntent.DSync", "sso"));
+    }
 
     #[test]
     fn spellings_match_whole_trailing_segments() {
