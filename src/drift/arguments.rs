@@ -101,8 +101,8 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     // it is what every caller or every row gets.
                     if !allow.iter().any(|a| literal_eq(v, a)) && v != "[]" && !site.signed_request
                     {
-                        let privileged =
-                            rule.privileged.is_empty() || names_any(v, &rule.privileged);
+                        let privileged = rule.privileged.is_empty()
+                            || crate::workflow::label::has_any_word(v, &rule.privileged);
                         return Some(Violation {
                             problem: if privileged {
                                 format!(
@@ -180,15 +180,6 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         }
     }
     None
-}
-
-/// Whether a literal names one of `words`: `admin`, `org-admin`, `OWNER`, `roles.admin`.
-fn names_any(literal: &str, words: &[String]) -> bool {
-    let last = literal.rsplit(['.', ':']).next().unwrap_or(literal);
-    crate::workflow::label::words(last)
-        .iter()
-        .chain(std::iter::once(&last.to_string()))
-        .any(|w| words.iter().any(|p| p.eq_ignore_ascii_case(w)))
 }
 
 /// A path to the action that passes no allow-list check of the value, if there is one.

@@ -333,13 +333,14 @@ pub fn waived(site: &Site, step: &str, labeler: &Labeler) -> bool {
                                 && sources.iter().all(|s| match s {
                                     crate::workflow::Source::Literal(v) => {
                                         (cond.absent_or.is_empty() || cond.absent_or.contains(v))
-                                            && !cond.not_among.iter().any(|n| {
-                                                let last = v.rsplit(['.', ':']).next().unwrap_or(v);
-                                                n.eq_ignore_ascii_case(v)
-                                                    || crate::workflow::label::words(last)
-                                                        .iter()
-                                                        .any(|w| n.eq_ignore_ascii_case(w))
-                                            })
+                                            && !cond
+                                                .not_among
+                                                .iter()
+                                                .any(|n| n.eq_ignore_ascii_case(v))
+                                            && !crate::workflow::label::has_any_word(
+                                                v,
+                                                &cond.not_among,
+                                            )
                                     }
                                     _ => false,
                                 })

@@ -445,13 +445,8 @@ impl<'s> Labeler<'s> {
                                 "workspace",
                                 "account",
                             ];
-                            let of_group = |side: &[String]| {
-                                side.iter().any(|n| {
-                                    words(n)
-                                        .iter()
-                                        .any(|w| GROUPS.iter().any(|g| w.eq_ignore_ascii_case(g)))
-                                })
-                            };
+                            let of_group =
+                                |side: &[String]| side.iter().any(|n| has_any_word(n, &GROUPS));
                             if of_group(&cmp.left) || of_group(&cmp.right) {
                                 return false;
                             }
@@ -1035,6 +1030,15 @@ fn has_words_of_every(callee: &str, groups: &[Vec<String>]) -> bool {
         g.iter()
             .any(|w| have.iter().any(|h| h.eq_ignore_ascii_case(w)))
     })
+}
+
+/// Whether the last segment of a name (`roles.admin`, `RolesGuard`, `org-admin`) has one of
+/// these words, whatever its case.
+pub fn has_any_word<S: AsRef<str>>(name: &str, list: &[S]) -> bool {
+    let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+    words(last)
+        .iter()
+        .any(|w| list.iter().any(|p| w.eq_ignore_ascii_case(p.as_ref())))
 }
 
 /// The words of an identifier, lower case: `requireGlobalAdmin` → require, global, admin;

@@ -172,12 +172,9 @@ fn with_requirements_enforced(program: &Program, m: usize, guards: &mut Vec<(usi
         "scope",
         "scopes",
     ];
-    let enforced = guards.iter().any(|(_, g)| {
-        !marked(g)
-            && crate::workflow::label::words(&name_of(g))
-                .iter()
-                .any(|w| ENFORCERS.iter().any(|e| w.eq_ignore_ascii_case(e)))
-    });
+    let enforced = guards
+        .iter()
+        .any(|(_, g)| !marked(g) && crate::workflow::label::has_any_word(&name_of(g), ENFORCERS));
     if !enforced {
         guards.retain(|(_, g)| !marked(g));
         return;
