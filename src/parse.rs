@@ -769,23 +769,23 @@ impl<'a> Loader<'a> {
             // repository's folders (the prefilter only saw the last segment, which
             // `gen/organizations` and `internal/organizations` share).
             let target_dirs: BTreeSet<&str> = targets.iter().map(|t| parent_dir(t)).collect();
-            let packages = self.packages.clone();
-            let imports_target_package = |path: &str, imports: &[crate::ir::Import]| {
-                target_dirs.contains(parent_dir(path))
-                    || imports.iter().any(|imp| {
-                        imp.source
-                            .strip_prefix("@go/")
-                            .and_then(|go| packages.find(go))
-                            .is_some_and(|dir| target_dirs.contains(dir))
-                    })
-            };
+            let imports_target_package =
+                |packages: &PackageDirs, path: &str, imports: &[crate::ir::Import]| {
+                    target_dirs.contains(parent_dir(path))
+                        || imports.iter().any(|imp| {
+                            imp.source
+                                .strip_prefix("@go/")
+                                .and_then(|go| packages.find(go))
+                                .is_some_and(|dir| target_dirs.contains(dir))
+                        })
+                };
             // Earlier rejects that import this round's frontier, then this round's hits.
             let now_wanted: BTreeSet<usize> = rejected
                 .iter()
                 .filter(|(i, imports)| {
                     imports_any(&files[**i].rel, imports, is_target)
                         || (files[**i].language == Language::Go
-                            && imports_target_package(&files[**i].rel, imports))
+                            && imports_target_package(&self.packages, &files[**i].rel, imports))
                 })
                 .map(|(i, _)| *i)
                 .collect();
@@ -795,7 +795,7 @@ impl<'a> Loader<'a> {
             for (i, text, result) in parse_many(files, hits) {
                 let keep = match (&result, files[i].language) {
                     (Ok(module), Language::Go) => {
-                        imports_target_package(&module.path, &module.imports)
+                        imports_target_package(&self.packages, &module.path, &module.imports)
                             || method_filter.matches(text.as_bytes())
                     }
                     // Rust and Ruby importers name a path or constant, not a file: the prefilter
@@ -1502,7 +1502,6 @@ fn parent_dir(path: &str) -> &str {
 
 /// The repository's folders, indexed by their last segment, to find the folder a Go import path
 /// names without comparing it with every folder.
-#[derive(Clone)]
 struct PackageDirs<'d> {
     by_last: HashMap<&'d str, Vec<&'d str>>,
 }

@@ -106,42 +106,34 @@ impl<'a> Lowerer<'a> {
     }
 
     fn imports(&mut self, node: Node) {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if n.kind() == "import_spec" {
-                let Some(path) = n.child_by_field_name("path") else {
-                    continue;
-                };
-                let path = self
-                    .text(path)
-                    .trim_matches('"')
-                    .trim_matches('`')
-                    .to_string();
-                let local = n
-                    .child_by_field_name("name")
-                    .map(|a| self.text(a).to_string())
-                    .unwrap_or_else(|| {
-                        let last = path.rsplit('/').next().unwrap_or(&path);
-                        // `github.com/workos/workos-go/v10` is package `workos`.
-                        if last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit()) {
-                            let mut parts = path.rsplit('/');
-                            parts.next();
-                            parts.next().unwrap_or(last).replace("workos-go", "workos")
-                        } else {
-                            last.to_string()
-                        }
-                    });
-                self.module.imports.push(Import {
-                    local,
-                    imported: "*".into(),
-                    source: format!("@go/{path}"),
-                });
+        for n in super::nodes_of_kinds(node, &["import_spec"]) {
+            let Some(path) = n.child_by_field_name("path") else {
                 continue;
-            }
-            let mut cursor = n.walk();
-            for c in n.named_children(&mut cursor) {
-                stack.push(c);
-            }
+            };
+            let path = self
+                .text(path)
+                .trim_matches('"')
+                .trim_matches('`')
+                .to_string();
+            let local = n
+                .child_by_field_name("name")
+                .map(|a| self.text(a).to_string())
+                .unwrap_or_else(|| {
+                    let last = path.rsplit('/').next().unwrap_or(&path);
+                    // `github.com/workos/workos-go/v10` is package `workos`.
+                    if last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit()) {
+                        let mut parts = path.rsplit('/');
+                        parts.next();
+                        parts.next().unwrap_or(last).replace("workos-go", "workos")
+                    } else {
+                        last.to_string()
+                    }
+                });
+            self.module.imports.push(Import {
+                local,
+                imported: "*".into(),
+                source: format!("@go/{path}"),
+            });
         }
     }
 
@@ -153,27 +145,19 @@ impl<'a> Lowerer<'a> {
     }
 
     fn struct_fields(&mut self, node: Node) {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if n.kind() == "field_declaration" {
-                let ty = n
-                    .child_by_field_name("type")
-                    .map(|t| self.text(t).to_string())
-                    .unwrap_or_default();
-                let client = self.client_package(&ty);
-                let mut c = n.walk();
-                for name in n.children_by_field_name("name", &mut c) {
-                    let name = self.text(name).to_string();
-                    if let Some(pkg) = &client {
-                        self.client_fields.insert(name.clone(), pkg.clone());
-                    }
-                    self.declared_fields.insert(name);
+        for n in super::nodes_of_kinds(node, &["field_declaration"]) {
+            let ty = n
+                .child_by_field_name("type")
+                .map(|t| self.text(t).to_string())
+                .unwrap_or_default();
+            let client = self.client_package(&ty);
+            let mut c = n.walk();
+            for name in n.children_by_field_name("name", &mut c) {
+                let name = self.text(name).to_string();
+                if let Some(pkg) = &client {
+                    self.client_fields.insert(name.clone(), pkg.clone());
                 }
-                continue;
-            }
-            let mut cursor = n.walk();
-            for c in n.named_children(&mut cursor) {
-                stack.push(c);
+                self.declared_fields.insert(name);
             }
         }
     }
@@ -308,26 +292,18 @@ impl<'a> Lowerer<'a> {
     }
 
     fn constants(&mut self, node: Node) {
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if n.kind() == "const_spec" || n.kind() == "var_spec" {
-                let name = n
-                    .child_by_field_name("name")
-                    .map(|x| self.text(x).to_string());
-                let value = n
-                    .child_by_field_name("value")
-                    .and_then(|v| v.named_child(0))
-                    .map(|v| self.expr(v));
-                if let (Some(name), Some(value)) = (name, value) {
-                    if is_literal_tree(&value) {
-                        self.module.constants.push((name, value));
-                    }
+        for n in super::nodes_of_kinds(node, &["const_spec", "var_spec"]) {
+            let name = n
+                .child_by_field_name("name")
+                .map(|x| self.text(x).to_string());
+            let value = n
+                .child_by_field_name("value")
+                .and_then(|v| v.named_child(0))
+                .map(|v| self.expr(v));
+            if let (Some(name), Some(value)) = (name, value) {
+                if is_literal_tree(&value) {
+                    self.module.constants.push((name, value));
                 }
-                continue;
-            }
-            let mut cursor = n.walk();
-            for c in n.named_children(&mut cursor) {
-                stack.push(c);
             }
         }
     }
@@ -391,10 +367,7 @@ impl<'a> Lowerer<'a> {
                 .child_by_field_name("type")
                 .map(|t| self.text(t).to_string())
                 .unwrap_or_default();
-            if ty.ends_with("echo.Context")
-                || ty.ends_with("gin.Context")
-                || ty.ends_with("fiber.Ctx")
-            {
+            if is_framework_context(&ty) {
                 let mut c = d.walk();
                 for n in d.children_by_field_name("name", &mut c) {
                     out.push(self.text(n).to_string());
@@ -416,11 +389,7 @@ impl<'a> Lowerer<'a> {
                 .child_by_field_name("type")
                 .map(|t| self.text(t).to_string())
                 .unwrap_or_default();
-            let role = if ty.ends_with("http.Request")
-                || ty.ends_with("gin.Context")
-                || ty.ends_with("echo.Context")
-                || ty.ends_with("fiber.Ctx")
-            {
+            let role = if ty.ends_with("http.Request") || is_framework_context(&ty) {
                 ParamRole::Request
             } else if ty.ends_with("ResponseWriter") {
                 ParamRole::Response
@@ -979,6 +948,12 @@ fn is_literal_tree(e: &Expr) -> bool {
         Expr::Array(items) => items.iter().all(is_literal_tree),
         _ => false,
     }
+}
+
+/// A web framework's request context type: gin's `*gin.Context`, echo's `echo.Context`, fiber's
+/// `*fiber.Ctx`.
+fn is_framework_context(ty: &str) -> bool {
+    ty.ends_with("echo.Context") || ty.ends_with("gin.Context") || ty.ends_with("fiber.Ctx")
 }
 
 /// A `context.Context` value by Go's conventions: `ctx`, `reqCtx`, `context.Background()`,

@@ -130,6 +130,25 @@ impl Nesting {
 }
 
 /// The span of a tree-sitter node.
+/// The nodes under `node` (itself included) of one of `kinds`, not looking inside them, in the
+/// order a stack of named children visits them.
+pub(crate) fn nodes_of_kinds<'t>(
+    node: tree_sitter::Node<'t>,
+    kinds: &[&str],
+) -> Vec<tree_sitter::Node<'t>> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if kinds.contains(&n.kind()) {
+            out.push(n);
+            continue;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    out
+}
+
 /// The children of `node` of one kind (`decorator`), in order.
 pub(crate) fn children_of_kind<'t>(
     node: tree_sitter::Node<'t>,
