@@ -44,9 +44,32 @@ pub struct Module {
     /// Classes and mixins this file defines, for languages that find methods through them
     /// rather than through imports (Ruby).
     pub types: Vec<TypeDef>,
-    /// Guards this file installs for every route of the application (NestJS `{ provide:
-    /// APP_GUARD, useClass: RolesGuard }`).
-    pub global_guards: Vec<Expr>,
+    /// Guards this file installs for many routes at once, written apart from them (NestJS `{
+    /// provide: APP_GUARD, useClass: RolesGuard }`, a Next.js `middleware.ts`).
+    pub global_guards: Vec<AppGuard>,
+}
+
+/// A guard an application installs for many routes from one place.
+#[derive(Debug, Clone)]
+pub struct AppGuard {
+    /// The guard: a function of this module, a name, or a call (`authkitMiddleware({...})`).
+    pub guard: Expr,
+    pub scope: AppGuardScope,
+}
+
+/// Which routes an [`AppGuard`] runs before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppGuardScope {
+    /// Every route of the framework's application (NestJS `APP_GUARD`).
+    Application,
+    /// Next.js middleware: the routes and pages of the project in folder `project` whose URL
+    /// path one of `matchers` matches (none: every path) and none of `exempt` does (AuthKit's
+    /// `unauthenticatedPaths`).
+    Paths {
+        project: String,
+        matchers: Vec<String>,
+        exempt: Vec<String>,
+    },
 }
 
 /// The callee prefix of a guard that only states a requirement (NestJS `@Roles('admin')`):

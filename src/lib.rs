@@ -289,7 +289,22 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
         }
         // A guard whose code idrift did not follow (not in the repository, a class whose hook
         // the framework calls, a value chosen at run time) counts as a check by its name only.
-        if *guard && !*inlined {
+        // The provider's own library (`authkitMiddleware` of `@workos-inc/authkit-nextjs`) is
+        // the contract the specs are written from, as its SDK calls are.
+        let provider_library = || {
+            program
+                .package_import_source(&node.file, root_name(callee))
+                .is_some_and(|source| {
+                    let source = source.to_ascii_lowercase();
+                    specs
+                        .providers
+                        .iter()
+                        .filter(|p| p.provider == spec.provider)
+                        .flat_map(|p| &p.sdk_markers)
+                        .any(|m| source.contains(&m.to_ascii_lowercase()))
+                })
+        };
+        if *guard && !*inlined && !provider_library() {
             let counts = spec
                 .checks
                 .values()

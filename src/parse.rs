@@ -263,7 +263,11 @@ pub fn parse_files(
         .filter(|&m| m >= before_importers || (m < anchor_modules && !seeds.contains(&m)))
         .collect();
     loader.follow_imports(on_paths, action_calls);
-    loader.app_wide_guards();
+    let app_wide = loader.app_wide_guards();
+    if !app_wide.is_empty() {
+        loader.program.resolve_imports();
+        loader.follow_imports(app_wide, action_calls);
+    }
     crate::trace(
         "imports of importers",
         t,
@@ -372,31 +376,46 @@ impl<'a> Loader<'a> {
     }
 
     /// Follows imports of the `seeds` modules (helpers, guards), and the rest of their package.
-    /// Files that install guards for every route (NestJS `APP_GUARD` providers, usually in
-    /// `app.module.ts`) are read when a parsed module is of that framework: no import leads
-    /// from a controller to them.
-    fn app_wide_guards(&mut self) {
-        let nest = self
-            .program
-            .modules
-            .iter()
-            .any(|m| m.imports.iter().any(|i| i.source.starts_with("@nestjs/")));
-        if !nest {
-            return;
-        }
+    /// Files that install guards for many routes from one place, which no import leads to
+    /// from a route: NestJS `APP_GUARD` providers (usually in `app.module.ts`) when a parsed
+    /// module is of that framework, and the Next.js middleware beside the `app/` or `pages/`
+    /// folder of a parsed route or page. Returns the modules parsed, whose imports are for
+    /// the caller to follow.
+    fn app_wide_guards(&mut self) -> Vec<usize> {
         let files = self.files;
         let candidates: Vec<usize> = (0..files.len())
             .filter(|&i| !self.parsed[i] && !self.unreadable[i])
             .filter(|&i| files[i].language.family() == Language::TypeScript)
             .collect();
-        let hits: BTreeSet<usize> = self
-            .files_containing(&candidates, &|t: &str| t.contains("APP_GUARD"))
-            .into_iter()
+        let nest = self
+            .program
+            .modules
+            .iter()
+            .any(|m| m.imports.iter().any(|i| i.source.starts_with("@nestjs/")));
+        let mut hits: BTreeSet<usize> = BTreeSet::new();
+        if nest {
+            hits.extend(self.files_containing(&candidates, &|t: &str| t.contains("APP_GUARD")));
+        }
+        let routed: Vec<&str> = self
+            .program
+            .modules
+            .iter()
+            .filter(|m| !m.entries.is_empty())
+            .map(|m| m.path.as_str())
             .collect();
+        hits.extend(candidates.iter().copied().filter(|&i| {
+            crate::frameworks::nextjs::middleware_project(&files[i].rel).is_some_and(|project| {
+                routed
+                    .iter()
+                    .any(|p| crate::frameworks::nextjs::in_project(project, p))
+            })
+        }));
+        let before = self.program.modules.len();
         let texts = self.read_many(&hits);
         for (i, text, result) in parse_many(files, texts) {
             self.push(i, text, result);
         }
+        (before..self.program.modules.len()).collect()
     }
 
     fn follow_imports(&mut self, seeds: Vec<usize>, action_calls: &crate::spec::ActionCalls) {
@@ -1794,17 +1813,25 @@ impl Program {
     /// Whether `name` in the module at `path` is bound by an import of a third-party package
     /// (`import * as Sentry from "@sentry/nextjs"`), not of a repository file.
     pub fn names_package_import(&self, path: &str, name: &str) -> bool {
-        let Some(m) = self.module_index(path) else {
-            return false;
-        };
-        self.modules[m].imports.iter().any(|imp| {
-            imp.local == name
-                && !["./", "../", "@/", "~/", "/", "@go/"]
-                    .iter()
-                    .any(|p| imp.source.starts_with(p))
-                && imp.source != "."
-                && imp.source != ".."
-        })
+        self.package_import_source(path, name).is_some()
+    }
+
+    /// The package (not a file of the repository) that `name` in the module at `path` is
+    /// imported from (`@workos-inc/authkit-nextjs`).
+    pub fn package_import_source(&self, path: &str, name: &str) -> Option<&str> {
+        let m = self.module_index(path)?;
+        self.modules[m]
+            .imports
+            .iter()
+            .find(|imp| {
+                imp.local == name
+                    && !["./", "../", "@/", "~/", "/", "@go/"]
+                        .iter()
+                        .any(|p| imp.source.starts_with(p))
+                    && imp.source != "."
+                    && imp.source != ".."
+            })
+            .map(|imp| imp.source.as_str())
     }
 
     /// The repository file behind `name` in the module at `path` when that file was not

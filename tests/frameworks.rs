@@ -315,6 +315,31 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // Next.js middleware: AuthKit's with sign-in enforced guards the paths its matcher covers
+    // (less `unauthenticatedPaths`); a server action only when the middleware covers every page
+    // and exempts none; a middleware function (Next 16 `proxy`) is followed, its redirect
+    // refuses.
+    Case {
+        dir: "nextjs-middleware-correct",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nextjs-middleware-drifted",
+        entries: &[
+            ("invite", "route POST /api/team/invite", "request"),
+            ("invite", "server-action inviteMember", "request"),
+        ],
+        findings: &[("missing-check", "invite", "authenticated")],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nextjs-proxy-correct",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
 ];
 
 /// Reasons a fixture's workflow is not fully verified by design: what idrift cannot see and

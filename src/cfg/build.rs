@@ -37,6 +37,10 @@ enum FrameKind {
     Inlined,
     /// Express-style middleware: `next()` continues to the handler, anything else stops.
     Middleware,
+    /// A hook (Fastify's `preHandler`, Next.js middleware): returning nothing or a response
+    /// that goes on (`NextResponse.next()`) continues; a returned error response or redirect,
+    /// or a throw, ends the request.
+    Hook,
 }
 
 struct Frame {
@@ -500,7 +504,11 @@ impl<'p> Builder<'p> {
         }
         mw_env.extend(params_env);
         self.frames.push(Frame {
-            kind: FrameKind::Middleware,
+            kind: if hook_fn {
+                FrameKind::Hook
+            } else {
+                FrameKind::Middleware
+            },
             func: mw,
             env: mw_env,
             returns: Vec::new(),
@@ -753,7 +761,10 @@ impl<'p> Builder<'p> {
                     Some(e) => self.eval(e),
                     None => Value::Unknown,
                 };
-                let denial = value.as_ref().map(is_denial_response).unwrap_or(false);
+                let hook = self.frame().kind == FrameKind::Hook;
+                let denial = value
+                    .as_ref()
+                    .is_some_and(|e| is_denial_response(e) || (hook && is_redirect_response(e)));
                 let label = self.source_line(self.module(), *span);
                 let n = self.push(NodeKind::Return { denial }, *span, label);
                 self.cur.clear();
@@ -770,7 +781,7 @@ impl<'p> Builder<'p> {
                         f.returns.push(v);
                         f.return_edges.push((n, Edge::Normal));
                     }
-                    FrameKind::Middleware => {
+                    FrameKind::Middleware | FrameKind::Hook => {
                         self.frame_mut().return_edges.push((n, Edge::Normal));
                         self.frame_mut().can_deny = true;
                     }
@@ -1918,6 +1929,20 @@ pub(crate) fn is_denial_response(e: &Expr) -> bool {
         }
     }
     walk(e)
+}
+
+/// A redirect response (`NextResponse.redirect(url)`, `reply.redirect("/login")`): where a hook
+/// returns one, the request goes elsewhere instead of on to the handler.
+fn is_redirect_response(e: &Expr) -> bool {
+    match e.peel() {
+        Expr::Call(c) => c.callee.path().is_some_and(|p| {
+            matches!(
+                crate::ir::last_segment(&p),
+                "redirect" | "permanentRedirect" | "redirect_to"
+            )
+        }),
+        _ => false,
+    }
 }
 
 fn is_redirect(e: &Expr) -> bool {

@@ -6,9 +6,11 @@
 //!   seeds, a process's `main` — told by where it is and how it is registered;
 //! - [`routes`]: entries registered by calling a router, wherever the call is written;
 //! - [`rpc`]: procedures named in code: tRPC routers, Convex functions, SvelteKit actions;
-//! - [`effect`]: Effect's programs, context tags and HTTP API handlers.
+//! - [`effect`]: Effect's programs, context tags and HTTP API handlers;
+//! - [`nextjs`]: Next.js middleware and the paths its matcher guards.
 
 pub mod effect;
+pub mod nextjs;
 pub mod roots;
 pub mod routes;
 pub mod rpc;

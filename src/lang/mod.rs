@@ -230,6 +230,9 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
     let mut module = lower(language, path, source)?;
     crate::frameworks::routes::recognise(&mut module, language);
     crate::frameworks::rpc::recognise(&mut module, language);
+    if language.family() == Language::TypeScript {
+        crate::frameworks::nextjs::recognise(&mut module);
+    }
     Ok(module)
 }
 

@@ -201,6 +201,18 @@ impl<'a> Lowerer<'a> {
                         if let Some(target) = outer_handler(call) {
                             self.module.default_export = Some(target);
                             self.entry_from_wrapper(target, &expr, "default", value);
+                        } else {
+                            // `export default authkitMiddleware({...})`: kept as the module's
+                            // `default` binding for the framework passes.
+                            self.module.top_level.push(Stmt::Let {
+                                bindings: vec![Binding {
+                                    name: name.clone(),
+                                    path: Vec::new(),
+                                    role: None,
+                                }],
+                                value: Some(expr.clone()),
+                                span: self.span(node),
+                            });
                         }
                     }
                 } else if default {
@@ -419,7 +431,12 @@ impl<'a> Lowerer<'a> {
         // `@Module({ providers: [{ provide: APP_GUARD, useClass: RolesGuard }] })`.
         for (name, call) in &class_decorators {
             if name == "Module" {
-                self.module.global_guards.extend(nest_global_guards(call));
+                self.module
+                    .global_guards
+                    .extend(nest_global_guards(call).into_iter().map(|guard| AppGuard {
+                        guard,
+                        scope: AppGuardScope::Application,
+                    }));
             }
         }
         let class_guards = nest_guards(&class_decorators);

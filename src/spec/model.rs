@@ -293,7 +293,8 @@ pub struct Matcher {
     /// A branch whose condition mentions these names and values.
     #[serde(default)]
     pub condition: Option<ConditionMatcher>,
-    /// With `call` or `verdict`: literal arguments the call must have.
+    /// With `call` or `verdict`: literal arguments the call must have. A dotted key names a
+    /// property of an object argument (`middlewareAuth.enabled: true`).
     #[serde(default)]
     pub with: BTreeMap<String, Scalar>,
     /// A guard the application names in its own words: a call whose name has one of these

@@ -373,7 +373,7 @@ impl<'s> Labeler<'s> {
                     .iter()
                     .any(|s| self.check_spelling_matches(callee, s))
                     && m.with.iter().all(|(key, want)| {
-                        find_argument(args, std::slice::from_ref(key), None)
+                        find_dotted_argument(args, key)
                             .map(|v| {
                                 let want = want.text();
                                 literal_leaves(v).contains(&want)
@@ -1197,6 +1197,21 @@ pub fn find_argument<'v>(
     position: Option<usize>,
 ) -> Option<&'v Value> {
     find_named_argument(args, keys, position).map(|(_, v)| v)
+}
+
+/// An argument by a dotted key (`middlewareAuth.enabled`): the first key found as
+/// [`find_argument`] finds it, each next one a property of the object before.
+fn find_dotted_argument<'v>(args: &'v [ArgValue], key: &str) -> Option<&'v Value> {
+    let mut keys = key.split('.');
+    let first = keys.next()?.to_string();
+    let mut value = find_argument(args, &[first], None)?;
+    for k in keys {
+        value = match value.peel() {
+            Value::Object { props } => props.iter().find(|(p, _)| p == k).map(|(_, v)| v)?,
+            _ => return None,
+        };
+    }
+    Some(value)
 }
 
 /// Like [`find_argument`], also returning the key (or `argument N`) it was found under.

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::callgraph::CallGraph;
 use crate::cfg::{self, BuildLimits, Cfg};
-use crate::ir::{EntryKind, Expr};
+use crate::ir::{AppGuardScope, EntryKind, Expr};
 use crate::model::{CallSite, RootKind, Unresolved};
 use crate::parse::{FnRef, Program};
 use crate::spec::SpecSet;
@@ -128,25 +128,58 @@ struct Root {
     kind: Option<RootKind>,
 }
 
-/// Guards the application installs for every route (NestJS `APP_GUARD`) run first, for a module
-/// of that framework; a guard that only states a requirement (`@Roles('admin')`, marked with
-/// [`crate::ir::REQUIREMENT_MARK`]) counts only beside a guard that enforces requirements (a
-/// roles, permissions or policy guard, on the route or global), and is dropped otherwise: metadata
-/// nobody reads checks nothing.
-fn with_requirements_enforced(program: &Program, m: usize, guards: &mut Vec<(usize, Expr)>) {
-    let nest = program.modules[m]
+/// The guards the application installs for many routes from one place that run before an entry
+/// of module `m` (at URL `path`, if it has one), in the order they run: NestJS `APP_GUARD`s for
+/// a NestJS module, the Next.js middleware whose matcher covers the path for a route or page of
+/// that project (see [`crate::frameworks::nextjs`]).
+fn app_guards(
+    program: &Program,
+    m: usize,
+    kind: &EntryKind,
+    path: Option<&str>,
+) -> Vec<(usize, Expr)> {
+    let module = &program.modules[m];
+    let nest = module
         .imports
         .iter()
         .any(|i| i.source.starts_with("@nestjs/"));
-    if nest {
-        let global: Vec<(usize, Expr)> = program
-            .modules
-            .iter()
-            .enumerate()
-            .flat_map(|(gm, module)| module.global_guards.iter().map(move |g| (gm, g.clone())))
-            .collect();
-        guards.splice(0..0, global);
+    let file_routed = match kind {
+        EntryKind::Route { path: None, .. } | EntryKind::Page => path.is_some(),
+        EntryKind::ServerAction => true,
+        _ => false,
+    };
+    let mut out = Vec::new();
+    for (gm, other) in program.modules.iter().enumerate() {
+        for g in &other.global_guards {
+            let applies = match &g.scope {
+                AppGuardScope::Application => nest,
+                AppGuardScope::Paths {
+                    project,
+                    matchers,
+                    exempt,
+                } => {
+                    file_routed
+                        && crate::frameworks::nextjs::in_project(project, &module.path)
+                        && crate::frameworks::nextjs::guards_path(
+                            matchers,
+                            exempt,
+                            path.filter(|_| *kind != EntryKind::ServerAction),
+                        )
+                }
+            };
+            if applies {
+                out.push((gm, g.guard.clone()));
+            }
+        }
     }
+    out
+}
+
+/// A guard that only states a requirement (`@Roles('admin')`, marked with
+/// [`crate::ir::REQUIREMENT_MARK`]) counts only beside a guard that enforces requirements (a
+/// roles, permissions or policy guard, on the route or global), and is dropped otherwise: metadata
+/// nobody reads checks nothing.
+fn with_requirements_enforced(guards: &mut Vec<(usize, Expr)>) {
     let name_of = |g: &Expr| match g.peel() {
         Expr::Call(c) => c.callee.path().unwrap_or_default(),
         other => other.path().unwrap_or_default(),
@@ -215,7 +248,15 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 };
                 !name.is_some_and(|n| entry.skipped_guards.contains(&n))
             });
-            with_requirements_enforced(program, m, &mut guards);
+            let path = match &entry.kind {
+                EntryKind::Route { path, .. } => path
+                    .clone()
+                    .or_else(|| crate::frameworks::file_route_path(&module.path)),
+                EntryKind::Page => crate::frameworks::file_route_path(&module.path),
+                _ => None,
+            };
+            guards.splice(0..0, app_guards(program, m, &entry.kind, path.as_deref()));
+            with_requirements_enforced(&mut guards);
             let guard_fns: Vec<FnRef> = guards
                 .iter()
                 .filter_map(|(gm, g)| match g.peel() {
@@ -240,22 +281,13 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
             let f = program.function(handler);
             // As a user knows the entry: its method and path, the procedure's or action's name.
             let name = &program.function(handler).name;
-            let kind = match &entry.kind {
-                EntryKind::Route { method, path } => {
-                    let path = path
-                        .clone()
-                        .or_else(|| crate::frameworks::file_route_path(&module.path));
-                    match path {
-                        Some(p) => format!("route {method} {p}"),
-                        None => format!("route {method}"),
-                    }
-                }
-                EntryKind::ServerAction => format!("server-action {name}"),
-                EntryKind::Rpc => format!("rpc {name}"),
-                EntryKind::Page => match crate::frameworks::file_route_path(&module.path) {
-                    Some(p) => format!("page {p}"),
-                    None => "page".into(),
-                },
+            let kind = match (&entry.kind, &path) {
+                (EntryKind::Route { method, .. }, Some(p)) => format!("route {method} {p}"),
+                (EntryKind::Route { method, .. }, None) => format!("route {method}"),
+                (EntryKind::ServerAction, _) => format!("server-action {name}"),
+                (EntryKind::Rpc, _) => format!("rpc {name}"),
+                (EntryKind::Page, Some(p)) => format!("page {p}"),
+                (EntryKind::Page, None) => "page".into(),
             };
             roots.push(Root {
                 func: handler,
