@@ -62,11 +62,13 @@ pub struct AppGuard {
 pub enum AppGuardScope {
     /// Every route of the framework's application (NestJS `APP_GUARD`).
     Application,
-    /// Next.js middleware: the routes and pages of the project in folder `project` whose URL
-    /// path one of `matchers` matches (none: every path) and none of `exempt` does (AuthKit's
+    /// Next.js middleware, SvelteKit hooks: the routes and pages in the `route_folders` of the
+    /// project in folder `project` (and its server actions, wherever they are) whose URL path
+    /// one of `matchers` matches (none: every path) and none of `exempt` does (AuthKit's
     /// `unauthenticatedPaths`).
     Paths {
         project: String,
+        route_folders: Vec<String>,
         matchers: Vec<String>,
         exempt: Vec<String>,
     },

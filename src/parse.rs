@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use crate::discover::{SourceFile, MAX_FILE_BYTES};
+use crate::frameworks::app_guards;
 use crate::ir::{last_segment, Expr, FunctionId, GuardChain, Module, ModuleScope, Stmt};
 use crate::lang::{self, Language};
 use crate::prefilter::{source_text, AnchorScan, DefinitionScan, Prefilter};
@@ -378,8 +379,8 @@ impl<'a> Loader<'a> {
     /// Follows imports of the `seeds` modules (helpers, guards), and the rest of their package.
     /// Files that install guards for many routes from one place, which no import leads to
     /// from a route: NestJS `APP_GUARD` providers (usually in `app.module.ts`) when a parsed
-    /// module is of that framework, and the Next.js middleware beside the `app/` or `pages/`
-    /// folder of a parsed route or page. Returns the modules parsed, whose imports are for
+    /// module is of that framework, and a Next.js middleware or SvelteKit hooks file beside the
+    /// route folder of a parsed entry. Returns the modules parsed, whose imports are for
     /// the caller to follow.
     fn app_wide_guards(&mut self) -> Vec<usize> {
         let files = self.files;
@@ -396,18 +397,26 @@ impl<'a> Loader<'a> {
         if nest {
             hits.extend(self.files_containing(&candidates, &|t: &str| t.contains("APP_GUARD")));
         }
-        let routed: Vec<&str> = self
+        // (path, whether it holds a server action, which may sit anywhere in its project)
+        let routed: Vec<(&str, bool)> = self
             .program
             .modules
             .iter()
             .filter(|m| !m.entries.is_empty())
-            .map(|m| m.path.as_str())
+            .map(|m| {
+                let action = m
+                    .entries
+                    .iter()
+                    .any(|e| e.kind == crate::ir::EntryKind::ServerAction);
+                (m.path.as_str(), action)
+            })
             .collect();
         hits.extend(candidates.iter().copied().filter(|&i| {
-            crate::frameworks::nextjs::middleware_project(&files[i].rel).is_some_and(|project| {
-                routed
-                    .iter()
-                    .any(|p| crate::frameworks::nextjs::in_project(project, p))
+            app_guards::guard_file_project(&files[i].rel).is_some_and(|(project, folders)| {
+                routed.iter().any(|&(p, action)| {
+                    let folders: &[&str] = if action { &[] } else { folders };
+                    app_guards::in_project(project, folders, p)
+                })
             })
         }));
         let before = self.program.modules.len();

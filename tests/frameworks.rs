@@ -334,6 +334,20 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "authenticated")],
         unresolved: &[],
     },
+    // SvelteKit's hooks.server.ts: `handle` (or each hook of `sequence(…)`) runs before every
+    // route and action of src/routes; `resolve(event)` goes on, `redirect()` refuses.
+    Case {
+        dir: "sveltekit-hooks-correct",
+        entries: &[("invite", "route POST /org/[id]/members?/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "sveltekit-hooks-drifted",
+        entries: &[("invite", "route POST /org/[id]/members?/invite", "request")],
+        findings: &[("missing-check", "invite", "authenticated")],
+        unresolved: &[],
+    },
     Case {
         dir: "nextjs-proxy-correct",
         entries: &[("invite", "route POST /api/team/invite", "request")],

@@ -352,8 +352,12 @@ impl<'p> Builder<'p> {
             Expr::Call(call) => (&call.callee, Some(&call.args)),
             other => (other, None),
         };
-        let callee = callee_expr.path().unwrap_or_else(|| "<middleware>".into());
         let target = self.program.resolve_callee(module, callee_expr);
+        // A function literal (`export const handle = async (…) => …`) by the name it is bound to.
+        let callee = callee_expr
+            .path()
+            .or_else(|| target.map(|t| self.program.function(t).name.clone()))
+            .unwrap_or_else(|| "<middleware>".into());
         // A bare middleware name has no call site of its own: point at its definition.
         let (file, span) = match (guard.peel(), target) {
             (Expr::Call(c), _) if c.span.line > 0 => {
@@ -468,7 +472,9 @@ impl<'p> Builder<'p> {
                 for b in &p.bindings {
                     let role = match b.name.as_str() {
                         "ctx" => ParamRole::Context,
-                        "next" => ParamRole::Next,
+                        // SvelteKit's hooks: `({ event, resolve })`.
+                        "next" | "resolve" => ParamRole::Next,
+                        "event" => ParamRole::Request,
                         "rawInput" | "input" | "getRawInput" => ParamRole::Input,
                         _ => continue,
                     };
@@ -1571,7 +1577,13 @@ fn merge_env(a: HashMap<String, Value>, mut b: HashMap<String, Value>) -> HashMa
 
 /// Whether a middleware calls `next` anywhere, including in callbacks it defines.
 fn calls_next(program: &Program, f: FnRef, depth: usize) -> bool {
-    calls_name(program, f, "next", depth)
+    // SvelteKit's hook goes on by `resolve(event)`, the continuation it destructures.
+    let resolves = program
+        .function(f)
+        .params
+        .first()
+        .is_some_and(|p| p.bindings.iter().any(|b| b.name == "resolve"));
+    calls_name(program, f, "next", depth) || (resolves && calls_name(program, f, "resolve", depth))
 }
 
 /// Whether a function (or a callback it defines) calls the plain name `name`.

@@ -7,10 +7,11 @@
 //! - [`routes`]: entries registered by calling a router, wherever the call is written;
 //! - [`rpc`]: procedures named in code: tRPC routers, Convex functions, SvelteKit actions;
 //! - [`effect`]: Effect's programs, context tags and HTTP API handlers;
-//! - [`nextjs`]: Next.js middleware and the paths its matcher guards.
+//! - [`app_guards`]: guards a file installs for many routes by its name and place (Next.js
+//!   middleware, SvelteKit hooks).
 
+pub mod app_guards;
 pub mod effect;
-pub mod nextjs;
 pub mod roots;
 pub mod routes;
 pub mod rpc;

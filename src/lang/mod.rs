@@ -231,7 +231,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
     crate::frameworks::routes::recognise(&mut module, language);
     crate::frameworks::rpc::recognise(&mut module, language);
     if language.family() == Language::TypeScript {
-        crate::frameworks::nextjs::recognise(&mut module);
+        crate::frameworks::app_guards::recognise(&mut module);
     }
     Ok(module)
 }

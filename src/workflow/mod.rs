@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::callgraph::CallGraph;
 use crate::cfg::{self, BuildLimits, Cfg};
+use crate::frameworks::app_guards;
 use crate::ir::{AppGuardScope, EntryKind, Expr};
 use crate::model::{CallSite, RootKind, Unresolved};
 use crate::parse::{FnRef, Program};
@@ -143,11 +144,7 @@ fn app_guards(
         .imports
         .iter()
         .any(|i| i.source.starts_with("@nestjs/"));
-    let file_routed = match kind {
-        EntryKind::Route { path: None, .. } | EntryKind::Page => path.is_some(),
-        EntryKind::ServerAction => true,
-        _ => false,
-    };
+    let action = *kind == EntryKind::ServerAction;
     let mut out = Vec::new();
     for (gm, other) in program.modules.iter().enumerate() {
         for g in &other.global_guards {
@@ -155,16 +152,15 @@ fn app_guards(
                 AppGuardScope::Application => nest,
                 AppGuardScope::Paths {
                     project,
+                    route_folders,
                     matchers,
                     exempt,
                 } => {
-                    file_routed
-                        && crate::frameworks::nextjs::in_project(project, &module.path)
-                        && crate::frameworks::nextjs::guards_path(
-                            matchers,
-                            exempt,
-                            path.filter(|_| *kind != EntryKind::ServerAction),
-                        )
+                    // A server action may be written anywhere in the project.
+                    let folders: &[String] = if action { &[] } else { route_folders };
+                    (action || path.is_some())
+                        && app_guards::in_project(project, folders, &module.path)
+                        && app_guards::guards_path(matchers, exempt, path.filter(|_| !action))
                 }
             };
             if applies {

@@ -1,17 +1,27 @@
-//! Next.js middleware (`middleware.ts`, `proxy.ts` from Next 16): one function, beside the
-//! `app/` or `pages/` folder, that runs before every route and page whose URL path its
-//! `config.matcher` matches.
+//! Guards written in a file of their own that the framework runs before many routes, found by
+//! the file's name and place rather than by an import from the routes:
+//! - Next.js middleware (`middleware.ts`, `proxy.ts` from Next 16): one function, beside the
+//!   `app/` or `pages/` folder, run before every route and page whose URL path its
+//!   `config.matcher` matches. A function is followed like any hook (a returned redirect or
+//!   error response refuses; `NextResponse.next()` goes on); a middleware built by a library
+//!   call (`authkitMiddleware({ middlewareAuth: { enabled: true } })`) is a guard call the specs
+//!   judge by its arguments, and its `unauthenticatedPaths` are exempt. A matcher idrift cannot
+//!   read applies the guard nowhere: a check is never assumed.
+//! - SvelteKit's `src/hooks.server.ts`: its `handle` (or each hook of `sequence(a, b, …)`), run
+//!   before every route, action and page of `src/routes/`; `resolve(event)` goes on.
 //!
-//! The middleware becomes an [`AppGuard`] of those entries. A function is followed like any
-//! hook (a returned redirect or error response refuses; `NextResponse.next()` goes on); a
-//! middleware built by a library call (`authkitMiddleware({ middlewareAuth: { enabled: true } })`)
-//! is a guard call the specs judge by its arguments, and its `unauthenticatedPaths` are exempt.
-//! A matcher idrift cannot read applies the guard nowhere: a check is never assumed.
+//! NestJS `APP_GUARD` providers, found in a module's decorators, are the third kind (see the
+//! TypeScript frontend).
 
 use crate::ir::{AppGuard, AppGuardScope, Expr, Literal, Module, Stmt};
 
 /// File stems Next.js runs as middleware (`proxy` since Next 16).
 const MIDDLEWARE_STEMS: &[&str] = &["middleware", "proxy"];
+/// Where Next.js routes and pages live, beside the middleware.
+const NEXT_ROUTE_FOLDERS: &[&str] = &["app", "pages"];
+/// SvelteKit's server hooks file and the folder of the routes beside it.
+const SVELTEKIT_HOOKS: &str = "hooks.server";
+const SVELTEKIT_ROUTE_FOLDERS: &[&str] = &["routes"];
 /// Options of middleware libraries that list paths the guard lets through unchecked.
 const EXEMPT_OPTIONS: &[&str] = &[
     "unauthenticatedPaths",
@@ -22,18 +32,27 @@ const EXEMPT_OPTIONS: &[&str] = &[
 /// A page path no matcher names on purpose: a matcher that matches it runs for every page.
 const ANY_PAGE: &str = "/idrift-any-page";
 
-/// The folder of the Next.js project whose middleware `path` would be, by its name alone
-/// (`apps/web/src/middleware.ts` → `apps/web/src`); whether that folder holds `app/` or
-/// `pages/` is for the caller to see.
-pub fn middleware_project(path: &str) -> Option<&str> {
+/// The project folder of a file that installs guards by its name and place
+/// (`apps/web/src/middleware.ts` → `apps/web/src`), and the folders inside it whose routes
+/// it guards; whether those hold parsed routes is for the caller to see.
+pub fn guard_file_project(path: &str) -> Option<(&str, &'static [&'static str])> {
     let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
-    let (stem, ext) = file.split_once('.')?;
-    (MIDDLEWARE_STEMS.contains(&stem) && matches!(ext, "ts" | "js" | "mjs" | "mts")).then_some(dir)
+    let (stem, ext) = file.rsplit_once('.')?;
+    if !matches!(ext, "ts" | "js" | "mjs" | "mts") {
+        return None;
+    }
+    if MIDDLEWARE_STEMS.contains(&stem) {
+        Some((dir, NEXT_ROUTE_FOLDERS))
+    } else if stem == SVELTEKIT_HOOKS {
+        Some((dir, SVELTEKIT_ROUTE_FOLDERS))
+    } else {
+        None
+    }
 }
 
-/// Whether a route file `entry_path` belongs to the project in folder `project`: its `app/` or
-/// `pages/` folder is directly inside.
-pub fn in_project(project: &str, entry_path: &str) -> bool {
+/// Whether the file `entry_path` is in the project folder `project`, and (unless
+/// `route_folders` is empty) in one of those folders directly inside it.
+pub fn in_project<S: AsRef<str>>(project: &str, route_folders: &[S], entry_path: &str) -> bool {
     let rest = if project.is_empty() {
         Some(entry_path)
     } else {
@@ -41,30 +60,67 @@ pub fn in_project(project: &str, entry_path: &str) -> bool {
             .strip_prefix(project)
             .and_then(|r| r.strip_prefix('/'))
     };
-    rest.is_some_and(|r| r.starts_with("app/") || r.starts_with("pages/"))
+    rest.is_some_and(|r| {
+        route_folders.is_empty()
+            || route_folders.iter().any(|f| {
+                r.strip_prefix(f.as_ref())
+                    .is_some_and(|r| r.starts_with('/'))
+            })
+    })
 }
 
-/// Records the middleware `module` installs, if it is a middleware file.
+/// Records the guards `module` installs, if it is a Next.js middleware or SvelteKit hooks file.
 pub fn recognise(module: &mut Module) {
-    let Some(project) = middleware_project(&module.path).map(str::to_string) else {
+    let Some((project, route_folders)) = guard_file_project(&module.path) else {
         return;
     };
-    let mut config = None;
-    let mut default_value = None;
-    for stmt in &module.top_level {
-        if let Stmt::Let {
-            bindings,
-            value: Some(value),
-            ..
-        } = stmt
-        {
-            match bindings.first().map(|b| b.name.as_str()) {
-                Some("config") => config = Some(value.clone()),
-                Some("default") => default_value = Some(value.clone()),
-                _ => {}
+    let project = project.to_string();
+    let sveltekit = route_folders == SVELTEKIT_ROUTE_FOLDERS;
+    let route_folders: Vec<String> = route_folders.iter().map(|f| f.to_string()).collect();
+    let bound = |name: &str| {
+        module.top_level.iter().find_map(|stmt| match stmt {
+            Stmt::Let {
+                bindings,
+                value: Some(value),
+                ..
+            } if bindings.first().is_some_and(|b| b.name == name) => Some(value.clone()),
+            _ => None,
+        })
+    };
+    if sveltekit {
+        // `export const handle = sequence(a, b)`, `export const handle = async (…) => …`,
+        // `export async function handle(…)`.
+        let guards: Vec<Expr> = match bound("handle").as_ref().map(Expr::peel) {
+            Some(Expr::Call(call))
+                if call.callee.path().is_some_and(|p| p.ends_with("sequence")) =>
+            {
+                call.args.iter().map(|a| a.value.clone()).collect()
             }
+            Some(Expr::Function(id)) => vec![Expr::Function(*id)],
+            Some(_) => Vec::new(),
+            None => module
+                .functions
+                .iter()
+                .any(|f| f.exported && f.callable && f.name == "handle")
+                .then(|| Expr::Name("handle".into()))
+                .into_iter()
+                .collect(),
+        };
+        for guard in guards {
+            module.global_guards.push(AppGuard {
+                guard,
+                scope: AppGuardScope::Paths {
+                    project: project.clone(),
+                    route_folders: route_folders.clone(),
+                    matchers: Vec::new(),
+                    exempt: Vec::new(),
+                },
+            });
         }
+        return;
     }
+    let config = bound("config");
+    let default_value = bound("default");
     // The middleware: the default export, else the function named for it.
     let named = module
         .functions
@@ -104,6 +160,7 @@ pub fn recognise(module: &mut Module) {
         guard,
         scope: AppGuardScope::Paths {
             project,
+            route_folders,
             matchers,
             exempt,
         },
@@ -306,22 +363,37 @@ mod tests {
     }
 
     #[test]
-    fn the_project_is_the_folder_beside_app_or_pages() {
-        assert_eq!(
-            middleware_project("apps/web/src/middleware.ts"),
-            Some("apps/web/src")
-        );
-        assert_eq!(middleware_project("proxy.ts"), Some(""));
-        assert_eq!(middleware_project("lib/auth/session.ts"), None);
+    fn the_project_is_the_folder_beside_its_routes() {
+        let project = |p| guard_file_project(p).map(|(d, _)| d);
+        assert_eq!(project("apps/web/src/middleware.ts"), Some("apps/web/src"));
+        assert_eq!(project("proxy.ts"), Some(""));
+        assert_eq!(project("src/hooks.server.ts"), Some("src"));
+        assert_eq!(project("lib/auth/session.ts"), None);
+        let app = ["app", "pages"];
         assert!(in_project(
             "apps/web/src",
+            &app,
             "apps/web/src/app/api/x/route.ts"
         ));
-        assert!(in_project("", "app/api/x/route.ts"));
+        assert!(in_project("", &app, "app/api/x/route.ts"));
         assert!(!in_project(
             "apps/web/src/auth",
+            &app,
             "apps/web/src/app/api/x/route.ts"
         ));
-        assert!(!in_project("apps/web", "apps/web/src/app/api/x/route.ts"));
+        assert!(!in_project(
+            "apps/web",
+            &app,
+            "apps/web/src/app/api/x/route.ts"
+        ));
+        assert!(!in_project("", &app, "application/x.ts"));
+        // A server action may sit anywhere in the project.
+        let anywhere: [&str; 0] = [];
+        assert!(in_project(
+            "apps/web",
+            &anywhere,
+            "apps/web/src/lib/actions.ts"
+        ));
+        assert!(!in_project("apps/web", &anywhere, "apps/webhooks/x.ts"));
     }
 }
