@@ -348,6 +348,21 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "authenticated")],
         unresolved: &[],
     },
+    // Flask: `@bp.before_request` and `bp.before_request(hook)` run before the routes of their
+    // blueprint only, in order; a returned redirect or error response refuses; the
+    // blueprint's `url_prefix` is part of the path.
+    Case {
+        dir: "flask-correct",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "flask-drifted",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
     Case {
         dir: "nextjs-proxy-correct",
         entries: &[("invite", "route POST /api/team/invite", "request")],

@@ -1683,10 +1683,9 @@ fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
             factory: None,
         };
     }
-    if !program.function(t).params.is_empty() {
-        return GuardShape::Hook(t);
-    }
-    GuardShape::Opaque
+    // A hook: Fastify's `preHandler(request, reply)`, Flask's `before_request()` (no
+    // parameters: it reads the request from globals).
+    GuardShape::Hook(t)
 }
 
 /// The function a middleware factory returns (`return (req, res, next) => …`).

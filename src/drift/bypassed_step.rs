@@ -17,7 +17,7 @@
 
 use super::arguments::short;
 use super::protection::{Bypass, Protection};
-use super::{Finding, Site};
+use super::{render_path_keeping, Finding, Site};
 use crate::spec::FindingKind;
 
 pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Finding>) {
@@ -59,7 +59,7 @@ pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Find
             Bypass::FailsOpen { .. } => "fails-open",
             Bypass::After { .. } => "after",
         };
-        out.push(site.finding(
+        let mut finding = site.finding(
             FindingKind::BypassedStep,
             id,
             check.severity,
@@ -67,6 +67,11 @@ pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Find
             check.help.clone(),
             path.clone(),
             evidence,
-        ));
+        );
+        // The place the message names, even inside a guard or helper the path only passes.
+        if let Bypass::Skipped { at, .. } = how {
+            finding.path = render_path_keeping(site.instance, path, &[*at]);
+        }
+        out.push(finding);
     }
 }

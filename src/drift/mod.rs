@@ -239,6 +239,15 @@ pub fn fingerprint(parts: &[&str]) -> String {
 /// node) only the steps that explain the path are kept: guards, branches that count as checks,
 /// and where control leaves; logging and formatting calls there would bury the story.
 pub fn render_path(inst: &Instance, path: &[NodeIndex]) -> Vec<PathStep> {
+    render_path_keeping(inst, path, &[])
+}
+
+/// [`render_path`], always showing the nodes of `keep` (where a message says the path goes).
+pub fn render_path_keeping(
+    inst: &Instance,
+    path: &[NodeIndex],
+    keep: &[NodeIndex],
+) -> Vec<PathStep> {
     let cfg = &inst.cfg;
     let entry_fn = (&cfg.node(cfg.entry).file, &cfg.node(cfg.entry).function);
     let last_fn = path
@@ -267,7 +276,7 @@ pub fn render_path(inst: &Instance, path: &[NodeIndex]) -> Vec<PathStep> {
             NodeKind::Return { denial } => *denial || checked_helpers.contains(&here),
             _ => true,
         };
-        if in_helper && !telling && i + 1 != path.len() {
+        if in_helper && !telling && i + 1 != path.len() && !keep.contains(n) {
             continue;
         }
         let mut label = node.label.clone();

@@ -49,10 +49,14 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         },
         nesting: super::Nesting::default(),
         request_globals: Vec::new(),
+        before_request: Vec::new(),
+        route_receivers: Vec::new(),
+        route_prefixes: Vec::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
     lower.program(root);
+    lower.apply_router_settings();
     if lower.nesting.too_deep {
         return Err(ParseError::TooDeep(MAX_DEPTH));
     }
@@ -66,7 +70,22 @@ struct Lowerer<'a> {
     /// Names imported from web frameworks that stand for the current request (`request` from
     /// Flask, Quart).
     request_globals: Vec<String>,
+    /// Flask/Quart hooks run before each request of an app or blueprint (`@bp.before_request`,
+    /// `app.before_request(load_user)`), by the name of that app or blueprint; `*` for
+    /// `before_app_request` (every route of the app).
+    before_request: Vec<(String, Expr)>,
+    /// The app or blueprint each route entry is registered on (`bp` of `@bp.post("/invite")`),
+    /// by entry index.
+    route_receivers: Vec<(usize, String)>,
+    /// The URL prefix of each blueprint or router of the module (`bp = Blueprint("team",
+    /// __name__, url_prefix="/team")`, FastAPI's `APIRouter(prefix="/team")`).
+    route_prefixes: Vec<(String, String)>,
 }
+
+/// Decorators (and methods) registering a hook that runs before each request, and whether it
+/// runs for the whole app rather than the blueprint it is written on.
+const BEFORE_REQUEST_HOOKS: &[(&str, bool)] =
+    &[("before_request", false), ("before_app_request", true)];
 
 impl<'a> Lowerer<'a> {
     fn text(&self, node: Node) -> &'a str {
@@ -86,6 +105,49 @@ impl<'a> Lowerer<'a> {
     }
 
     // ----- top level -------------------------------------------------------------------
+
+    /// Puts each `before_request` hook in front of the routes of its app or blueprint, in the
+    /// order the hooks were registered, and the blueprint's URL prefix before their paths. A
+    /// blueprint's routes registered on an app in another file do not get that app's hooks.
+    fn apply_router_settings(&mut self) {
+        for (entry, receiver) in std::mem::take(&mut self.route_receivers) {
+            if let Some((_, prefix)) = self.route_prefixes.iter().find(|(r, _)| *r == receiver) {
+                if let Some(EntryKind::Route {
+                    path: Some(path), ..
+                }) = self.module.entries.get_mut(entry).map(|e| &mut e.kind)
+                {
+                    *path = format!(
+                        "{}/{}",
+                        prefix.trim_end_matches('/'),
+                        path.trim_start_matches('/')
+                    );
+                }
+            }
+            let hooks: Vec<Expr> = self
+                .before_request
+                .iter()
+                .filter(|(r, _)| r == "*" || *r == receiver)
+                .map(|(_, g)| g.clone())
+                .collect();
+            if let Some(e) = self.module.entries.get_mut(entry) {
+                e.guards.splice(0..0, hooks);
+            }
+        }
+    }
+
+    /// `app.before_request(hook)` or `@bp.before_request`: records `hook` for the routes of
+    /// `callee`'s receiver. Returns whether `callee` registers such a hook.
+    fn before_request_hook(&mut self, callee: &str, hook: Expr) -> bool {
+        let Some((receiver, method)) = callee.rsplit_once('.') else {
+            return false;
+        };
+        let Some((_, app_wide)) = BEFORE_REQUEST_HOOKS.iter().find(|(m, _)| *m == method) else {
+            return false;
+        };
+        let receiver = if *app_wide { "*" } else { receiver };
+        self.before_request.push((receiver.to_string(), hook));
+        true
+    }
 
     fn program(&mut self, root: Node) {
         let mut cursor = root.walk();
@@ -110,6 +172,14 @@ impl<'a> Lowerer<'a> {
             }
             "class_definition" => self.class(node, decorators),
             "expression_statement" => {
+                // `app.before_request(load_user)`.
+                if let Some(call) = node.named_child(0).filter(|n| n.kind() == "call") {
+                    if let Expr::Call(c) = self.expr(call) {
+                        if let (Some(callee), [arg]) = (c.callee.path(), c.args.as_slice()) {
+                            self.before_request_hook(&callee, arg.value.clone());
+                        }
+                    }
+                }
                 // Module constants: `ALLOWED_ROLES = ["member"]`.
                 if let Some(assign) = node.named_child(0).filter(|n| n.kind() == "assignment") {
                     if let (Some(left), Some(right)) = (
@@ -118,6 +188,22 @@ impl<'a> Lowerer<'a> {
                     ) {
                         if left.kind() == "identifier" {
                             let value = self.expr(right);
+                            // `bp = Blueprint("team", __name__, url_prefix="/team")`.
+                            if let Expr::Call(c) = &value {
+                                let prefix =
+                                    c.args.iter().find_map(|a| match (&a.name, &a.value) {
+                                        (Some(k), Expr::Literal(Literal::Str(s)))
+                                            if k == "url_prefix" || k == "prefix" =>
+                                        {
+                                            Some(s.clone())
+                                        }
+                                        _ => None,
+                                    });
+                                if let Some(prefix) = prefix {
+                                    self.route_prefixes
+                                        .push((self.text(left).to_string(), prefix));
+                                }
+                            }
                             if is_literal_tree(&value) {
                                 self.module
                                     .constants
@@ -308,6 +394,7 @@ impl<'a> Lowerer<'a> {
     /// A route when a route decorator is present; its other decorators are guards.
     fn classify_function(&mut self, id: FunctionId, decorators: &[Expr], _class: Option<&str>) {
         let mut route: Option<(String, Option<String>)> = None;
+        let mut receiver_of_route: Option<String> = None;
         let mut guards = Vec::new();
         for d in decorators {
             let (callee, args) = match d.peel() {
@@ -317,7 +404,16 @@ impl<'a> Lowerer<'a> {
             let last = callee.rsplit('.').next().unwrap_or("").to_string();
             let is_route = callee.contains('.') && ROUTE_DECORATORS.contains(&last.as_str())
                 || last == "api_view";
+            if args.is_none() {
+                let hook = Expr::Name(self.module.functions[id].name.clone());
+                if self.before_request_hook(&callee, hook) {
+                    return;
+                }
+            }
             if is_route {
+                if let Some((receiver, _)) = callee.rsplit_once('.') {
+                    receiver_of_route = Some(receiver.to_string());
+                }
                 let path = args.and_then(|a| {
                     a.iter().find_map(|arg| match &arg.value {
                         Expr::Literal(Literal::Str(s)) if arg.name.is_none() => Some(s.clone()),
@@ -361,6 +457,10 @@ impl<'a> Lowerer<'a> {
             };
         }
         // FastAPI `Depends(dep)` parameters run first too: `workflow::locate` adds them.
+        if let Some(receiver) = receiver_of_route {
+            self.route_receivers
+                .push((self.module.entries.len(), receiver));
+        }
         self.module.entries.push(EntryPoint {
             handler: Expr::Function(id),
             kind: EntryKind::Route { method, path },
