@@ -363,6 +363,39 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // GraphQL: resolver maps (`{ Mutation: { inviteMember } }`, spreads of a local map) and
+    // NestJS `@Resolver` classes (`@Mutation()` methods, `@Args()` input, class guards); the
+    // resolver's args are client input, its context the session.
+    Case {
+        dir: "graphql-apollo-correct",
+        entries: &[("invite", "rpc Mutation.inviteMember", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "graphql-apollo-drifted",
+        entries: &[("invite", "rpc Mutation.inviteMember", "request")],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nestjs-graphql-correct",
+        entries: &[("invite", "rpc Mutation.inviteMember", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nestjs-graphql-drifted",
+        entries: &[("invite", "rpc Mutation.inviteMember", "request")],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
     Case {
         dir: "nextjs-proxy-correct",
         entries: &[("invite", "route POST /api/team/invite", "request")],
@@ -384,6 +417,14 @@ const UNVERIFIED_BY_DESIGN: &[(&str, &str)] = &[
     ),
     (
         "nestjs-roles-unenforced",
+        "`AuthGuard` is trusted as a check by its name",
+    ),
+    (
+        "nestjs-graphql-correct",
+        "`AuthGuard` is trusted as a check by its name",
+    ),
+    (
+        "nestjs-graphql-drifted",
         "`AuthGuard` is trusted as a check by its name",
     ),
     (

@@ -208,6 +208,7 @@ pub fn recognise(module: &mut Module, language: Language) {
             convex_function(module, name, value, *span);
         }
         trpc_router(module, name, value, *span);
+        graphql_resolvers(module, &top, name, value, *span);
         if file.starts_with("+page.server.") && name == "actions" {
             sveltekit_actions(module, value, *span);
         }
@@ -217,6 +218,123 @@ pub fn recognise(module: &mut Module, language: Language) {
         convex_calls(module, &dir);
     }
     super::effect::recognise(module);
+}
+
+/// The root types of a GraphQL schema whose fields a client calls.
+const GRAPHQL_ROOTS: &[&str] = &["Mutation", "Query", "Subscription"];
+
+/// GraphQL resolver maps (Apollo, GraphQL Yoga, Mercurius): `{ Mutation: { inviteMember:
+/// async (_parent, args, context) => … } }` written anywhere in a binding's value
+/// (`createSchema({ resolvers: { … } })`), or a binding named for a root type (`const Mutation
+/// = { … }`). Each field is an entry named `Mutation.inviteMember`; its `args` are client input
+/// and its `context` what the server built from the request (the session); a wrapper around it
+/// (`authenticated(async (…) => …)`) guards it. A map spread in from a binding of the same
+/// module (`Mutation: { ...teamMutations }`) is read too.
+fn graphql_resolvers(module: &mut Module, top: &[Stmt], name: &str, value: &Expr, span: Span) {
+    fn local(top: &[Stmt], name: &str) -> Option<Expr> {
+        top.iter().find_map(|s| match s {
+            Stmt::Let {
+                bindings,
+                value: Some(v),
+                ..
+            } if bindings.len() == 1 && bindings[0].name == name => Some(v.clone()),
+            _ => None,
+        })
+    }
+    fn fields(module: &mut Module, top: &[Stmt], root: &str, map: &Expr, span: Span, depth: usize) {
+        let Expr::Object(props) = map.peel() else {
+            return;
+        };
+        for p in props.clone() {
+            if p.key == "..." {
+                if let (Expr::Name(spread), true) = (p.value.peel(), depth < 3) {
+                    if let Some(v) = local(top, spread) {
+                        fields(module, top, root, &v, span, depth + 1);
+                    }
+                }
+                continue;
+            }
+            resolver(module, &format!("{root}.{}", p.key), &p.value, span);
+        }
+    }
+    fn walk(module: &mut Module, top: &[Stmt], value: &Expr, span: Span, depth: usize) {
+        if depth > 4 {
+            return;
+        }
+        match value.peel() {
+            Expr::Object(props) => {
+                for p in props.clone() {
+                    if GRAPHQL_ROOTS.contains(&p.key.as_str()) {
+                        fields(module, top, &p.key, &p.value, span, 0);
+                    } else {
+                        walk(module, top, &p.value, span, depth + 1);
+                    }
+                }
+            }
+            Expr::Call(call) => {
+                for a in call.args.clone() {
+                    walk(module, top, &a.value, span, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    // `const Mutation = {…}`, `const mutationResolvers: MutationResolvers = {…}`.
+    let root = GRAPHQL_ROOTS.iter().find(|r| {
+        name == **r
+            || name
+                .to_ascii_lowercase()
+                .strip_suffix("resolvers")
+                .is_some_and(|n| n == r.to_ascii_lowercase())
+    });
+    match root {
+        Some(root) => fields(module, top, root, value, span, 0),
+        None => walk(module, top, value, span, 0),
+    }
+}
+
+/// One resolver field: a function, or a wrapper call around one (its guards).
+fn resolver(module: &mut Module, path: &str, value: &Expr, span: Span) {
+    let (handler, mut guards, chain_root) = match value.peel() {
+        Expr::Function(id) => (*id, Vec::new(), None),
+        Expr::Call(call) => {
+            let Some(handler) = outer_handler(call) else {
+                return;
+            };
+            let mut guards = Vec::new();
+            let root = chain_guards(value, &mut guards, true);
+            (handler, guards, root)
+        }
+        _ => return,
+    };
+    let f = &mut module.functions[handler];
+    f.name = path.to_string();
+    f.callable = true;
+    // (parent, args, context, info)
+    for (i, p) in f.params.iter_mut().enumerate() {
+        let role = match i {
+            1 => ParamRole::Input,
+            2 => ParamRole::Context,
+            _ => continue,
+        };
+        if p.role == ParamRole::Plain {
+            p.role = role;
+        }
+        for b in p.bindings.iter_mut() {
+            b.role.get_or_insert(role);
+        }
+    }
+    guards.retain(|g| !matches!(g.peel(), Expr::Function(id) if *id == handler));
+    module.entries.push(EntryPoint {
+        handler: Expr::Function(handler),
+        kind: EntryKind::Rpc,
+        guards,
+        chain_root,
+        validated_input: Vec::new(),
+        skipped_guards: Vec::new(),
+        handler_params: Vec::new(),
+        span,
+    });
 }
 
 /// `router({ update: adminProcedure.input(…).mutation(fn), members: router({…}) })`: each

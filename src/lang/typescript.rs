@@ -424,10 +424,13 @@ impl<'a> Lowerer<'a> {
         if let Some(parent) = node.parent().filter(|p| p.kind() == "export_statement") {
             class_decorators.extend(self.decorator_calls(parent));
         }
-        let controller = class_decorators
+        let nest_class = class_decorators
             .iter()
-            .find(|(name, _)| name == "Controller")
-            .map(|(_, call)| nest_path(call));
+            .find_map(|(name, call)| match name.as_str() {
+                "Controller" => Some(NestClass::Controller(nest_path(call))),
+                "Resolver" => Some(NestClass::Resolver),
+                _ => None,
+            });
         // `@Module({ providers: [{ provide: APP_GUARD, useClass: RolesGuard }] })`.
         for (name, call) in &class_decorators {
             if name == "Module" {
@@ -456,8 +459,8 @@ impl<'a> Lowerer<'a> {
                 decorators.extend(self.decorator_calls(member));
                 let id = self.function(member, name, exported, true);
                 self.module.functions[id].method = true;
-                if let Some(prefix) = &controller {
-                    self.nest_route(id, member, prefix, &class_guards, &decorators);
+                if let Some(class) = &nest_class {
+                    self.nest_entry(id, member, class, &class_guards, &decorators);
                 }
             }
             pending.clear();
@@ -492,30 +495,49 @@ impl<'a> Lowerer<'a> {
         Some((name, call))
     }
 
-    /// A NestJS controller method with a verb decorator (`@Post('invite')`) is a route; its
-    /// guards are the class's then the method's (`@UseGuards(AuthGuard)`, `@Roles('admin')`);
-    /// its parameter decorators say what each parameter carries.
-    fn nest_route(
+    /// A NestJS controller method with a verb decorator (`@Post('invite')`) is a route, and a
+    /// GraphQL resolver's method with `@Mutation()`/`@Query()` a procedure named
+    /// `Mutation.method`; the guards are the class's then the method's (`@UseGuards(AuthGuard)`,
+    /// `@Roles('admin')`); its parameter decorators say what each parameter carries.
+    fn nest_entry(
         &mut self,
         id: FunctionId,
         node: Node,
-        prefix: &str,
+        class: &NestClass,
         class_guards: &[Expr],
         decorators: &[(String, Call)],
     ) {
-        let Some((verb, call)) = decorators.iter().find(|(name, _)| {
-            matches!(
-                name.as_str(),
-                "Get" | "Post" | "Put" | "Patch" | "Delete" | "All" | "Head" | "Options"
-            )
-        }) else {
-            return;
+        let kind = match class {
+            NestClass::Controller(prefix) => {
+                let Some((verb, call)) = decorators.iter().find(|(name, _)| {
+                    matches!(
+                        name.as_str(),
+                        "Get" | "Post" | "Put" | "Patch" | "Delete" | "All" | "Head" | "Options"
+                    )
+                }) else {
+                    return;
+                };
+                let sub = nest_path(call);
+                let path = format!("/{}/{}", prefix.trim_matches('/'), sub.trim_matches('/'))
+                    .replace("//", "/")
+                    .trim_end_matches('/')
+                    .to_string();
+                EntryKind::Route {
+                    method: verb.to_ascii_uppercase(),
+                    path: Some(if path.is_empty() { "/".into() } else { path }),
+                }
+            }
+            NestClass::Resolver => {
+                let Some((root, _)) = decorators.iter().find(|(name, _)| {
+                    matches!(name.as_str(), "Mutation" | "Query" | "Subscription")
+                }) else {
+                    return;
+                };
+                let f = &mut self.module.functions[id];
+                f.name = format!("{root}.{}", f.name);
+                EntryKind::Rpc
+            }
         };
-        let sub = nest_path(call);
-        let path = format!("/{}/{}", prefix.trim_matches('/'), sub.trim_matches('/'))
-            .replace("//", "/")
-            .trim_end_matches('/')
-            .to_string();
         let mut guards = class_guards.to_vec();
         guards.extend(nest_guards(decorators));
         if let Some(params) = node.child_by_field_name("parameters") {
@@ -538,10 +560,7 @@ impl<'a> Lowerer<'a> {
         let span = self.module.functions[id].span;
         self.module.entries.push(EntryPoint {
             handler: Expr::Function(id),
-            kind: EntryKind::Route {
-                method: verb.to_ascii_uppercase(),
-                path: Some(if path.is_empty() { "/".into() } else { path }),
-            },
+            kind,
             guards,
             chain_root: None,
             validated_input: Vec::new(),
@@ -1523,6 +1542,13 @@ fn nest_global_guards(module: &Call) -> Vec<Expr> {
 /// `@Query()` are client input, `@Req()` the request; a decorator the application wrote for the
 /// signed-in user (`@CurrentUser()`) is read as that call's result, so the provider's session
 /// calls decide whether it is the session.
+/// What a NestJS class exposes: a controller's routes (under its path) or a GraphQL
+/// resolver's mutations and queries.
+enum NestClass {
+    Controller(String),
+    Resolver,
+}
+
 fn nest_param(decorators: &[(String, Call)]) -> (ParamRole, Option<Expr>) {
     let Some((name, call)) = decorators.first() else {
         return (ParamRole::Plain, None);
@@ -1532,6 +1558,11 @@ fn nest_param(decorators: &[(String, Call)]) -> (ParamRole, Option<Expr>) {
             (ParamRole::Input, None)
         }
         "Req" | "Request" => (ParamRole::Request, None),
+        // GraphQL: `@Args('input')` is what the client sent, `@Context()` what the server built
+        // from the request, `@Parent()` the object being resolved.
+        "Args" => (ParamRole::Input, None),
+        "Context" => (ParamRole::Context, None),
+        "Parent" | "Root" | "Info" => (ParamRole::Plain, None),
         "Res" | "Response" => (ParamRole::Response, None),
         _ => (ParamRole::Plain, Some(Expr::Call(Box::new(call.clone())))),
     }
