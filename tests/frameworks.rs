@@ -396,6 +396,40 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // gin: group middleware (`r.Group(path, mw…)`, `g.Use(mw)`) in order, a middleware factory
+    // returning `func(c *gin.Context)` followed (an aborting error response refuses, returning
+    // goes on); fiber: `app.Group(path, mw)`, `c.Locals` for what the middleware stored,
+    // `c.BodyParser(&body)` as request input.
+    Case {
+        dir: "go-gin-correct",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "go-gin-drifted",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
+    Case {
+        dir: "go-fiber-correct",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "go-fiber-drifted",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[
+            ("added-privilege", "invite", "role_allowed"),
+            ("missing-check", "invite", "can_manage_members"),
+        ],
+        unresolved: &[],
+    },
     Case {
         dir: "nextjs-proxy-correct",
         entries: &[("invite", "route POST /api/team/invite", "request")],

@@ -436,9 +436,13 @@ impl<'p> Builder<'p> {
                 };
                 (mw, env)
             }
-            Some(GuardShape::Hook(hook)) => {
+            Some(GuardShape::Hook { hook, factory }) => {
                 hook_fn = true;
-                (hook, HashMap::new())
+                let env = match factory {
+                    Some(f) => self.param_env(f, Some(&values)),
+                    None => HashMap::new(),
+                };
+                (hook, env)
             }
             Some(GuardShape::Decorator {
                 wrapper,
@@ -1635,7 +1639,7 @@ enum GuardShape {
     Helper(FnRef),
     /// A hook the framework runs before the handler with the request (Fastify's `preHandler`):
     /// it ends the request by returning an error response or throwing, else the handler runs.
-    Hook(FnRef),
+    Hook { hook: FnRef, factory: Option<FnRef> },
     /// Not readable as any of these: kept as a named guard call.
     Opaque,
 }
@@ -1661,6 +1665,15 @@ fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
                         factory: Some(t),
                     };
                 }
+                return GuardShape::Opaque;
+            }
+            // gin's `func(c *gin.Context) { …; c.Next() }`: returning goes on, an error
+            // response refuses.
+            if !program.function(inner).params.is_empty() {
+                return GuardShape::Hook {
+                    hook: inner,
+                    factory: Some(t),
+                };
             }
             return GuardShape::Opaque;
         }
@@ -1685,7 +1698,10 @@ fn guard_shape(program: &Program, t: FnRef, called: bool) -> GuardShape {
     }
     // A hook: Fastify's `preHandler(request, reply)`, Flask's `before_request()` (no
     // parameters: it reads the request from globals).
-    GuardShape::Hook(t)
+    GuardShape::Hook {
+        hook: t,
+        factory: None,
+    }
 }
 
 /// The function a middleware factory returns (`return (req, res, next) => …`).

@@ -920,6 +920,7 @@ fn out_params(e: &Expr) -> Vec<Binding> {
             | "BindJSON"
             | "ShouldBindJSON"
             | "ShouldBind"
+            | "BodyParser"
             | "Scan"
             | "First"
             | "Find"
