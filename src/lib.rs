@@ -304,12 +304,27 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
                         .any(|m| source.contains(&m.to_ascii_lowercase()))
                 })
         };
+        // So is a library's guard the spec names by its spelling (Django's `login_required`,
+        // DRF's `IsAuthenticated`): a dependency with documented behaviour, not a guess from
+        // the words of a name.
+        let named_library_guard = |m: &crate::spec::Matcher| {
+            m.call.is_some()
+                && program
+                    .package_import_source(&node.file, root_name(callee))
+                    .is_some()
+        };
         if *guard && !*inlined && !provider_library() {
-            let counts = spec
-                .checks
-                .values()
-                .any(|c| c.any_of.iter().any(|m| labeler.node_matches(cfg, n, m)));
-            if counts {
+            let counts = spec.checks.values().any(|c| {
+                c.any_of
+                    .iter()
+                    .any(|m| labeler.node_matches(cfg, n, m) && !named_library_guard(m))
+            });
+            let by_spelling = spec.checks.values().any(|c| {
+                c.any_of
+                    .iter()
+                    .any(|m| labeler.node_matches(cfg, n, m) && named_library_guard(m))
+            });
+            if counts && !by_spelling {
                 out.push(format!(
                     "{}:{}: `{callee}` is trusted as a check by its name; its code was not followed",
                     node.file, node.span.line

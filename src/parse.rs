@@ -1826,21 +1826,36 @@ impl Program {
     }
 
     /// The package (not a file of the repository) that `name` in the module at `path` is
-    /// imported from (`@workos-inc/authkit-nextjs`).
+    /// imported from (`@workos-inc/authkit-nextjs`, `django.contrib.auth.decorators`): an
+    /// import that is not written as a path of the repository and resolves to no file of it.
     pub fn package_import_source(&self, path: &str, name: &str) -> Option<&str> {
         let m = self.module_index(path)?;
+        let resolved = |i: usize| {
+            self.imports
+                .get(m)
+                .and_then(|v| v.get(i))
+                .copied()
+                .flatten()
+                .is_some()
+        };
+        // Python writes every absolute import as `@/a/b`; elsewhere `@/` is the app's own root.
+        let python = self.modules[m].path.ends_with(".py");
         self.modules[m]
             .imports
             .iter()
-            .find(|imp| {
+            .enumerate()
+            .find(|(i, imp)| {
                 imp.local == name
-                    && !["./", "../", "@/", "~/", "/", "@go/"]
+                    && !["./", "../", "~/", "/", "@go/"]
                         .iter()
                         .any(|p| imp.source.starts_with(p))
+                    && (python || !imp.source.starts_with("@/"))
                     && imp.source != "."
                     && imp.source != ".."
+                    && !resolved(*i)
+                    && self.unanalysed_import(path, name).is_none()
             })
-            .map(|imp| imp.source.as_str())
+            .map(|(_, imp)| imp.source.as_str())
     }
 
     /// The repository file behind `name` in the module at `path` when that file was not

@@ -430,6 +430,30 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // Django function views (`@login_required`) and DRF views (`permission_classes`); an
+    // allow-list of the requested role is no permission of the caller's.
+    Case {
+        dir: "django-correct",
+        entries: &[
+            ("invite", "route ANY", "request"),
+            ("role-assign", "route POST", "request"),
+        ],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "django-drifted",
+        entries: &[
+            ("invite", "route ANY", "request"),
+            ("role-assign", "route POST", "request"),
+        ],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+            ("missing-check", "role-assign", "can_manage_members"),
+        ],
+        unresolved: &[],
+    },
     Case {
         dir: "nextjs-proxy-correct",
         entries: &[("invite", "route POST /api/team/invite", "request")],
@@ -460,6 +484,18 @@ const UNVERIFIED_BY_DESIGN: &[(&str, &str)] = &[
     (
         "nestjs-graphql-drifted",
         "`AuthGuard` is trusted as a check by its name",
+    ),
+    (
+        "django-correct",
+        "`login_required` is trusted as a check by its name",
+    ),
+    (
+        "django-correct",
+        "`IsOrgAdmin` is trusted as a check by its name",
+    ),
+    (
+        "django-drifted",
+        "`login_required` is trusted as a check by its name",
     ),
     (
         "go-echo-correct",

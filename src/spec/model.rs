@@ -349,6 +349,11 @@ pub struct ConditionMatcher {
     /// where a condition that merely reads the user is no check.
     #[serde(default)]
     pub refuses: bool,
+    /// The branch tests the caller, not what the caller sent: it does not count when everything
+    /// it reads is request input (`if role not in ("member", "admin")` is an allow-list of the
+    /// requested role, not a permission of the caller's).
+    #[serde(default)]
+    pub about_caller: bool,
 }
 
 /// A privileged call outside the workflow's own actions.

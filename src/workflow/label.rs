@@ -410,6 +410,16 @@ impl<'s> Labeler<'s> {
                 let Some(c) = &m.condition else {
                     return false;
                 };
+                if c.about_caller
+                    && !condition.reads.is_empty()
+                    && condition.reads.iter().all(|r| {
+                        let sources = self.sources(r);
+                        !sources.is_empty()
+                            && sources.iter().all(|s| matches!(s, Source::Request(_)))
+                    })
+                {
+                    return false;
+                }
                 if !c.looks_up.is_empty()
                     && !self.branch_on_lookup(cfg, &condition.value_calls, &c.looks_up)
                 {
