@@ -1840,20 +1840,27 @@ impl Program {
         };
         // Python writes every absolute import as `@/a/b`; elsewhere `@/` is the app's own root.
         let python = self.modules[m].path.ends_with(".py");
-        self.modules[m]
+        // Python's `from a.b import c` is two imports (module `a.b`, or module `a.b.c`): the
+        // name is the repository's if either resolves.
+        let imports: Vec<(usize, &crate::ir::Import)> = self.modules[m]
             .imports
             .iter()
             .enumerate()
-            .find(|(i, imp)| {
-                imp.local == name
-                    && !["./", "../", "~/", "/", "@go/"]
-                        .iter()
-                        .any(|p| imp.source.starts_with(p))
+            .filter(|(_, imp)| imp.local == name)
+            .collect();
+        if imports.iter().any(|(i, _)| resolved(*i)) || self.unanalysed_import(path, name).is_some()
+        {
+            return None;
+        }
+        imports
+            .into_iter()
+            .find(|(_, imp)| {
+                !["./", "../", "~/", "/", "@go/"]
+                    .iter()
+                    .any(|p| imp.source.starts_with(p))
                     && (python || !imp.source.starts_with("@/"))
                     && imp.source != "."
                     && imp.source != ".."
-                    && !resolved(*i)
-                    && self.unanalysed_import(path, name).is_none()
             })
             .map(|(_, imp)| imp.source.as_str())
     }
