@@ -47,6 +47,20 @@ pub struct Module {
     /// Guards this file installs for many routes at once, written apart from them (NestJS `{
     /// provide: APP_GUARD, useClass: RolesGuard }`, a Next.js `middleware.ts`).
     pub global_guards: Vec<AppGuard>,
+    /// Handlers of other files this file registers under a path and middleware (actix-web's
+    /// `web::scope("/api").wrap(from_fn(mw)).service(team::invite)` for a handler whose route
+    /// attribute is in `team.rs`).
+    pub mounts: Vec<Mount>,
+}
+
+/// A handler registered under a path prefix and guards by a file other than its own.
+#[derive(Debug, Clone)]
+pub struct Mount {
+    /// The handler as this file names it (`team::invite`).
+    pub handler: Expr,
+    pub prefix: String,
+    /// Guards in the order they run, written in this file.
+    pub guards: Vec<Expr>,
 }
 
 /// A guard an application installs for many routes from one place.

@@ -379,15 +379,29 @@ impl<'a> Loader<'a> {
     /// Follows imports of the `seeds` modules (helpers, guards), and the rest of their package.
     /// Files that install guards for many routes from one place, which no import leads to
     /// from a route: NestJS `APP_GUARD` providers (usually in `app.module.ts`) when a parsed
-    /// module is of that framework, and a Next.js middleware or SvelteKit hooks file beside the
-    /// route folder of a parsed entry. Returns the modules parsed, whose imports are for
+    /// module is of that framework, a Next.js middleware or SvelteKit hooks file beside the
+    /// route folder of a parsed entry, and the Rust files that mount handlers with actix-web's
+    /// `.service(…)` when a parsed Rust module has routes. Returns the modules parsed, whose imports are for
     /// the caller to follow.
     fn app_wide_guards(&mut self) -> Vec<usize> {
         let files = self.files;
-        let candidates: Vec<usize> = (0..files.len())
-            .filter(|&i| !self.parsed[i] && !self.unreadable[i])
-            .filter(|&i| files[i].language.family() == Language::TypeScript)
-            .collect();
+        let unparsed = |language: Language| -> Vec<usize> {
+            (0..files.len())
+                .filter(|&i| !self.parsed[i] && !self.unreadable[i])
+                .filter(|&i| files[i].language.family() == language)
+                .collect()
+        };
+        let candidates = unparsed(Language::TypeScript);
+        let rust_routes = self
+            .program
+            .modules
+            .iter()
+            .any(|m| m.path.ends_with(".rs") && !m.entries.is_empty());
+        let rust_candidates = if rust_routes {
+            unparsed(Language::Rust)
+        } else {
+            Vec::new()
+        };
         let nest = self
             .program
             .modules
@@ -397,6 +411,9 @@ impl<'a> Loader<'a> {
         if nest {
             hits.extend(self.files_containing(&candidates, &|t: &str| t.contains("APP_GUARD")));
         }
+        // actix-web: the scope that mounts a handler (`.service(team::invite)`) with its path
+        // and middleware is usually in `main.rs`, which the handler's file does not import.
+        hits.extend(self.files_containing(&rust_candidates, &|t: &str| t.contains(".service(")));
         // (path, whether it holds a server action, which may sit anywhere in its project)
         let routed: Vec<(&str, bool)> = self
             .program

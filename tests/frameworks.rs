@@ -454,6 +454,22 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // actix-web: a handler with a route attribute mounted by another file's scope
+    // (`web::scope("/api").wrap(from_fn(mw)).service(team::invite)`): the scope's path and its
+    // `wrap` middleware (the last written runs first) apply; `next.call(req)` goes on;
+    // `web::ReqData<T>` is what the middleware stored.
+    Case {
+        dir: "actix-correct",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "actix-drifted",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
     Case {
         dir: "nextjs-proxy-correct",
         entries: &[("invite", "route POST /api/team/invite", "request")],

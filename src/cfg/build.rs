@@ -495,11 +495,13 @@ impl<'p> Builder<'p> {
                 }
                 continue;
             }
-            let role = match i {
-                0 => ParamRole::Request,
-                1 => ParamRole::Response,
-                2 => ParamRole::Next,
-                _ => p.role,
+            // What the frontend knows from the type (`next: Next`, `req: ServiceRequest`), else
+            // Express's order.
+            let role = match (p.role, i) {
+                (ParamRole::Plain, 0) => ParamRole::Request,
+                (ParamRole::Plain, 1) => ParamRole::Response,
+                (ParamRole::Plain, 2) => ParamRole::Next,
+                (role, _) => role,
             };
             params_env.insert(
                 p.name.clone(),
@@ -1150,7 +1152,16 @@ impl<'p> Builder<'p> {
                 let cur = std::mem::take(&mut self.cur);
                 // Express's `next(err)` refuses; tRPC's `next({ ctx })` and a decorator's call
                 // of the function it wraps (`f(*args)`) continue.
+                // Handing the request on (actix's `next.call(req)`) continues too.
+                let passes_request = matches!(
+                    call.args[..].first().map(|a| a.value.peel()),
+                    Some(Expr::Name(r)) if matches!(
+                        self.frame().env.get(r).map(|v| v.peel()),
+                        Some(Value::Param { role: ParamRole::Request, .. })
+                    )
+                );
                 let continues = call.args.is_empty()
+                    || passes_request
                     || matches!(call.args[0].value.peel(), Expr::Object(_))
                     || n != "next"
                     || matches!(call.callee.peel(), Expr::Member { .. });

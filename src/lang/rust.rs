@@ -31,6 +31,7 @@ const PLAIN_EXTRACTORS: &[&str] = &[
     "Parts",
     "Session",
     "Data",
+    "ReqData",
     "HttpRequest",
     "ConnectInfo",
     "OriginalUri",
@@ -61,13 +62,50 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         temp: 0,
         nesting: super::Nesting::default(),
         extractor_fn: false,
+        inline_mods: 0,
+        mod_imports: Vec::new(),
     };
     for item in &file.items {
         lower.item(item, None);
     }
+    let mod_imports = std::mem::take(&mut lower.mod_imports);
+    lower.module.imports.extend(mod_imports);
     // Route registrations live in function bodies (`fn router() -> Router`).
-    let mut finder = RouteFinder { routes: Vec::new() };
+    let mut finder = RouteFinder {
+        routes: Vec::new(),
+        services: Vec::new(),
+    };
     finder.visit_file(&file);
+    // actix-web: `.service(invite)` of a handler with a route attribute, inside a scope: the
+    // scope's path and `wrap` middleware apply to it.
+    // A handler of another file is mounted there (see `workflow::locate`).
+    for (handler, prefix, guards) in finder.services {
+        let functions = &lower.module.functions;
+        let local = match &handler {
+            Expr::Name(name) => lower
+                .module
+                .entries
+                .iter_mut()
+                .filter(
+                    |e| matches!(&e.handler, Expr::Function(id) if functions[*id].name == *name),
+                )
+                .map(|e| {
+                    if let EntryKind::Route { path, .. } = &mut e.kind {
+                        *path = Some(join_route_path(&prefix, path.as_deref().unwrap_or("")));
+                    }
+                    e.guards.splice(0..0, guards.iter().cloned());
+                })
+                .count(),
+            _ => 0,
+        };
+        if local == 0 {
+            lower.module.mounts.push(Mount {
+                handler,
+                prefix,
+                guards,
+            });
+        }
+    }
     for r in finder.routes {
         let span = lower.span(r.span);
         lower.module.entries.push(EntryPoint {
@@ -107,6 +145,11 @@ struct Lowerer {
     nesting: super::Nesting,
     /// Lowering an extractor's `from_request_parts`: an `Err` result rejects the request.
     extractor_fn: bool,
+    /// Inside `mod x { … }`: its `mod y;` declarations are not files beside this one.
+    inline_mods: usize,
+    /// `mod team;` declarations, as imports after the `use` ones (a `use` of the same name
+    /// names the function, the module only qualifies paths).
+    mod_imports: Vec<Import>,
 }
 
 struct RouteSpec {
@@ -194,9 +237,27 @@ impl Lowerer {
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
+                    self.inline_mods += 1;
                     for i in items {
                         self.item(i, None);
                     }
+                    self.inline_mods -= 1;
+                } else if self.inline_mods == 0 {
+                    // `mod team;`: `team::invite` names a function of `team.rs` beside a crate
+                    // root or `mod.rs`, else of `<this file's stem>/team.rs`.
+                    let file = self.module.path.rsplit('/').next().unwrap_or("");
+                    let stem = file.strip_suffix(".rs").unwrap_or(file);
+                    let name = m.ident.to_string();
+                    let source = if matches!(stem, "main" | "lib" | "mod") {
+                        format!("./{name}")
+                    } else {
+                        format!("./{stem}/{name}")
+                    };
+                    self.mod_imports.push(Import {
+                        local: name,
+                        imported: "*".into(),
+                        source,
+                    });
                 }
             }
             syn::Item::Const(c) => {
@@ -326,7 +387,13 @@ impl Lowerer {
         };
         let role = if ty == "Next" {
             ParamRole::Next
-        } else if ty == "Request" || ty == "HttpRequest" || ty == "Parts" {
+        } else if ty == "ReqData" {
+            // actix-web: what a middleware stored for this request (the signed-in user).
+            ParamRole::Context
+        } else if matches!(
+            ty.as_str(),
+            "Request" | "HttpRequest" | "Parts" | "ServiceRequest"
+        ) {
             ParamRole::Request
         } else {
             ParamRole::Plain
@@ -1069,63 +1136,183 @@ fn is_literal_tree(e: &Expr) -> bool {
     }
 }
 
-/// Finds axum router chains: `Router::new().route(p, post(h)).route_layer(from_fn(mw))`.
+/// Finds router chains: axum's `Router::new().route(p, post(h)).route_layer(from_fn(mw))`,
+/// actix-web's `web::scope("/api").wrap(from_fn(mw)).route(p, web::post().to(h))
+/// .service(h2)`.
 struct RouteFinder {
     routes: Vec<RouteSpec>,
+    /// actix-web handlers registered with `.service(h)` (their route attribute gives method and
+    /// path): the handler, the scope's path and its `wrap` middleware.
+    services: Vec<(Expr, String, Vec<Expr>)>,
+}
+
+/// What a chain registered: its routes, and the actix `wrap` middleware that guards every
+/// route of its scope wherever it is written in the chain.
+#[derive(Default)]
+struct Chain {
+    routes: Vec<usize>,
+    services: Vec<usize>,
+    wraps: Vec<Expr>,
 }
 
 impl RouteFinder {
-    /// Walks a method chain from its innermost receiver; a layer guards the routes before it.
-    fn chain(&mut self, e: &syn::Expr) -> Vec<usize> {
+    /// Walks a method chain from its innermost receiver; an axum layer guards the routes before
+    /// it, an actix `wrap` every route of the scope.
+    fn chain(&mut self, e: &syn::Expr) -> Chain {
         let syn::Expr::MethodCall(m) = e else {
-            return Vec::new();
+            return Chain::default();
         };
-        let mut earlier = self.chain(&m.receiver);
+        let mut chain = self.chain(&m.receiver);
+        let scope = scope_path(&m.receiver);
         match m.method.to_string().as_str() {
             "route" if m.args.len() == 2 => {
                 let path = match &m.args[0] {
                     syn::Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(s),
                         ..
-                    }) => Some(s.value()),
+                    }) => Some(join_route_path(&scope, &s.value())),
                     _ => None,
                 };
-                for (method, handler) in method_router(&m.args[1]) {
+                self.push_routes(&m.args[1], path, m.span(), &mut chain);
+            }
+            // actix `web::resource("/x").route(web::post().to(h))`, `.to(h)`.
+            "route" if m.args.len() == 1 => {
+                let path = Some(scope.clone()).filter(|s| !s.is_empty());
+                self.push_routes(&m.args[0], path, m.span(), &mut chain);
+            }
+            "to" if !scope.is_empty() => {
+                if let Some(syn::Expr::Path(h)) = m.args.first() {
                     self.routes.push(RouteSpec {
-                        handler,
-                        method,
-                        path: path.clone(),
+                        handler: path_expr(&h.path),
+                        method: "ANY".into(),
+                        path: Some(scope.clone()),
                         guards: Vec::new(),
                         span: m.span(),
                     });
-                    earlier.push(self.routes.len() - 1);
+                    chain.routes.push(self.routes.len() - 1);
                 }
             }
             "route_layer" | "layer" => {
                 if let Some(guard) = m.args.first().and_then(layer_guard) {
-                    for i in &earlier {
+                    for i in &chain.routes {
                         self.routes[*i].guards.insert(0, guard.clone());
                     }
                 }
             }
+            "wrap" => {
+                if let Some(guard) = m.args.first().and_then(layer_guard) {
+                    chain.wraps.push(guard);
+                }
+            }
+            "service" => match m.args.first() {
+                Some(syn::Expr::Path(h)) => {
+                    self.services
+                        .push((path_expr(&h.path), scope.clone(), Vec::new()));
+                    chain.services.push(self.services.len() - 1);
+                }
+                Some(inner) => {
+                    let nested = self.chain_of_scope(inner);
+                    for i in nested.routes {
+                        let r = &mut self.routes[i];
+                        r.path = r.path.as_deref().map(|p| join_route_path(&scope, p));
+                        chain.routes.push(i);
+                    }
+                    for i in nested.services {
+                        let s = &mut self.services[i];
+                        s.1 = join_route_path(&scope, &s.1);
+                        chain.services.push(i);
+                    }
+                }
+                None => {}
+            },
             _ => {}
         }
-        earlier
+        chain
     }
+
+    /// A whole scope: its chain, with its `wrap` middleware put before each of its routes
+    /// (the last `wrap` written runs first).
+    fn chain_of_scope(&mut self, e: &syn::Expr) -> Chain {
+        let mut chain = self.chain(e);
+        for guard in std::mem::take(&mut chain.wraps) {
+            for i in &chain.routes {
+                self.routes[*i].guards.insert(0, guard.clone());
+            }
+            for i in &chain.services {
+                self.services[*i].2.insert(0, guard.clone());
+            }
+        }
+        chain
+    }
+
+    fn push_routes(
+        &mut self,
+        router: &syn::Expr,
+        path: Option<String>,
+        span: proc_macro2::Span,
+        chain: &mut Chain,
+    ) {
+        for (method, handler) in method_router(router) {
+            self.routes.push(RouteSpec {
+                handler,
+                method,
+                path: path.clone(),
+                guards: Vec::new(),
+                span,
+            });
+            chain.routes.push(self.routes.len() - 1);
+        }
+    }
+}
+
+/// The path of the actix scope or resource a chain starts from (`web::scope("/api")`,
+/// `web::resource("/invite")`), or empty.
+fn scope_path(e: &syn::Expr) -> String {
+    match e {
+        syn::Expr::MethodCall(m) => scope_path(&m.receiver),
+        syn::Expr::Call(c) => {
+            let is_scope = matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "scope" || s.ident == "resource"));
+            match c.args.first() {
+                Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                })) if is_scope => s.value(),
+                _ => String::new(),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+fn join_route_path(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        return path.to_string();
+    }
+    let joined = format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    joined.trim_end_matches('/').to_string()
 }
 
 impl<'ast> Visit<'ast> for RouteFinder {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
-        if name == "route"
-            || name == "route_layer"
-            || name == "layer"
-            || name == "with_state"
-            || name == "nest"
-            || name == "merge"
-        {
+        if matches!(
+            name.as_str(),
+            "route"
+                | "route_layer"
+                | "layer"
+                | "with_state"
+                | "nest"
+                | "merge"
+                | "service"
+                | "wrap"
+                | "to"
+        ) {
             // Only the outermost call of a chain starts a walk; its receivers are covered.
-            self.chain(&syn::Expr::MethodCall(m.clone()));
+            self.chain_of_scope(&syn::Expr::MethodCall(m.clone()));
             return;
         }
         syn::visit::visit_expr_method_call(self, m);
@@ -1154,6 +1341,26 @@ fn method_router(e: &syn::Expr) -> Vec<(String, Expr)> {
                 _ => Vec::new(),
             }
         }
+        // actix `web::post().to(h)`.
+        syn::Expr::MethodCall(m) if m.method == "to" => match (&*m.receiver, m.args.first()) {
+            (syn::Expr::Call(c), Some(syn::Expr::Path(h))) => {
+                let verb = match &*c.func {
+                    syn::Expr::Path(p) => p
+                        .path
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                if ACTIX_VERBS.contains(&verb.as_str()) {
+                    vec![(verb.to_uppercase(), path_expr(&h.path))]
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        },
         syn::Expr::MethodCall(m) => {
             let mut out = method_router(&m.receiver);
             let name = m.method.to_string();
@@ -1180,6 +1387,11 @@ fn layer_guard(e: &syn::Expr) -> Option<Expr> {
     let last = p.path.segments.last()?;
     match last.ident.to_string().as_str() {
         "from_fn" => match c.args.first() {
+            Some(syn::Expr::Path(h)) => Some(path_expr(&h.path)),
+            _ => None,
+        },
+        // actix-web-httpauth: `HttpAuthentication::bearer(validator)`.
+        "bearer" | "basic" | "with_fn" => match c.args.first() {
             Some(syn::Expr::Path(h)) => Some(path_expr(&h.path)),
             _ => None,
         },

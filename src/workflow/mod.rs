@@ -229,6 +229,16 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     // Framework entry points that reach a candidate, through their handler or middleware.
     let mut roots: Vec<Root> = Vec::new();
     let mut handled: HashSet<FnRef> = HashSet::new();
+    // Handlers another file registers under its path and middleware.
+    let mut mounted: std::collections::HashMap<FnRef, Vec<(usize, &crate::ir::Mount)>> =
+        std::collections::HashMap::new();
+    for (mm, module) in program.modules.iter().enumerate() {
+        for mount in &module.mounts {
+            for f in program.resolve_callee_all(mm, &mount.handler) {
+                mounted.entry(f).or_default().push((mm, mount));
+            }
+        }
+    }
     for (m, module) in program.modules.iter().enumerate() {
         for (entry, handler) in module.entries.iter().flat_map(|e| {
             program
@@ -244,13 +254,23 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 };
                 !name.is_some_and(|n| entry.skipped_guards.contains(&n))
             });
-            let path = match &entry.kind {
+            let mut path = match &entry.kind {
                 EntryKind::Route { path, .. } => path
                     .clone()
                     .or_else(|| crate::frameworks::file_route_path(&module.path)),
                 EntryKind::Page => crate::frameworks::file_route_path(&module.path),
                 _ => None,
             };
+            if let Some(&(mm, mount)) = mounted.get(&handler).and_then(|v| v.first()) {
+                let own = path.unwrap_or_default();
+                path = Some(format!(
+                    "{}/{}",
+                    mount.prefix.trim_end_matches('/'),
+                    own.trim_start_matches('/')
+                ))
+                .map(|p| p.trim_end_matches('/').to_string());
+                guards.splice(0..0, mount.guards.iter().map(|g| (mm, g.clone())));
+            }
             guards.splice(0..0, app_guards(program, m, &entry.kind, path.as_deref()));
             with_requirements_enforced(&mut guards);
             let guard_fns: Vec<FnRef> = guards
