@@ -51,13 +51,20 @@ pub struct Module {
     /// `web::scope("/api").wrap(from_fn(mw)).service(team::invite)` for a handler whose route
     /// attribute is in `team.rs`).
     pub mounts: Vec<Mount>,
+    /// The routers this file registers routes on (`router` of `router.post(…)`), once each:
+    /// a file with one can be mounted as a whole by another.
+    pub route_receivers: Vec<String>,
 }
 
-/// A handler registered under a path prefix and guards by a file other than its own.
+/// A handler, or a router of another file, registered under a path prefix and guards.
 #[derive(Debug, Clone)]
 pub struct Mount {
-    /// The handler as this file names it (`team::invite`).
+    /// The handler as this file names it (`team::invite`); with `router`, the router or the
+    /// function that builds one (`teamRouter`, `createTeamRouter()`).
     pub handler: Expr,
+    /// Every route of the router is mounted (Express's `app.use("/api", requireAuth,
+    /// teamRouter)`), not one handler.
+    pub router: bool,
     pub prefix: String,
     /// Guards in the order they run, written in this file.
     pub guards: Vec<Expr>,

@@ -266,8 +266,11 @@ pub fn parse_files(
     loader.follow_imports(on_paths, action_calls);
     let app_wide = loader.app_wide_guards();
     if !app_wide.is_empty() {
+        // What these files install are guards, which are on no action's way: their own
+        // imports (the guard functions) are read whole, one level.
+        let guards = loader.direct_imports(&app_wide);
         loader.program.resolve_imports();
-        loader.follow_imports(app_wide, action_calls);
+        loader.follow_imports(app_wide.into_iter().chain(guards).collect(), action_calls);
     }
     crate::trace(
         "imports of importers",
@@ -411,6 +414,31 @@ impl<'a> Loader<'a> {
         if nest {
             hits.extend(self.files_containing(&candidates, &|t: &str| t.contains("APP_GUARD")));
         }
+        // Express: the file that mounts a router module (`app.use("/api", requireAuth,
+        // teamRouter)`) with its path and middleware imports it by a path ending in the
+        // module's folder and name.
+        let router_modules: Vec<String> = self
+            .program
+            .modules
+            .iter()
+            .filter(|m| !m.route_receivers.is_empty())
+            .filter(|m| {
+                Language::for_path(&m.path).is_some_and(|l| l.family() == Language::TypeScript)
+            })
+            .map(|m| {
+                let stem = m.path.rsplit_once('.').map(|(s, _)| s).unwrap_or(&m.path);
+                let parts: Vec<&str> = stem.rsplitn(3, '/').collect();
+                match parts.as_slice() {
+                    [name, dir, ..] => format!("{dir}/{name}"),
+                    _ => stem.to_string(),
+                }
+            })
+            .collect();
+        if !router_modules.is_empty() {
+            hits.extend(self.files_containing(&candidates, &|t: &str| {
+                t.contains(".use(") && router_modules.iter().any(|m| t.contains(m.as_str()))
+            }));
+        }
         // actix-web: the scope that mounts a handler (`.service(team::invite)`) with its path
         // and middleware is usually in `main.rs`, which the handler's file does not import.
         hits.extend(self.files_containing(&rust_candidates, &|t: &str| t.contains(".service(")));
@@ -438,6 +466,34 @@ impl<'a> Loader<'a> {
         }));
         let before = self.program.modules.len();
         let texts = self.read_many(&hits);
+        for (i, text, result) in parse_many(files, texts) {
+            self.push(i, text, result);
+        }
+        (before..self.program.modules.len()).collect()
+    }
+
+    /// Parses the repository files `modules` import, and returns their modules.
+    fn direct_imports(&mut self, modules: &[usize]) -> Vec<usize> {
+        let files = self.files;
+        let mut wanted: BTreeSet<usize> = BTreeSet::new();
+        for &m in modules {
+            let module = &self.program.modules[m];
+            for imp in &module.imports {
+                if imp.source.starts_with("@go/") {
+                    continue;
+                }
+                if let Some(target) =
+                    resolve_specifier(&module.path, &imp.source, |p| self.index.contains_key(p))
+                {
+                    let i = self.index[target.as_str()];
+                    if !self.parsed[i] && !self.unreadable[i] {
+                        wanted.insert(i);
+                    }
+                }
+            }
+        }
+        let before = self.program.modules.len();
+        let texts = self.read_many(&wanted);
         for (i, text, result) in parse_many(files, texts) {
             self.push(i, text, result);
         }
@@ -2109,6 +2165,17 @@ impl Program {
             .iter()
             .find(|c| c.name == imp.imported)
             .map(|c| (target, c))
+    }
+
+    /// The parsed module the name `name` of `module` is imported from (`teamRouter` of
+    /// `import teamRouter from "./routes/team"`); a re-export is not followed.
+    pub fn import_target(&self, module: usize, name: &str) -> Option<usize> {
+        self.modules[module]
+            .imports
+            .iter()
+            .enumerate()
+            .filter(|(_, imp)| imp.local == name)
+            .find_map(|(i, _)| self.imports.get(module)?.get(i).copied().flatten())
     }
 
     fn resolve_name(&self, module: usize, name: &str) -> Option<FnRef> {

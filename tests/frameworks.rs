@@ -19,11 +19,12 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    // Express: a router factory, a constructor, a spread middleware array.
+    // Express: a router factory mounted by a constructor (`this.app.use("/api/team",
+    // createTeamRouter())`: its path prefixes the router's), a spread middleware array.
     Case {
         dir: "express-correct",
         entries: &[
-            ("invite", "route POST /invitations", "request"),
+            ("invite", "route POST /api/team/invitations", "request"),
             ("role-assign", "route PUT /api/members/:id/role", "request"),
         ],
         findings: &[],
@@ -32,7 +33,7 @@ const CASES: &[Case] = &[
     Case {
         dir: "express-drifted",
         entries: &[
-            ("invite", "route POST /invitations", "request"),
+            ("invite", "route POST /api/team/invitations", "request"),
             ("role-assign", "route PUT /api/members/:id/role", "request"),
         ],
         findings: &[
@@ -466,6 +467,21 @@ const CASES: &[Case] = &[
     },
     Case {
         dir: "actix-drifted",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
+    // Express: a router module mounted by another file (`app.use("/api/team", requireAdmin,
+    // teamRouter)`) gets the mount's path and the middleware that runs before it there; a
+    // router mounted before a middleware is not guarded by it.
+    Case {
+        dir: "express-mount-correct",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "express-mount-drifted",
         entries: &[("invite", "route POST /api/team/invitations", "request")],
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],

@@ -125,6 +125,7 @@ pub fn recognise(module: &mut Module, language: Language) {
         flavor,
         entries: Vec::new(),
         visited: HashSet::new(),
+        built: HashMap::new(),
     };
     let top = std::mem::take(&mut pass.module.top_level);
     let mut module_routers = HashMap::new();
@@ -158,6 +159,9 @@ struct Pass<'m> {
     entries: Vec<EntryPoint>,
     /// Functions walked already with the router scope of the group that calls them.
     visited: HashSet<FunctionId>,
+    /// Names bound to what a function call built (`const teamRouter = createTeamRouter()`):
+    /// a router mounted by that name is the one the function builds.
+    built: HashMap<String, Expr>,
 }
 
 impl Pass<'_> {
@@ -194,6 +198,9 @@ impl Pass<'_> {
     /// receiver's guards and its own. Anything else is looked at as an expression.
     fn binding(&mut self, name: &str, value: &Expr, routers: &mut HashMap<String, Router>) {
         if let Expr::Call(call) = value.peel() {
+            if matches!(call.callee.peel(), Expr::Name(_)) {
+                self.built.insert(name.to_string(), value.peel().clone());
+            }
             if let Expr::Member { object, property } = call.callee.peel() {
                 if SUB_ROUTERS.contains(&property.as_str()) {
                     let (receiver, mut extra, path) = self.receiver(object);
@@ -318,13 +325,47 @@ impl Pass<'_> {
             _ => None,
         };
         let router = routers.entry(receiver.to_string()).or_default();
+        // Middleware written before a router in the same `use` guards that router only.
+        let mut before: Vec<Expr> = Vec::new();
         for arg in args {
-            if !is_guard_like(arg) || names_a_router(arg) {
+            if !is_guard_like(arg) {
                 continue;
             }
+            if names_a_router(arg) {
+                // Another file's router: its routes get this path and the guards that run
+                // before it (see `workflow::locate`).
+                let prefix = join_path(&router.prefix, under.as_deref().unwrap_or(""));
+                let mut guards: Vec<Expr> = router
+                    .guards
+                    .iter()
+                    .filter(|g| match &g.under {
+                        None => true,
+                        Some(u) => {
+                            u.is_empty() || prefix == *u || prefix.starts_with(&format!("{u}/"))
+                        }
+                    })
+                    .map(|g| g.guard.clone())
+                    .collect();
+                guards.extend(before.iter().cloned());
+                let handler = match arg.peel() {
+                    Expr::Name(n) => self.built.get(n).cloned().unwrap_or_else(|| arg.clone()),
+                    _ => arg.clone(),
+                };
+                self.module.mounts.push(crate::ir::Mount {
+                    handler,
+                    router: true,
+                    prefix,
+                    guards,
+                });
+                continue;
+            }
+            before.push(arg.clone());
+        }
+        let router = routers.entry(receiver.to_string()).or_default();
+        for guard in before {
             router.guards.push(Scoped {
                 under: under.clone(),
-                guard: arg.clone(),
+                guard,
             });
         }
     }
@@ -497,6 +538,9 @@ impl Pass<'_> {
         routers: &HashMap<String, Router>,
     ) {
         let router = routers.get(receiver).cloned().unwrap_or_default();
+        if !self.module.route_receivers.iter().any(|r| r == receiver) {
+            self.module.route_receivers.push(receiver.to_string());
+        }
         let full_path = path.as_deref().map(|p| join_path(&router.prefix, p));
         let mut guards: Vec<Expr> = router
             .guards

@@ -101,6 +101,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         if local == 0 {
             lower.module.mounts.push(Mount {
                 handler,
+                router: false,
                 prefix,
                 guards,
             });

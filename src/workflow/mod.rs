@@ -232,8 +232,26 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     // Handlers another file registers under its path and middleware.
     let mut mounted: std::collections::HashMap<FnRef, Vec<(usize, &crate::ir::Mount)>> =
         std::collections::HashMap::new();
+    // Modules whose routes another file mounts as a whole (Express's `app.use("/api",
+    // requireAuth, teamRouter)`): only a module that registers routes on one router, so the
+    // mount cannot stand for a second router of it.
+    let mut mounted_modules: std::collections::HashMap<usize, (usize, &crate::ir::Mount)> =
+        std::collections::HashMap::new();
     for (mm, module) in program.modules.iter().enumerate() {
         for mount in &module.mounts {
+            if mount.router {
+                let target = match mount.handler.peel() {
+                    Expr::Call(c) => program.resolve_callee(mm, &c.callee).map(|f| f.module),
+                    Expr::Name(n) => program.import_target(mm, n),
+                    _ => None,
+                };
+                if let Some(t) =
+                    target.filter(|&t| t != mm && program.modules[t].route_receivers.len() == 1)
+                {
+                    mounted_modules.entry(t).or_insert((mm, mount));
+                }
+                continue;
+            }
             for f in program.resolve_callee_all(mm, &mount.handler) {
                 mounted.entry(f).or_default().push((mm, mount));
             }
@@ -261,7 +279,14 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 EntryKind::Page => crate::frameworks::file_route_path(&module.path),
                 _ => None,
             };
-            if let Some(&(mm, mount)) = mounted.get(&handler).and_then(|v| v.first()) {
+            let registered_here = matches!(&entry.kind, EntryKind::Route { path: Some(_), .. })
+                && !module.route_receivers.is_empty();
+            let mount = mounted
+                .get(&handler)
+                .and_then(|v| v.first())
+                .copied()
+                .or_else(|| mounted_modules.get(&m).copied().filter(|_| registered_here));
+            if let Some((mm, mount)) = mount {
                 let own = path.unwrap_or_default();
                 path = Some(format!(
                     "{}/{}",
