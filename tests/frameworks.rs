@@ -288,6 +288,14 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // A guard class's `canActivate` is followed: one that lets every request through
+    // authenticates nobody, whatever its name.
+    Case {
+        dir: "nestjs-guard-hollow",
+        entries: &[("invite", "route POST /teams/invitations", "request")],
+        findings: &[("missing-check", "invite", "authenticated")],
+        unresolved: &[],
+    },
     Case {
         dir: "nestjs-roles-unenforced",
         entries: &[("invite", "route POST /teams/invitations", "request")],
@@ -497,26 +505,6 @@ const CASES: &[Case] = &[
 /// Reasons a fixture's workflow is not fully verified by design: what idrift cannot see and
 /// says so.
 const UNVERIFIED_BY_DESIGN: &[(&str, &str)] = &[
-    (
-        "nestjs-correct",
-        "`AuthGuard` is trusted as a check by its name",
-    ),
-    (
-        "nestjs-drifted",
-        "`AuthGuard` is trusted as a check by its name",
-    ),
-    (
-        "nestjs-roles-unenforced",
-        "`AuthGuard` is trusted as a check by its name",
-    ),
-    (
-        "nestjs-graphql-correct",
-        "`AuthGuard` is trusted as a check by its name",
-    ),
-    (
-        "nestjs-graphql-drifted",
-        "`AuthGuard` is trusted as a check by its name",
-    ),
     (
         "django-correct",
         "`login_required` is trusted as a check by its name",

@@ -223,6 +223,15 @@ pub fn build(
 }
 
 impl<'p> Builder<'p> {
+    /// Whether the current frame is a guard hook whose return value is its verdict.
+    fn in_verdict_hook(&self) -> bool {
+        let frame = self.frame();
+        frame.kind == FrameKind::Hook && {
+            let name = &self.program.function(frame.func).name;
+            name.ends_with("::canActivate") || name.ends_with("has_permission")
+        }
+    }
+
     fn frame(&self) -> &Frame {
         self.frames.last().expect("a frame")
     }
@@ -767,6 +776,32 @@ impl<'p> Builder<'p> {
                 }
                 self.cur.extend(body_end);
                 self.stmts(finally);
+            }
+            Stmt::Return {
+                value: Some(verdict),
+                span,
+            } if self.in_verdict_hook() => {
+                // A guard that answers whether the request may go on (NestJS `canActivate`,
+                // DRF `has_permission`): `false` refuses, `true` goes on, anything else is a
+                // branch on the answer.
+                let refuse = Stmt::Throw {
+                    value: Expr::Unknown("the guard refused".into()),
+                    span: *span,
+                };
+                let go_on = Stmt::Return {
+                    value: None,
+                    span: *span,
+                };
+                match verdict.peel() {
+                    Expr::Literal(Literal::Bool(false)) => self.stmt(&refuse),
+                    Expr::Literal(Literal::Bool(true)) => self.stmt(&go_on),
+                    _ => self.stmt(&Stmt::If {
+                        cond: verdict.clone(),
+                        then: vec![go_on],
+                        otherwise: vec![refuse],
+                        span: *span,
+                    }),
+                }
             }
             Stmt::Return { value, span } => {
                 let v = match value {

@@ -457,6 +457,15 @@ impl<'a> Lowerer<'a> {
                     .unwrap_or_default();
                 let mut decorators = std::mem::take(&mut pending);
                 decorators.extend(self.decorator_calls(member));
+                // A NestJS guard's hook, which only the framework calls: named with its class
+                // so that `@UseGuards(AuthGuard)` finds this one (`AuthGuard::canActivate`).
+                let class_name = node
+                    .child_by_field_name("name")
+                    .map(|n| self.text(n).to_string());
+                let name = match class_name {
+                    Some(class) if name == "canActivate" => format!("{class}::canActivate"),
+                    _ => name,
+                };
                 let id = self.function(member, name, exported, true);
                 self.module.functions[id].method = true;
                 if let Some(class) = &nest_class {

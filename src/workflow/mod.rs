@@ -171,6 +171,50 @@ fn app_guards(
     out
 }
 
+/// A guard class of the application (`@UseGuards(AuthGuard)`, `{ provide: APP_GUARD, useClass:
+/// AuthGuard }`) runs its `canActivate`: that method is followed in its place, unless it reads
+/// the route's metadata (`this.reflector.get("roles", …)`), which idrift does not carry to it;
+/// such a guard stays trusted by its name, beside the requirement it enforces.
+fn follow_guard_classes(program: &Program, guards: &mut [(usize, Expr)]) {
+    for (gm, guard) in guards.iter_mut() {
+        let class = match guard.peel() {
+            Expr::Name(n) => n.clone(),
+            Expr::Call(c) if c.construct && c.args.is_empty() => match c.callee.peel() {
+                Expr::Name(n) => n.clone(),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let hook = Expr::Member {
+            object: Box::new(Expr::Name(class)),
+            property: "canActivate".into(),
+        };
+        let Some(f) = program.resolve_callee(*gm, &hook) else {
+            continue;
+        };
+        if !program.function(f).name.ends_with("::canActivate") {
+            continue;
+        }
+        let mut reads_metadata = false;
+        crate::ir::visit_stmts(&program.function(f).body, &mut |e| {
+            if let Expr::Call(c) = e {
+                let path = c.callee.path().unwrap_or_default();
+                if path.to_ascii_lowercase().contains("reflector")
+                    || matches!(
+                        crate::ir::last_segment(&path),
+                        "getAllAndOverride" | "getAllAndMerge" | "getMetadata"
+                    )
+                {
+                    reads_metadata = true;
+                }
+            }
+        });
+        if !reads_metadata {
+            *guard = hook;
+        }
+    }
+}
+
 /// A guard that only states a requirement (`@Roles('admin')`, marked with
 /// [`crate::ir::REQUIREMENT_MARK`]) counts only beside a guard that enforces requirements (a
 /// roles, permissions or policy guard, on the route or global), and is dropped otherwise: metadata
@@ -298,6 +342,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
             }
             guards.splice(0..0, app_guards(program, m, &entry.kind, path.as_deref()));
             with_requirements_enforced(&mut guards);
+            follow_guard_classes(program, &mut guards);
             let guard_fns: Vec<FnRef> = guards
                 .iter()
                 .filter_map(|(gm, g)| match g.peel() {
