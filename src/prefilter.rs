@@ -185,16 +185,19 @@ impl DefinitionScan {
 
 /// The file's text, or why it is not source text (the reason is shown in `unscanned`). Takes
 /// the bytes so that valid text becomes a `String` without being checked or copied again.
+/// Valid UTF-8 is text whatever control characters it holds (a NUL inside a string or a
+/// comment); only bytes that are not UTF-8 make a file binary or of another encoding.
 pub fn source_text(bytes: Vec<u8>) -> Result<String, String> {
-    let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
-        return Err("binary file (contains NUL bytes)".into());
-    }
     String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+        let bytes = e.as_bytes();
+        if bytes[..bytes.len().min(8192)].contains(&0) {
+            "binary file (not valid UTF-8, contains NUL bytes)".to_string()
+        } else {
+            format!(
+                "not valid UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        }
     })
 }
 

@@ -39,7 +39,7 @@ fn binary_and_non_utf8_files_are_listed_and_the_scan_goes_on() {
     write(
         dir.path(),
         "lib/blob.ts",
-        b"sendInvitation\0\0\x01\x02binary",
+        b"sendInvitation\0\0\x01\x02\xff\xfebinary",
     );
     write(
         dir.path(),
@@ -54,6 +54,26 @@ fn binary_and_non_utf8_files_are_listed_and_the_scan_goes_on() {
     // The good file was still analysed.
     assert_eq!(a.report.workflows.len(), 1);
     assert!(!a.report.findings.is_empty());
+}
+
+#[test]
+fn a_nul_character_in_valid_utf8_source_does_not_make_it_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    // A NUL in a comment and in a string: the file is text and its workflow is analysed.
+    let route = GOOD_ROUTE.replace(
+        "export async function POST",
+        "// separator: \u{0}\nconst SEP = \"a\u{0}b\";\nexport async function POST",
+    );
+    assert!(route.contains('\0'));
+    write(dir.path(), "app/api/invite/route.ts", route.as_bytes());
+    let a = scan(dir.path());
+    assert_eq!(reason(&a, "app/api/invite/route.ts"), None);
+    assert_eq!(a.report.workflows.len(), 1);
+    assert!(a
+        .report
+        .findings
+        .iter()
+        .any(|f| f.step == "organization_from_session"));
 }
 
 #[test]

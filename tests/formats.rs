@@ -91,7 +91,7 @@ fn sarif_carries_rules_levels_fingerprints_and_code_flows() {
 #[test]
 fn sarif_lists_unanalysed_files_as_notifications() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("blob.ts"), b"sendInvitation\0\0binary").unwrap();
+    std::fs::write(dir.path().join("blob.ts"), b"sendInvitation\0\0\xffbinary").unwrap();
     let out = Command::cargo_bin("idrift")
         .unwrap()
         .args(["scan", "--format", "sarif"])

@@ -10,7 +10,7 @@ mod typescript;
 
 use serde::Serialize;
 
-use crate::ir::Module;
+use crate::ir::{Module, Span};
 
 /// Why a frontend could not produce a module.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -227,13 +227,87 @@ pub(crate) fn syntax_errors(root: tree_sitter::Node) -> Vec<crate::ir::Span> {
 
 /// Parses `source` (the text of `path`, relative to the scan root) into the IR.
 pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {
+    // A NUL character (valid UTF-8, in a comment or a string) is a syntax error to the
+    // grammars; a space has the same length, so every span stays where it was.
+    let spaced;
+    let source = if source.contains('\0') {
+        spaced = source.replace('\0', " ");
+        spaced.as_str()
+    } else {
+        source
+    };
     let mut module = lower(language, path, source)?;
+    if let Some(patched) = around_grammar_gaps(language, source, &module.syntax_errors) {
+        if let Ok(again) = lower(language, path, &patched) {
+            if again.syntax_errors.len() < module.syntax_errors.len() {
+                module = again;
+            }
+        }
+    }
     crate::frameworks::routes::recognise(&mut module, language);
     crate::frameworks::rpc::recognise(&mut module, language);
     if language.family() == Language::TypeScript {
         crate::frameworks::app_guards::recognise(&mut module);
     }
     Ok(module)
+}
+
+/// Valid code the grammars of this version cannot read, patched at the places they stopped to
+/// what they can, byte for byte the same length so that every span stays where it was:
+/// - a bare `&` in JSX text (`<Text>Terms & Conditions</Text>`), which tree-sitter-typescript
+///   0.23.2 and tree-sitter-javascript 0.23.1 take for the start of a character reference: a
+///   space;
+/// - Go 1.26's `new(expr)` (`new("*")`), which tree-sitter-go 0.25 reads only with a type:
+///   `New(expr)`, a call; the patched text is kept only if it has fewer errors.
+///
+/// Returns `None` when no error is at such a place.
+fn around_grammar_gaps(language: Language, source: &str, errors: &[Span]) -> Option<String> {
+    let mut bytes = source.as_bytes().to_vec();
+    let mut patched = false;
+    for e in errors {
+        let at = e.start as usize;
+        match language {
+            Language::Tsx | Language::JavaScript
+                if bytes.get(at) == Some(&b'&')
+                    && bytes.get(at + 1).is_some_and(|b| b.is_ascii_whitespace()) =>
+            {
+                bytes[at] = b' ';
+                patched = true;
+            }
+            Language::Go => {
+                // Every `new(` on the error's line and the line before (an error can show at
+                // the start of the next statement).
+                let at = at.min(bytes.len());
+                let line_start = |end: usize| {
+                    bytes[..end]
+                        .iter()
+                        .rposition(|b| *b == b'\n')
+                        .map_or(0, |i| i + 1)
+                };
+                let here = line_start(at);
+                let from = if here > 0 { line_start(here - 1) } else { 0 };
+                let to = bytes[at..]
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .map_or(bytes.len(), |i| at + i);
+                for i in from..to.saturating_sub(3) {
+                    let word_start = i == 0 || {
+                        let b = bytes[i - 1];
+                        !(b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+                    };
+                    if word_start && &bytes[i..i + 4] == b"new(" {
+                        bytes[i] = b'N';
+                        patched = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !patched {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// The frontend's part: syntax to IR.
@@ -251,7 +325,24 @@ fn lower(language: Language, path: &str, source: &str) -> Result<Module, ParseEr
 
 #[cfg(test)]
 mod tests {
-    use super::unquote;
+    use super::*;
+
+    #[test]
+    fn valid_code_the_grammars_miss_is_read_where_it_can_be() {
+        // `&` in JSX text, Go 1.26's `new(expr)`: no syntax error left, same spans.
+        let tsx =
+            "export function Page() {\n  return <p>Terms & Conditions</p>;\n}\nconst x = 1;\n";
+        let m = parse(Language::Tsx, "app/page.tsx", tsx).unwrap();
+        assert!(m.syntax_errors.is_empty(), "{:?}", m.syntax_errors);
+        let go = "package p\n\nfunc f(s S) *string {\n\tx := new(s.ID.String())\n\treturn new(\"*\")\n}\n";
+        let m = parse(Language::Go, "p/f.go", go).unwrap();
+        assert!(m.syntax_errors.is_empty(), "{:?}", m.syntax_errors);
+        assert_eq!(m.functions[0].span.line, 3);
+        // An intersection type keeps its `&`.
+        let ts = "type A = B & C;\nexport function f(a: A) { return a; }\n";
+        let m = parse(Language::TypeScript, "lib/a.ts", ts).unwrap();
+        assert!(m.syntax_errors.is_empty());
+    }
 
     #[test]
     fn unquote_takes_what_error_recovery_leaves_without_panicking() {
