@@ -30,6 +30,19 @@ pub struct Review {
     /// `idrift-ignore` comments the change adds: a change must not silence its own gate.
     pub added_suppressions: Vec<AddedSuppression>,
     pub unscanned: Vec<crate::report::Unscanned>,
+    /// Mermaid charts of the changed code's graphs, for the Markdown comment: by introduced
+    /// finding (its path highlighted), and by reshaped workflow.
+    #[serde(skip)]
+    pub charts: Charts,
+}
+
+/// Flowcharts of the working tree's graphs (not part of the JSON contract).
+#[derive(Debug, Default)]
+pub struct Charts {
+    /// One per introduced finding, in the same order; empty when its instance is not found.
+    pub introduced: Vec<String>,
+    /// One per reshaped workflow, in the same order.
+    pub reshaped: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -241,7 +254,34 @@ pub fn review(
     }
 
     let added_suppressions = added_suppressions(&top, base, &prefix_str)?;
+    let instance_of = |workflow: &str, file: &str, function: &str| {
+        head.instances.iter().find(|inst| {
+            inst.workflow == workflow && inst.entry.file == file && inst.entry.function == function
+        })
+    };
+    let charts = Charts {
+        introduced: introduced
+            .iter()
+            .map(|f| {
+                instance_of(&f.workflow, &f.entry_file, &f.function)
+                    .map(|inst| crate::cfg::render::mermaid(&inst.cfg, &f.witness))
+                    .unwrap_or_default()
+            })
+            .collect(),
+        reshaped: head_touched
+            .keys()
+            .filter(
+                |k| matches!(base_touched.get(*k), Some(old) if Some(old) != head_touched.get(*k)),
+            )
+            .map(|k| {
+                instance_of(&k.0, &k.1, &k.2)
+                    .map(|inst| crate::cfg::render::mermaid(&inst.cfg, &[]))
+                    .unwrap_or_default()
+            })
+            .collect(),
+    };
     Ok(Review {
+        charts,
         version: 1,
         base: base.to_string(),
         changed_files: changed.into_iter().collect(),

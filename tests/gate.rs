@@ -81,6 +81,89 @@ fn review_reports_drift_a_change_introduces_and_the_reshaped_workflow() {
         ));
 }
 
+/// The change of `review_reports_drift_a_change_introduces_and_the_reshaped_workflow`: the
+/// permission check removed from the invite route.
+fn repo_with_permission_check_removed() -> tempfile::TempDir {
+    let repo = repo_with_correct_invite();
+    write(
+        repo.path(),
+        ROUTE,
+        &fixture_file("invite-missing-permission", ROUTE),
+    );
+    repo
+}
+
+#[test]
+fn review_as_markdown_is_the_pull_request_comment() {
+    let repo = repo_with_permission_check_removed();
+    let out = idrift()
+        .args(["review", "--format", "markdown", "--base", "main"])
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let md = String::from_utf8(out).unwrap();
+    // Found again by an integration that updates its comment.
+    assert!(md.starts_with("<!-- idrift-review -->\n"));
+    assert!(md.contains("**1 finding(s) introduced**"));
+    assert!(md.contains("### Drift this change introduces"));
+    assert!(md.contains(
+        "| high | missing-check | `invite/can_manage_members` | `app/api/invite/route.ts:"
+    ));
+    // The reshaped workflow: its snapshot diff and its graph.
+    assert!(md.contains("### Workflow reshaped: `invite app/api/invite/route.ts:POST`"));
+    assert!(md.contains("```diff\n"));
+    assert!(md.contains("+  - can_manage_members (high): not found"));
+    assert!(md.matches("```mermaid\n").count() >= 2, "{md}");
+    // Not the text renderer's output.
+    assert!(!md.contains("drift this change introduces (1)"));
+}
+
+#[test]
+fn review_as_sarif_holds_the_introduced_findings_with_scan_fingerprints() {
+    let repo = repo_with_permission_check_removed();
+    let out = idrift()
+        .args(["review", "--format", "sarif", "--base", "main"])
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let sarif: serde_json::Value = serde_json::from_slice(&out).expect("review SARIF is JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&sarif));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "invite/can_manage_members");
+    // The same fingerprint a scan of the working tree gives the finding.
+    let scan = idrift()
+        .args(["scan", "--format", "sarif"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    let scan: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let scanned = scan["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "invite/can_manage_members")
+        .expect("the scan finds it too");
+    assert!(results[0]["partialFingerprints"].is_object());
+    assert_eq!(
+        results[0]["partialFingerprints"],
+        scanned["partialFingerprints"]
+    );
+}
+
 #[test]
 fn review_reports_drift_a_change_fixes_and_passes() {
     let dir = tempfile::tempdir().unwrap();

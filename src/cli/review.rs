@@ -19,7 +19,8 @@ pub struct ReviewArgs {
     /// The revision the change is compared with (a branch, tag or commit).
     #[arg(long, value_name = "REF")]
     pub base: String,
-    /// Output format (text or json).
+    /// Output format: text; json (the whole review); markdown (a pull-request comment); sarif
+    /// (the findings the change introduces, for code scanning).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Exit 1 when the change introduces a finding of at least this severity.
@@ -40,7 +41,9 @@ pub fn run(args: &ReviewArgs) -> Result<i32, Error> {
             s.push('\n');
             s
         }
-        _ => render_text(&r),
+        Format::Markdown => crate::report::markdown::render_review(&r),
+        Format::Sarif => crate::report::sarif::render(&introduced_report(&r), &specs),
+        Format::Text => render_text(&r),
     };
     emit(&out)?;
     let threshold: Severity = args.fail_on.into();
@@ -51,6 +54,22 @@ pub fn run(args: &ReviewArgs) -> Result<i32, Error> {
         .count()
         + r.added_suppressions.len();
     Ok(if failing > 0 { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// A report of what the change introduces, for SARIF: its findings (with the fingerprints a
+/// scan gives them) and the files that could not be analysed.
+fn introduced_report(r: &Review) -> crate::report::Report {
+    crate::report::Report {
+        version: crate::report::JSON_VERSION,
+        workflows: Vec::new(),
+        findings: r.introduced.clone(),
+        unscanned: r.unscanned.clone(),
+        unresolved: Vec::new(),
+        stats: Default::default(),
+        suppressed: Vec::new(),
+        suppression_problems: Vec::new(),
+        baseline: None,
+    }
 }
 
 fn render_text(r: &Review) -> String {
