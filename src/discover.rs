@@ -80,6 +80,17 @@ pub struct SourceFile {
     /// Path relative to the scan root, `/`-separated: what reports show.
     pub rel: String,
     pub language: Language,
+    /// The text the scan reads instead of the file's: the base revision's, when `review`
+    /// analyses it over the working tree (see [`Overlay`]).
+    pub replaced: Option<std::sync::Arc<str>>,
+}
+
+/// Another revision of some files, laid over the working tree: what `review` analyses as the
+/// base without writing it out. A file the change did not touch is the same in both, so only
+/// the touched ones are here: with the base's text, or `None` where the base has no such file.
+#[derive(Debug, Default, Clone)]
+pub struct Overlay {
+    pub files: std::collections::BTreeMap<String, Option<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -120,6 +131,7 @@ pub fn discover<V: Send>(
         match Language::for_path(&rel) {
             Some(language) => {
                 let file = SourceFile {
+                    replaced: None,
                     path: root.to_path_buf(),
                     rel,
                     language,
@@ -324,6 +336,7 @@ impl<'v, V: Send> Walker<'v, V> {
                 Some(language) => {
                     let opened = handle.open_file(&entry.name, &path);
                     let file = SourceFile {
+                        replaced: None,
                         path,
                         rel,
                         language,
@@ -584,6 +597,18 @@ mod sys {
 }
 
 /// `path` relative to `root`, with `/` separators.
+/// Whether the walk leaves the file at `rel` out by its folder and file names alone
+/// (dependencies, generated code and, unless `include_tests`, tests and scripts): for a file
+/// that is not on disk to walk, such as one a change deleted.
+pub fn skipped_by_name(rel: &str, include_tests: bool) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let (name, folders) = parts.split_last().unwrap_or((&"", &[]));
+    let by = |ex: &NameExcludes| {
+        ex.excludes(name, false) || folders.iter().any(|f| ex.excludes(f, true))
+    };
+    by(&DEPENDENCIES) || (!include_tests && by(&TESTS))
+}
+
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     // The common case on Unix: the path is already `/`-separated text.

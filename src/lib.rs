@@ -85,6 +85,8 @@ pub struct ScanOptions {
     pub include_tests: bool,
     /// Called as the scan moves through its stages.
     pub progress: Option<Progress>,
+    /// Texts read instead of the working tree's (`review`'s base revision).
+    pub overlay: Option<std::sync::Arc<discover::Overlay>>,
 }
 
 impl std::fmt::Debug for ScanOptions {
@@ -120,6 +122,56 @@ impl Analysis {
     }
 }
 
+/// Puts the overlay's texts in place of the walked files': a file the overlay has no text for
+/// is left out, and one the walk did not find (gone from the working tree) is added.
+fn lay_over(
+    walk: &mut discover::Discovery,
+    scanned: &mut Vec<parse::ScannedFile>,
+    overlay: &discover::Overlay,
+    scanner: &parse::Scanner,
+    root: &Path,
+    include_tests: bool,
+) {
+    let files = std::mem::take(&mut walk.files);
+    let results = std::mem::take(scanned);
+    let mut seen = std::collections::HashSet::new();
+    for (mut file, result) in files.into_iter().zip(results) {
+        seen.insert(file.rel.clone());
+        match overlay.files.get(&file.rel) {
+            None => {
+                walk.files.push(file);
+                scanned.push(result);
+            }
+            Some(None) => {}
+            Some(Some(text)) => {
+                file.replaced = Some(text.as_str().into());
+                scanned.push(scanner.scan(&file, Err(std::io::ErrorKind::NotFound.into())));
+                walk.files.push(file);
+            }
+        }
+    }
+    for (rel, text) in &overlay.files {
+        let (Some(text), Some(language)) = (text, lang::Language::for_path(rel)) else {
+            continue;
+        };
+        // Only a file gone from the working tree, which the walk would have listed.
+        if seen.contains(rel)
+            || root.join(rel).exists()
+            || discover::skipped_by_name(rel, include_tests)
+        {
+            continue;
+        }
+        let file = discover::SourceFile {
+            path: root.join(rel),
+            rel: rel.clone(),
+            language,
+            replaced: Some(text.as_str().into()),
+        };
+        scanned.push(scanner.scan(&file, Err(std::io::ErrorKind::NotFound.into())));
+        walk.files.push(file);
+    }
+}
+
 /// Runs the whole pipeline on the repository (or single file) at `root`.
 pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<Analysis, Error> {
     let start = std::time::Instant::now();
@@ -131,7 +183,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     tell("reading", 0, 0);
     // One pass over the tree: each file is read and scanned for anchors as the walk finds it.
     let scanner = parse::Scanner::new(&specs.anchors());
-    let (walk, scanned) = discover::discover(
+    let (mut walk, mut scanned) = discover::discover(
         root,
         &discover::WalkOptions {
             exclude: options.exclude.clone(),
@@ -139,6 +191,16 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         },
         &|file, handle| scanner.scan(file, handle),
     )?;
+    if let Some(overlay) = &options.overlay {
+        lay_over(
+            &mut walk,
+            &mut scanned,
+            overlay,
+            &scanner,
+            root,
+            options.include_tests,
+        );
+    }
     trace(
         "walk+read+scan+parse anchors",
         start,

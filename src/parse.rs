@@ -74,6 +74,9 @@ enum Read {
 }
 
 fn read(file: &SourceFile) -> Read {
+    if let Some(text) = &file.replaced {
+        return Read::Text(text.to_string());
+    }
     read_opened(file, std::fs::File::open(&file.path))
 }
 
@@ -169,7 +172,11 @@ impl Scanner {
     }
 
     pub fn scan(&self, file: &SourceFile, handle: std::io::Result<std::fs::File>) -> ScannedFile {
-        match read_opened(file, handle) {
+        let read = match &file.replaced {
+            Some(text) => Read::Text(text.to_string()),
+            None => read_opened(file, handle),
+        };
+        match read {
             Read::Skipped(u) => ScannedFile::Skipped(u),
             Read::Text(t) if self.anchors.matches(t.as_bytes()) => {
                 let module = lang::parse(file.language, &file.rel, &t);
@@ -268,9 +275,11 @@ pub fn parse_files(
     if !app_wide.is_empty() {
         // What these files install are guards, which are on no action's way: their own
         // imports (the guard functions) are read whole, one level.
+        // Their other imports (a server entry imports every route module) are not followed:
+        // what matters of them is what they install.
         let guards = loader.direct_imports(&app_wide);
         loader.program.resolve_imports();
-        loader.follow_imports(app_wide.into_iter().chain(guards).collect(), action_calls);
+        loader.follow_imports(guards, action_calls);
     }
     crate::trace(
         "imports of importers",
@@ -472,14 +481,17 @@ impl<'a> Loader<'a> {
         (before..self.program.modules.len()).collect()
     }
 
-    /// Parses the repository files `modules` import, and returns their modules.
+    /// Parses the repository files `modules` import for the guards they install (the names
+    /// their app-wide guards and mounts use, and what the module's own functions among them
+    /// call), and returns their modules.
     fn direct_imports(&mut self, modules: &[usize]) -> Vec<usize> {
         let files = self.files;
         let mut wanted: BTreeSet<usize> = BTreeSet::new();
         for &m in modules {
             let module = &self.program.modules[m];
+            let names = guard_names(module);
             for imp in &module.imports {
-                if imp.source.starts_with("@go/") {
+                if imp.source.starts_with("@go/") || !names.contains(&imp.local) {
                     continue;
                 }
                 if let Some(target) =
@@ -1527,6 +1539,54 @@ impl Loader<'_> {
         out.sort_by_key(|r| r.0);
         out
     }
+}
+
+/// The root names a module's app-wide guards and mounts use (`requireAuth`, `auth` of
+/// `auth.requireAdmin`), with the names called inside those of its own functions.
+fn guard_names(module: &Module) -> BTreeSet<String> {
+    let guards: Vec<&Expr> = module
+        .global_guards
+        .iter()
+        .map(|g| &g.guard)
+        .chain(module.mounts.iter().flat_map(|m| &m.guards))
+        .collect();
+    let mut names = BTreeSet::new();
+    let mut local: Vec<FunctionId> = Vec::new();
+    let root_of = |e: &Expr| -> Option<String> {
+        let path = match e.peel() {
+            Expr::Call(c) => c.callee.path(),
+            other => other.path(),
+        }?;
+        Some(path.split(['.', ':']).next().unwrap_or(&path).to_string())
+    };
+    for g in &guards {
+        if let Expr::Function(id) = g.peel() {
+            local.push(*id);
+        }
+        if let Some(root) = root_of(g) {
+            if let Some(id) = module
+                .functions
+                .iter()
+                .position(|f| f.callable && f.name == root)
+            {
+                local.push(id);
+            }
+            names.insert(root);
+        }
+        crate::ir::visit_expr(g, &mut |e| {
+            if let Some(root) = root_of(e) {
+                names.insert(root);
+            }
+        });
+    }
+    for id in local {
+        crate::ir::visit_stmts(&module.functions[id].body, &mut |e| {
+            if let Some(root) = root_of(e) {
+                names.insert(root);
+            }
+        });
+    }
+    names
 }
 
 type ParsedFile = (usize, String, Result<Module, lang::ParseError>);

@@ -19,7 +19,7 @@ use crate::{analyse, Analysis, ScanOptions};
 pub struct Review {
     pub version: u32,
     pub base: String,
-    /// Files the change touches (relative to the scanned folder).
+    /// Source files the change touches (relative to the scanned folder).
     pub changed_files: Vec<String>,
     pub introduced: Vec<Finding>,
     pub fixed: Vec<Finding>,
@@ -121,24 +121,21 @@ pub fn review(
         .unwrap_or(Path::new(""))
         .to_path_buf();
 
-    // The base tree, exported (not checked out: the work tree and index stay untouched).
-    let base_dir = tempfile::tempdir().map_err(|e| Error::Io {
-        path: "temporary folder".into(),
-        source: e,
-    })?;
-    export_tree(&top, base, base_dir.path())?;
-
     // Files the change touches: committed and uncommitted edits, and new untracked files.
-    let mut changed: BTreeSet<String> = git(&top, &["diff", "--name-only", base, "--"])?
+    // Renames are a removal and an addition (`--no-renames`): each side has its own text.
+    let prefix_str = crate::discover::relative(Path::new(""), &prefix);
+    let mut diff_names = vec!["diff", "--name-only", "--no-renames", base, "--"];
+    diff_names.extend(SOURCE_PATTERNS);
+    let mut changed_in_repo: BTreeSet<String> = git(&top, &diff_names)?
         .lines()
         .map(str::to_string)
         .collect();
-    changed.extend(
+    changed_in_repo.extend(
         git(&top, &["ls-files", "--others", "--exclude-standard"])?
             .lines()
+            .filter(|p| crate::lang::Language::for_path(p).is_some())
             .map(str::to_string),
     );
-    let prefix_str = crate::discover::relative(Path::new(""), &prefix);
     let rel = |p: &str| -> Option<String> {
         if prefix_str.is_empty() {
             Some(p.to_string())
@@ -147,15 +144,33 @@ pub fn review(
                 .map(str::to_string)
         }
     };
-    let changed: BTreeSet<String> = changed.iter().filter_map(|p| rel(p)).collect();
+    let changed_pairs: Vec<(String, String)> = changed_in_repo
+        .iter()
+        .filter_map(|p| rel(p).map(|r| (p.clone(), r)))
+        .collect();
+    let changed: BTreeSet<String> = changed_pairs.iter().map(|(_, r)| r.clone()).collect();
+
+    // The base is the working tree with the touched files as the base has them: nothing is
+    // exported or checked out, and the work tree and index stay untouched.
+    let repo_paths: Vec<String> = changed_pairs.iter().map(|(p, _)| p.clone()).collect();
+    let texts = base_texts(&top, base, &repo_paths)?;
+    let overlay = crate::discover::Overlay {
+        files: changed_pairs
+            .iter()
+            .map(|(_, r)| r.clone())
+            .zip(texts)
+            .collect(),
+    };
 
     let head = analyse(&path_abs, specs, options)?;
-    let base_root = base_dir.path().join(&prefix);
-    let before = if base_root.exists() {
-        analyse(&base_root, specs, options)?
-    } else {
-        empty_analysis(&head)
-    };
+    let before = analyse(
+        &path_abs,
+        specs,
+        &ScanOptions {
+            overlay: Some(std::sync::Arc::new(overlay)),
+            ..options.clone()
+        },
+    )?;
 
     let touched = |a: &Analysis| -> BTreeMap<(String, String, String), String> {
         a.instances
@@ -295,44 +310,74 @@ pub fn review(
     })
 }
 
-fn empty_analysis(like: &Analysis) -> Analysis {
-    let mut report = like.report.clone();
-    report.workflows.clear();
-    report.findings.clear();
-    Analysis {
-        report,
-        program: Default::default(),
-        instances: Vec::new(),
+/// The texts of `paths` (repository paths) at revision `rev`, `None` where it has no such file,
+/// read in one `git cat-file --batch`.
+fn base_texts(repo: &Path, rev: &str, paths: &[String]) -> Result<Vec<Option<String>>, Error> {
+    use std::io::{BufRead, Read, Write};
+    if paths.is_empty() {
+        return Ok(Vec::new());
     }
-}
-
-/// `git archive REV | tar -x -C dir`.
-fn export_tree(repo: &Path, rev: &str, dir: &Path) -> Result<(), Error> {
-    let mut archive = Command::new("git")
+    let mut child = Command::new("git")
         .arg("-C")
         .arg(repo)
-        .args(["archive", "--format=tar", rev])
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| Error::Usage(format!("cannot run git archive: {e}")))?;
-    let stdout = archive.stdout.take().expect("piped");
-    let status = Command::new("tar")
-        .arg("-x")
-        .arg("-C")
-        .arg(dir)
-        .stdin(stdout)
-        .status()
-        .map_err(|e| Error::Usage(format!("cannot run tar to unpack the base revision: {e}")))?;
-    let archived = archive
-        .wait()
-        .map_err(|e| Error::Usage(format!("git archive failed: {e}")))?;
-    if !status.success() || !archived.success() {
-        return Err(Error::Usage(format!(
-            "could not export revision `{rev}` with git archive"
-        )));
+        .map_err(|e| Error::Usage(format!("cannot run git cat-file: {e}")))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let requests: String = paths.iter().map(|p| format!("{rev}:{p}\n")).collect();
+    // Written from another thread: git answers while it reads, and a full pipe would stall both.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(requests.as_bytes());
+    });
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut out = Vec::with_capacity(paths.len());
+    let failed = |what: &str| Error::Usage(format!("git cat-file --batch {what} for `{rev}`"));
+    for _ in paths {
+        let mut header = String::new();
+        if reader
+            .read_line(&mut header)
+            .map_err(|_| failed("stopped"))?
+            == 0
+        {
+            return Err(failed("ended early"));
+        }
+        let fields: Vec<&str> = header.split_whitespace().collect();
+        match fields.as_slice() {
+            [_, "blob", size] => {
+                let size: usize = size.parse().map_err(|_| failed("answered oddly"))?;
+                let mut bytes = vec![0; size + 1];
+                reader
+                    .read_exact(&mut bytes)
+                    .map_err(|_| failed("stopped"))?;
+                bytes.pop();
+                out.push(Some(String::from_utf8_lossy(&bytes).into_owned()));
+            }
+            [_, "missing"] => out.push(None),
+            // A folder or a submodule at that path: no file.
+            [_, _, size] => {
+                let size: usize = size.parse().map_err(|_| failed("answered oddly"))?;
+                let mut skip = vec![0; size + 1];
+                reader
+                    .read_exact(&mut skip)
+                    .map_err(|_| failed("stopped"))?;
+                out.push(None);
+            }
+            _ => return Err(failed("answered oddly")),
+        }
     }
-    Ok(())
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(out)
 }
+
+/// Pathspecs of every file of idrift's languages (see `Language::for_path`).
+const SOURCE_PATTERNS: &[&str] = &[
+    "*.ts", "*.mts", "*.cts", "*.tsx", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.py", "*.go", "*.rb",
+    "*.rs",
+];
 
 /// Lines the change adds that carry an `idrift-ignore` comment.
 fn added_suppressions(
@@ -340,7 +385,11 @@ fn added_suppressions(
     base: &str,
     prefix: &str,
 ) -> Result<Vec<AddedSuppression>, Error> {
-    let diff = git(repo, &["diff", "-U0", "--no-color", base, "--"])?;
+    // Only source files can hold a suppression idrift reads; other files (large binaries a
+    // partial clone may not even have) are not diffed.
+    let mut args = vec!["diff", "-U0", "--no-color", base, "--"];
+    args.extend(SOURCE_PATTERNS);
+    let diff = git(repo, &args)?;
     let mut out = Vec::new();
     let mut file = String::new();
     let mut line = 0u32;

@@ -165,6 +165,41 @@ fn review_as_sarif_holds_the_introduced_findings_with_scan_fingerprints() {
 }
 
 #[test]
+fn review_reads_a_deleted_file_as_the_base_had_it() {
+    // The base has a drifted route; the change deletes it (and touches nothing else).
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["config", "user.email", "dev@example.com"]);
+    git(dir.path(), &["config", "user.name", "dev"]);
+    write(
+        dir.path(),
+        ROUTE,
+        &fixture_file("invite-missing-permission", ROUTE),
+    );
+    write(dir.path(), "README.md", "app\n");
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "drifted"]);
+    std::fs::remove_file(dir.path().join(ROUTE)).unwrap();
+    let out = idrift()
+        .args(["review", "--format", "json", "--base", "main"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["fixed"][0]["step"], "can_manage_members");
+    assert_eq!(
+        v["removed_workflows"][0],
+        "invite app/api/invite/route.ts:POST"
+    );
+    assert_eq!(v["changed_files"], serde_json::json!([ROUTE]));
+    // Nothing was written into the repository.
+    assert!(!dir.path().join(ROUTE).exists());
+}
+
+#[test]
 fn review_reports_drift_a_change_fixes_and_passes() {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"]);

@@ -132,6 +132,7 @@ impl WalkArgs {
             exclude: self.exclude.clone(),
             include_tests: self.include_tests,
             progress,
+            overlay: None,
         }
     }
 }
