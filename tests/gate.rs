@@ -34,16 +34,25 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A repository whose first commit holds the correct invite route.
-fn repo_with_correct_invite() -> tempfile::TempDir {
+/// A repository on branch `main` whose first commit holds the invite route of fixture `case`
+/// (and `extra` files).
+fn repo_with_invite(case: &str, extra: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"]);
     git(dir.path(), &["config", "user.email", "dev@example.com"]);
     git(dir.path(), &["config", "user.name", "dev"]);
-    write(dir.path(), ROUTE, &fixture_file("invite-correct", ROUTE));
+    write(dir.path(), ROUTE, &fixture_file(case, ROUTE));
+    for (rel, text) in extra {
+        write(dir.path(), rel, text);
+    }
     git(dir.path(), &["add", "-A"]);
     git(dir.path(), &["commit", "-qm", "invite route"]);
     dir
+}
+
+/// A repository whose first commit holds the correct invite route.
+fn repo_with_correct_invite() -> tempfile::TempDir {
+    repo_with_invite("invite-correct", &[])
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -167,18 +176,7 @@ fn review_as_sarif_holds_the_introduced_findings_with_scan_fingerprints() {
 #[test]
 fn review_reads_a_deleted_file_as_the_base_had_it() {
     // The base has a drifted route; the change deletes it (and touches nothing else).
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["config", "user.email", "dev@example.com"]);
-    git(dir.path(), &["config", "user.name", "dev"]);
-    write(
-        dir.path(),
-        ROUTE,
-        &fixture_file("invite-missing-permission", ROUTE),
-    );
-    write(dir.path(), "README.md", "app\n");
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-qm", "drifted"]);
+    let dir = repo_with_invite("invite-missing-permission", &[("README.md", "app\n")]);
     std::fs::remove_file(dir.path().join(ROUTE)).unwrap();
     let out = idrift()
         .args(["review", "--format", "json", "--base", "main"])
@@ -201,17 +199,7 @@ fn review_reads_a_deleted_file_as_the_base_had_it() {
 
 #[test]
 fn review_reports_drift_a_change_fixes_and_passes() {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["config", "user.email", "dev@example.com"]);
-    git(dir.path(), &["config", "user.name", "dev"]);
-    write(
-        dir.path(),
-        ROUTE,
-        &fixture_file("invite-missing-permission", ROUTE),
-    );
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-qm", "drifted"]);
+    let dir = repo_with_invite("invite-missing-permission", &[]);
     write(dir.path(), ROUTE, &fixture_file("invite-correct", ROUTE));
     let out = idrift()
         .args(["review", "--format", "json", "--base", "main"])

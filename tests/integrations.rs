@@ -76,7 +76,9 @@ fn the_action_is_a_composite_action_whose_references_resolve() {
     let action = yaml("action.yml");
     let source = text("action.yml");
     assert!(action["name"].as_str().is_some_and(|s| !s.is_empty()));
-    assert!(action["description"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(action["description"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
     assert_eq!(action["runs"]["using"], "composite");
 
     let inputs: BTreeSet<String> = action["inputs"]
@@ -84,7 +86,10 @@ fn the_action_is_a_composite_action_whose_references_resolve() {
         .unwrap()
         .iter()
         .map(|(k, v)| {
-            assert!(v["description"].is_string(), "input {k:?} has no description");
+            assert!(
+                v["description"].is_string(),
+                "input {k:?} has no description"
+            );
             k.as_str().unwrap().to_string()
         })
         .collect();
@@ -158,7 +163,10 @@ fn pre_commit_hooks_build_idrift_from_source_and_run_real_commands() {
         assert!(hook["name"].is_string(), "{id}: no name");
         // pre-commit builds the hook's own repository with cargo: nothing on PATH needed.
         assert_eq!(hook["language"], "rust", "{id}");
-        assert_eq!(hook["pass_filenames"], false, "{id}: idrift reads the tree itself");
+        assert_eq!(
+            hook["pass_filenames"], false,
+            "{id}: idrift reads the tree itself"
+        );
         let entry = hook["entry"].as_str().unwrap();
         assert!(entry.starts_with("idrift "), "{id}: {entry}");
         assert_idrift_accepts(entry);

@@ -1320,19 +1320,24 @@ impl<'ast> Visit<'ast> for RouteFinder {
     }
 }
 
+/// The last name of a path expression (`post` of `web::post`), or empty.
+fn last_ident(e: &syn::Expr) -> String {
+    match e {
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
 /// `post(h)`, `get(a).post(b)`, `axum::routing::post(h)` → (method, handler).
 fn method_router(e: &syn::Expr) -> Vec<(String, Expr)> {
     match e {
         syn::Expr::Call(c) => {
-            let name = match &*c.func {
-                syn::Expr::Path(p) => p
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
+            let name = last_ident(&c.func);
             match c.args.first() {
                 Some(syn::Expr::Path(h))
                     if ACTIX_VERBS.contains(&name.as_str()) || name == "any" =>
@@ -1345,15 +1350,7 @@ fn method_router(e: &syn::Expr) -> Vec<(String, Expr)> {
         // actix `web::post().to(h)`.
         syn::Expr::MethodCall(m) if m.method == "to" => match (&*m.receiver, m.args.first()) {
             (syn::Expr::Call(c), Some(syn::Expr::Path(h))) => {
-                let verb = match &*c.func {
-                    syn::Expr::Path(p) => p
-                        .path
-                        .segments
-                        .last()
-                        .map(|s| s.ident.to_string())
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                };
+                let verb = last_ident(&c.func);
                 if ACTIX_VERBS.contains(&verb.as_str()) {
                     vec![(verb.to_uppercase(), path_expr(&h.path))]
                 } else {

@@ -168,6 +168,19 @@ impl<'a> Lowerer<'a> {
         text == "'use server'" || text == "\"use server\""
     }
 
+    /// A module-level `name = expr`, kept in order for the framework passes.
+    fn bind_top_level(&mut self, name: &str, expr: &Expr, span: Span) {
+        self.module.top_level.push(Stmt::Let {
+            bindings: vec![Binding {
+                name: name.to_string(),
+                path: Vec::new(),
+                role: None,
+            }],
+            value: Some(expr.clone()),
+            span,
+        });
+    }
+
     fn top_level(&mut self, node: Node, exported: bool) {
         match node.kind() {
             "import_statement" => self.import(node),
@@ -204,15 +217,8 @@ impl<'a> Lowerer<'a> {
                         } else {
                             // `export default authkitMiddleware({...})`: kept as the module's
                             // `default` binding for the framework passes.
-                            self.module.top_level.push(Stmt::Let {
-                                bindings: vec![Binding {
-                                    name: name.clone(),
-                                    path: Vec::new(),
-                                    role: None,
-                                }],
-                                value: Some(expr.clone()),
-                                span: self.span(node),
-                            });
+                            let span = self.span(node);
+                            self.bind_top_level(&name, &expr, span);
                         }
                     }
                 } else if default {
@@ -255,15 +261,8 @@ impl<'a> Lowerer<'a> {
                     if exported {
                         self.module.exported_values.push(name.clone());
                     }
-                    self.module.top_level.push(Stmt::Let {
-                        bindings: vec![Binding {
-                            name: name.clone(),
-                            path: Vec::new(),
-                            role: None,
-                        }],
-                        value: Some(expr.clone()),
-                        span: self.span(decl),
-                    });
+                    let span = self.span(decl);
+                    self.bind_top_level(&name, &expr, span);
                     match &expr {
                         Expr::Function(id) => {
                             let id = *id;

@@ -56,17 +56,7 @@ pub fn render(report: &Report, instances: &[Instance]) -> String {
         }
         out.push_str("\n</details>\n\n");
     }
-    if !report.unscanned.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} file(s) not analysed</summary>\n",
-            report.unscanned.len()
-        );
-        for u in &report.unscanned {
-            let _ = writeln!(out, "- `{}`: {}", u.file, escape(&u.reason));
-        }
-        out.push_str("\n</details>\n");
-    }
+    unscanned_details(&mut out, &report.unscanned);
     out
 }
 
@@ -130,6 +120,22 @@ fn finding_section(out: &mut String, number: usize, f: &Finding, chart: Option<&
     if !f.help.is_empty() {
         let _ = writeln!(out, "**Fix:** {}\n", escape(&f.help));
     }
+}
+
+/// The files not analysed, folded: they are why a report may be incomplete.
+fn unscanned_details(out: &mut String, unscanned: &[super::Unscanned]) {
+    if unscanned.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>{} file(s) not analysed</summary>\n",
+        unscanned.len()
+    );
+    for u in unscanned {
+        let _ = writeln!(out, "- `{}`: {}", u.file, escape(&u.reason));
+    }
+    out.push_str("\n</details>\n");
 }
 
 /// The marker an integration finds its own comment by, to update it rather than add another.
@@ -203,19 +209,9 @@ pub fn render_review(r: &Review) -> String {
         }
         out.push('\n');
     }
-    if !r.unscanned.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} file(s) not analysed</summary>\n",
-            r.unscanned.len()
-        );
-        for u in &r.unscanned {
-            let _ = writeln!(out, "- `{}`: {}", u.file, escape(&u.reason));
-        }
-        out.push_str("\n</details>\n\n");
-    }
+    unscanned_details(&mut out, &r.unscanned);
     if r.introduced.is_empty() && r.added_suppressions.is_empty() {
-        out.push_str("No drift introduced.\n");
+        out.push_str("\nNo drift introduced.\n");
     }
     out
 }
