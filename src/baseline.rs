@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::drift::Finding;
 use crate::error::Error;
-use crate::report::WorkflowSummary;
+use crate::model::WorkflowSummary;
 
 pub const BASELINE_VERSION: u32 = 1;
 

@@ -14,7 +14,7 @@ use ignore::Match;
 
 use crate::error::Error;
 use crate::lang::Language;
-use crate::report::Unscanned;
+use crate::model::Unscanned;
 
 /// Entries skipped at any depth, by their name alone: folders (as a `.gitignore` line,
 /// `node_modules/`), names ending in one of `name_ends` (`*.d.ts`) and names containing one of

@@ -24,6 +24,7 @@ pub mod parse;
 pub mod prefilter;
 pub mod report;
 pub mod review;
+pub mod snapshot;
 pub mod spec;
 pub mod summary;
 pub mod suppress;

@@ -9,8 +9,8 @@ use crate::discover::{SourceFile, MAX_FILE_BYTES};
 use crate::frameworks::app_guards;
 use crate::ir::{last_segment, Expr, FunctionId, GuardChain, Module, ModuleScope, Stmt};
 use crate::lang::{self, Language};
+use crate::model::Unscanned;
 use crate::prefilter::{source_text, AnchorScan, DefinitionScan, Prefilter};
-use crate::report::Unscanned;
 
 /// How many rounds of "files that import a parsed file" to follow: enough for
 /// route → action module → SDK wrapper.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::drift::Finding;
 use crate::error::Error;
-use crate::report::snapshot;
+use crate::snapshot;
 use crate::spec::SpecSet;
 use crate::{analyse, Analysis, ScanOptions};
 
@@ -29,7 +29,7 @@ pub struct Review {
     pub reshaped_workflows: Vec<Reshaped>,
     /// `idrift-ignore` comments the change adds: a change must not silence its own gate.
     pub added_suppressions: Vec<AddedSuppression>,
-    pub unscanned: Vec<crate::report::Unscanned>,
+    pub unscanned: Vec<crate::model::Unscanned>,
     /// Mermaid charts of the changed code's graphs, for the Markdown comment: by introduced
     /// finding (its path highlighted), and by reshaped workflow.
     #[serde(skip)]

@@ -8,7 +8,7 @@ use clap::Args;
 use super::{emit, SpecArgs, WalkArgs, EXIT_FINDINGS, EXIT_OK};
 use crate::analyse;
 use crate::error::Error;
-use crate::report::snapshot;
+use crate::snapshot;
 
 #[derive(Args, Debug)]
 pub struct SnapshotArgs {

@@ -1,10 +1,11 @@
 //! Stage 8: reports. The [`Report`] is the stable, versioned result of a scan; renderers turn it
-//! into text (with code frames) or JSON.
+//! (and a change's [`crate::review::Review`]) into text with code frames, JSON, SARIF or
+//! Markdown. Nothing below this stage imports it: the types stages share are in
+//! [`crate::model`].
 
 pub mod json;
 pub mod markdown;
 pub mod sarif;
-pub mod snapshot;
 pub mod text;
 
 use serde::Serialize;
