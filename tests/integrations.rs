@@ -182,6 +182,24 @@ fn pre_commit_hooks_build_idrift_from_source_and_run_real_commands() {
 }
 
 #[test]
+fn the_nightly_fuzz_example_runs_every_fuzz_target() {
+    let workflow = yaml("examples/ci/fuzz-nightly.yml");
+    let targets: BTreeSet<String> = workflow["jobs"]["fuzz"]["strategy"]["matrix"]["target"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    let declared: BTreeSet<String> = text("fuzz/Cargo.toml")
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("name = \""))
+        .map(|n| n.trim_end_matches('"').to_string())
+        .filter(|n| n != "idrift-fuzz")
+        .collect();
+    assert_eq!(targets, declared, "the matrix and fuzz/Cargo.toml disagree");
+}
+
+#[test]
 fn the_github_actions_example_parses_and_runs_real_commands() {
     let workflow = yaml("examples/ci/github-actions.yml");
     let jobs = workflow["jobs"].as_mapping().unwrap();
