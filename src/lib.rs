@@ -15,6 +15,7 @@ pub mod cli;
 pub mod discover;
 pub mod drift;
 pub mod error;
+pub mod explain;
 pub mod frameworks;
 pub mod fuzzing;
 pub mod ir;

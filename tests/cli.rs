@@ -410,3 +410,89 @@ fn a_single_file_of_no_supported_language_is_a_usage_error_naming_the_languages(
     std::fs::write(&route, "def handler(request):\n    return None\n").unwrap();
     idrift().arg("scan").arg(&route).assert().code(0);
 }
+
+/// The fingerprints of a scan's findings, by `workflow/step`.
+fn fingerprints(path: &Path) -> Vec<(String, String)> {
+    let out = idrift()
+        .args(["scan", "--format", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                format!(
+                    "{}/{}",
+                    f["workflow"].as_str().unwrap(),
+                    f["step"].as_str().unwrap()
+                ),
+                f["fingerprint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn explain_says_why_code_on_the_path_is_not_the_missing_check() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/frameworks/nextjs-middleware-drifted");
+    let (_, fingerprint) = fingerprints(&case)
+        .into_iter()
+        .find(|(step, _)| step == "invite/authenticated")
+        .expect("the drifted middleware leaves the route unauthenticated");
+    let out = idrift()
+        .args(["explain", &fingerprint[..10]])
+        .arg(&case)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("high[missing-check] invite/authenticated"),
+        "{text}"
+    );
+    // The session call without `ensureSignedIn`, and the permission check that is another step.
+    assert!(
+        text.contains("`withAuth` counts only called with { ensureSignedIn: true }"),
+        "{text}"
+    );
+    assert!(text.contains("counts as: can_manage_members"), "{text}");
+    // JSON names the same candidates.
+    let out = idrift()
+        .args(["explain", "--format", "json", &fingerprint])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["finding"]["fingerprint"], fingerprint.as_str());
+    assert!(v["considered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"].as_str().unwrap().contains("withAuth()")));
+}
+
+#[test]
+fn explain_of_an_unknown_or_short_fingerprint_is_a_usage_error() {
+    let case = fixture("invite-missing-permission");
+    idrift()
+        .args(["explain", "0000000000"])
+        .arg(&case)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no finding has fingerprint `0000000000`",
+        ));
+    idrift()
+        .args(["explain", "abc"])
+        .arg(&case)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("too short"));
+}

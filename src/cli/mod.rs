@@ -4,6 +4,7 @@
 //! Exit codes: 0 no finding at or above `--fail-on`; 1 findings; 2 usage, config or spec error.
 
 mod baseline;
+mod explain;
 mod graph;
 mod review;
 pub(crate) mod scan;
@@ -54,6 +55,8 @@ pub enum Command {
     /// Accept the current findings as a baseline.
     #[command(subcommand)]
     Baseline(baseline::BaselineCommand),
+    /// Why a finding was reported: the calls and conditions on its path and why none counted.
+    Explain(explain::ExplainArgs),
 }
 
 /// Options shared by every command that loads specs.
@@ -179,6 +182,7 @@ where
         Command::Snapshot(a) => snapshot::run(&a),
         Command::Baseline(c) => baseline::run(&c),
         Command::Review(a) => review::run(&a),
+        Command::Explain(a) => explain::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -1297,6 +1297,153 @@ pub fn literal_leaves(v: &Value) -> Vec<String> {
     out
 }
 
+impl Labeler<'_> {
+    /// Why node `n` does not count as `check`, in a user's words; `None` when it does. Used by
+    /// `idrift explain` to show what was considered on a finding's path.
+    pub fn why_not(&self, cfg: &Cfg, n: NodeIndex, check: &crate::spec::Check) -> Option<String> {
+        if check.any_of.iter().any(|m| self.node_matches(cfg, n, m)) {
+            return None;
+        }
+        let sample = |list: &[String]| {
+            let mut shown: Vec<&str> = list.iter().take(6).map(String::as_str).collect();
+            if list.len() > 6 {
+                shown.push("…");
+            }
+            shown.join(", ")
+        };
+        match &cfg.node(n).kind {
+            NodeKind::Call {
+                callee,
+                inlined,
+                can_deny,
+                ..
+            } => {
+                if *inlined && !*can_deny {
+                    return Some(format!(
+                        "`{callee}` was followed: no path through it throws, returns an error response or redirects, so it refuses nothing"
+                    ));
+                }
+                for m in &check.any_of {
+                    if let Some(spellings) = &m.verdict {
+                        if spellings
+                            .iter()
+                            .any(|s| self.check_spelling_matches(callee, s))
+                        {
+                            return Some(format!(
+                                "`{callee}` gives this check's answer, but no branch on its result refuses the request"
+                            ));
+                        }
+                    }
+                    if let Some(spellings) = &m.call {
+                        if spellings
+                            .iter()
+                            .any(|s| self.check_spelling_matches(callee, s))
+                            && !m.with.is_empty()
+                        {
+                            let with: Vec<String> = m
+                                .with
+                                .iter()
+                                .map(|(k, v)| format!("{k}: {}", v.text()))
+                                .collect();
+                            return Some(format!(
+                                "`{callee}` counts only called with {{ {} }}",
+                                with.join(", ")
+                            ));
+                        }
+                    }
+                    if let Some(named) = &m.named {
+                        let name_words = words(crate::ir::last_segment(callee));
+                        if named.iter().any(|w| name_words.iter().any(|n| n == w)) {
+                            return Some(format!(
+                                "`{callee}` is named like this check but is given none of: {}",
+                                sample(&m.given)
+                            ));
+                        }
+                    }
+                    if let Some(groups) = &m.verdict_words {
+                        if has_words_of_every(callee, groups) {
+                            return Some(format!(
+                                "`{callee}` is named like this check, but it cannot refuse and no branch on its result refuses"
+                            ));
+                        }
+                    }
+                }
+                let calls: Vec<String> = check
+                    .any_of
+                    .iter()
+                    .flat_map(|m| m.call.iter().chain(&m.verdict).flatten().cloned())
+                    .collect();
+                Some(format!(
+                    "`{callee}` is none of this check's calls ({}) and is not named in its words",
+                    sample(&calls)
+                ))
+            }
+            NodeKind::Branch { condition, .. } => {
+                let refuses = crate::cfg::query::a_side_refuses(cfg, n);
+                let request_only = !condition.reads.is_empty()
+                    && condition.reads.iter().all(|r| {
+                        let s = self.sources(r);
+                        !s.is_empty() && s.iter().all(|s| matches!(s, Source::Request(_)))
+                    });
+                let mut best: Option<String> = None;
+                for m in &check.any_of {
+                    let Some(c) = &m.condition else {
+                        continue;
+                    };
+                    let mentioned = c.mentions.is_empty()
+                        || condition
+                            .names
+                            .iter()
+                            .any(|n| c.mentions.iter().any(|m| name_matches(n, m)));
+                    if !mentioned {
+                        continue;
+                    }
+                    let valued = c.values.is_empty()
+                        || condition
+                            .literals
+                            .iter()
+                            .any(|l| c.values.iter().any(|v| literal_eq(l, v)));
+                    best = Some(if c.about_caller && request_only {
+                        "the condition reads only what the caller sent (request input), not the caller's own roles or permissions".to_string()
+                    } else if !valued {
+                        format!(
+                            "the condition tests a name of this check but compares it with none of: {}",
+                            sample(&c.values)
+                        )
+                    } else if c.refuses && !refuses {
+                        "the condition tests a name of this check, but neither side refuses the request".to_string()
+                    } else if !c.compares.is_empty() {
+                        "the comparison does not set the target against the session's own value"
+                            .to_string()
+                    } else {
+                        "the condition tests a name of this check, but not in a form that counts (see the spec's matchers)".to_string()
+                    });
+                    break;
+                }
+                Some(best.unwrap_or_else(|| {
+                    let names: Vec<String> = check
+                        .any_of
+                        .iter()
+                        .filter_map(|m| m.condition.as_ref())
+                        .flat_map(|c| c.mentions.iter().cloned())
+                        .collect();
+                    if names.is_empty() {
+                        "this check is made by calls, not by a condition".to_string()
+                    } else if !refuses {
+                        format!(
+                            "neither side refuses the request, and it mentions none of: {}",
+                            sample(&names)
+                        )
+                    } else {
+                        format!("it mentions none of this check's names: {}", sample(&names))
+                    }
+                }))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
