@@ -1,0 +1,623 @@
+//! Expressions: calls (resolved, inlined or kept as one node), values and where they come from.
+
+use super::*;
+
+impl<'p> Builder<'p> {
+    /// Evaluates an expression: adds nodes for the calls it makes and returns its value.
+    pub(super) fn eval(&mut self, expr: &Expr) -> Value {
+        if self.truncated {
+            return Value::Unknown;
+        }
+        let v = self.eval_inner(expr);
+        if v.depth() > MAX_VALUE_DEPTH {
+            Value::Unknown
+        } else {
+            v
+        }
+    }
+
+    pub(super) fn eval_inner(&mut self, expr: &Expr) -> Value {
+        match expr {
+            Expr::Literal(lit) => Value::Literal { value: lit.text() },
+            Expr::Name(n) => self.lookup(n),
+            Expr::RequestGlobal(n) => Value::Param {
+                name: n.clone(),
+                role: ParamRole::Request,
+            },
+            Expr::Member { object, property } => {
+                let base = self.eval(object);
+                Value::member(base, property)
+            }
+            Expr::Index { object, index } => {
+                let base = self.eval(object);
+                self.eval(index);
+                Value::member(base, "[]")
+            }
+            Expr::Call(call) => self.call(call),
+            Expr::Object(props) => {
+                let mut out = Vec::new();
+                for p in props {
+                    let v = self.eval(&p.value);
+                    if p.key == "..." {
+                        // `{ ...body }` copies the other object's keys: keep them reachable.
+                        if let Value::Object { props } = v.peel().clone() {
+                            out.extend(props);
+                        } else {
+                            out.push(("...".into(), v));
+                        }
+                    } else {
+                        out.push((p.key.clone(), v));
+                    }
+                }
+                Value::Object { props: out }
+            }
+            Expr::Array(items) | Expr::Template(items) => {
+                let items: Vec<Value> = items.iter().map(|i| self.eval(i)).collect();
+                if matches!(expr, Expr::Template(_)) {
+                    Value::Derived {
+                        from: Box::new(Value::either(items)),
+                        via: "template".into(),
+                    }
+                } else {
+                    Value::Array { items }
+                }
+            }
+            Expr::Unary { operand, .. } => {
+                self.eval(operand);
+                Value::Unknown
+            }
+            Expr::Binary { op, left, right } => {
+                let l = self.eval(left);
+                let r = self.eval(right);
+                match op.as_str() {
+                    "??" | "||" | "&&" | "or" | "and" => Value::either(vec![l, r]),
+                    "+" => Value::Derived {
+                        from: Box::new(Value::either(vec![l, r])),
+                        via: "concat".into(),
+                    },
+                    "=" => {
+                        if let Expr::Name(n) = left.peel() {
+                            self.frame_mut().env.insert(
+                                n.clone(),
+                                Value::Var {
+                                    name: n.clone(),
+                                    value: Box::new(r.clone()),
+                                },
+                            );
+                        }
+                        r
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.eval(cond);
+                let a = self.eval(then);
+                let b = self.eval(otherwise);
+                Value::either(vec![a, b])
+            }
+            Expr::Await(inner) => self.eval(inner),
+            Expr::Function(_) => Value::Unknown,
+            Expr::Unknown(_) => Value::Unknown,
+        }
+    }
+
+    /// Whether a receiver names a package or built-in rather than an object: an import of this
+    /// module (`json`, `qs`, `chi`) or a capitalised global (`JSON`, `URL`). A lower-case name
+    /// bound nowhere the builder can see is a client object kept in a closure or module variable
+    /// (`workos.getMembership(id)`): what it returns is server data, even when asked with input.
+    pub(super) fn is_namespace(&self, receiver: &Value) -> bool {
+        let Value::Global { path } = receiver.peel() else {
+            return false;
+        };
+        if path.contains('.') {
+            return false;
+        }
+        path.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            || self.program.modules[self.module()]
+                .imports
+                .iter()
+                .any(|i| &i.local == path)
+    }
+
+    pub(super) fn lookup(&self, name: &str) -> Value {
+        if let Some(v) = self.frame().env.get(name) {
+            return v.clone();
+        }
+        let module = &self.program.modules[self.module()];
+        if let Some((_, e)) = module.constants.iter().rev().find(|(n, _)| n == name) {
+            return Value::Var {
+                name: name.to_string(),
+                value: Box::new(constant_value(e)),
+            };
+        }
+        Value::Global {
+            path: name.to_string(),
+        }
+    }
+
+    pub(super) fn call(&mut self, call: &Call) -> Value {
+        // Receiver and arguments are evaluated before the call itself.
+        let receiver = match &call.callee {
+            Expr::Member { object, .. } => Some(self.eval(object)),
+            _ => None,
+        };
+        let mut args = Vec::new();
+        let mut callbacks = Vec::new();
+        // A function the call keeps for later (a route, an event handler) does not run as part
+        // of this request; one an entry's registration names is an entry of its own.
+        let runs_now = !crate::frameworks::keeps_callback(call);
+        let module_ir = &self.program.modules[self.module()];
+        for a in &call.args {
+            if let Expr::Function(id) = a.value.peel() {
+                if runs_now && !module_ir.is_entry_handler(*id) {
+                    callbacks.push(*id);
+                }
+            }
+            let v = self.eval(&a.value);
+            args.push(ArgValue {
+                name: a.name.clone(),
+                value: v,
+            });
+        }
+        let callee = self.callee_path(&call.callee, receiver.as_ref());
+        let module = self.module();
+
+        // `next()` inside middleware (also from a callback within it): continue to the handler.
+        // Express's `next(err)` refuses; tRPC's `next({ ctx })` continues.
+        let middleware_frame = self
+            .frames
+            .iter()
+            .rposition(|f| f.kind == FrameKind::Middleware);
+        let next_name = match call.callee.peel() {
+            Expr::Name(n) => Some(n),
+            // `next.ServeHTTP(w, r)` (Go), `next.run(req)` (Rust axum).
+            Expr::Member { object, .. } => match object.peel() {
+                Expr::Name(n)
+                    if matches!(
+                        self.frame().env.get(n).map(|v| v.peel()),
+                        Some(Value::Param {
+                            role: ParamRole::Next,
+                            ..
+                        })
+                    ) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some(n), Some(mw)) = (next_name, middleware_frame) {
+            let is_next_param = matches!(
+                self.frame().env.get(n).map(|v| v.peel()),
+                Some(Value::Param {
+                    role: ParamRole::Next,
+                    ..
+                })
+            );
+            if is_next_param || n == "next" {
+                let label = self.source_line(module, call.span);
+                self.push(
+                    NodeKind::Call {
+                        callee: callee.clone(),
+                        args,
+                        inlined: false,
+                        can_deny: false,
+                        guard: false,
+                    },
+                    call.span,
+                    label,
+                );
+                let cur = std::mem::take(&mut self.cur);
+                // Express's `next(err)` refuses; tRPC's `next({ ctx })` and a decorator's call
+                // of the function it wraps (`f(*args)`) continue.
+                // Handing the request on (actix's `next.call(req)`) continues too.
+                let passes_request = matches!(
+                    call.args[..].first().map(|a| a.value.peel()),
+                    Some(Expr::Name(r)) if matches!(
+                        self.frame().env.get(r).map(|v| v.peel()),
+                        Some(Value::Param { role: ParamRole::Request, .. })
+                    )
+                );
+                let continues = call.args.is_empty()
+                    || passes_request
+                    || matches!(call.args[0].value.peel(), Expr::Object(_))
+                    || n != "next"
+                    || matches!(call.callee.peel(), Expr::Member { .. });
+                if continues {
+                    self.frames[mw].next_exits.extend(cur);
+                } else {
+                    self.connect(cur, self.denied);
+                }
+                return Value::Unknown;
+            }
+        }
+
+        // A local helper is inlined, unless the name is shadowed by a local variable.
+        let shadowed = match call.callee.peel() {
+            Expr::Name(n) => self.frame().env.contains_key(n),
+            _ => false,
+        };
+        let closure = match call.callee.peel() {
+            Expr::Name(n) if shadowed => self.frame().closures.get(n).copied(),
+            _ => None,
+        };
+        let mut targets = if let Some(f) = closure {
+            vec![f]
+        } else if shadowed {
+            Vec::new()
+        } else {
+            self.program.resolve_callee_all(module, &call.callee)
+        };
+        if targets.is_empty() {
+            // A method of an object whose class the code does not name: every in-repo method of
+            // that name that leads to an action (see `CallGraph::dispatch`).
+            if let Expr::Member { property, .. } = call.callee.peel() {
+                let family = self.program.languages[module].family();
+                targets.extend(
+                    self.summaries
+                        .dispatched(&callee, property)
+                        .iter()
+                        .filter(|t| self.program.languages[t.module].family() == family)
+                        .copied(),
+                );
+            }
+        }
+        let depth_ok = self.frames.len() < self.limits.max_inline_depth;
+        let targets: Vec<FnRef> = targets
+            .into_iter()
+            // A local closure is run for what it returns too: its body is right there.
+            .filter(|t| Some(*t) == closure || self.summaries.worth_expanding(*t, &callee))
+            .collect();
+        let inline: Vec<FnRef> = targets
+            .iter()
+            .copied()
+            .filter(|t| {
+                let recursive = self
+                    .frames
+                    .iter()
+                    .any(|f| f.func == *t && f.kind != FrameKind::Root)
+                    || self.frames.first().map(|f| f.func) == Some(*t);
+                !recursive && depth_ok
+            })
+            .collect();
+        // Past the depth limit, only code that could change the verdict — lead to an action, or
+        // be a check — leaves the workflow not fully verified; a formatting helper cannot.
+        let could_matter = targets
+            .iter()
+            .any(|t| self.summaries.could_change_verdict(*t, &callee));
+        if could_matter && !depth_ok {
+            self.notes.push(format!(
+                "{}:{}: call to {callee} not inlined (inlining depth limit)",
+                self.program.modules[module].path, call.span.line
+            ));
+        }
+
+        let label = self.source_line(module, call.span);
+        // The receiver goes with the arguments, last and named, so a check can see what a method
+        // was called on (`user.orgIds.includes(orgId)` asks the caller's organizations).
+        let mut node_args = args.clone();
+        if let Some(r) = &receiver {
+            if !matches!(r.peel(), Value::Global { .. } | Value::Unknown) {
+                node_args.push(ArgValue {
+                    name: Some(RECEIVER_ARG.into()),
+                    value: r.clone(),
+                });
+            }
+        }
+        let node = self.push(
+            NodeKind::Call {
+                callee: callee.clone(),
+                args: node_args,
+                inlined: !inline.is_empty(),
+                can_deny: false,
+                guard: false,
+            },
+            call.span,
+            label,
+        );
+        if let Some(catch) = self.catches.last_mut() {
+            catch.push(node);
+        }
+
+        let result = if inline.is_empty() {
+            let namespace = receiver.as_ref().is_none_or(|r| self.is_namespace(r));
+            result_value(&callee, receiver.as_ref(), &args, namespace)
+        } else {
+            // One or several possible bodies (dynamic dispatch): each is a way through.
+            let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
+            let start = self.cur.clone();
+            let mut ends = Vec::new();
+            let mut results = Vec::new();
+            let mut any_deny = false;
+            for t in &inline {
+                self.cur = start.clone();
+                let (v, can_deny) = self.inline(*t, &values);
+                any_deny |= can_deny;
+                results.push(v);
+                ends.extend(std::mem::take(&mut self.cur));
+            }
+            self.cur = ends;
+            if let NodeKind::Call { can_deny: cd, .. } = &mut self.graph[node].kind {
+                *cd = any_deny;
+            }
+            // Keep the helper's name on its result, so a check on it can be recognised.
+            Value::Derived {
+                from: Box::new(Value::either(results)),
+                via: callee.clone(),
+            }
+        };
+
+        // Callbacks passed to the call may run (or not) before it returns; some calls always run
+        // theirs, and return what it returns (`Effect.gen(function* () { … })`).
+        let always = crate::frameworks::always_runs_callback(call);
+        let mut result = result;
+        for cb in callbacks {
+            if self.frames.len() >= self.limits.max_inline_depth {
+                break;
+            }
+            let t = FnRef {
+                module,
+                function: cb,
+            };
+            if !self.summaries.worth_expanding(t, "") {
+                continue;
+            }
+            let before = self.cur.clone();
+            // What the callee passes to its callback derives from the callee: the `auth` of
+            // `authkitLoader(args, async ({ auth }) => …)` is its session.
+            let passed = Value::CallResult {
+                callee: callee.clone(),
+            };
+            let n_params = self.program.function(t).params.len();
+            let captured = self.frame().env.clone();
+            let (returned, _) = self.inline_in(t, &vec![passed; n_params], captured);
+            if always {
+                result = Value::Derived {
+                    from: Box::new(returned),
+                    via: callee.clone(),
+                };
+                continue;
+            }
+            let after = std::mem::take(&mut self.cur);
+            self.cur = before
+                .into_iter()
+                .map(|(n, _)| (n, Edge::Skip))
+                .chain(after)
+                .collect();
+        }
+        result
+    }
+
+    /// Inlines `t` with argument values; returns its result value and whether it can deny.
+    pub(super) fn inline(&mut self, t: FnRef, args: &[Value]) -> (Value, bool) {
+        self.inline_in(t, args, HashMap::new())
+    }
+
+    /// Inlines `t` on top of `base` bindings: a closure sees the variables of the function it
+    /// is written in.
+    pub(super) fn inline_in(
+        &mut self,
+        t: FnRef,
+        args: &[Value],
+        base: HashMap<String, Value>,
+    ) -> (Value, bool) {
+        let mut env = base;
+        env.extend(self.param_env(t, Some(args)));
+        self.frames.push(Frame {
+            kind: FrameKind::Inlined,
+            func: t,
+            env,
+            returns: Vec::new(),
+            return_edges: Vec::new(),
+            next_exits: Vec::new(),
+            can_deny: false,
+            closures: HashMap::new(),
+        });
+        let body = &self.program.function(t).body;
+        self.stmts(body);
+        let frame = self.frames.pop().expect("inlined frame");
+        self.cur.extend(frame.return_edges);
+        // A helper that can deny makes its caller able to deny too.
+        if frame.can_deny {
+            self.frame_mut().can_deny = true;
+        }
+        (Value::either(frame.returns), frame.can_deny)
+    }
+
+    /// The callee path, resolved through local aliases (`const um = workos.userManagement`).
+    pub(super) fn callee_path(&self, callee: &Expr, receiver: Option<&Value>) -> String {
+        if let (Expr::Member { property, .. }, Some(recv)) = (callee.peel(), receiver) {
+            if let Value::Global { path } = recv.peel() {
+                return format!("{path}.{property}");
+            }
+            if let Some(p) = value_path(recv) {
+                return format!("{p}.{property}");
+            }
+        }
+        if let Expr::Name(n) = callee.peel() {
+            if let Some(Value::Global { path }) = self.frame().env.get(n).map(|v| v.peel()) {
+                return path.clone();
+            }
+        }
+        if let Expr::Index { object, .. } = callee.peel() {
+            // `Sentry.logger[level](…)`: keep the object, so a computed member of a
+            // third-party package can be told from one that may hide an application guard.
+            if let Some(base) = object.path() {
+                return format!("{base}{COMPUTED_MEMBER}");
+            }
+        }
+        if let Some(path) = callee.path() {
+            return path;
+        }
+        // A method of a value computed on the spot (`email.split("@")[1].toLowerCase()`,
+        // `["a", "b"].includes(x)`): the method is named, only its receiver is computed.
+        if let Expr::Member { property, .. } = callee.peel() {
+            return format!("{COMPUTED_RECEIVER}.{property}");
+        }
+        DYNAMIC_CALLEE.into()
+    }
+}
+
+/// The value a non-inlined call returns: request-derived if it reads from request input
+/// (`request.json()`, `formData.get()`), otherwise the opaque result of the call.
+/// The value a call returns when its body is not inlined. `namespace`: the call is a plain
+/// function, or one of a package or built-in (`JSON.parse`, Go's `json.NewDecoder`), not a
+/// method of an object.
+pub(super) fn result_value(
+    callee: &str,
+    receiver: Option<&Value>,
+    args: &[ArgValue],
+    namespace: bool,
+) -> Value {
+    let method = callee.rsplit('.').next().unwrap_or(callee).to_string();
+    if let Some(r) = receiver {
+        // `effect.pipe(Effect.mapError(…))`, `obs.pipe(map(…))`: operators applied to a value
+        // keep where it came from.
+        if method == "pipe" && !matches!(r.peel(), Value::Global { .. } | Value::Unknown) {
+            return Value::Derived {
+                from: Box::new(r.clone()),
+                via: ".pipe".into(),
+            };
+        }
+        if is_request_rooted(r) {
+            return Value::Derived {
+                from: Box::new(r.clone()),
+                via: format!(".{method}"),
+            };
+        }
+        // A method of data a call returned (`memberships.data.find(m => …)`) picks from that
+        // data: a branch on the pick is a branch on what the call returned.
+        if !namespace && holds_call_result(r) {
+            return Value::Derived {
+                from: Box::new(r.clone()),
+                via: callee.to_string(),
+            };
+        }
+    }
+    // A plain or package-level function applied to request input (`new URL(request.url)`,
+    // `JSON.parse(body)`, Go's `json.NewDecoder(r.Body)`, `chi.URLParam(r, "id")`), or any
+    // function handed the whole request to read (`store.Get(r, "session")`, a cookie store).
+    // A client object asked with a field of the input (`workos.userManagement.get…(id)`,
+    // `db.user.find(id)`) returns server data.
+    let reads_request = |v: &Value| {
+        if namespace {
+            is_request_rooted(v)
+        } else {
+            matches!(
+                v.peel(),
+                Value::Param {
+                    role: ParamRole::Request,
+                    ..
+                }
+            )
+        }
+    };
+    {
+        if let Some(a) = args.iter().find(|a| reads_request(&a.value)) {
+            return Value::Derived {
+                from: Box::new(a.value.clone()),
+                via: callee.to_string(),
+            };
+        }
+    }
+    // `SendInvitationParams(role_slug="admin")`, `RoleSingle("admin")`: a constructor called
+    // with its fields is the object it builds. Not a method of an object, nor a call handed a
+    // Go context first: Go exports every function and method in capitals
+    // (`h.workos.ListOrganizationMemberships(ctx, opts)` asks a server).
+    let handed_context = args
+        .first()
+        .is_some_and(|a| a.name.as_deref() == Some("context"));
+    if method
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase())
+        && !args.is_empty()
+        && namespace
+        && !handed_context
+    {
+        return Value::Object {
+            props: args
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    (
+                        a.name.clone().unwrap_or_else(|| i.to_string()),
+                        a.value.clone(),
+                    )
+                })
+                .collect(),
+        };
+    }
+    Value::CallResult {
+        callee: callee.to_string(),
+    }
+}
+
+/// Whether a value is (a field of) what a call returned.
+pub(super) fn holds_call_result(v: &Value) -> bool {
+    match v.peel() {
+        Value::CallResult { .. } => true,
+        Value::Member { base, .. } => holds_call_result(base),
+        _ => false,
+    }
+}
+
+pub(super) fn is_request_rooted(v: &Value) -> bool {
+    match v.peel() {
+        Value::Param { role, .. } => matches!(role, ParamRole::Request | ParamRole::Input),
+        // The request a server context carries (Hono's `c.req`, tRPC's `ctx.req`).
+        Value::Member { base, property }
+            if matches!(
+                base.peel(),
+                Value::Param {
+                    role: ParamRole::Context,
+                    ..
+                }
+            ) =>
+        {
+            matches!(
+                property.as_str(),
+                "req" | "request" | "body" | "query" | "params" | "headers" | "input" | "rawInput"
+            )
+        }
+        Value::Member { base, .. } => is_request_rooted(base),
+        Value::Derived { from, .. } | Value::Validated { from } => is_request_rooted(from),
+        Value::SchemaInput { base, .. } => is_request_rooted(base),
+        Value::Either { options } => options.iter().any(is_request_rooted),
+        _ => false,
+    }
+}
+
+pub(super) fn merge_env(
+    a: HashMap<String, Value>,
+    mut b: HashMap<String, Value>,
+) -> HashMap<String, Value> {
+    let mut out = HashMap::new();
+    for (k, va) in a {
+        match b.remove(&k) {
+            Some(vb) if vb == va => {
+                out.insert(k, va);
+            }
+            Some(vb) => {
+                out.insert(
+                    k.clone(),
+                    Value::Var {
+                        name: k,
+                        value: Box::new(Value::either(vec![va, vb])),
+                    },
+                );
+            }
+            None => {
+                out.insert(k, va);
+            }
+        }
+    }
+    out.extend(b);
+    out
+}

@@ -1,0 +1,398 @@
+//! IR → CFG. Walks the entry's statements in order, creating nodes for calls, branches, returns
+//! and throws, inlining local helpers, middleware and callbacks, and evaluating values as it
+//! goes.
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::value::{Value, MAX_VALUE_DEPTH};
+use super::*;
+use crate::ir::*;
+use crate::parse::{FnRef, Program};
+
+mod exprs;
+mod guards;
+mod stmts;
+
+use exprs::*;
+
+pub(crate) use stmts::is_denial_response;
+
+/// Bounds on inlining, so a deep helper chain or recursion cannot blow up a graph.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildLimits {
+    pub max_inline_depth: usize,
+    pub max_nodes: usize,
+}
+
+impl Default for BuildLimits {
+    fn default() -> Self {
+        BuildLimits {
+            max_inline_depth: 10,
+            max_nodes: 20_000,
+        }
+    }
+}
+
+type Frontier = Vec<(NodeIndex, Edge)>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    /// The entry function: returns end the request.
+    Root,
+    /// An inlined helper or callback: returns go back to the caller.
+    Inlined,
+    /// Express-style middleware: `next()` continues to the handler, anything else stops.
+    Middleware,
+    /// A hook (Fastify's `preHandler`, Next.js middleware): returning nothing or a response
+    /// that goes on (`NextResponse.next()`) continues; a returned error response or redirect,
+    /// or a throw, ends the request.
+    Hook,
+}
+
+struct Frame {
+    kind: FrameKind,
+    func: FnRef,
+    env: HashMap<String, Value>,
+    returns: Vec<Value>,
+    return_edges: Frontier,
+    next_exits: Frontier,
+    /// Whether the body can refuse the request.
+    can_deny: bool,
+    /// Locals bound to a function literal (Go's `loadInvite := func(…) {…}`, a JavaScript
+    /// `const check = () => …`): calling one runs that body.
+    closures: HashMap<String, FnRef>,
+}
+
+struct Builder<'p> {
+    program: &'p Program,
+    summaries: &'p crate::summary::Summaries,
+    entry: NodeIndex,
+    graph: DiGraph<CfgNode, Edge>,
+    exit: NodeIndex,
+    denied: NodeIndex,
+    cur: Frontier,
+    frames: Vec<Frame>,
+    /// For each enclosing `try` with a `catch`, the nodes that may throw into it.
+    catches: Vec<Vec<NodeIndex>>,
+    /// For each enclosing loop: (head, break edges).
+    loops: Vec<(NodeIndex, Frontier)>,
+    limits: BuildLimits,
+    notes: Vec<String>,
+    truncated: bool,
+}
+
+/// What the framework does around an entry's handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Framing<'a> {
+    /// Guards run before the handler, each with the module it is written in.
+    pub guards: &'a [(usize, Expr)],
+    /// Input fields an input schema restricts to fixed values.
+    pub validated_input: &'a [String],
+    /// What the framework passes to the handler, by position, where its parameters do not say.
+    pub handler_params: &'a [ParamRole],
+}
+
+/// Builds the graph of `handler` (in `module`) with its framework `guards` run first.
+pub fn build(
+    program: &Program,
+    summaries: &crate::summary::Summaries,
+    module: usize,
+    handler: FunctionId,
+    framing: Framing,
+    limits: BuildLimits,
+) -> Cfg {
+    let Framing {
+        guards,
+        validated_input,
+        handler_params,
+    } = framing;
+    let func = FnRef {
+        module,
+        function: handler,
+    };
+    let f = program.function(func);
+    let path = program.modules[module].path.clone();
+    let mut graph = DiGraph::new();
+    let entry = graph.add_node(CfgNode {
+        kind: NodeKind::Entry,
+        file: path.clone(),
+        span: f.span,
+        label: format!("entry {}", f.name),
+        function: f.name.clone(),
+    });
+    let exit = graph.add_node(CfgNode {
+        kind: NodeKind::Exit,
+        file: path.clone(),
+        span: f.span,
+        label: "exit".into(),
+        function: f.name.clone(),
+    });
+    let denied = graph.add_node(CfgNode {
+        kind: NodeKind::Denied,
+        file: path.clone(),
+        span: f.span,
+        label: "denied".into(),
+        function: f.name.clone(),
+    });
+    let mut b = Builder {
+        program,
+        summaries,
+        entry,
+        graph,
+        exit,
+        denied,
+        cur: vec![(entry, Edge::Normal)],
+        frames: Vec::new(),
+        catches: Vec::new(),
+        loops: Vec::new(),
+        limits,
+        notes: Vec::new(),
+        truncated: false,
+    };
+
+    // Framework guards run first, in order, each in the scope of the handler's module.
+    let mut root_env = b.param_env(func, None);
+    for (p, role) in f.params.iter().zip(handler_params) {
+        if p.role == ParamRole::Plain && p.bindings.is_empty() {
+            root_env.insert(
+                p.name.clone(),
+                Value::Var {
+                    name: p.name.clone(),
+                    value: Box::new(Value::Param {
+                        name: p.name.clone(),
+                        role: *role,
+                    }),
+                },
+            );
+        }
+    }
+    if !validated_input.is_empty() {
+        // The input schema restricts some fields to fixed values.
+        for v in root_env.values_mut() {
+            if let Value::Var { value, .. } = v {
+                if matches!(
+                    **value,
+                    Value::Param {
+                        role: ParamRole::Input,
+                        ..
+                    }
+                ) {
+                    let base = std::mem::replace(&mut **value, Value::Unknown);
+                    **value = Value::SchemaInput {
+                        base: Box::new(base),
+                        validated: validated_input.to_vec(),
+                    };
+                }
+            }
+        }
+    }
+    b.frames.push(Frame {
+        kind: FrameKind::Root,
+        func,
+        env: root_env.clone(),
+        returns: Vec::new(),
+        return_edges: Vec::new(),
+        next_exits: Vec::new(),
+        can_deny: false,
+        closures: HashMap::new(),
+    });
+    for (guard_module, guard) in guards {
+        let before = b.cur.clone();
+        let node = b.guard(*guard_module, guard, &root_env);
+        if b.cur.is_empty() && !before.is_empty() {
+            // No path through the guard's code reaches the handler: it was not understood.
+            // Continue as if it were an opaque guard rather than lose the handler.
+            let name = b.graph[node].label.trim_start_matches("guard ").to_string();
+            b.notes.push(format!(
+                "guard `{name}` could not be followed to the handler; treated as an opaque guard"
+            ));
+            b.cur = vec![(node, Edge::Normal)];
+        }
+    }
+    let body = &program.function(func).body;
+    b.stmts(body);
+    let end = std::mem::take(&mut b.cur);
+    b.connect(end, exit);
+    if b.truncated {
+        b.notes.push(format!(
+            "graph truncated at {} nodes; the rest of the handler was not analysed",
+            limits.max_nodes
+        ));
+    }
+    Cfg {
+        graph: b.graph,
+        entry,
+        exit,
+        denied,
+        notes: b.notes,
+    }
+}
+
+impl<'p> Builder<'p> {
+    /// Whether the current frame is a guard hook whose return value is its verdict.
+    fn in_verdict_hook(&self) -> bool {
+        let frame = self.frame();
+        frame.kind == FrameKind::Hook && {
+            let name = &self.program.function(frame.func).name;
+            name.ends_with("::canActivate") || name.ends_with("has_permission")
+        }
+    }
+
+    fn frame(&self) -> &Frame {
+        self.frames.last().expect("a frame")
+    }
+
+    fn frame_mut(&mut self) -> &mut Frame {
+        self.frames.last_mut().expect("a frame")
+    }
+
+    fn module(&self) -> usize {
+        self.frame().func.module
+    }
+
+    fn connect(&mut self, from: Frontier, to: NodeIndex) {
+        for (n, e) in from {
+            if !self.graph.edges_connecting(n, to).any(|x| *x.weight() == e) {
+                self.graph.add_edge(n, to, e);
+            }
+        }
+    }
+
+    /// Adds a node after the current frontier and makes it the frontier.
+    fn push(&mut self, kind: NodeKind, span: Span, label: String) -> NodeIndex {
+        let (file, function) = match self.frames.last() {
+            Some(f) => (
+                self.program.modules[f.func.module].path.clone(),
+                self.program.function(f.func).name.clone(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        self.push_at(kind, span, label, file, function)
+    }
+
+    fn push_at(
+        &mut self,
+        kind: NodeKind,
+        span: Span,
+        label: String,
+        file: String,
+        function: String,
+    ) -> NodeIndex {
+        if self.graph.node_count() >= self.limits.max_nodes {
+            self.truncated = true;
+        }
+        let n = self.graph.add_node(CfgNode {
+            kind,
+            file,
+            span,
+            label,
+            function,
+        });
+        let cur = std::mem::take(&mut self.cur);
+        self.connect(cur, n);
+        self.cur = vec![(n, Edge::Normal)];
+        n
+    }
+
+    /// The first line of source at `span` in the current module, trimmed for labels.
+    fn source_line(&self, module: usize, span: Span) -> String {
+        let src = &self.program.sources[module];
+        let start = (span.start as usize).min(src.len());
+        let end = (span.end as usize).min(src.len()).max(start);
+        let text = src.get(start..end).unwrap_or("");
+        let line = text.lines().next().unwrap_or("").trim();
+        let mut out: String = line.chars().take(90).collect();
+        if line.chars().count() > 90 {
+            out.push('…');
+        }
+        out
+    }
+
+    fn param_env(&self, func: FnRef, args: Option<&[Value]>) -> HashMap<String, Value> {
+        let f = self.program.function(func);
+        let mut env = HashMap::new();
+        for (i, p) in f.params.iter().enumerate() {
+            let v = match (args, &p.default_call) {
+                (Some(args), _) => args.get(i).cloned().unwrap_or(Value::Unknown),
+                // `user = Depends(get_current_user)`: the dependency's result.
+                (None, Some(dep)) => match dep.peel() {
+                    Expr::Call(c) => Value::CallResult {
+                        callee: c.callee.path().unwrap_or_default(),
+                    },
+                    _ => Value::Unknown,
+                },
+                (None, None) => Value::Param {
+                    name: p.name.clone(),
+                    role: p.role,
+                },
+            };
+            if p.bindings.is_empty() {
+                env.insert(
+                    p.name.clone(),
+                    Value::Var {
+                        name: p.name.clone(),
+                        value: Box::new(v),
+                    },
+                );
+            } else {
+                for bnd in &p.bindings {
+                    let mut bv = v.clone();
+                    for key in &bnd.path {
+                        bv = Value::member(bv, key);
+                    }
+                    if let (Some(role), None) = (bnd.role, args) {
+                        bv = Value::Param {
+                            name: bnd.name.clone(),
+                            role,
+                        };
+                    }
+                    env.insert(
+                        bnd.name.clone(),
+                        Value::Var {
+                            name: bnd.name.clone(),
+                            value: Box::new(bv),
+                        },
+                    );
+                }
+            }
+        }
+        env
+    }
+}
+
+/// The callee of a call whose target is computed at run time.
+pub const DYNAMIC_CALLEE: &str = "<dynamic>";
+/// The name under which a call node keeps the value its method was called on.
+pub const RECEIVER_ARG: &str = "<receiver>";
+/// The receiver of a method called on a value computed on the spot.
+pub const COMPUTED_RECEIVER: &str = "(…)";
+/// Suffix of a callee that is a computed member of a named object (`handlers[kind]`).
+pub const COMPUTED_MEMBER: &str = "[…]";
+
+pub(super) fn constant_value(e: &Expr) -> Value {
+    match e {
+        // Ruby's `%w[member admin].freeze`.
+        Expr::Call(c) => match &c.callee {
+            Expr::Member { object, .. } => constant_value(object),
+            _ => Value::Unknown,
+        },
+        Expr::Literal(l) => Value::Literal { value: l.text() },
+        Expr::Array(items) => Value::Array {
+            items: items.iter().map(constant_value).collect(),
+        },
+        _ => Value::Unknown,
+    }
+}
+
+/// A readable path for values that are chains on call results (`workos.userManagement()` style
+/// receivers in Go-like SDKs).
+pub(super) fn value_path(v: &Value) -> Option<String> {
+    match v.peel() {
+        Value::Global { path } => Some(path.clone()),
+        Value::CallResult { callee } => Some(format!("{callee}()")),
+        Value::Member { base, property } => Some(format!("{}.{property}", value_path(base)?)),
+        _ => None,
+    }
+}

@@ -1,0 +1,638 @@
+//! Statements: branches, loops, returns, throws and the refusals they make.
+
+use super::*;
+
+impl<'p> Builder<'p> {
+    pub(super) fn stmts(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            if self.cur.is_empty() || self.truncated {
+                // Unreachable code after return/throw: nothing flows into it.
+                return;
+            }
+            self.stmt(s);
+        }
+    }
+
+    pub(super) fn stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Expr { expr, .. } => {
+                self.eval(expr);
+            }
+            Stmt::Let {
+                bindings, value, ..
+            } => {
+                if let (Some(Expr::Function(id)), [binding]) =
+                    (value.as_ref().map(|e| e.peel()), bindings.as_slice())
+                {
+                    if binding.path.is_empty() {
+                        let module = self.frame().func.module;
+                        let f = FnRef {
+                            module,
+                            function: *id,
+                        };
+                        self.frame_mut().closures.insert(binding.name.clone(), f);
+                    }
+                }
+                let v = match value {
+                    Some(e) => self.eval(e),
+                    None => Value::Unknown,
+                };
+                self.bind(bindings, v);
+            }
+            Stmt::Assign { target, value, .. } => {
+                let v = self.eval(value);
+                match target.peel() {
+                    Expr::Name(n) => {
+                        let n = n.clone();
+                        self.frame_mut().env.insert(
+                            n.clone(),
+                            Value::Var {
+                                name: n,
+                                value: Box::new(v),
+                            },
+                        );
+                    }
+                    // `params["domain_data"] = …` on a local dict or object literal: the key is
+                    // part of it from here on (`create_organization(**params)`).
+                    Expr::Member { object, property } => {
+                        let local = match object.peel() {
+                            Expr::Name(n) => self
+                                .frame()
+                                .env
+                                .get(n)
+                                .filter(|v| matches!(v.peel(), Value::Object { .. }))
+                                .map(|v| (n.clone(), v.peel().clone())),
+                            _ => None,
+                        };
+                        match local {
+                            Some((n, Value::Object { mut props })) => {
+                                props.retain(|(k, _)| k != property);
+                                props.push((property.clone(), v));
+                                self.frame_mut().env.insert(
+                                    n.clone(),
+                                    Value::Var {
+                                        name: n,
+                                        value: Box::new(Value::Object { props }),
+                                    },
+                                );
+                            }
+                            _ => {
+                                self.eval(target);
+                            }
+                        }
+                    }
+                    other => {
+                        self.eval(other);
+                    }
+                }
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            } => {
+                let condition = self.condition(cond);
+                let polarity = polarity(cond);
+                let label = self.source_line(self.module(), *span);
+                let b = self.push(
+                    NodeKind::Branch {
+                        condition,
+                        polarity,
+                    },
+                    *span,
+                    label,
+                );
+                let env_before = self.frame().env.clone();
+                self.cur = vec![(b, Edge::True)];
+                self.stmts(then);
+                let then_cur = std::mem::take(&mut self.cur);
+                let then_env = std::mem::replace(&mut self.frame_mut().env, env_before);
+                self.cur = vec![(b, Edge::False)];
+                self.stmts(otherwise);
+                let else_env = std::mem::take(&mut self.frame_mut().env);
+                self.frame_mut().env = merge_env(then_env, else_env);
+                self.cur.extend(then_cur);
+            }
+            Stmt::Loop { cond, body, span } => {
+                if let Some(c) = cond {
+                    self.eval(c);
+                }
+                let head = self.push(
+                    NodeKind::Join {
+                        what: "loop".into(),
+                    },
+                    *span,
+                    self.source_line(self.module(), *span),
+                );
+                self.loops.push((head, Vec::new()));
+                self.cur = vec![(head, Edge::True)];
+                self.stmts(body);
+                let back = std::mem::take(&mut self.cur);
+                self.connect(back, head);
+                let (_, breaks) = self.loops.pop().expect("loop");
+                self.cur = vec![(head, Edge::False)];
+                self.cur.extend(breaks);
+            }
+            Stmt::Switch {
+                subject,
+                cases,
+                span,
+            } => {
+                let condition = self.condition(subject);
+                let sw = self.push(
+                    NodeKind::Branch {
+                        condition,
+                        polarity: None,
+                    },
+                    *span,
+                    self.source_line(self.module(), *span),
+                );
+                let join = self.graph.add_node(CfgNode {
+                    kind: NodeKind::Join {
+                        what: "end of switch".into(),
+                    },
+                    file: self.graph[sw].file.clone(),
+                    span: *span,
+                    label: "end of switch".into(),
+                    function: self.graph[sw].function.clone(),
+                });
+                self.loops.push((join, Vec::new()));
+                let mut fall: Frontier = Vec::new();
+                let mut has_default = false;
+                let mut after: Frontier = Vec::new();
+                for case in cases {
+                    has_default |= case.test.is_none();
+                    self.cur = vec![(sw, Edge::True)];
+                    self.cur.append(&mut fall);
+                    self.stmts(&case.body);
+                    if case.falls_through {
+                        fall = std::mem::take(&mut self.cur);
+                    } else {
+                        after.extend(std::mem::take(&mut self.cur));
+                    }
+                }
+                after.extend(fall);
+                if !has_default {
+                    after.push((sw, Edge::False));
+                }
+                let (_, breaks) = self.loops.pop().expect("switch");
+                after.extend(breaks);
+                self.connect(after, join);
+                self.cur = vec![(join, Edge::Normal)];
+            }
+            Stmt::Try {
+                body,
+                catch,
+                finally,
+                span,
+            } => {
+                if catch.is_some() {
+                    self.catches.push(Vec::new());
+                }
+                self.stmts(body);
+                let body_end = std::mem::take(&mut self.cur);
+                if let Some(catch_body) = catch {
+                    let throwers = self.catches.pop().unwrap_or_default();
+                    let module = self.module();
+                    let file = self.program.modules[module].path.clone();
+                    let function = self.program.function(self.frame().func).name.clone();
+                    let entry = self.graph.add_node(CfgNode {
+                        kind: NodeKind::Join {
+                            what: "catch".into(),
+                        },
+                        file,
+                        span: *span,
+                        label: "catch".into(),
+                        function,
+                    });
+                    for t in throwers {
+                        self.graph.add_edge(t, entry, Edge::Exception);
+                    }
+                    self.cur = vec![(entry, Edge::Normal)];
+                    self.stmts(catch_body);
+                }
+                self.cur.extend(body_end);
+                self.stmts(finally);
+            }
+            Stmt::Return {
+                value: Some(verdict),
+                span,
+            } if self.in_verdict_hook() => {
+                // A guard that answers whether the request may go on (NestJS `canActivate`,
+                // DRF `has_permission`): `false` refuses, `true` goes on, anything else is a
+                // branch on the answer.
+                let refuse = Stmt::Throw {
+                    value: Expr::Unknown("the guard refused".into()),
+                    span: *span,
+                };
+                let go_on = Stmt::Return {
+                    value: None,
+                    span: *span,
+                };
+                match verdict.peel() {
+                    Expr::Literal(Literal::Bool(false)) => self.stmt(&refuse),
+                    Expr::Literal(Literal::Bool(true)) => self.stmt(&go_on),
+                    _ => self.stmt(&Stmt::If {
+                        cond: verdict.clone(),
+                        then: vec![go_on],
+                        otherwise: vec![refuse],
+                        span: *span,
+                    }),
+                }
+            }
+            Stmt::Return { value, span } => {
+                let v = match value {
+                    Some(e) => self.eval(e),
+                    None => Value::Unknown,
+                };
+                let hook = self.frame().kind == FrameKind::Hook;
+                let denial = value
+                    .as_ref()
+                    .is_some_and(|e| is_denial_response(e) || (hook && is_redirect_response(e)));
+                let label = self.source_line(self.module(), *span);
+                let n = self.push(NodeKind::Return { denial }, *span, label);
+                self.cur.clear();
+                let kind = self.frame().kind;
+                match kind {
+                    FrameKind::Root => {
+                        let to = if denial { self.denied } else { self.exit };
+                        self.connect(vec![(n, Edge::Normal)], to);
+                    }
+                    FrameKind::Inlined => {
+                        let f = self.frame_mut();
+                        // A returned error response is a value for the caller to act on, not a
+                        // refusal: only a throw or a termination inside a helper refuses.
+                        f.returns.push(v);
+                        f.return_edges.push((n, Edge::Normal));
+                    }
+                    FrameKind::Middleware | FrameKind::Hook => {
+                        self.frame_mut().return_edges.push((n, Edge::Normal));
+                        self.frame_mut().can_deny = true;
+                    }
+                }
+            }
+            Stmt::Throw { value, span } => {
+                self.eval(value);
+                let label = self.source_line(self.module(), *span);
+                let n = self.push(NodeKind::Throw, *span, label);
+                self.cur.clear();
+                self.frame_mut().can_deny = true;
+                if is_redirect(value) {
+                    // Next.js `redirect()` ends the request normally (it is how pages leave).
+                    self.connect(vec![(n, Edge::Normal)], self.exit);
+                } else if let Some(catch) = self.catches.last_mut() {
+                    catch.push(n);
+                } else {
+                    self.connect(vec![(n, Edge::Normal)], self.denied);
+                }
+            }
+            Stmt::Break { .. } => {
+                let cur = std::mem::take(&mut self.cur);
+                if let Some((_, breaks)) = self.loops.last_mut() {
+                    breaks.extend(cur);
+                }
+            }
+            Stmt::Continue { .. } => {
+                let cur = std::mem::take(&mut self.cur);
+                if let Some((head, _)) = self.loops.last() {
+                    let head = *head;
+                    self.connect(cur, head);
+                }
+            }
+            Stmt::Block { body } => self.stmts(body),
+        }
+    }
+
+    pub(super) fn bind(&mut self, bindings: &[Binding], v: Value) {
+        for b in bindings {
+            let mut bv = v.clone();
+            for key in &b.path {
+                bv = Value::member(bv, key);
+            }
+            self.frame_mut().env.insert(
+                b.name.clone(),
+                Value::Var {
+                    name: b.name.clone(),
+                    value: Box::new(bv),
+                },
+            );
+        }
+    }
+
+    /// What a branch condition says; evaluates the calls inside it first.
+    pub(super) fn condition(&mut self, cond: &Expr) -> Condition {
+        self.eval(cond);
+        let mut c = Condition::default();
+        cond.mentioned_names(&mut c.names);
+        cond.literal_values(&mut c.literals);
+        cond.for_each_call(&mut |call| {
+            if let Some(p) = call.callee.path() {
+                c.calls.push(p);
+            }
+        });
+        self.comparisons(cond, &mut c.comparisons);
+        let mut chains = Vec::new();
+        read_chains(cond, &mut chains);
+        c.reads = chains
+            .into_iter()
+            .map(|e| self.peek(e, 0).stripped())
+            .collect();
+        let mut roots = Vec::new();
+        root_names(cond, &mut roots);
+        roots.sort();
+        roots.dedup();
+        for name in roots {
+            if let Some(v) = self.frame().env.get(&name) {
+                c.values.push((name, v.clone()));
+            }
+        }
+        for (_, v) in &c.values {
+            v.producing_calls(&mut c.value_calls);
+        }
+        c.value_calls.sort();
+        c.value_calls.dedup();
+        c
+    }
+
+    pub(super) fn comparisons(&self, e: &Expr, out: &mut Vec<Comparison>) {
+        match e.peel() {
+            Expr::Binary { op, left, right } => {
+                if matches!(op.as_str(), "==" | "===" | "!=" | "!==" | "is" | "is not") {
+                    let mut l = Vec::new();
+                    let mut r = Vec::new();
+                    left.mentioned_names(&mut l);
+                    right.mentioned_names(&mut r);
+                    out.push(Comparison {
+                        left: l,
+                        right: r,
+                        left_is_literal: is_literalish(left),
+                        right_is_literal: is_literalish(right),
+                        left_value: self.peek(left, 0),
+                        right_value: self.peek(right, 0),
+                    });
+                } else {
+                    self.comparisons(left, out);
+                    self.comparisons(right, out);
+                }
+            }
+            Expr::Unary { operand, .. } => self.comparisons(operand, out),
+            Expr::Call(c) => c.args.iter().for_each(|a| self.comparisons(&a.value, out)),
+            _ => {}
+        }
+    }
+
+    /// The value of an expression without adding nodes (for conditions already evaluated).
+    pub(super) fn peek(&self, e: &Expr, depth: usize) -> Value {
+        if depth > MAX_VALUE_DEPTH {
+            return Value::Unknown;
+        }
+        match e.peel() {
+            Expr::Literal(l) => Value::Literal { value: l.text() },
+            Expr::Name(n) => self.lookup(n),
+            Expr::RequestGlobal(n) => Value::Param {
+                name: n.clone(),
+                role: ParamRole::Request,
+            },
+            Expr::Member { object, property } => {
+                Value::member(self.peek(object, depth + 1), property)
+            }
+            Expr::Index { object, .. } => Value::member(self.peek(object, depth + 1), "[]"),
+            Expr::Call(c) => {
+                let receiver = match &c.callee {
+                    Expr::Member { object, .. } => Some(self.peek(object, depth + 1)),
+                    _ => None,
+                };
+                let callee = self.callee_path(&c.callee, receiver.as_ref());
+                result_value(&callee, receiver.as_ref(), &[], false)
+            }
+            _ => Value::Unknown,
+        }
+    }
+}
+
+/// The maximal name and member chains an expression reads (`input.role` in
+/// `ROLES.includes(input.role)`, and `ROLES`).
+pub(super) fn read_chains<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Name(_) | Expr::Member { .. } => out.push(e),
+        Expr::Index { object, index } => {
+            read_chains(object, out);
+            read_chains(index, out);
+        }
+        Expr::Call(c) => {
+            match &c.callee {
+                Expr::Member { object, .. } => read_chains(object, out),
+                other => read_chains(other, out),
+            }
+            c.args.iter().for_each(|a| read_chains(&a.value, out));
+        }
+        Expr::Unary { operand, .. } => read_chains(operand, out),
+        Expr::Binary { left, right, .. } => {
+            read_chains(left, out);
+            read_chains(right, out);
+        }
+        Expr::Conditional {
+            cond,
+            then,
+            otherwise,
+        } => {
+            read_chains(cond, out);
+            read_chains(then, out);
+            read_chains(otherwise, out);
+        }
+        Expr::Await(i) => read_chains(i, out),
+        Expr::Array(items) | Expr::Template(items) => {
+            items.iter().for_each(|i| read_chains(i, out))
+        }
+        _ => {}
+    }
+}
+
+/// Names at the root of member chains in an expression (`user` in `user.role`).
+pub(super) fn root_names(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Name(n) => out.push(n.clone()),
+        Expr::Member { object, .. } => root_names(object, out),
+        Expr::Index { object, index } => {
+            root_names(object, out);
+            root_names(index, out);
+        }
+        Expr::Call(c) => {
+            root_names(&c.callee, out);
+            c.args.iter().for_each(|a| root_names(&a.value, out));
+        }
+        Expr::Unary { operand, .. } => root_names(operand, out),
+        Expr::Binary { left, right, .. } => {
+            root_names(left, out);
+            root_names(right, out);
+        }
+        Expr::Conditional {
+            cond,
+            then,
+            otherwise,
+        } => {
+            root_names(cond, out);
+            root_names(then, out);
+            root_names(otherwise, out);
+        }
+        Expr::Await(i) => root_names(i, out),
+        Expr::Array(items) | Expr::Template(items) => items.iter().for_each(|i| root_names(i, out)),
+        Expr::Object(props) => props.iter().for_each(|p| root_names(&p.value, out)),
+        _ => {}
+    }
+}
+
+pub(super) fn is_literalish(e: &Expr) -> bool {
+    matches!(e.peel(), Expr::Literal(_)) || matches!(e.peel(), Expr::Name(n) if n == "undefined")
+}
+
+/// Whether the true side of a condition means "allowed".
+pub(super) fn polarity(cond: &Expr) -> Option<Polarity> {
+    use Polarity::*;
+    match cond.peel() {
+        Expr::Unary { op, operand } if op == "!" || op == "not" => {
+            polarity(operand).map(|p| match p {
+                Positive => Negative,
+                Negative => Positive,
+            })
+        }
+        Expr::Binary { op, left, right } => match op.as_str() {
+            "!=" | "!==" | "is not" => Some(Negative),
+            "==" | "===" | "is" => {
+                // `x == null` asks whether something is missing.
+                if matches!(right.peel(), Expr::Literal(Literal::Null))
+                    || matches!(left.peel(), Expr::Literal(Literal::Null))
+                    || matches!(right.peel(), Expr::Literal(Literal::Bool(false)))
+                {
+                    Some(Negative)
+                } else {
+                    Some(Positive)
+                }
+            }
+            "&&" | "||" | "and" | "or" => {
+                let (a, b) = (polarity(left), polarity(right));
+                if a == b {
+                    a
+                } else {
+                    None
+                }
+            }
+            _ => Some(Positive),
+        },
+        _ => Some(Positive),
+    }
+}
+
+/// `return NextResponse.json(…, { status: 403 })`, `return res.status(401).json(…)`.
+pub(crate) fn is_denial_response(e: &Expr) -> bool {
+    fn status_literal(e: &Expr) -> bool {
+        match e.peel() {
+            Expr::Literal(Literal::Num(n)) => n
+                .parse::<u32>()
+                .map(|n| (400..600).contains(&n))
+                .unwrap_or(false),
+            Expr::Member { property, .. } | Expr::Name(property) => {
+                let p = property.to_ascii_lowercase();
+                // `http.StatusForbidden`, `StatusCode::UNAUTHORIZED`, `status.HTTP_403_FORBIDDEN`.
+                [
+                    "forbidden",
+                    "unauthorized",
+                    "unauthorised",
+                    "badrequest",
+                    "bad_request",
+                    "notfound",
+                    "not_found",
+                    "conflict",
+                    "internalservererror",
+                    "internal_server_error",
+                    "badgateway",
+                    "bad_gateway",
+                    "unprocessable",
+                    "toomanyrequests",
+                    "too_many_requests",
+                    "serviceunavailable",
+                    "http_4",
+                    "http_5",
+                ]
+                .iter()
+                .any(|w| p.contains(w))
+            }
+            // Rails `head :forbidden`, `status: :unauthorized`.
+            Expr::Literal(Literal::Str(s)) => {
+                let s = s.to_ascii_lowercase();
+                [
+                    "forbidden",
+                    "unauthorized",
+                    "bad_request",
+                    "not_found",
+                    "unprocessable_entity",
+                ]
+                .iter()
+                .any(|w| s == *w)
+            }
+            _ => false,
+        }
+    }
+    fn walk(e: &Expr) -> bool {
+        match e.peel() {
+            Expr::Call(c) => {
+                let last = c
+                    .callee
+                    .path()
+                    .map(|p| p.rsplit('.').next().unwrap_or("").to_string())
+                    .unwrap_or_default();
+                if matches!(
+                    last.as_str(),
+                    "status" | "sendStatus" | "writeHead" | "code"
+                ) && c
+                    .args
+                    .first()
+                    .map(|a| status_literal(&a.value))
+                    .unwrap_or(false)
+                {
+                    return true;
+                }
+                if let Expr::Member { object, .. } = &c.callee {
+                    if walk(object) {
+                        return true;
+                    }
+                }
+                c.args.iter().any(|a| walk(&a.value))
+            }
+            Expr::Object(props) => props.iter().any(|p| {
+                (matches!(p.key.as_str(), "status" | "statusCode") && status_literal(&p.value))
+                    || walk(&p.value)
+            }),
+            Expr::Array(items) => items.iter().any(walk),
+            Expr::Literal(_) | Expr::Member { .. } | Expr::Name(_) => status_literal(e),
+            _ => false,
+        }
+    }
+    walk(e)
+}
+
+/// A redirect response (`NextResponse.redirect(url)`, `reply.redirect("/login")`): where a hook
+/// returns one, the request goes elsewhere instead of on to the handler.
+pub(super) fn is_redirect_response(e: &Expr) -> bool {
+    match e.peel() {
+        Expr::Call(c) => c.callee.path().is_some_and(|p| {
+            matches!(
+                crate::ir::last_segment(&p),
+                "redirect" | "permanentRedirect" | "redirect_to"
+            )
+        }),
+        _ => false,
+    }
+}
+
+pub(super) fn is_redirect(e: &Expr) -> bool {
+    match e.peel() {
+        Expr::Call(c) => c
+            .callee
+            .path()
+            .map(|p| p == "redirect" || p == "permanentRedirect")
+            .unwrap_or(false),
+        _ => false,
+    }
+}
