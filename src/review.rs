@@ -45,6 +45,23 @@ pub struct Charts {
     pub reshaped: Vec<String>,
 }
 
+impl Review {
+    /// The counts of a review in one sentence, its number of introduced findings between
+    /// `emphasis` marks (`**` in Markdown).
+    pub fn summary(&self, emphasis: &str) -> String {
+        format!(
+            "{} changed file(s); {emphasis}{} finding(s) introduced{emphasis}, {} fixed; {} workflow(s) added, {} removed, {} reshaped; {} suppression(s) added.",
+            self.changed_files.len(),
+            self.introduced.len(),
+            self.fixed.len(),
+            self.added_workflows.len(),
+            self.removed_workflows.len(),
+            self.reshaped_workflows.len(),
+            self.added_suppressions.len()
+        )
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Reshaped {
     pub workflow: String,

@@ -65,6 +65,18 @@ fn idrift() -> Command {
     Command::cargo_bin("idrift").unwrap()
 }
 
+/// `idrift review --format FORMAT --base main` of `repo`, which must exit with `code`.
+fn review_output(repo: &tempfile::TempDir, format: &str, code: i32) -> Vec<u8> {
+    idrift()
+        .args(["review", "--format", format, "--base", "main"])
+        .arg(repo.path())
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone()
+}
+
 #[test]
 fn review_reports_drift_a_change_introduces_and_the_reshaped_workflow() {
     let repo = repo_with_correct_invite();
@@ -105,14 +117,7 @@ fn repo_with_permission_check_removed() -> tempfile::TempDir {
 #[test]
 fn review_as_markdown_is_the_pull_request_comment() {
     let repo = repo_with_permission_check_removed();
-    let out = idrift()
-        .args(["review", "--format", "markdown", "--base", "main"])
-        .arg(repo.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = review_output(&repo, "markdown", 1);
     let md = String::from_utf8(out).unwrap();
     // Found again by an integration that updates its comment.
     assert!(md.starts_with("<!-- idrift-review -->\n"));
@@ -133,14 +138,7 @@ fn review_as_markdown_is_the_pull_request_comment() {
 #[test]
 fn review_as_sarif_holds_the_introduced_findings_with_scan_fingerprints() {
     let repo = repo_with_permission_check_removed();
-    let out = idrift()
-        .args(["review", "--format", "sarif", "--base", "main"])
-        .arg(repo.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = review_output(&repo, "sarif", 1);
     let sarif: serde_json::Value = serde_json::from_slice(&out).expect("review SARIF is JSON");
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
@@ -178,14 +176,7 @@ fn review_reads_a_deleted_file_as_the_base_had_it() {
     // The base has a drifted route; the change deletes it (and touches nothing else).
     let dir = repo_with_invite("invite-missing-permission", &[("README.md", "app\n")]);
     std::fs::remove_file(dir.path().join(ROUTE)).unwrap();
-    let out = idrift()
-        .args(["review", "--format", "json", "--base", "main"])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = review_output(&dir, "json", 0);
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["fixed"][0]["step"], "can_manage_members");
     assert_eq!(
@@ -201,14 +192,7 @@ fn review_reads_a_deleted_file_as_the_base_had_it() {
 fn review_reports_drift_a_change_fixes_and_passes() {
     let dir = repo_with_invite("invite-missing-permission", &[]);
     write(dir.path(), ROUTE, &fixture_file("invite-correct", ROUTE));
-    let out = idrift()
-        .args(["review", "--format", "json", "--base", "main"])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = review_output(&dir, "json", 0);
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["introduced"].as_array().unwrap().len(), 0);
     assert_eq!(v["fixed"][0]["step"], "can_manage_members");

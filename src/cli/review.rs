@@ -149,17 +149,6 @@ fn render_text(r: &Review) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "review against {}: {} changed file(s); {} finding(s) introduced, {} fixed; {} workflow(s) added, {} removed, {} reshaped; {} suppression(s) added.",
-        r.base,
-        r.changed_files.len(),
-        r.introduced.len(),
-        r.fixed.len(),
-        r.added_workflows.len(),
-        r.removed_workflows.len(),
-        r.reshaped_workflows.len(),
-        r.added_suppressions.len()
-    );
+    let _ = writeln!(out, "review against {}: {}", r.base, r.summary(""));
     out
 }

@@ -145,18 +145,7 @@ pub const REVIEW_MARKER: &str = "<!-- idrift-review -->";
 /// adds, removes and reshapes (with their diff and graph), and the suppressions it adds.
 pub fn render_review(r: &Review) -> String {
     let mut out = format!("{REVIEW_MARKER}\n## idrift: identity workflow review\n\n");
-    let _ = writeln!(
-        out,
-        "Against `{}`: {} changed file(s); **{} finding(s) introduced**, {} fixed; {} workflow(s) added, {} removed, {} reshaped; {} suppression(s) added.\n",
-        escape(&r.base),
-        r.changed_files.len(),
-        r.introduced.len(),
-        r.fixed.len(),
-        r.added_workflows.len(),
-        r.removed_workflows.len(),
-        r.reshaped_workflows.len(),
-        r.added_suppressions.len()
-    );
+    let _ = writeln!(out, "Against `{}`: {}\n", escape(&r.base), r.summary("**"));
     if !r.introduced.is_empty() {
         out.push_str("### Drift this change introduces\n\n");
         findings_table(&mut out, &r.introduced);
