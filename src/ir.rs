@@ -54,6 +54,9 @@ pub struct Module {
     /// The routers this file registers routes on (`router` of `router.post(…)`), once each:
     /// a file with one can be mounted as a whole by another.
     pub route_receivers: Vec<String>,
+    /// A path this file puts before every route of the application (NestJS
+    /// `app.setGlobalPrefix("api")` in `main.ts`).
+    pub global_prefix: Option<String>,
 }
 
 /// A handler, or a router of another file, registered under a path prefix and guards.

@@ -273,9 +273,10 @@ const CASES: &[Case] = &[
     // `@Roles('admin')` enforced by a guard registered for the whole app (`APP_GUARD` in
     // app.module.ts), parameter decorators (`@Body()` is input, `@CurrentUser()` the session);
     // `@Roles` with no guard that reads it checks nothing.
+    // `app.setGlobalPrefix("api")` in main.ts puts the controller's routes under /api.
     Case {
         dir: "nestjs-correct",
-        entries: &[("invite", "route POST /teams/invitations", "request")],
+        entries: &[("invite", "route POST /api/teams/invitations", "request")],
         findings: &[],
         unresolved: &[],
     },

@@ -69,8 +69,40 @@ pub fn in_project<S: AsRef<str>>(project: &str, route_folders: &[S], entry_path:
     })
 }
 
-/// Records the guards `module` installs, if it is a Next.js middleware or SvelteKit hooks file.
+/// NestJS's `app.setGlobalPrefix("api")`, wherever the bootstrap code calls it: the path every
+/// route of the application is under.
+fn nest_global_prefix(module: &mut Module) {
+    let mut found = None;
+    for f in &module.functions {
+        crate::ir::visit_stmts(&f.body, &mut |e| {
+            if let Expr::Call(c) = e {
+                let is_prefix = c
+                    .callee
+                    .path()
+                    .is_some_and(|p| crate::ir::last_segment(&p) == "setGlobalPrefix");
+                if let (true, Some(Expr::Literal(Literal::Str(p)))) =
+                    (is_prefix, c.args.first().map(|a| a.value.peel()))
+                {
+                    found.get_or_insert_with(|| p.clone());
+                }
+            }
+        });
+    }
+    if found.is_some() {
+        module.global_prefix = found;
+    }
+}
+
+/// Records the guards `module` installs, if it is a Next.js middleware or SvelteKit hooks file,
+/// and the global route prefix a NestJS bootstrap file sets.
 pub fn recognise(module: &mut Module) {
+    if module
+        .imports
+        .iter()
+        .any(|i| i.source.starts_with("@nestjs/"))
+    {
+        nest_global_prefix(module);
+    }
     let Some((project, route_folders)) = guard_file_project(&module.path) else {
         return;
     };

@@ -229,7 +229,10 @@ impl<'a> Loader<'a> {
             .any(|m| m.imports.iter().any(|i| i.source.starts_with("@nestjs/")));
         let mut hits: BTreeSet<usize> = BTreeSet::new();
         if nest {
-            hits.extend(self.files_containing(&candidates, &|t: &str| t.contains("APP_GUARD")));
+            // `APP_GUARD` providers, and `app.setGlobalPrefix(…)` in the bootstrap file.
+            hits.extend(self.files_containing(&candidates, &|t: &str| {
+                t.contains("APP_GUARD") || t.contains("setGlobalPrefix")
+            }));
         }
         // Express: the file that mounts a router module (`app.use("/api", requireAuth,
         // teamRouter)`) with its path and middleware imports it by a path ending in the

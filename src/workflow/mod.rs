@@ -341,6 +341,30 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 guards.splice(0..0, mount.guards.iter().map(|g| (mm, g.clone())));
             }
             guards.splice(0..0, app_guards(program, m, &entry.kind, path.as_deref()));
+            // NestJS: `app.setGlobalPrefix("api")` puts every controller route under `/api`.
+            let nest = module
+                .imports
+                .iter()
+                .any(|i| i.source.starts_with("@nestjs/"));
+            if let (true, Some(EntryKind::Route { .. }), Some(p)) =
+                (nest, Some(&entry.kind), path.as_ref())
+            {
+                if let Some(prefix) = program
+                    .modules
+                    .iter()
+                    .find_map(|m| m.global_prefix.as_ref())
+                {
+                    path = Some(
+                        format!(
+                            "/{}/{}",
+                            prefix.trim_matches('/'),
+                            p.trim_start_matches('/')
+                        )
+                        .trim_end_matches('/')
+                        .to_string(),
+                    );
+                }
+            }
             with_requirements_enforced(&mut guards);
             follow_guard_classes(program, &mut guards);
             let guard_fns: Vec<FnRef> = guards
