@@ -727,7 +727,7 @@ impl<'a> Lowerer<'a> {
                 if let Some(stored) = self.context_value(&callee, node) {
                     return stored;
                 }
-                let args = node
+                let args: Vec<Arg> = node
                     .child_by_field_name("arguments")
                     .map(|a| {
                         let mut c = a.walk();
@@ -747,6 +747,13 @@ impl<'a> Lowerer<'a> {
                             .collect()
                     })
                     .unwrap_or_default();
+                // `workos.Ptr(workos.GenerateLinkIntentSSO)`, `lo.ToPtr("admin")`: a pointer to
+                // the value, which is what a check or an argument rule reads.
+                if let ([arg], Some(path)) = (args.as_slice(), callee.path()) {
+                    if is_pointer_helper(path.as_str()) {
+                        return arg.value.clone();
+                    }
+                }
                 Expr::Call(Box::new(Call {
                     callee,
                     args,
@@ -901,6 +908,17 @@ fn merge_error_responses(stmts: Vec<Stmt>) -> Vec<Stmt> {
         out.push(s);
     }
     out
+}
+
+/// A helper that returns a pointer to its one argument: the SDK's `workos.Ptr`, `lo.ToPtr`,
+/// `ptr.To`, `aws.String`-style `pointer.String`.
+fn is_pointer_helper(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    matches!(last, "Ptr" | "ToPtr" | "PtrTo")
+        || matches!(
+            path,
+            "ptr.To" | "pointer.To" | "pointer.String" | "ptr.String"
+        )
 }
 
 /// `&x` arguments of a call: the call fills them (`Decode(&body)`, `db.First(&user)`).

@@ -345,6 +345,35 @@ mod tests {
     }
 
     #[test]
+    fn a_go_pointer_helper_is_the_value_it_points_to() {
+        // Go SDK >= 7 wraps optional fields: `workos.Ptr(workos.GenerateLinkIntentSSO)`.
+        let go = "package p\n\nfunc f() {\n\tsend(Opts{RoleSlug: workos.Ptr(\"admin\"), Intent: lo.ToPtr(workos.GenerateLinkIntentSSO), N: strconv.Itoa(1)})\n}\n";
+        let m = parse(Language::Go, "p/f.go", go).unwrap();
+        let mut props = Vec::new();
+        crate::ir::visit_stmts(&m.functions[0].body, &mut |e| {
+            if let crate::ir::Expr::Object(ps) = e {
+                props.extend(ps.iter().map(|p| (p.key.clone(), p.value.clone())));
+            }
+        });
+        let value = |k: &str| {
+            props
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert!(matches!(
+            value("RoleSlug"),
+            Some(crate::ir::Expr::Literal(crate::ir::Literal::Str(s))) if s == "admin"
+        ));
+        assert_eq!(
+            value("Intent").and_then(|v| v.path()).as_deref(),
+            Some("workos.GenerateLinkIntentSSO")
+        );
+        // Any other one-argument call stays a call.
+        assert!(matches!(value("N"), Some(crate::ir::Expr::Call(_))));
+    }
+
+    #[test]
     fn unquote_takes_what_error_recovery_leaves_without_panicking() {
         assert_eq!(unquote("\"admin\""), "admin");
         assert_eq!(unquote("'member'"), "member");
