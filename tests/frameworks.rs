@@ -495,6 +495,24 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // FastAPI: `APIRouter(prefix=…, dependencies=[Depends(current_user)])` runs the dependency
+    // before every route of the router; a dependency factory's product (`Depends(
+    // require_permission("…"))`) is followed.
+    Case {
+        dir: "fastapi-correct",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "fastapi-drifted",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
     Case {
         dir: "nextjs-proxy-correct",
         entries: &[("invite", "route POST /api/team/invite", "request")],

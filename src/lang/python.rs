@@ -52,6 +52,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         before_request: Vec::new(),
         route_receivers: Vec::new(),
         route_prefixes: Vec::new(),
+        router_dependencies: Vec::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -80,6 +81,39 @@ struct Lowerer<'a> {
     /// The URL prefix of each blueprint or router of the module (`bp = Blueprint("team",
     /// __name__, url_prefix="/team")`, FastAPI's `APIRouter(prefix="/team")`).
     route_prefixes: Vec<(String, String)>,
+    /// FastAPI dependencies of each router or app (`APIRouter(dependencies=[Depends(f)])`), as
+    /// guard calls.
+    router_dependencies: Vec<(String, Vec<Expr>)>,
+}
+
+/// The `dependencies=[Depends(f), …]` of a router or route decorator, as calls of `f`: FastAPI
+/// runs each before the handler, and its raise ends the request.
+fn dependencies(args: &[Arg]) -> Vec<Expr> {
+    let Some(Expr::Array(items)) = args
+        .iter()
+        .find(|a| a.name.as_deref() == Some("dependencies"))
+        .map(|a| a.value.peel())
+    else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item.peel() {
+            Expr::Call(c) if c.callee.path().as_deref() == Some("Depends") => {
+                c.args.first().map(|a| match a.value.peel() {
+                    // `Depends(require_permission("x"))`: the factory's product.
+                    call @ Expr::Call(_) => call.clone(),
+                    f => Expr::Call(Box::new(Call {
+                        callee: f.clone(),
+                        args: Vec::new(),
+                        span: c.span,
+                        construct: false,
+                    })),
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Decorators (and methods) registering a hook that runs before each request, and whether it
@@ -123,12 +157,18 @@ impl<'a> Lowerer<'a> {
                     );
                 }
             }
-            let hooks: Vec<Expr> = self
+            let mut hooks: Vec<Expr> = self
                 .before_request
                 .iter()
                 .filter(|(r, _)| r == "*" || *r == receiver)
                 .map(|(_, g)| g.clone())
                 .collect();
+            hooks.extend(
+                self.router_dependencies
+                    .iter()
+                    .filter(|(r, _)| *r == receiver)
+                    .flat_map(|(_, deps)| deps.iter().cloned()),
+            );
             if let Some(e) = self.module.entries.get_mut(entry) {
                 e.guards.splice(0..0, hooks);
             }
@@ -202,6 +242,13 @@ impl<'a> Lowerer<'a> {
                                 if let Some(prefix) = prefix {
                                     self.route_prefixes
                                         .push((self.text(left).to_string(), prefix));
+                                }
+                                // `APIRouter(dependencies=[Depends(current_user)])`: run before
+                                // every route of the router.
+                                let deps = dependencies(&c.args);
+                                if !deps.is_empty() {
+                                    self.router_dependencies
+                                        .push((self.text(left).to_string(), deps));
                                 }
                             }
                             if is_literal_tree(&value) {
@@ -413,6 +460,10 @@ impl<'a> Lowerer<'a> {
             if is_route {
                 if let Some((receiver, _)) = callee.rsplit_once('.') {
                     receiver_of_route = Some(receiver.to_string());
+                }
+                // `@router.post("/x", dependencies=[Depends(require_admin)])`.
+                if let Some(args) = args {
+                    guards.extend(dependencies(args));
                 }
                 let path = args.and_then(|a| {
                     a.iter().find_map(|arg| match &arg.value {
