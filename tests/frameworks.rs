@@ -513,6 +513,23 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // Sinatra: a `before "/team/*"` filter guards the routes its pattern matches, wherever it
+    // is written, and no others.
+    Case {
+        dir: "sinatra-correct",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "sinatra-drifted",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
     Case {
         dir: "nextjs-proxy-correct",
         entries: &[("invite", "route POST /api/team/invite", "request")],

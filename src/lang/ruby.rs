@@ -21,6 +21,33 @@ fn last_constant(name: &str) -> &str {
     name.rsplit("::").next().unwrap_or(name)
 }
 
+/// Whether Sinatra's route pattern `pattern` (`/team/*`, `/orgs/:id`) matches the route path
+/// `path` as written (`/team/invitations`, `/orgs/:org_id/members`).
+fn sinatra_pattern_matches(pattern: &str, path: &str) -> bool {
+    let mut regex = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => regex.push_str(".*"),
+            ':' => {
+                while chars
+                    .peek()
+                    .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+                {
+                    chars.next();
+                }
+                regex.push_str("[^/]+");
+            }
+            c => regex.push_str(&fancy_regex::escape(&c.to_string())),
+        }
+    }
+    regex.push('$');
+    fancy_regex::Regex::new(&regex)
+        .ok()
+        .and_then(|r| r.is_match(path).ok())
+        .unwrap_or(false)
+}
+
 pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
     let tree = super::syntax_tree(tree_sitter_ruby::LANGUAGE.into(), source)?;
     let mut lower = Lowerer {
@@ -33,10 +60,12 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         nesting: super::Nesting::default(),
         in_filter: false,
         sinatra_filters: Vec::new(),
+        sinatra_routes: Vec::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
     lower.top_statements(root);
+    lower.apply_sinatra_filters();
     if lower.nesting.too_deep {
         return Err(ParseError::TooDeep(MAX_DEPTH));
     }
@@ -49,8 +78,11 @@ struct Lowerer<'a> {
     nesting: super::Nesting,
     /// Lowering a method that runs as a filter: rendering or redirecting halts the request.
     in_filter: bool,
-    /// Sinatra `before do … end` blocks, run before every route declared after them.
-    sinatra_filters: Vec<Expr>,
+    /// Sinatra `before` filters with the path pattern they are limited to (`before "/team/*"`),
+    /// and the routes they may guard; put in place when the file is read, as Sinatra runs every
+    /// matching filter whatever the order they are written in.
+    sinatra_filters: Vec<(Option<String>, Expr)>,
+    sinatra_routes: Vec<usize>,
 }
 
 /// A `before_action` as declared: the filter, and the actions it is limited to or excludes.
@@ -314,15 +346,21 @@ impl<'a> Lowerer<'a> {
             return;
         };
         if method == "before" {
+            let pattern = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .filter(|p| p.kind() == "string")
+                .map(|p| super::unquote(self.text(p)));
             self.in_filter = true;
             let id = self.block_function(block, "before");
             self.in_filter = false;
-            self.sinatra_filters.push(Expr::Call(Box::new(Call {
+            let guard = Expr::Call(Box::new(Call {
                 callee: Expr::Function(id),
                 args: Vec::new(),
                 span: self.span(node),
                 construct: false,
-            })));
+            }));
+            self.sinatra_filters.push((pattern, guard));
             return;
         }
         if !SINATRA_VERBS.contains(&method) {
@@ -339,19 +377,42 @@ impl<'a> Lowerer<'a> {
         );
         let id = self.block_function(block, &name);
         let span = self.span(node);
+        self.sinatra_routes.push(self.module.entries.len());
         self.module.entries.push(EntryPoint {
             handler: Expr::Function(id),
             kind: EntryKind::Route {
                 method: method.to_uppercase(),
                 path,
             },
-            guards: self.sinatra_filters.clone(),
+            guards: Vec::new(),
             chain_root: None,
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
             span,
         });
+    }
+
+    /// Every `before` filter whose pattern matches a route's path guards it, in the order the
+    /// filters are written; a filter with a pattern does not guard a route of unknown path.
+    fn apply_sinatra_filters(&mut self) {
+        for &i in &self.sinatra_routes {
+            let path = match &self.module.entries[i].kind {
+                EntryKind::Route { path, .. } => path.clone(),
+                _ => None,
+            };
+            let guards: Vec<Expr> = self
+                .sinatra_filters
+                .iter()
+                .filter(|(pattern, _)| match (pattern, &path) {
+                    (None, _) => true,
+                    (Some(pattern), Some(path)) => sinatra_pattern_matches(pattern, path),
+                    (Some(_), None) => false,
+                })
+                .map(|(_, g)| g.clone())
+                .collect();
+            self.module.entries[i].guards.splice(0..0, guards);
+        }
     }
 
     fn block_function(&mut self, block: Node, name: &str) -> FunctionId {
