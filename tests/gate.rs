@@ -94,6 +94,11 @@ fn review_reports_drift_a_change_introduces_and_the_reshaped_workflow() {
         .stdout(predicate::str::contains(
             "high[missing-check] invite/can_manage_members",
         ))
+        // Named as a user knows the entry, like `scan` does.
+        .stdout(predicate::str::contains("--> app/api/invite/route.ts:"))
+        .stdout(predicate::str::contains(
+            "(in POST, route POST /api/invite)",
+        ))
         .stdout(predicate::str::contains(
             "workflow reshaped: invite app/api/invite/route.ts:POST",
         ))

@@ -91,8 +91,8 @@ fn render_text(r: &Review) -> String {
             );
             let _ = writeln!(
                 out,
-                "  --> {}:{}:{} (in {})",
-                f.file, f.line, f.column, f.function
+                "  --> {}:{}:{} (in {}, {})",
+                f.file, f.line, f.column, f.function, f.entry
             );
             let _ = writeln!(out, "  = {}", f.message);
             for s in &f.path {
