@@ -99,7 +99,11 @@ fn dependencies(args: &[Arg]) -> Vec<Expr> {
     items
         .iter()
         .filter_map(|item| match item.peel() {
-            Expr::Call(c) if c.callee.path().as_deref() == Some("Depends") => {
+            Expr::Call(c)
+                if c.callee
+                    .path()
+                    .is_some_and(|p| p == "Depends" || p.ends_with(".Depends")) =>
+            {
                 c.args.first().map(|a| match a.value.peel() {
                     // `Depends(require_permission("x"))`: the factory's product.
                     call @ Expr::Call(_) => call.clone(),
