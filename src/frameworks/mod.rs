@@ -93,6 +93,20 @@ pub fn keeps_callback(call: &Call) -> bool {
         )
 }
 
+/// A route's path under the prefix it is mounted at (`/api` + `/team/invite`), without a
+/// trailing slash; no prefix leaves the path as it is.
+pub fn join_route_path(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        return path.to_string();
+    }
+    let joined = format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    joined.trim_end_matches('/').to_string()
+}
+
 /// The URL path a file-based router gives a file: Next.js `app/api/team/invite/route.ts` →
 /// `/api/team/invite` (route groups `(x)` dropped), `pages/api/invite.ts` → `/api/invite`,
 /// SvelteKit `src/routes/org/[id]/+page.server.ts` → `/org/[id]`.

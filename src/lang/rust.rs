@@ -91,7 +91,10 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
                 )
                 .map(|e| {
                     if let EntryKind::Route { path, .. } = &mut e.kind {
-                        *path = Some(join_route_path(&prefix, path.as_deref().unwrap_or("")));
+                        *path = Some(crate::frameworks::join_route_path(
+                            &prefix,
+                            path.as_deref().unwrap_or(""),
+                        ));
                     }
                     e.guards.splice(0..0, guards.iter().cloned());
                 })
@@ -1171,7 +1174,7 @@ impl RouteFinder {
                     syn::Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(s),
                         ..
-                    }) => Some(join_route_path(&scope, &s.value())),
+                    }) => Some(crate::frameworks::join_route_path(&scope, &s.value())),
                     _ => None,
                 };
                 self.push_routes(&m.args[1], path, m.span(), &mut chain);
@@ -1215,12 +1218,15 @@ impl RouteFinder {
                     let nested = self.chain_of_scope(inner);
                     for i in nested.routes {
                         let r = &mut self.routes[i];
-                        r.path = r.path.as_deref().map(|p| join_route_path(&scope, p));
+                        r.path = r
+                            .path
+                            .as_deref()
+                            .map(|p| crate::frameworks::join_route_path(&scope, p));
                         chain.routes.push(i);
                     }
                     for i in nested.services {
                         let s = &mut self.services[i];
-                        s.1 = join_route_path(&scope, &s.1);
+                        s.1 = crate::frameworks::join_route_path(&scope, &s.1);
                         chain.services.push(i);
                     }
                 }
@@ -1283,18 +1289,6 @@ fn scope_path(e: &syn::Expr) -> String {
         }
         _ => String::new(),
     }
-}
-
-fn join_route_path(prefix: &str, path: &str) -> String {
-    if prefix.is_empty() {
-        return path.to_string();
-    }
-    let joined = format!(
-        "{}/{}",
-        prefix.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    );
-    joined.trim_end_matches('/').to_string()
 }
 
 impl<'ast> Visit<'ast> for RouteFinder {

@@ -332,12 +332,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 .or_else(|| mounted_modules.get(&m).copied().filter(|_| registered_here));
             if let Some((mm, mount)) = mount {
                 let own = path.unwrap_or_default();
-                path = Some(format!(
-                    "{}/{}",
-                    mount.prefix.trim_end_matches('/'),
-                    own.trim_start_matches('/')
-                ))
-                .map(|p| p.trim_end_matches('/').to_string());
+                path = Some(crate::frameworks::join_route_path(&mount.prefix, &own));
                 guards.splice(0..0, mount.guards.iter().map(|g| (mm, g.clone())));
             }
             guards.splice(0..0, app_guards(program, m, &entry.kind, path.as_deref()));
@@ -346,24 +341,19 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 .imports
                 .iter()
                 .any(|i| i.source.starts_with("@nestjs/"));
-            if let (true, Some(EntryKind::Route { .. }), Some(p)) =
-                (nest, Some(&entry.kind), path.as_ref())
+            let global_prefix = nest
+                .then(|| {
+                    program
+                        .modules
+                        .iter()
+                        .find_map(|m| m.global_prefix.as_ref())
+                })
+                .flatten();
+            if let (EntryKind::Route { .. }, Some(p), Some(prefix)) =
+                (&entry.kind, &path, global_prefix)
             {
-                if let Some(prefix) = program
-                    .modules
-                    .iter()
-                    .find_map(|m| m.global_prefix.as_ref())
-                {
-                    path = Some(
-                        format!(
-                            "/{}/{}",
-                            prefix.trim_matches('/'),
-                            p.trim_start_matches('/')
-                        )
-                        .trim_end_matches('/')
-                        .to_string(),
-                    );
-                }
+                let prefix = format!("/{}", prefix.trim_matches('/'));
+                path = Some(crate::frameworks::join_route_path(&prefix, p));
             }
             with_requirements_enforced(&mut guards);
             follow_guard_classes(program, &mut guards);
