@@ -75,6 +75,9 @@ pub enum Error {
     /// A spec file is invalid: exit 2.
     #[error("invalid spec: {0}")]
     Spec(#[from] SpecError),
+    /// The project config (`idrift.toml`) is invalid: exit 2.
+    #[error("invalid config: {0}")]
+    Config(SpecError),
     /// The command line or a path named on it is wrong: exit 2.
     #[error("{0}")]
     Usage(String),

@@ -12,6 +12,7 @@ pub mod baseline;
 pub mod callgraph;
 pub mod cfg;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod drift;
 pub mod error;
@@ -89,6 +90,8 @@ pub struct ScanOptions {
     pub progress: Option<Progress>,
     /// Texts read instead of the working tree's (`review`'s base revision).
     pub overlay: Option<std::sync::Arc<discover::Overlay>>,
+    /// The project config already merged into the specs, whose unused entries are reported.
+    pub config: Option<std::sync::Arc<config::ProjectConfig>>,
 }
 
 impl std::fmt::Debug for ScanOptions {
@@ -188,7 +191,12 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     let (mut walk, mut scanned) = discover::discover(
         root,
         &discover::WalkOptions {
-            exclude: options.exclude.clone(),
+            exclude: options
+                .exclude
+                .iter()
+                .chain(options.config.iter().flat_map(|c| &c.exclude))
+                .cloned()
+                .collect(),
             include_tests: options.include_tests,
         },
         &|file, handle| scanner.scan(file, handle),
@@ -233,6 +241,11 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     let findings = drift::compare(&instances, &labeler);
     trace("compare", t, format_args!("{} findings", findings.len()));
     let (findings, suppressed, suppression_problems) = suppress::apply(&program, findings);
+    let config_problems = options
+        .config
+        .as_ref()
+        .map(|c| config::unused(c, &instances, &labeler))
+        .unwrap_or_default();
     let t = std::time::Instant::now();
 
     let workflows = instances
@@ -275,6 +288,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         },
         suppressed,
         suppression_problems,
+        config_problems,
         baseline: None,
     };
     Ok(Analysis {

@@ -96,7 +96,9 @@ fn the_action_is_a_composite_action_whose_references_resolve() {
     for name in referenced(&source, "inputs.") {
         assert!(inputs.contains(&name), "`inputs.{name}` is not declared");
     }
-    for required in ["path", "fail-on", "baseline", "spec-dir", "args", "base"] {
+    for required in [
+        "path", "fail-on", "baseline", "spec-dir", "config", "args", "base",
+    ] {
         assert!(inputs.contains(required), "no input `{required}`");
     }
 

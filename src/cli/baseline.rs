@@ -32,8 +32,8 @@ pub fn run(cmd: &BaselineCommand) -> Result<i32, Error> {
             walk,
             specs,
         } => {
-            let specs = specs.load()?;
-            let analysis = analyse(path, &specs, &walk.scan_options())?;
+            let (specs, options) = specs.load_for(path, walk)?;
+            let analysis = analyse(path, &specs, &options)?;
             let baseline = crate::baseline::from_findings(&analysis.report.findings);
             let mut text = serde_json::to_string_pretty(&baseline).expect("baseline serialises");
             text.push('\n');

@@ -30,14 +30,14 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: &ExplainArgs) -> Result<i32, Error> {
-    let specs = args.specs.load()?;
+    let (specs, options) = args.specs.load_for(&args.path, &args.walk)?;
     if !args.path.exists() {
         return Err(Error::Usage(format!(
             "{}: no such file or directory",
             args.path.display()
         )));
     }
-    let analysis = crate::analyse(&args.path, &specs, &args.walk.scan_options())?;
+    let analysis = crate::analyse(&args.path, &specs, &options)?;
     let e = explain(&analysis, &specs, &args.fingerprint)?;
     let out = match args.format {
         ExplainFormat::Text => render_text(&e),

@@ -35,7 +35,7 @@ pub struct GraphArgs {
 }
 
 pub fn run(args: &GraphArgs) -> Result<i32, Error> {
-    let specs = args.specs.load()?;
+    let (specs, options) = args.specs.load_for(&args.path, &args.walk)?;
     if let Some(id) = &args.workflow {
         if !specs.workflows.iter().any(|w| &w.id == id) {
             let ids: Vec<&str> = specs.workflows.iter().map(|w| w.id.as_str()).collect();
@@ -45,7 +45,7 @@ pub fn run(args: &GraphArgs) -> Result<i32, Error> {
             )));
         }
     }
-    let analysis = analyse(&args.path, &specs, &args.walk.scan_options())?;
+    let analysis = analyse(&args.path, &specs, &options)?;
     let mut out = String::new();
     let mut shown = 0;
     for inst in &analysis.instances {

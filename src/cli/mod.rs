@@ -4,6 +4,7 @@
 //! Exit codes: 0 no finding at or above `--fail-on`; 1 findings; 2 usage, config or spec error.
 
 mod baseline;
+mod config;
 mod explain;
 mod graph;
 mod review;
@@ -57,6 +58,9 @@ pub enum Command {
     Baseline(baseline::BaselineCommand),
     /// Why a finding was reported: the calls and conditions on its path and why none counted.
     Explain(explain::ExplainArgs),
+    /// Validate the project config (`idrift.toml`) or print its JSON Schema.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
 /// Options shared by every command that loads specs.
@@ -68,9 +72,33 @@ pub struct SpecArgs {
     /// Use only the specs from --spec-dir, not the built-in WorkOS specs.
     #[arg(long)]
     pub no_builtin_specs: bool,
+    /// Project config (default: `idrift.toml` in the scanned folder, if there is one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not read `idrift.toml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 impl SpecArgs {
+    /// The specs with the project config of a scan of `scanned` merged in, and the scan options
+    /// the config adds to (its excludes; its entries, to report those that matched nothing).
+    pub fn load_for(
+        &self,
+        scanned: &std::path::Path,
+        walk: &WalkArgs,
+    ) -> Result<(SpecSet, crate::ScanOptions), Error> {
+        let mut specs = self.load()?;
+        let config = if self.no_config {
+            None
+        } else {
+            crate::config::load(scanned, self.config.as_deref(), &mut specs)?
+        };
+        let mut options = walk.scan_options();
+        options.config = config;
+        Ok((specs, options))
+    }
+
     pub fn load(&self) -> Result<SpecSet, Error> {
         let mut set = if self.no_builtin_specs {
             SpecSet::default()
@@ -136,6 +164,7 @@ impl WalkArgs {
             include_tests: self.include_tests,
             progress,
             overlay: None,
+            config: None,
         }
     }
 }
@@ -183,13 +212,16 @@ where
         Command::Baseline(c) => baseline::run(&c),
         Command::Review(a) => review::run(&a),
         Command::Explain(a) => explain::run(&a),
+        Command::Config(c) => config::run(&c),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            if let Error::Spec(_) = e {
-                eprintln!("hint: `idrift specs lint DIR` checks spec files; `idrift specs schema` prints the format.");
+            match e {
+                Error::Spec(_) => eprintln!("hint: `idrift specs lint DIR` checks spec files; `idrift specs schema` prints the format."),
+                Error::Config(_) => eprintln!("hint: `idrift config check` checks idrift.toml; `idrift config schema` prints the format; --no-config skips it."),
+                _ => {}
             }
             EXIT_ERROR
         }

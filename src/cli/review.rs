@@ -33,8 +33,8 @@ pub struct ReviewArgs {
 }
 
 pub fn run(args: &ReviewArgs) -> Result<i32, Error> {
-    let specs = args.specs.load()?;
-    let r = review(&args.path, &args.base, &specs, &args.walk.scan_options())?;
+    let (specs, options) = args.specs.load_for(&args.path, &args.walk)?;
+    let r = review(&args.path, &args.base, &specs, &options)?;
     let out = match args.format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&r).expect("review serialises");
@@ -68,6 +68,7 @@ fn introduced_report(r: &Review) -> crate::report::Report {
         stats: Default::default(),
         suppressed: Vec::new(),
         suppression_problems: Vec::new(),
+        config_problems: Vec::new(),
         baseline: None,
     }
 }

@@ -43,7 +43,7 @@ pub struct ScanArgs {
 
 pub fn run(args: &ScanArgs) -> Result<i32, Error> {
     let t = std::time::Instant::now();
-    let specs = args.specs.load()?;
+    let (specs, options) = args.specs.load_for(&args.path, &args.walk)?;
     crate::trace("specs", t, format_args!(""));
     if !args.path.exists() {
         return Err(Error::Usage(format!(
@@ -56,7 +56,7 @@ pub fn run(args: &ScanArgs) -> Result<i32, Error> {
         .as_deref()
         .map(crate::baseline::read)
         .transpose()?;
-    let mut analysis = analyse(&args.path, &specs, &args.walk.scan_options())?;
+    let mut analysis = analyse(&args.path, &specs, &options)?;
     if let Some(b) = &baseline {
         analysis.apply_baseline(b);
     }

@@ -31,8 +31,8 @@ pub struct SnapshotArgs {
 }
 
 pub fn run(args: &SnapshotArgs) -> Result<i32, Error> {
-    let specs = args.specs.load()?;
-    let analysis = analyse(&args.path, &specs, &args.walk.scan_options())?;
+    let (specs, options) = args.specs.load_for(&args.path, &args.walk)?;
+    let analysis = analyse(&args.path, &specs, &options)?;
     let mut current: BTreeMap<String, String> = BTreeMap::new();
     for inst in &analysis.instances {
         current.insert(

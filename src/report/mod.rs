@@ -33,6 +33,9 @@ pub struct Report {
     /// Suppressions without a reason, or that suppress nothing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppression_problems: Vec<crate::suppress::SuppressionProblem>,
+    /// Entries of `idrift.toml` that matched nothing (warnings: they do not fail the scan).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub config_problems: Vec<crate::config::ConfigProblem>,
     /// The comparison with `--baseline`, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::baseline::BaselineSummary>,

@@ -35,6 +35,17 @@ pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> Strin
         }
         out.push('\n');
     }
+    if !report.config_problems.is_empty() {
+        let _ = writeln!(out, "config warnings ({}):", report.config_problems.len());
+        for p in &report.config_problems {
+            let _ = writeln!(
+                out,
+                "  {}:{}:{}: {}: {}",
+                p.file, p.line, p.column, p.entry, p.problem
+            );
+        }
+        out.push('\n');
+    }
     if !report.suppressed.is_empty() {
         let _ = writeln!(
             out,

@@ -514,69 +514,12 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
             ));
         }
         for (i, m) in check.any_of.iter().enumerate() {
-            let kinds = [
-                m.call.is_some(),
-                m.verdict.is_some(),
-                m.condition.is_some(),
-                m.named.is_some(),
-                m.verdict_words.is_some(),
-            ]
-            .iter()
-            .filter(|b| **b)
-            .count();
-            let here = format!("check `{id}`, matcher {}", i + 1);
-            if kinds != 1 {
+            if let Some((needle, problem)) = matcher_problem(m) {
                 return Err(err(
                     &["checks", id, "any_of"],
-                    "",
-                    format!("{here}: give exactly one of `call`, `verdict`, `condition`, `named`, `verdict_words`"),
+                    needle,
+                    format!("check `{id}`, matcher {}: {problem}", i + 1),
                 ));
-            }
-            if m.verdict_words
-                .as_ref()
-                .is_some_and(|groups| groups.is_empty() || groups.iter().any(Vec::is_empty))
-            {
-                return Err(err(
-                    &["checks", id, "any_of"],
-                    "verdict_words",
-                    format!("{here}: `verdict_words` needs groups of words, none empty"),
-                ));
-            }
-            if m.named.is_some() && m.given.is_empty() {
-                return Err(err(
-                    &["checks", id, "any_of"],
-                    "named",
-                    format!("{here}: a `named` matcher needs `given` values (what the guard is asked to allow)"),
-                ));
-            }
-            if let Some(calls) = m.call.as_ref().or(m.verdict.as_ref()).or(m.named.as_ref()) {
-                non_empty_list(calls, || {
-                    err(
-                        &["checks", id, "any_of"],
-                        "",
-                        format!("{here}: the call list is empty"),
-                    )
-                })?;
-            }
-            if let Some(c) = &m.condition {
-                if c.mentions.is_empty()
-                    && c.values.is_empty()
-                    && c.compares.is_empty()
-                    && c.looks_up.is_empty()
-                {
-                    return Err(err(
-                        &["checks", id, "any_of"],
-                        "condition",
-                        format!("{here}: the condition matcher is empty (give `mentions`, `values`, `compares` or `looks_up`)"),
-                    ));
-                }
-                if !m.with.is_empty() {
-                    return Err(err(
-                        &["checks", id, "any_of"],
-                        "with",
-                        format!("{here}: `with` applies to `call` and `verdict` matchers only"),
-                    ));
-                }
             }
         }
     }
@@ -590,6 +533,72 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
         })?;
     }
     Ok(())
+}
+
+/// What is wrong with one matcher of a check, and the key to point at; `None` when it is
+/// well-formed. Shared by spec files and the project config, which use the same matchers.
+pub(crate) fn matcher_problem(m: &Matcher) -> Option<(&'static str, String)> {
+    let kinds = [
+        m.call.is_some(),
+        m.verdict.is_some(),
+        m.condition.is_some(),
+        m.named.is_some(),
+        m.verdict_words.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if kinds != 1 {
+        return Some((
+            "",
+            "give exactly one of `call`, `verdict`, `condition`, `named`, `verdict_words`".into(),
+        ));
+    }
+    if m.verdict_words
+        .as_ref()
+        .is_some_and(|groups| groups.is_empty() || groups.iter().any(Vec::is_empty))
+    {
+        return Some((
+            "verdict_words",
+            "`verdict_words` needs groups of words, none empty".into(),
+        ));
+    }
+    if m.named.is_some() && m.given.is_empty() {
+        return Some((
+            "named",
+            "a `named` matcher needs `given` values (what the guard is asked to allow)".into(),
+        ));
+    }
+    if let Some(calls) = m.call.as_ref().or(m.verdict.as_ref()).or(m.named.as_ref()) {
+        if calls.is_empty() || calls.iter().any(|s| s.trim().is_empty()) {
+            return Some(("", "the call list is empty".into()));
+        }
+    }
+    if m.trusted && m.call.is_none() {
+        return Some((
+            "trusted",
+            "`trusted` applies to `call` matchers only (a guard vouched for by name)".into(),
+        ));
+    }
+    if let Some(c) = &m.condition {
+        if c.mentions.is_empty()
+            && c.values.is_empty()
+            && c.compares.is_empty()
+            && c.looks_up.is_empty()
+        {
+            return Some((
+                "condition",
+                "the condition matcher is empty (give `mentions`, `values`, `compares` or `looks_up`)".into(),
+            ));
+        }
+        if !m.with.is_empty() {
+            return Some((
+                "with",
+                "`with` applies to `call` and `verdict` matchers only".into(),
+            ));
+        }
+    }
+    None
 }
 
 fn non_empty_list(list: &[String], or_else: impl FnOnce() -> SpecError) -> Result<(), SpecError> {

@@ -8,11 +8,11 @@
 mod load;
 mod model;
 
-pub(crate) use load::locate;
 pub use load::{
     builtin_sources, load_builtin, load_dir, parse_provider, parse_workflow, ActionCalls, Anchor,
     SpecSet,
 };
+pub(crate) use load::{locate, matcher_problem};
 pub use model::*;
 
 /// The JSON Schema of a workflow spec file, for editors and `idrift specs schema`.

@@ -312,6 +312,11 @@ pub struct Matcher {
     /// or a guard of that name that can refuse.
     #[serde(default)]
     pub verdict_words: Option<Vec<Vec<String>>>,
+    /// With `call`: the guard counts by its name even where idrift reads its code and sees no
+    /// refusal (middleware a team vouches for, whose refusal idrift cannot follow). Without it, a
+    /// followed helper counts only when it can refuse.
+    #[serde(default)]
+    pub trusted: bool,
 }
 
 /// A branch condition; all given lists must match (any element of each).

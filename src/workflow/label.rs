@@ -350,7 +350,8 @@ impl<'s> Labeler<'s> {
                 // A helper whose body we read counts only if it can actually refuse; a guard the
                 // framework runs, named and configured as one (`createAuthorizedMutation(["admin"])`),
                 // may be a factory whose product refuses.
-                if *inlined && !*can_deny && !(*guard && m.named.is_some()) {
+                let vouched = m.trusted || (*guard && m.named.is_some());
+                if *inlined && !*can_deny && !vouched {
                     return false;
                 }
                 if let Some(groups) = &m.verdict_words {
