@@ -64,6 +64,17 @@ const CASES: &[(&str, Expected)] = &[
         "trpc-invite-any-role",
         &[("added-privilege", "invite", "role_allowed")],
     ),
+    // Route bodies parsed by a schema that restricts the role to fixed values: an imported zod
+    // schema through `safeParse` + `.data`, a valibot `picklist` inside `optional`, an inline
+    // yup `oneOf`. Each is the allow-list the spec demands.
+    ("invite-zod-safeparse", &[]),
+    ("invite-valibot-picklist", &[]),
+    ("invite-yup-oneof", &[]),
+    // The same zod route whose schema accepts any string as the role.
+    (
+        "invite-zod-any-role",
+        &[("added-privilege", "invite", "role_allowed")],
+    ),
     // A check that is absent.
     (
         "invite-missing-permission",

@@ -7,6 +7,7 @@
 //! - [`routes`]: entries registered by calling a router, wherever the call is written;
 //! - [`rpc`]: procedures named in code: tRPC routers, Convex functions, SvelteKit actions;
 //! - [`effect`]: Effect's programs, context tags and HTTP API handlers;
+//! - [`validators`]: input schemas that allow-list a field (zod, yup, valibot, Joi);
 //! - [`app_guards`]: guards a file installs for many routes by its name and place (Next.js
 //!   middleware, SvelteKit hooks).
 
@@ -15,6 +16,7 @@ pub mod effect;
 pub mod roots;
 pub mod routes;
 pub mod rpc;
+pub mod validators;
 
 pub use roots::non_request_root;
 

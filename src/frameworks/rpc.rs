@@ -88,65 +88,6 @@ pub fn chain_guards(expr: &Expr, out: &mut Vec<Expr>, skip_handler: bool) -> Opt
     root
 }
 
-/// Fields of a builder chain's input schema that are restricted to fixed values:
-/// `.input(z.object({ role: z.enum(["member", "admin"]) }))` gives `role`.
-pub fn enum_validated_fields(chain: &Expr) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = chain.peel();
-    while let Expr::Call(call) = cur {
-        let Expr::Member { object, property } = call.callee.peel() else {
-            break;
-        };
-        if property == "input" {
-            if let Some(schema) = call.args.first() {
-                schema_fields(&schema.value, &mut out);
-            }
-        }
-        cur = object.peel();
-    }
-    out
-}
-
-fn schema_fields(schema: &Expr, out: &mut Vec<String>) {
-    let Expr::Call(call) = schema.peel() else {
-        return;
-    };
-    if let Some(Expr::Object(props)) = call.args.first().map(|a| a.value.peel()) {
-        for p in props {
-            if is_fixed_values_schema(&p.value) {
-                out.push(p.key.clone());
-            }
-        }
-    }
-}
-
-/// `z.enum([...])`, `z.literal(x)`, `z.nativeEnum(E)`, a union of literals, with modifiers such
-/// as `.optional()` or `.default(…)` after them.
-pub fn is_fixed_values_schema(e: &Expr) -> bool {
-    let mut cur = e.peel();
-    while let Expr::Call(call) = cur {
-        let path = call.callee.path().unwrap_or_default();
-        let last = path.rsplit('.').next().unwrap_or("");
-        match last {
-            "enum" | "literal" | "nativeEnum" => return true,
-            "union" => {
-                return call.args.first().is_some_and(|a| match a.value.peel() {
-                    Expr::Array(items) => {
-                        !items.is_empty() && items.iter().all(is_fixed_values_schema)
-                    }
-                    _ => false,
-                })
-            }
-            _ => {}
-        }
-        match call.callee.peel() {
-            Expr::Member { object, .. } => cur = object.peel(),
-            _ => return false,
-        }
-    }
-    false
-}
-
 /// Parameters of an RPC handler: `(input, ctx)` (Blitz) or `({ ctx, input })` (tRPC); only the
 /// input is client input.
 pub fn mark_rpc_params(params: &mut [Param]) {
@@ -178,6 +119,7 @@ pub fn mark_rpc_params(params: &mut [Param]) {
     }
 }
 
+use crate::frameworks::validators::enum_validated_fields;
 use crate::lang::Language;
 
 /// tRPC's procedure-making methods: the last call of a builder chain.

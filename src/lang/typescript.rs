@@ -8,7 +8,8 @@
 use tree_sitter::Node;
 
 use super::{Language, ParseError, MAX_DEPTH};
-use crate::frameworks::rpc::{chain_guards, enum_validated_fields, mark_rpc_params, outer_handler};
+use crate::frameworks::rpc::{chain_guards, mark_rpc_params, outer_handler};
+use crate::frameworks::validators::enum_validated_fields;
 use crate::ir::*;
 
 const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];

@@ -353,10 +353,12 @@ impl<'p> Builder<'p> {
             }
         };
 
+        // Input parsed by a schema that restricts some fields to fixed values: those fields are
+        // allow-listed request input (`InviteSchema.parse(await req.json()).role`).
+        let mut result = self.schema_parsed(call, &args).unwrap_or(result);
         // Callbacks passed to the call may run (or not) before it returns; some calls always run
         // theirs, and return what it returns (`Effect.gen(function* () { … })`).
         let always = crate::frameworks::always_runs_callback(call);
-        let mut result = result;
         for cb in callbacks {
             if self.frames.len() >= self.limits.max_inline_depth {
                 break;
@@ -392,6 +394,52 @@ impl<'p> Builder<'p> {
                 .collect();
         }
         result
+    }
+
+    /// What a validation call returns when its schema (written inline, a module-level constant,
+    /// or one imported from a parsed module) restricts fields to fixed values.
+    fn schema_parsed(&self, call: &Call, args: &[ArgValue]) -> Option<Value> {
+        use crate::frameworks::validators;
+        let validation = validators::validation(call)?;
+        let input = args.get(validation.input)?.value.clone();
+        let fields = match validation.schema.peel() {
+            Expr::Name(name) => {
+                let module = self.module();
+                match top_level_value(&self.program.modules[module], name) {
+                    Some(schema) => validators::fixed_value_fields(schema),
+                    None => {
+                        let target = self.program.import_target(module, name)?;
+                        let imported = self.program.modules[module]
+                            .imports
+                            .iter()
+                            .find(|i| &i.local == name)
+                            .map(|i| i.imported.as_str())?;
+                        validators::fixed_value_fields(top_level_value(
+                            &self.program.modules[target],
+                            imported,
+                        )?)
+                    }
+                }
+            }
+            inline => validators::fixed_value_fields(inline),
+        };
+        if fields.is_empty() {
+            return None;
+        }
+        let parsed = Value::SchemaInput {
+            base: Box::new(input),
+            validated: fields,
+        };
+        Some(if validation.wrapped {
+            Value::Object {
+                props: validators::WRAPPED_RESULT_KEYS
+                    .iter()
+                    .map(|k| (k.to_string(), parsed.clone()))
+                    .collect(),
+            }
+        } else {
+            parsed
+        })
     }
 
     /// Inlines `t` with argument values; returns its result value and whether it can deny.
@@ -560,6 +608,20 @@ pub(super) fn result_value(
 }
 
 /// Whether a value is (a field of) what a call returned.
+/// The value a module binds to `name` at its top level (`const InviteSchema = z.object(…)`).
+fn top_level_value<'m>(module: &'m crate::ir::Module, name: &str) -> Option<&'m Expr> {
+    module.top_level.iter().find_map(|stmt| match stmt {
+        Stmt::Let {
+            bindings,
+            value: Some(value),
+            ..
+        } if bindings.len() == 1 && bindings[0].name == name && bindings[0].path.is_empty() => {
+            Some(value)
+        }
+        _ => None,
+    })
+}
+
 pub(super) fn holds_call_result(v: &Value) -> bool {
     match v.peel() {
         Value::CallResult { .. } => true,
