@@ -57,6 +57,20 @@ pub struct Module {
     /// A path this file puts before every route of the application (NestJS
     /// `app.setGlobalPrefix("api")` in `main.ts`).
     pub global_prefix: Option<String>,
+    /// Types request input is parsed into, with their fields' declared types (a pydantic
+    /// model, a serde `Deserialize` struct): parsing enforces a field typed as a fixed set.
+    pub input_types: Vec<InputType>,
+    /// Enumerations this file defines (`class Role(str, Enum)`, a serde `enum Role`): a value
+    /// parsed into one is one of its members.
+    pub enums: Vec<String>,
+}
+
+/// A type request input is parsed into.
+#[derive(Debug, Clone, Default)]
+pub struct InputType {
+    pub name: String,
+    /// (field name, declared type as written).
+    pub fields: Vec<(String, String)>,
 }
 
 /// A handler, or a router of another file, registered under a path prefix and guards.
@@ -229,6 +243,9 @@ pub struct Param {
     /// A dependency the framework calls to produce this parameter before the handler runs
     /// (FastAPI's `user = Depends(get_current_user)` gives `get_current_user()`).
     pub default_call: Option<Expr>,
+    /// The declared type as written (`InviteBody`, `Json<InviteBody>`), where the language has
+    /// one: a framework that parses request input into it enforces its fields' types.
+    pub annotation: Option<String>,
 }
 
 /// One name bound by an assignment or a destructuring pattern. `path` is the chain of keys read

@@ -222,6 +222,9 @@ fn is_schema_validated(value: &Value) -> bool {
             match cur {
                 Value::Validated { .. } => return true,
                 Value::Var { value, .. } => cur = value,
+                // A method of a value from a fixed set (`body.role.slug()`, `role.lower()`)
+                // gives one result per member: a fixed set too.
+                Value::Derived { from, via } if via.starts_with('.') => cur = from,
                 _ => return false,
             }
         }

@@ -132,3 +132,77 @@ pub fn validation(call: &Call) -> Option<Validation<'_>> {
 
 /// The keys under which a wrapped result holds the parsed input (zod `data`, valibot `output`).
 pub const WRAPPED_RESULT_KEYS: &[&str] = &["data", "output"];
+
+/// Whether a declared field type admits only fixed values: `Literal["member", "viewer"]`
+/// (Python, also inside `Optional[…]`), or a type that names an enumeration (`Role`,
+/// `Option<Role>`, `list[Role]`); `is_enum` says which names are enumerations.
+pub fn is_fixed_type(declared: &str, is_enum: impl Fn(&str) -> bool) -> bool {
+    // Go: a `binding:"oneof=member viewer"` tag, which gin's binders enforce.
+    declared.contains("Literal[")
+        || declared.contains("oneof=")
+        || type_names(declared).any(is_enum)
+}
+
+/// The names in a type as written (`Annotated[InviteBody, Body()]` gives `Annotated`,
+/// `InviteBody`, `Body`).
+pub fn type_names(declared: &str) -> impl Iterator<Item = &str> {
+    declared
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        })
+}
+
+/// Methods of a model class that parse input into it (pydantic v2 and v1): `InviteBody
+/// .model_validate(data)`; calling the class (`InviteBody(**data)`) parses too.
+pub const MODEL_PARSERS: &[&str] = &[
+    "model_validate",
+    "model_validate_json",
+    "parse_obj",
+    "parse_raw",
+];
+
+/// The model class a call parses its first argument into, by name: `Model.model_validate(data)`
+/// (calling the class itself is a conversion, read where calls are). Whether the name is a model
+/// is for the caller to tell.
+pub fn model_parse(call: &Call) -> Option<&str> {
+    match call.callee.peel() {
+        Expr::Member { object, property } if MODEL_PARSERS.contains(&property.as_str()) => {
+            match object.peel() {
+                Expr::Name(name) => Some(name),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_types_are_literals_and_enumerations() {
+        let is_enum = |n: &str| n == "Role";
+        assert!(is_fixed_type(r#"Literal["member", "viewer"]"#, is_enum));
+        assert!(is_fixed_type(r#"Optional[Literal["member"]]"#, is_enum));
+        assert!(is_fixed_type("Role", is_enum));
+        assert!(is_fixed_type("Option Role", is_enum));
+        assert!(is_fixed_type("list[Role] | None", is_enum));
+        // A string, or a name that merely contains the enumeration's, admits anything.
+        assert!(!is_fixed_type("str", is_enum));
+        assert!(!is_fixed_type("String", is_enum));
+        assert!(!is_fixed_type("RoleName", is_enum));
+        assert!(!is_fixed_type("Optional[str]", is_enum));
+    }
+
+    #[test]
+    fn type_names_skip_literal_values_and_punctuation() {
+        let names: Vec<&str> = type_names(r#"Annotated[InviteBody, Body(embed=True)]"#).collect();
+        assert_eq!(names, ["Annotated", "InviteBody", "Body", "embed", "True"]);
+        let names: Vec<&str> = type_names("Json<InviteBody>").collect();
+        assert_eq!(names, ["Json", "InviteBody"]);
+    }
+}

@@ -23,6 +23,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         client_fields: Default::default(),
         declared_fields: Default::default(),
         client_locals: Default::default(),
+        local_types: Default::default(),
         context_params: Vec::new(),
     };
     let root = tree.root_node();
@@ -50,6 +51,9 @@ struct Lowerer<'a> {
     /// Locals of the function being lowered that hold a package's client (`c := &sso.Client{…}`,
     /// `um := usermanagement.NewClient(key)`).
     client_locals: std::collections::HashMap<String, String>,
+    /// Declared types of the function's locals (`var body inviteBody`), for a body bound into
+    /// one by gin.
+    local_types: std::collections::HashMap<String, String>,
     /// Parameters of the function being lowered that are a web framework's request context
     /// (`c echo.Context`, `c *gin.Context`, `c *fiber.Ctx`): `c.Get("org_id")` reads what a
     /// middleware stored there, not client input.
@@ -145,6 +149,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn struct_fields(&mut self, node: Node) {
+        self.input_types(node);
         for n in super::nodes_of_kinds(node, &["field_declaration"]) {
             let ty = n
                 .child_by_field_name("type")
@@ -159,6 +164,62 @@ impl<'a> Lowerer<'a> {
                 }
                 self.declared_fields.insert(name);
             }
+        }
+    }
+
+    /// What a gin binder fills a local of a declared struct type with: the request parsed into
+    /// that type (`inviteBody(c.ShouldBindJSON(&body))`), whose `binding` tags it enforced.
+    fn bound_into_type(&self, value: Expr, outs: &[Binding]) -> Expr {
+        let declared = outs.first().and_then(|b| self.local_types.get(&b.name));
+        match declared {
+            Some(ty) if is_gin_binder(&value) && !ty.contains('.') => {
+                let span = match value.peel() {
+                    Expr::Call(c) => c.span,
+                    _ => Span::default(),
+                };
+                Expr::Call(Box::new(Call {
+                    callee: Expr::Name(ty.clone()),
+                    args: vec![Arg { name: None, value }],
+                    span,
+                    construct: false,
+                }))
+            }
+            _ => value,
+        }
+    }
+
+    /// Struct types request bodies are bound into, with each field's type and its `binding`
+    /// tag (`binding:"required,oneof=member viewer"`, which gin's binders enforce).
+    fn input_types(&mut self, node: Node) {
+        for spec in super::nodes_of_kinds(node, &["type_spec"]) {
+            let (Some(name), Some(ty)) = (
+                spec.child_by_field_name("name"),
+                spec.child_by_field_name("type"),
+            ) else {
+                continue;
+            };
+            if ty.kind() != "struct_type" {
+                continue;
+            }
+            let mut fields = Vec::new();
+            for field in super::nodes_of_kinds(ty, &["field_declaration"]) {
+                let declared = field
+                    .child_by_field_name("type")
+                    .map(|t| self.text(t).to_string())
+                    .unwrap_or_default();
+                let binding = field
+                    .child_by_field_name("tag")
+                    .and_then(|t| binding_tag(self.text(t)))
+                    .unwrap_or_default();
+                let mut c = field.walk();
+                for n in field.children_by_field_name("name", &mut c) {
+                    fields.push((self.text(n).to_string(), format!("{declared} {binding}")));
+                }
+            }
+            self.module.input_types.push(InputType {
+                name: self.text(name).to_string(),
+                fields,
+            });
         }
     }
 
@@ -185,6 +246,11 @@ impl<'a> Lowerer<'a> {
                         if let Some(pkg) = pkg {
                             self.client_locals.insert(self.text(left).to_string(), pkg);
                         }
+                        // `body := inviteBody{}`: a local of a struct type.
+                        if right.kind() == "composite_literal" || text.ends_with('}') {
+                            self.local_types
+                                .insert(self.text(left).to_string(), ty.to_string());
+                        }
                     }
                 }
                 "var_spec" => {
@@ -192,12 +258,19 @@ impl<'a> Lowerer<'a> {
                         .child_by_field_name("type")
                         .map(|t| self.text(t).to_string())
                         .unwrap_or_default();
+                    let mut c = n.walk();
+                    let names: Vec<String> = n
+                        .children_by_field_name("name", &mut c)
+                        .map(|name| self.text(name).to_string())
+                        .collect();
                     if let Some(pkg) = self.client_package(&ty) {
-                        let mut c = n.walk();
-                        for name in n.children_by_field_name("name", &mut c) {
-                            self.client_locals
-                                .insert(self.text(name).to_string(), pkg.clone());
+                        for name in &names {
+                            self.client_locals.insert(name.clone(), pkg.clone());
                         }
+                    }
+                    for name in names {
+                        self.local_types
+                            .insert(name, ty.trim_start_matches('*').to_string());
                     }
                 }
                 _ => {}
@@ -320,6 +393,7 @@ impl<'a> Lowerer<'a> {
             .map(|n| self.text(n).to_string());
         let exported = name.chars().next().is_some_and(|c| c.is_ascii_uppercase());
         self.client_locals.clear();
+        self.local_types.clear();
         if let Some(body) = node.child_by_field_name("body") {
             self.client_locals_of(body);
         }
@@ -406,6 +480,7 @@ impl<'a> Lowerer<'a> {
                     role,
                     bindings: Vec::new(),
                     default_call: None,
+                    annotation: None,
                 });
             }
             for n in names {
@@ -414,6 +489,7 @@ impl<'a> Lowerer<'a> {
                     role,
                     bindings: Vec::new(),
                     default_call: None,
+                    annotation: None,
                 });
             }
         }
@@ -456,9 +532,10 @@ impl<'a> Lowerer<'a> {
                     Stmt::Expr { expr, span }
                 } else {
                     // `Decode(&body)` fills `body` with what the call produced.
+                    let value = self.bound_into_type(expr, &outs);
                     Stmt::Let {
                         bindings: outs,
-                        value: Some(expr),
+                        value: Some(value),
                         span,
                     }
                 }
@@ -650,7 +727,9 @@ impl<'a> Lowerer<'a> {
             })
             .filter(|b| b.name != "_")
             .collect();
-        bindings.extend(out_params(&value));
+        let outs = out_params(&value);
+        let value = self.bound_into_type(value, &outs);
+        bindings.extend(outs);
         if left.iter().all(|l| l.kind() == "identifier") {
             Stmt::Let {
                 bindings,
@@ -919,6 +998,27 @@ fn is_pointer_helper(path: &str) -> bool {
             path,
             "ptr.To" | "pointer.To" | "pointer.String" | "ptr.String"
         )
+}
+
+/// The tag's `binding:"…"` part (`json:"role" binding:"required,oneof=member viewer"` gives
+/// `binding:"required,oneof=member viewer"`); other tags (`validate:`) are enforced only where
+/// the code asks a validator, which is not read.
+fn binding_tag(tag: &str) -> Option<String> {
+    let tag = tag.trim_matches('`');
+    let start = tag.find("binding:\"")?;
+    let rest = &tag[start + "binding:\"".len()..];
+    let end = rest.find('"')?;
+    Some(format!("binding:\"{}\"", &rest[..end]))
+}
+
+/// gin's binders, which validate `binding` tags: `c.ShouldBindJSON(&body)`, `c.BindJSON(&body)`.
+fn is_gin_binder(call: &Expr) -> bool {
+    let Expr::Call(call) = call.peel() else {
+        return false;
+    };
+    let method = call.callee.path().unwrap_or_default();
+    let last = method.rsplit('.').next().unwrap_or("");
+    last.starts_with("ShouldBind") || last.starts_with("Bind") || last == "MustBindWith"
 }
 
 /// `&x` arguments of a call: the call fills them (`Decode(&body)`, `db.First(&user)`).

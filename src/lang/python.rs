@@ -363,6 +363,7 @@ impl<'a> Lowerer<'a> {
             .unwrap_or_default();
         let is_view =
             bases.contains("View") || bases.contains("ViewSet") || bases.contains("Resource");
+        self.input_type_or_enum(&class_name, &bases, body);
         // DRF/Django: `permission_classes = [IsAuthenticated, IsOrgAdmin]` guard every handler.
         let mut class_guards: Vec<Expr> = decorators.to_vec();
         let mut cursor = body.walk();
@@ -443,6 +444,50 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A route when a route decorator is present; its other decorators are guards.
+    /// A pydantic model (or django-ninja `Schema`, `SQLModel`) keeps its annotated fields: a
+    /// framework that parses a body into it enforces them. An `Enum` (or Django `TextChoices`)
+    /// subclass is an enumeration.
+    fn input_type_or_enum(&mut self, class_name: &str, bases: &str, body: Node) {
+        let base_names: Vec<&str> = bases
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let any = |names: &[&str]| base_names.iter().any(|b| names.contains(b));
+        if any(&[
+            "Enum",
+            "StrEnum",
+            "IntEnum",
+            "TextChoices",
+            "IntegerChoices",
+        ]) {
+            self.module.enums.push(class_name.to_string());
+            return;
+        }
+        if !any(&["BaseModel", "Schema", "SQLModel"]) {
+            return;
+        }
+        let mut cursor = body.walk();
+        let mut fields = Vec::new();
+        for member in body.named_children(&mut cursor) {
+            let Some(assign) = member
+                .named_child(0)
+                .filter(|n| member.kind() == "expression_statement" && n.kind() == "assignment")
+            else {
+                continue;
+            };
+            if let (Some(left), Some(ty)) = (
+                assign.child_by_field_name("left"),
+                assign.child_by_field_name("type"),
+            ) {
+                fields.push((self.text(left).to_string(), self.text(ty).to_string()));
+            }
+        }
+        self.module.input_types.push(InputType {
+            name: class_name.to_string(),
+            fields,
+        });
+    }
+
     fn classify_function(&mut self, id: FunctionId, decorators: &[Expr], _class: Option<&str>) {
         let mut route: Option<(String, Option<String>)> = None;
         let mut receiver_of_route: Option<String> = None;
@@ -632,6 +677,7 @@ impl<'a> Lowerer<'a> {
                 role,
                 bindings: Vec::new(),
                 default_call,
+                annotation: (!ty.is_empty()).then_some(ty),
             });
         }
         out

@@ -502,6 +502,7 @@ impl<'a> Lowerer<'a> {
                     role: ParamRole::Plain,
                     bindings: Vec::new(),
                     default_call: None,
+                    annotation: None,
                 })
             })
             .collect()

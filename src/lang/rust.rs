@@ -276,6 +276,25 @@ impl Lowerer {
                     self.module.constants.push((s.ident.to_string(), v));
                 }
             }
+            // What serde parses request input into: a struct's fields keep their types, and an
+            // enum accepts only its variants.
+            syn::Item::Struct(s) if derives(&s.attrs, "Deserialize") => {
+                if let syn::Fields::Named(fields) = &s.fields {
+                    self.module.input_types.push(InputType {
+                        name: s.ident.to_string(),
+                        fields: fields
+                            .named
+                            .iter()
+                            .filter_map(|f| {
+                                Some((f.ident.as_ref()?.to_string(), type_words(&f.ty).join(" ")))
+                            })
+                            .collect(),
+                    });
+                }
+            }
+            syn::Item::Enum(e) if derives(&e.attrs, "Deserialize") => {
+                self.module.enums.push(e.ident.to_string());
+            }
             _ => {}
         }
     }
@@ -407,6 +426,7 @@ impl Lowerer {
             role,
             bindings,
             default_call: extractor_guard(&ty),
+            annotation: Some(type_words(&pt.ty).join(" ")),
         })
     }
 
@@ -948,6 +968,7 @@ impl Lowerer {
                         role: ParamRole::Plain,
                         bindings: Vec::new(),
                         default_call: None,
+                        annotation: None,
                     })
                     .collect();
                 let span = self.span(c.span());
@@ -1021,6 +1042,50 @@ fn path_expr(path: &syn::Path) -> Expr {
         };
     }
     e
+}
+
+/// Every type name a type mentions, generic arguments included: `Json<InviteBody>` gives
+/// `Json`, `InviteBody`; `Option<Role>` gives `Option`, `Role`.
+fn type_words(ty: &syn::Type) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(ty: &syn::Type, out: &mut Vec<String>, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        match ty {
+            syn::Type::Path(p) => {
+                for segment in &p.path.segments {
+                    out.push(segment.ident.to_string());
+                    if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
+                        for arg in &args.args {
+                            if let syn::GenericArgument::Type(t) = arg {
+                                walk(t, out, depth + 1);
+                            }
+                        }
+                    }
+                }
+            }
+            syn::Type::Reference(r) => walk(&r.elem, out, depth + 1),
+            _ => {}
+        }
+    }
+    walk(ty, &mut out, 0);
+    out
+}
+
+/// Whether `#[derive(…)]` among the attributes names `name` (`serde::Deserialize` too).
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+            })
+    })
 }
 
 fn type_name(ty: &syn::Type) -> String {

@@ -806,6 +806,7 @@ impl<'a> Lowerer<'a> {
             role,
             bindings,
             default_call: None,
+            annotation: None,
         }
     }
 

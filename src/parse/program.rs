@@ -424,6 +424,28 @@ impl Program {
             .map(|c| (target, c))
     }
 
+    /// What `find` finds for `name` in `module` itself, else in the module it imports `name`
+    /// from (under its exported name), with that module's index.
+    pub fn lookup_named<'p, T>(
+        &'p self,
+        module: usize,
+        name: &str,
+        find: impl Fn(&'p Module, &str) -> Option<T>,
+    ) -> Option<(usize, T)> {
+        if let Some(found) = find(&self.modules[module], name) {
+            return Some((module, found));
+        }
+        let target = self.import_target(module, name)?;
+        let imported = self.modules[module]
+            .imports
+            .iter()
+            .find(|i| i.local == name)
+            .map(|i| i.imported.as_str())
+            .filter(|i| *i != "*" && *i != "default")
+            .unwrap_or(name);
+        find(&self.modules[target], imported).map(|found| (target, found))
+    }
+
     /// The parsed module the name `name` of `module` is imported from (`teamRouter` of
     /// `import teamRouter from "./routes/team"`); a re-export is not followed.
     pub fn import_target(&self, module: usize, name: &str) -> Option<usize> {

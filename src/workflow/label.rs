@@ -171,7 +171,12 @@ impl<'s> Labeler<'s> {
             .split('/')
             .map(|s| s.split('.').next().unwrap_or(s).to_ascii_lowercase());
         let route_parts = route_path.split('/').map(str::to_ascii_lowercase);
-        let under = file_parts.chain(route_parts).any(|p| segments.contains(&p));
+        // Go's `internal/` folder is a visibility rule of the language, not a back office.
+        let layout_only = |p: &String| file.ends_with(".go") && p == "internal";
+        let under = file_parts
+            .filter(|p| !layout_only(p))
+            .chain(route_parts)
+            .any(|p| segments.contains(&p));
         if !under {
             return false;
         }

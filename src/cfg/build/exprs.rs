@@ -166,6 +166,24 @@ impl<'p> Builder<'p> {
         }
         let callee = self.callee_path(&call.callee, receiver.as_ref());
         let module = self.module();
+        // Input parsed into a declared type by calling the type (pydantic's `InviteBody(**data)`,
+        // Go's bind into a `var body inviteBody`): no code of the application's runs, and the
+        // fields typed as a fixed set are allow-listed.
+        if let (Expr::Name(type_name), Some(input)) = (call.callee.peel(), args.first()) {
+            if self.program.resolve_callee(module, &call.callee).is_none() {
+                if let Some(fixed) = self.input_type_fields(module, type_name) {
+                    let input = input.value.clone();
+                    return if fixed.is_empty() {
+                        input
+                    } else {
+                        Value::SchemaInput {
+                            base: Box::new(input),
+                            validated: fixed,
+                        }
+                    };
+                }
+            }
+        }
 
         // `next()` inside middleware (also from a callback within it): continue to the handler.
         // Express's `next(err)` refuses; tRPC's `next({ ctx })` continues.
@@ -396,10 +414,51 @@ impl<'p> Builder<'p> {
         result
     }
 
+    /// The fields of the input type a declared type names (`InviteBody`, `Json<InviteBody>`)
+    /// that parsing restricts to fixed values: `Literal[…]` or an enumeration.
+    pub(super) fn fixed_fields_of_type(&self, module: usize, declared: &str) -> Vec<String> {
+        self.input_type_fields(module, declared).unwrap_or_default()
+    }
+
+    /// [`Self::fixed_fields_of_type`], or `None` when the declared type names no input type.
+    fn input_type_fields(&self, module: usize, declared: &str) -> Option<Vec<String>> {
+        use crate::frameworks::validators;
+        let (at, input) = validators::type_names(declared).find_map(|name| {
+            self.program.lookup_named(module, name, |m, n| {
+                m.input_types.iter().find(|t| t.name == n)
+            })
+        })?;
+        let is_enum = |name: &str| {
+            self.program
+                .lookup_named(at, name, |m, n| {
+                    m.enums.iter().any(|e| e == n).then_some(())
+                })
+                .is_some()
+        };
+        Some(
+            input
+                .fields
+                .iter()
+                .filter(|(_, ty)| validators::is_fixed_type(ty, is_enum))
+                .map(|(field, _)| field.clone())
+                .collect(),
+        )
+    }
+
     /// What a validation call returns when its schema (written inline, a module-level constant,
     /// or one imported from a parsed module) restricts fields to fixed values.
     fn schema_parsed(&self, call: &Call, args: &[ArgValue]) -> Option<Value> {
         use crate::frameworks::validators;
+        // pydantic: `InviteBody.model_validate(data)`.
+        if let Some(model) = validators::model_parse(call) {
+            let fixed = self.fixed_fields_of_type(self.module(), model);
+            if !fixed.is_empty() {
+                return Some(Value::SchemaInput {
+                    base: Box::new(args.first()?.value.clone()),
+                    validated: fixed,
+                });
+            }
+        }
         let validation = validators::validation(call)?;
         let input = args.get(validation.input)?.value.clone();
         let fields = match validation.schema.peel() {

@@ -323,10 +323,27 @@ impl<'p> Builder<'p> {
                     },
                     _ => Value::Unknown,
                 },
-                (None, None) => Value::Param {
-                    name: p.name.clone(),
-                    role: p.role,
-                },
+                (None, None) => {
+                    let param = Value::Param {
+                        name: p.name.clone(),
+                        role: p.role,
+                    };
+                    // The framework parsed the input into a declared type (a pydantic model, a
+                    // serde struct): fields typed as a fixed set are allow-listed.
+                    let fixed = p
+                        .annotation
+                        .as_deref()
+                        .map(|a| self.fixed_fields_of_type(func.module, a))
+                        .unwrap_or_default();
+                    if fixed.is_empty() {
+                        param
+                    } else {
+                        Value::SchemaInput {
+                            base: Box::new(param),
+                            validated: fixed,
+                        }
+                    }
+                }
             };
             if p.bindings.is_empty() {
                 env.insert(
@@ -347,6 +364,15 @@ impl<'p> Builder<'p> {
                             name: bnd.name.clone(),
                             role,
                         };
+                        // `Json(body): Json<InviteBody>`: the input, parsed into the type.
+                        if let (Value::SchemaInput { validated, .. }, true) =
+                            (&v, bnd.path.is_empty())
+                        {
+                            bv = Value::SchemaInput {
+                                base: Box::new(bv),
+                                validated: validated.clone(),
+                            };
+                        }
                     }
                     env.insert(
                         bnd.name.clone(),
