@@ -252,8 +252,8 @@ const TYPED_PARITY: &[(&str, Expected)] = &[
 ];
 
 /// Each parity table with the languages that write all of its cases.
-const PARITY_TABLES: &[(&[&str], &[(&str, Expected)])] =
-    &[(LANGUAGES, PARITY), (TYPED_LANGUAGES, TYPED_PARITY)];
+type Cases = &'static [(&'static str, Expected)];
+const PARITY_TABLES: &[(&[&str], Cases)] = &[(LANGUAGES, PARITY), (TYPED_LANGUAGES, TYPED_PARITY)];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is
 /// compared as `privileged` (its suffix is the SDK spelling, which differs by language).
