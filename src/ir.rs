@@ -211,6 +211,9 @@ pub struct Function {
     /// A method of a class or type (a TypeScript class method, a Go method with a receiver, a
     /// Python method): what a call on an object of unnamed class may dispatch to.
     pub method: bool,
+    /// Declared `async`: called without `await`, its refusal does not stop the caller (a
+    /// rejected promise; in Python and Rust the body does not even run).
+    pub is_async: bool,
 }
 
 /// What a parameter carries, as far as the frontend knows from the framework.
@@ -665,6 +668,28 @@ impl Stmt {
             _ => Vec::new(),
         }
     }
+}
+
+/// Whether a function body only logs: it throws nowhere, returns nothing or a literal, and
+/// calls nothing but loggers (`console.error(e)`, `logger.warn(…)`). A promise's `.catch`
+/// handler like that swallows the rejection; one that throws, redirects or answers does not.
+pub fn only_logs(stmts: &[Stmt]) -> bool {
+    let plain = stmts.iter().all(|s| match s {
+        Stmt::Throw { .. } => false,
+        Stmt::Return { value: Some(v), .. } => matches!(v.peel(), Expr::Literal(_)),
+        other => other.nested().into_iter().all(only_logs),
+    });
+    let mut logs_only = true;
+    visit_stmts(stmts, &mut |e| {
+        if let Expr::Call(call) = e {
+            let path = call.callee.path().unwrap_or_default();
+            let (receiver, method) = path.rsplit_once('.').unwrap_or(("", &path));
+            let logger = matches!(receiver, "console" | "logger" | "log" | "this.logger")
+                || matches!(method, "log" | "warn" | "error" | "info" | "debug");
+            logs_only &= logger;
+        }
+    });
+    plain && logs_only
 }
 
 /// Visits every expression in a function body (not descending into function literals, which

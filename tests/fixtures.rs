@@ -111,6 +111,16 @@ const CASES: &[(&str, Expected)] = &[
         "invite-try-catch-swallow",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
+    // An async guard called without `await`, and one whose refusal a `.catch()` that only
+    // logs swallows: each reads as protected, and neither stops the request.
+    (
+        "invite-guard-not-awaited",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    (
+        "invite-guard-promise-swallowed",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
     // A role literal outside the allow-list.
     (
         "invite-role-literal-admin",
@@ -251,9 +261,22 @@ const TYPED_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// An async guard called without `await`: in TypeScript its throw rejects a promise nobody
+/// waits for, in Python the coroutine never runs. Go and Ruby have no such calls, and Rust's
+/// compiler demands `.await` before a guard's `?`.
+const ASYNC_LANGUAGES: &[&str] = &["ts", "py"];
+const ASYNC_PARITY: &[(&str, Expected)] = &[(
+    "invite-guard-not-awaited",
+    &[("bypassed-step", "invite", "can_manage_members")],
+)];
+
 /// Each parity table with the languages that write all of its cases.
 type Cases = &'static [(&'static str, Expected)];
-const PARITY_TABLES: &[(&[&str], Cases)] = &[(LANGUAGES, PARITY), (TYPED_LANGUAGES, TYPED_PARITY)];
+const PARITY_TABLES: &[(&[&str], Cases)] = &[
+    (LANGUAGES, PARITY),
+    (TYPED_LANGUAGES, TYPED_PARITY),
+    (ASYNC_LANGUAGES, ASYNC_PARITY),
+];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is
 /// compared as `privileged` (its suffix is the SDK spelling, which differs by language).

@@ -17,6 +17,13 @@ pub use value::Value;
 
 use crate::ir::Span;
 
+/// The [`NodeKind::Join`] where a `catch` block starts.
+pub const CATCH: &str = "catch";
+/// The [`NodeKind::Join`] where the refusal of an async call made without `await` is dropped.
+pub const NOT_AWAITED: &str = "not awaited";
+/// The [`NodeKind::Join`] where a promise's `.catch(…)` swallows its rejection.
+pub const SWALLOWED: &str = "swallowed by .catch()";
+
 /// Why control moves along an edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -108,7 +115,8 @@ pub enum NodeKind {
         condition: Condition,
         polarity: Option<Polarity>,
     },
-    /// A merge point that has no code of its own (loop head, catch entry, join after a switch).
+    /// A merge point that has no code of its own (loop head, catch entry, join after a switch);
+    /// `what` says which ([`CATCH`], [`NOT_AWAITED`], [`SWALLOWED`], …).
     Join {
         what: String,
     },

@@ -110,14 +110,27 @@ pub fn cut_for(cfg: &Cfg, checks: &[NodeIndex], target: NodeIndex) -> HashSet<Ed
         .collect()
 }
 
-/// Whether the path leaves `node` through an exception edge.
-pub fn leaves_by_exception(cfg: &Cfg, path: &[NodeIndex], node: NodeIndex) -> bool {
-    path.windows(2).any(|w| {
-        w[0] == node
-            && cfg
-                .graph
-                .edges_connecting(w[0], w[1])
-                .any(|e| *e.weight() == Edge::Exception)
+/// What catches the refusal at `node` when the path leaves it through an exception edge.
+pub fn leaves_by_exception(cfg: &Cfg, path: &[NodeIndex], node: NodeIndex) -> Option<&'static str> {
+    path.windows(2)
+        .find_map(|w| (w[0] == node).then(|| caught_by(cfg, w[0], w[1])).flatten())
+}
+
+/// What catches a refusal raised at `from` when the path goes on to `to` by an exception edge:
+/// a `catch` block ([`crate::cfg::CATCH`]), an unawaited promise ([`crate::cfg::NOT_AWAITED`]), a
+/// swallowing `.catch()` ([`crate::cfg::SWALLOWED`]).
+pub fn caught_by(cfg: &Cfg, from: NodeIndex, to: NodeIndex) -> Option<&'static str> {
+    if !cfg
+        .graph
+        .edges_connecting(from, to)
+        .any(|e| *e.weight() == Edge::Exception)
+    {
+        return None;
+    }
+    Some(match &cfg.node(to).kind {
+        NodeKind::Join { what } if what == crate::cfg::NOT_AWAITED => crate::cfg::NOT_AWAITED,
+        NodeKind::Join { what } if what == crate::cfg::SWALLOWED => crate::cfg::SWALLOWED,
+        _ => crate::cfg::CATCH,
     })
 }
 

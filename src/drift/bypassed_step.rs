@@ -2,8 +2,9 @@
 //!
 //! **What it finds.** A check exists in the workflow but does not protect the action: some path
 //! reaches the action without passing it (the check sits behind a flag or after an early
-//! branch), its failing side still reaches the action (it only logs, or a `catch` swallows the
-//! failure), or it runs only after the action.
+//! branch), its failing side still reaches the action (it only logs, a `catch` or a promise's
+//! `.catch(() => {})` swallows the failure, or an async guard is called without `await`), or it
+//! runs only after the action.
 //!
 //! **Why it matters.** Such code reads as protected in review, which makes it worse than a
 //! missing check: the witness path shows the way around it.
@@ -38,12 +39,31 @@ pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Find
                 at(*c),
                 at(*a)
             ),
-            Bypass::FailsOpen { caught: true, check: c } => format!(
+            Bypass::FailsOpen {
+                caught: Some(crate::cfg::NOT_AWAITED),
+                check: c,
+            } => format!(
+                "The check that {} at {} does not stop the request: it is async and called without `await`, so its refusal is a rejected promise nobody waits for (in Python and Rust its body never runs) and execution continues to {action}.",
+                check.title,
+                at(*c)
+            ),
+            Bypass::FailsOpen {
+                caught: Some(crate::cfg::SWALLOWED),
+                check: c,
+            } => format!(
+                "The check that {} at {} fails open: a `.catch()` that only logs swallows its refusal and execution continues to {action}.",
+                check.title,
+                at(*c)
+            ),
+            Bypass::FailsOpen {
+                caught: Some(_),
+                check: c,
+            } => format!(
                 "The check that {} at {} fails open: its failure is caught and execution continues to {action}.",
                 check.title,
                 at(*c)
             ),
-            Bypass::FailsOpen { caught: false, check: c } => format!(
+            Bypass::FailsOpen { caught: None, check: c } => format!(
                 "The check that {} at {} does not stop the request when it fails: its failing side still reaches {action}.",
                 check.title,
                 at(*c)

@@ -290,12 +290,11 @@ pub fn render_path_keeping(
             }
         }
         if let (NodeKind::Call { .. }, Some(next)) = (&node.kind, path.get(i + 1)) {
-            if cfg
-                .graph
-                .edges_connecting(*n, *next)
-                .any(|e| *e.weight() == Edge::Exception)
-            {
-                label.push_str("  [throws, caught]");
+            match crate::cfg::query::caught_by(cfg, *n, *next) {
+                Some(crate::cfg::NOT_AWAITED) => label.push_str("  [rejects, not awaited]"),
+                Some(crate::cfg::SWALLOWED) => label.push_str("  [rejects, swallowed by .catch()]"),
+                Some(_) => label.push_str("  [throws, caught]"),
+                None => {}
             }
         }
         let step = PathStep {

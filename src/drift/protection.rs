@@ -24,8 +24,12 @@ pub enum Bypass {
     /// node that counts as the check, `at` the last node of the path from which it could still
     /// have been reached (where the path leaves it aside).
     Skipped { check: NodeIndex, at: NodeIndex },
-    /// The path goes through the check's failing side (it only logs, or its failure is caught).
-    FailsOpen { caught: bool, check: NodeIndex },
+    /// The path goes through the check's failing side (it only logs, or its failure is caught:
+    /// by what, see [`crate::cfg::query::caught_by`]).
+    FailsOpen {
+        caught: Option<&'static str>,
+        check: NodeIndex,
+    },
     /// The check runs only after the action.
     After { check: NodeIndex },
 }

@@ -423,6 +423,7 @@ impl<'a> Lowerer<'a> {
             callable,
             runs_as: None,
             method: false,
+            is_async: false,
         });
         let body = node
             .child_by_field_name("body")

@@ -608,6 +608,8 @@ impl<'a> Lowerer<'a> {
             callable: true,
             runs_as: None,
             method: class.is_some(),
+            // `async def`: the keyword is the node's first child.
+            is_async: node.child(0).is_some_and(|c| c.kind() == "async"),
         });
         let body = match node.child_by_field_name("body") {
             Some(b) if b.kind() == "block" => self.block(b),

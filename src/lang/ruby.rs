@@ -430,6 +430,7 @@ impl<'a> Lowerer<'a> {
             callable: false,
             runs_as: None,
             method: false,
+            is_async: false,
         });
         let body = match block.child_by_field_name("body") {
             Some(b) => self.statements(b),
@@ -472,6 +473,7 @@ impl<'a> Lowerer<'a> {
             callable: true,
             runs_as: None,
             method: false,
+            is_async: false,
         });
         let body = match node.child_by_field_name("body") {
             Some(b) => self.statements(b),

@@ -377,6 +377,7 @@ impl Lowerer {
             callable: true,
             runs_as: None,
             method: false,
+            is_async: sig.asyncness.is_some(),
         });
         let body = self.block(block, true);
         self.module.functions[id].body = body;
@@ -981,6 +982,7 @@ impl Lowerer {
                     callable: false,
                     runs_as: None,
                     method: false,
+                    is_async: false,
                 });
                 let mut body = Vec::new();
                 match &*c.body {

@@ -758,6 +758,7 @@ impl<'a> Lowerer<'a> {
             callable,
             runs_as: None,
             method: false,
+            is_async: has_async_keyword(node),
         });
         let body = match node.child_by_field_name("body") {
             Some(b) if b.kind() == "statement_block" => self.block(b),
@@ -1639,4 +1640,14 @@ mod tests {
         assert_eq!(module.guard_chains.len(), 1);
         assert_eq!(module.guard_chains[0].name, "g");
     }
+}
+
+/// Whether a function, arrow function or method node is declared `async`.
+fn has_async_keyword(node: Node) -> bool {
+    let mut cursor = node.walk();
+    let found = node
+        .children(&mut cursor)
+        .take_while(|c| c.kind() != "formal_parameters" && c.kind() != "identifier")
+        .any(|c| c.kind() == "async");
+    found
 }

@@ -143,6 +143,16 @@ impl<'p> Builder<'p> {
     pub(super) fn call(&mut self, call: &Call) -> Value {
         // Receiver and arguments are evaluated before the call itself.
         let receiver = match &call.callee {
+            // `guard().catch(() => {})`: the guard's refusal is swallowed; the request goes on.
+            Expr::Member { object, property }
+                if property == "catch"
+                    && matches!(object.peel(), Expr::Call(_))
+                    && self.swallows(call) =>
+            {
+                Some(
+                    self.with_refusals_caught(crate::cfg::SWALLOWED, call.span, |b| b.eval(object)),
+                )
+            }
             Expr::Member { object, .. } => Some(self.eval(object)),
             _ => None,
         };
@@ -412,6 +422,21 @@ impl<'p> Builder<'p> {
                 .collect();
         }
         result
+    }
+
+    /// Whether a `.catch(handler)` call drops the rejection: its handler is a function literal
+    /// that only logs (see [`crate::ir::only_logs`]), or a console logger itself.
+    fn swallows(&self, call: &Call) -> bool {
+        let Some(handler) = call.args.first() else {
+            return false;
+        };
+        match handler.value.peel() {
+            Expr::Function(id) => {
+                let f = &self.program.modules[self.module()].functions[*id];
+                crate::ir::only_logs(&f.body)
+            }
+            other => other.path().is_some_and(|p| p.starts_with("console.")),
+        }
     }
 
     /// The fields of the input type a declared type names (`InviteBody`, `Json<InviteBody>`)

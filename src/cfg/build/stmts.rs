@@ -13,10 +13,69 @@ impl<'p> Builder<'p> {
         }
     }
 
+    /// A join that the refusals raised in a protected stretch (`throwers`) reach by exception
+    /// edges: a `catch` block's entry, or where a rejected promise is dropped.
+    pub(super) fn catch_join(
+        &mut self,
+        what: &str,
+        span: Span,
+        throwers: Vec<NodeIndex>,
+    ) -> NodeIndex {
+        let file = self.program.modules[self.module()].path.clone();
+        let function = self.program.function(self.frame().func).name.clone();
+        let join = self.graph.add_node(CfgNode {
+            kind: NodeKind::Join { what: what.into() },
+            file,
+            span,
+            label: what.into(),
+            function,
+        });
+        for t in throwers {
+            self.graph.add_edge(t, join, Edge::Exception);
+        }
+        join
+    }
+
+    /// Runs `f` with the refusals it raises caught and dropped: execution goes on after it
+    /// whether they happen or not (an unawaited promise, a `.catch(() => {})`).
+    pub(super) fn with_refusals_caught<T>(
+        &mut self,
+        what: &str,
+        span: Span,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        self.catches.push(Vec::new());
+        let out = f(self);
+        let throwers = self.catches.pop().unwrap_or_default();
+        if !throwers.is_empty() {
+            let join = self.catch_join(what, span, throwers);
+            self.cur.push((join, Edge::Normal));
+        }
+        out
+    }
+
+    /// Whether a call runs a function of the application declared `async`.
+    fn calls_async(&self, call: &crate::ir::Call) -> bool {
+        self.program
+            .resolve_callee_all(self.module(), &call.callee)
+            .iter()
+            .any(|f| self.program.function(*f).is_async)
+    }
+
     pub(super) fn stmt(&mut self, stmt: &Stmt) {
         match stmt {
-            Stmt::Expr { expr, .. } => {
-                self.eval(expr);
+            Stmt::Expr { expr, span } => {
+                // `requirePermission(x);` without `await` on an async guard: its refusal is a
+                // rejected promise nobody waits for (in Python and Rust the body never runs),
+                // so the request goes on whether it refused or not.
+                let unawaited = matches!(expr, Expr::Call(call) if self.calls_async(call));
+                if unawaited {
+                    self.with_refusals_caught(crate::cfg::NOT_AWAITED, *span, |b| {
+                        b.eval(expr);
+                    });
+                } else {
+                    self.eval(expr);
+                }
             }
             Stmt::Let {
                 bindings, value, ..
@@ -194,21 +253,7 @@ impl<'p> Builder<'p> {
                 let body_end = std::mem::take(&mut self.cur);
                 if let Some(catch_body) = catch {
                     let throwers = self.catches.pop().unwrap_or_default();
-                    let module = self.module();
-                    let file = self.program.modules[module].path.clone();
-                    let function = self.program.function(self.frame().func).name.clone();
-                    let entry = self.graph.add_node(CfgNode {
-                        kind: NodeKind::Join {
-                            what: "catch".into(),
-                        },
-                        file,
-                        span: *span,
-                        label: "catch".into(),
-                        function,
-                    });
-                    for t in throwers {
-                        self.graph.add_edge(t, entry, Edge::Exception);
-                    }
+                    let entry = self.catch_join(crate::cfg::CATCH, *span, throwers);
                     self.cur = vec![(entry, Edge::Normal)];
                     self.stmts(catch_body);
                 }
