@@ -1618,6 +1618,16 @@ fn last_named_child(node: Node) -> Option<Node> {
     }
 }
 
+/// Whether a function, arrow function or method node is declared `async`.
+fn has_async_keyword(node: Node) -> bool {
+    let mut cursor = node.walk();
+    let found = node
+        .children(&mut cursor)
+        .take_while(|c| c.kind() != "formal_parameters" && c.kind() != "identifier")
+        .any(|c| c.kind() == "async");
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1640,14 +1650,4 @@ mod tests {
         assert_eq!(module.guard_chains.len(), 1);
         assert_eq!(module.guard_chains[0].name, "g");
     }
-}
-
-/// Whether a function, arrow function or method node is declared `async`.
-fn has_async_keyword(node: Node) -> bool {
-    let mut cursor = node.walk();
-    let found = node
-        .children(&mut cursor)
-        .take_while(|c| c.kind() != "formal_parameters" && c.kind() != "identifier")
-        .any(|c| c.kind() == "async");
-    found
 }
