@@ -425,6 +425,21 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // A role allow-listed by a `switch` whose default answers 400: with `return`, and without
+    // it (the handler goes on to invite any role). A case's statements are read (tree-sitter-go
+    // wraps them in a `statement_list`), and the default is the switch's false side.
+    Case {
+        dir: "go-gin-switch-correct",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "go-gin-switch-drifted",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[("added-privilege", "invite", "role_allowed")],
+        unresolved: &[],
+    },
     Case {
         dir: "go-fiber-correct",
         entries: &[("invite", "route POST /api/team/invitations", "request")],

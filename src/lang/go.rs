@@ -608,13 +608,16 @@ impl<'a> Lowerer<'a> {
                         if Some(p) == c.child_by_field_name("value") {
                             continue;
                         }
-                        if let Some(s) = self.stmt(p) {
+                        // tree-sitter-go wraps a case's statements in a `statement_list`.
+                        if p.kind() == "statement_list" {
+                            stmts.extend(self.block(p));
+                        } else if let Some(s) = self.stmt(p) {
                             stmts.push(s);
                         }
                     }
                     cases.push(SwitchCase {
                         test,
-                        body: stmts,
+                        body: merge_error_responses(stmts),
                         falls_through: false,
                     });
                 }

@@ -222,7 +222,14 @@ impl<'p> Builder<'p> {
                 let mut after: Frontier = Vec::new();
                 for case in cases {
                     has_default |= case.test.is_none();
-                    self.cur = vec![(sw, Edge::True)];
+                    // A case is entered when its test matched; the default when none did (the
+                    // branch's false side, as an `else`).
+                    let side = if case.test.is_none() {
+                        Edge::False
+                    } else {
+                        Edge::True
+                    };
+                    self.cur = vec![(sw, side)];
                     self.cur.append(&mut fall);
                     self.stmts(&case.body);
                     if case.falls_through {
