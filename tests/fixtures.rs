@@ -211,6 +211,12 @@ const CASES: &[(&str, Expected)] = &[
             ("missing-check", "role-assign", "not_self"),
         ],
     ),
+    // A switch chooses the intent: the SSO case makes it the SSO workflow, whose permission
+    // check is missing (each case's value reaches the call, not only the last case's).
+    (
+        "sso-portal-intent-switch",
+        &[("missing-check", "sso-setup", "can_manage_sso")],
+    ),
     // An intent written as an SDK enum member (Node >= 9 `GenerateLinkIntent.DomainVerification`)
     // is that intent: the link belongs to the domain workflow and its check is missing.
     (

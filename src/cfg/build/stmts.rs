@@ -220,6 +220,12 @@ impl<'p> Builder<'p> {
                 let mut fall: Frontier = Vec::new();
                 let mut has_default = false;
                 let mut after: Frontier = Vec::new();
+                // Each case starts from the values before the switch (or, falling through, from
+                // the previous case's); after it, a variable holds what any case that goes on
+                // left in it.
+                let env_before = self.frame().env.clone();
+                let mut fall_env: Option<HashMap<String, Value>> = None;
+                let mut env_after: Option<HashMap<String, Value>> = None;
                 for case in cases {
                     has_default |= case.test.is_none();
                     // A case is entered when its test matched; the default when none did (the
@@ -229,19 +235,40 @@ impl<'p> Builder<'p> {
                     } else {
                         Edge::True
                     };
+                    self.frame_mut().env = fall_env.take().unwrap_or_else(|| env_before.clone());
                     self.cur = vec![(sw, side)];
                     self.cur.append(&mut fall);
+                    let breaks_before = self.loops.last().map_or(0, |(_, b)| b.len());
                     self.stmts(&case.body);
+                    // A case goes on past the switch by its end or by a `break`.
+                    let broke = self.loops.last().map_or(0, |(_, b)| b.len()) > breaks_before;
+                    let env = std::mem::take(&mut self.frame_mut().env);
                     if case.falls_through {
                         fall = std::mem::take(&mut self.cur);
-                    } else {
+                        fall_env = Some(env);
+                    } else if !self.cur.is_empty() || broke {
                         after.extend(std::mem::take(&mut self.cur));
+                        env_after = Some(match env_after {
+                            Some(merged) => merge_env(merged, env),
+                            None => env,
+                        });
                     }
                 }
                 after.extend(fall);
+                if let Some(env) = fall_env {
+                    env_after = Some(match env_after {
+                        Some(merged) => merge_env(merged, env),
+                        None => env,
+                    });
+                }
                 if !has_default {
                     after.push((sw, Edge::False));
+                    env_after = Some(match env_after {
+                        Some(merged) => merge_env(merged, env_before.clone()),
+                        None => env_before.clone(),
+                    });
                 }
+                self.frame_mut().env = env_after.unwrap_or(env_before);
                 let (_, breaks) = self.loops.pop().expect("switch");
                 after.extend(breaks);
                 self.connect(after, join);
