@@ -440,6 +440,15 @@ const CASES: &[Case] = &[
         findings: &[("added-privilege", "invite", "role_allowed")],
         unresolved: &[],
     },
+    // A new organization made through the application's own wrapper (`return "", err` or
+    // `return org.ID, nil`), held in a `var orgID string` whose zero value is "", then its
+    // creator added as admin: nobody's access to an existing organization is at stake.
+    Case {
+        dir: "go-new-organization",
+        entries: &[("role-assign", "route POST /api/workspaces", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
     Case {
         dir: "go-fiber-correct",
         entries: &[("invite", "route POST /api/team/invitations", "request")],

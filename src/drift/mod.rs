@@ -372,8 +372,13 @@ pub fn waived(site: &Site, step: &str, labeler: &Labeler) -> bool {
                 let Some(value) = found else {
                     return false;
                 };
-                // Every alternative must come from the session or from one of the calls.
-                let alternatives = value.alternatives();
+                // Every alternative must come from the session or from one of the calls; an empty
+                // one (Go's zero value before the call succeeded) is the argument's absence.
+                let alternatives: Vec<&crate::cfg::Value> = value
+                    .alternatives()
+                    .into_iter()
+                    .filter(|alt| !crate::workflow::label::is_empty_value(alt))
+                    .collect();
                 !alternatives.is_empty()
                     && alternatives.iter().all(|alt| {
                         let from_session = cond.from.is_some() && {

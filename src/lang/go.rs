@@ -672,7 +672,11 @@ impl<'a> Lowerer<'a> {
                     let value = n
                         .child_by_field_name("value")
                         .and_then(|v| v.named_child(0))
-                        .map(|v| self.expr(v));
+                        .map(|v| self.expr(v))
+                        .or_else(|| {
+                            n.child_by_field_name("type")
+                                .and_then(|t| zero_value(self.text(t)))
+                        });
                     body.push(Stmt::Let {
                         bindings: names
                             .into_iter()
@@ -1002,6 +1006,29 @@ fn is_pointer_helper(path: &str) -> bool {
             path,
             "ptr.To" | "pointer.To" | "pointer.String" | "ptr.String"
         )
+}
+
+/// The zero value of a declared type, for `var x T` without a value: `""`, `0`, `false`, or
+/// `nil` for pointers, slices, maps, channels, functions and interfaces. A struct's is left
+/// unknown.
+fn zero_value(ty: &str) -> Option<Expr> {
+    let ty = ty.trim();
+    Some(Expr::Literal(match ty {
+        "string" => Literal::Str(String::new()),
+        "bool" => Literal::Bool(false),
+        "int" | "int8" | "int16" | "int32" | "int64" | "uint" | "uint8" | "uint16" | "uint32"
+        | "uint64" | "float32" | "float64" | "byte" | "rune" => Literal::Num("0".into()),
+        "error" | "any" | "interface{}" => Literal::Null,
+        _ if ty.starts_with('*')
+            || ty.starts_with("[]")
+            || ty.starts_with("map[")
+            || ty.starts_with("chan ")
+            || ty.starts_with("func(") =>
+        {
+            Literal::Null
+        }
+        _ => return None,
+    }))
 }
 
 /// The tag's `binding:"…"` part (`json:"role" binding:"required,oneof=member viewer"` gives

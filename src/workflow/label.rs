@@ -578,26 +578,7 @@ impl<'s> Labeler<'s> {
 
     /// Whether every alternative of a value is (a field of) the result of one of `calls`.
     pub fn comes_from_call(&self, v: &Value, calls: &[String]) -> bool {
-        let alts = v.alternatives();
-        !alts.is_empty()
-            && alts.iter().all(|alt| {
-                let mut cur = alt.peel();
-                loop {
-                    match cur {
-                        Value::Member { base, .. } => cur = base.peel(),
-                        Value::Derived { from, via } => {
-                            if calls.iter().any(|c| spelling_matches(via, c)) {
-                                return true;
-                            }
-                            cur = from.peel();
-                        }
-                        Value::CallResult { callee } => {
-                            return calls.iter().any(|c| spelling_matches(callee, c))
-                        }
-                        _ => return false,
-                    }
-                }
-            })
+        from_call(v, calls, 0) == Some(true)
     }
 
     /// Whether a value at node `at` is session context: from the session, request input that
@@ -986,6 +967,53 @@ pub fn value_names(value: &Value) -> Vec<String> {
         names.push(property.clone());
     }
     names
+}
+
+/// An empty literal (`""`, `null`, `nil`, `None`): it names no organization, user or role, so
+/// as an argument it is the argument's absence.
+pub fn is_empty_value(v: &Value) -> bool {
+    matches!(v.peel(), Value::Literal { value }
+        if matches!(value.as_str(), "" | "null" | "nil" | "None" | "undefined"))
+}
+
+/// Whether a value is (a field of) the result of one of `calls` on every way it can be:
+/// `Some(true)`, `Some(false)`, or `None` when it is only empty (`""`, `null`: what a failed
+/// creation leaves, Go's zero value), which names nothing and grants nothing — the argument's
+/// absence, not another source. Through helpers that return the call's result (a wrapper's
+/// `return org.ID, nil` or `return "", err`: Go's results are a tuple, the first is the value).
+fn from_call(v: &Value, calls: &[String], depth: usize) -> Option<bool> {
+    if depth > 32 {
+        return Some(false);
+    }
+    let any_of = |options: &mut dyn Iterator<Item = &Value>| {
+        let mut seen = None;
+        for o in options {
+            match from_call(o, calls, depth + 1) {
+                Some(false) => return Some(false),
+                Some(true) => seen = Some(true),
+                None => {}
+            }
+        }
+        seen
+    };
+    match v.peel() {
+        _ if is_empty_value(v) => None,
+        Value::Member { base, .. } => from_call(base, calls, depth + 1),
+        Value::Derived { from, via } => {
+            if calls.iter().any(|c| spelling_matches(via, c)) {
+                Some(true)
+            } else {
+                from_call(from, calls, depth + 1)
+            }
+        }
+        Value::CallResult { callee } => Some(calls.iter().any(|c| spelling_matches(callee, c))),
+        Value::Either { options } => any_of(&mut options.iter()),
+        Value::Array { items } => match items.first() {
+            Some(first) => from_call(first, calls, depth + 1),
+            None => None,
+        },
+        _ => Some(false),
+    }
 }
 
 /// Whether a callee path ends with a spelling, segment by segment (`()` kept, so the Go SDK's
