@@ -60,6 +60,9 @@ pub struct Module {
     /// Types request input is parsed into, with their fields' declared types (a pydantic
     /// model, a serde `Deserialize` struct): parsing enforces a field typed as a fixed set.
     pub input_types: Vec<InputType>,
+    /// The file says it is generated (`// Code generated … DO NOT EDIT.`): a client stub or CLI
+    /// a tool wrote is not code that runs a workflow on its own.
+    pub generated: bool,
     /// Enumerations this file defines (`class Role(str, Enum)`, a serde `enum Role`): a value
     /// parsed into one is one of its members.
     pub enums: Vec<String>,

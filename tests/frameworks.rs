@@ -449,6 +449,15 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[],
     },
+    // A generated CLI (`// Code generated … DO NOT EDIT.`) whose client method shares its name
+    // with the service's: it is no script that runs the service, so the call stays unresolved
+    // (its generated HTTP handlers are not in the scan) instead of judged as a script's.
+    Case {
+        dir: "go-generated-client",
+        entries: &[],
+        findings: &[],
+        unresolved: &[("internal/access/impl.go", 13)],
+    },
     Case {
         dir: "go-fiber-correct",
         entries: &[("invite", "route POST /api/team/invitations", "request")],

@@ -53,6 +53,11 @@ const FILE_PARTS: &[(&str, &str)] = &[
 
 /// What runs `f`, when it is a root no request reaches; `None` when nothing says so.
 pub fn non_request_root(program: &Program, f: FnRef) -> Option<&'static str> {
+    // A generated client or CLI (goa's `gen/http/cli`) calls the service over the network; its
+    // methods only share names with the service's.
+    if program.modules[f.module].generated {
+        return None;
+    }
     let function = program.function(f);
     if let Some(what) = function.runs_as {
         return Some(what);

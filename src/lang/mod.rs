@@ -225,6 +225,14 @@ pub(crate) fn syntax_errors(root: tree_sitter::Node) -> Vec<crate::ir::Span> {
     out
 }
 
+/// Whether a file says it is generated, by the conventions tools follow: Go's `// Code
+/// generated … DO NOT EDIT.` (goa, protobuf, sqlc, ent) and `@generated` (Relay, GraphQL Code
+/// Generator, Rust's prost), in its first lines.
+fn is_generated(source: &str) -> bool {
+    let head: String = source.lines().take(12).collect::<Vec<_>>().join("\n");
+    (head.contains("Code generated") && head.contains("DO NOT EDIT")) || head.contains("@generated")
+}
+
 /// Parses `source` (the text of `path`, relative to the scan root) into the IR.
 pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, ParseError> {
     // A NUL character (valid UTF-8, in a comment or a string) is a syntax error to the
@@ -244,6 +252,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
             }
         }
     }
+    module.generated = is_generated(source);
     crate::frameworks::routes::recognise(&mut module, language);
     crate::frameworks::rpc::recognise(&mut module, language);
     if language.family() == Language::TypeScript {
