@@ -90,6 +90,12 @@ pub struct Condition {
     /// The values of the name and member chains it reads (`input.role`, `ROLES`), to tell
     /// whether it tests a given value rather than another with the same field name.
     pub reads: Vec<Value>,
+    /// When the condition is an `or` on one side (`isAdmin || body.internal`, or `!(…)` of an
+    /// `and`), what each alternative reads, for that side: `[true side, false side]`. Empty for
+    /// a side that is one test. A check that passes on an alternative the client controls can
+    /// be passed without the check.
+    #[serde(skip)]
+    pub alternatives: [Vec<Vec<Value>>; 2],
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,8 +3,9 @@
 //! **What it finds.** A check exists in the workflow but does not protect the action: some path
 //! reaches the action without passing it (the check sits behind a flag or after an early
 //! branch), its failing side still reaches the action (it only logs, a `catch` or a promise's
-//! `.catch(() => {})` swallows the failure, or an async guard is called without `await`), or it
-//! runs only after the action.
+//! `.catch(() => {})` swallows the failure, or an async guard is called without `await`), it
+//! also passes on an alternative the client controls (`if (!(isAdmin || body.internal))`), or
+//! it runs only after the action.
 //!
 //! **Why it matters.** Such code reads as protected in review, which makes it worse than a
 //! missing check: the witness path shows the way around it.
@@ -33,6 +34,12 @@ pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Find
             format!("{}:{}", node.file, node.span.line)
         };
         let message = match how {
+            Bypass::ByInput { check: c, input } => format!(
+                "The check that {} at {} can be passed by the request itself: one alternative of its condition reads only request input (`{}`), so a client that sends it reaches {action} without the check.",
+                check.title,
+                at(*c),
+                input.replace("<input>", "input")
+            ),
             Bypass::Skipped { check: c, at: a } => format!(
                 "The check that {} exists at {}, but the path leaves it aside at {} and reaches {action} without passing it.",
                 check.title,
@@ -76,6 +83,7 @@ pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Find
         };
         let evidence = match how {
             Bypass::Skipped { .. } => "skipped",
+            Bypass::ByInput { .. } => "by-input",
             Bypass::FailsOpen { .. } => "fails-open",
             Bypass::After { .. } => "after",
         };

@@ -18,8 +18,11 @@ pub enum Protection {
     Bypassed { path: Vec<NodeIndex>, how: Bypass },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bypass {
+    /// The check passes on an alternative that reads only request input (`if (!(isAdmin ||
+    /// body.internal)) return 403`): the client passes it by sending `input`.
+    ByInput { check: NodeIndex, input: String },
     /// Some path does not go through the check at all (a flag, an early branch): `check` is a
     /// node that counts as the check, `at` the last node of the path from which it could still
     /// have been reached (where the path leaves it aside).
@@ -217,10 +220,76 @@ pub fn for_site(
             .get(id)
             .cloned()
             .unwrap_or_default();
-        out.push((
-            id.clone(),
-            analyse(site.cfg(), site.node, &nodes, check.position),
-        ));
+        let mut protection = analyse(site.cfg(), site.node, &nodes, check.position);
+        if protection == Protection::Protected {
+            protection = by_input(site, labeler, &nodes, check.position).unwrap_or(protection);
+        }
+        out.push((id.clone(), protection));
     }
     out
+}
+
+/// A check that protects the action only through branches the client can pass by what it
+/// sends: without them the action is reachable, and the way there passes one of them on an
+/// alternative that reads only request input.
+fn by_input(
+    site: &super::Site,
+    labeler: &crate::workflow::Labeler,
+    nodes: &[NodeIndex],
+    position: CheckPosition,
+) -> Option<Protection> {
+    let cfg = site.cfg();
+    let open: Vec<(NodeIndex, String)> = nodes
+        .iter()
+        .filter_map(|n| input_alternative(cfg, labeler, *n, site.node).map(|i| (*n, i)))
+        .collect();
+    if open.is_empty() {
+        return None;
+    }
+    let sound: Vec<NodeIndex> = nodes
+        .iter()
+        .copied()
+        .filter(|n| !open.iter().any(|(o, _)| o == n))
+        .collect();
+    let path = match analyse(cfg, site.node, &sound, position) {
+        Protection::Protected => return None,
+        Protection::Missing { path } | Protection::Bypassed { path, .. } => path,
+    };
+    let (check, input) = open.into_iter().find(|(c, _)| path.contains(c))?;
+    Some(Protection::Bypassed {
+        path,
+        how: Bypass::ByInput { check, input },
+    })
+}
+
+/// The alternative of a check branch's passing side (towards `target`) that reads only request
+/// input, described: `body.internal` of `if (!(isAdmin || body.internal)) return 403`.
+fn input_alternative(
+    cfg: &Cfg,
+    labeler: &crate::workflow::Labeler,
+    check: NodeIndex,
+    target: NodeIndex,
+) -> Option<String> {
+    let NodeKind::Branch { condition, .. } = &cfg.node(check).kind else {
+        return None;
+    };
+    let side = passing_edges(cfg, check, target)
+        .first()
+        .and_then(|e| cfg.graph.edge_weight(*e).copied())?;
+    let alternatives = match side {
+        crate::cfg::Edge::True => &condition.alternatives[0],
+        crate::cfg::Edge::False => &condition.alternatives[1],
+        _ => return None,
+    };
+    alternatives.iter().find_map(|reads| {
+        let from_request = !reads.is_empty()
+            && reads.iter().all(|r| {
+                let sources = labeler.sources(r);
+                !sources.is_empty()
+                    && sources
+                        .iter()
+                        .all(|s| matches!(s, crate::workflow::Source::Request(_)))
+            });
+        from_request.then(|| reads[0].describe())
+    })
 }

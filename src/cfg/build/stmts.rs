@@ -431,6 +431,23 @@ impl<'p> Builder<'p> {
         }
         c.value_calls.sort();
         c.value_calls.dedup();
+        for (side, negated) in [(0, false), (1, true)] {
+            let mut parts = Vec::new();
+            disjuncts(cond, negated, &mut parts, 0);
+            if parts.len() > 1 {
+                c.alternatives[side] = parts
+                    .into_iter()
+                    .map(|part| {
+                        let mut chains = Vec::new();
+                        read_chains(part, &mut chains);
+                        chains
+                            .into_iter()
+                            .map(|e| self.peek(e, 0).stripped())
+                            .collect()
+                    })
+                    .collect();
+            }
+        }
         c
     }
 
@@ -559,6 +576,28 @@ pub(super) fn root_names(e: &Expr, out: &mut Vec<String>) {
         Expr::Array(items) | Expr::Template(items) => items.iter().for_each(|i| root_names(i, out)),
         Expr::Object(props) => props.iter().for_each(|p| root_names(&p.value, out)),
         _ => {}
+    }
+}
+
+/// The alternatives of a condition (or of its negation, with `negated`), any one of which makes
+/// it hold: `a || b` gives `a`, `b`; `!(a && b)` gives `a`, `b` (each negated).
+fn disjuncts<'e>(e: &'e Expr, negated: bool, out: &mut Vec<&'e Expr>, depth: usize) {
+    if depth > 16 {
+        out.push(e);
+        return;
+    }
+    match e.peel() {
+        Expr::Unary { op, operand } if op == "!" || op == "not" => {
+            disjuncts(operand, !negated, out, depth + 1)
+        }
+        Expr::Binary { op, left, right }
+            if (!negated && matches!(op.as_str(), "||" | "or"))
+                || (negated && matches!(op.as_str(), "&&" | "and")) =>
+        {
+            disjuncts(left, negated, out, depth + 1);
+            disjuncts(right, negated, out, depth + 1);
+        }
+        _ => out.push(e),
     }
 }
 
