@@ -116,6 +116,9 @@ const CASES: &[(&str, Expected)] = &[
         "invite-try-catch-swallow",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
+    // Checks asked only when a role is given, of a role change made only when one is: the
+    // request's `!role` lets it past the checks, but then nothing changes (correct).
+    ("role-assign-check-when-role-given", &[]),
     // An async guard called without `await`, and one whose refusal a `.catch()` that only
     // logs swallows: each reads as protected, and neither stops the request.
     (

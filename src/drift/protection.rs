@@ -4,7 +4,7 @@
 use petgraph::graph::NodeIndex;
 
 use crate::cfg::query::{cut_for, leaves_by_exception, passing_edges, path_avoiding, reaches};
-use crate::cfg::{Cfg, NodeKind};
+use crate::cfg::{Cfg, NodeKind, Value};
 use crate::spec::CheckPosition;
 
 /// How a check relates to one action.
@@ -239,7 +239,7 @@ fn by_input(
     position: CheckPosition,
 ) -> Option<Protection> {
     let cfg = site.cfg();
-    let open: Vec<(NodeIndex, String)> = nodes
+    let open: Vec<(NodeIndex, Vec<Value>)> = nodes
         .iter()
         .filter_map(|n| input_alternative(cfg, labeler, *n, site.node).map(|i| (*n, i)))
         .collect();
@@ -255,21 +255,66 @@ fn by_input(
         Protection::Protected => return None,
         Protection::Missing { path } | Protection::Bypassed { path, .. } => path,
     };
-    let (check, input) = open.into_iter().find(|(c, _)| path.contains(c))?;
+    // The request's alternative must open the way to the action on its own: an input the code
+    // tests again before the call, or passes to it, ties the two (`if (role && !isAdmin)
+    // return 403; … if (role) update({ role })`: without a role nothing is changed).
+    let (check, reads) = open.into_iter().find(|(c, reads)| {
+        let Some(at) = path.iter().position(|n| n == c) else {
+            return false;
+        };
+        let tested_again = path[at + 1..].iter().any(|n| match &cfg.node(*n).kind {
+            NodeKind::Branch { condition, .. } => condition.reads.iter().any(|r| reads.contains(r)),
+            _ => false,
+        });
+        let passed_on = match &cfg.node(site.node).kind {
+            NodeKind::Call { args, .. } => args.iter().any(|a| {
+                let mut names = Vec::new();
+                flatten_values(&a.value, &mut names, 0);
+                names.iter().any(|v| reads.contains(v))
+            }),
+            _ => false,
+        };
+        !tested_again && !passed_on
+    })?;
     Some(Protection::Bypassed {
         path,
-        how: Bypass::ByInput { check, input },
+        how: Bypass::ByInput {
+            check,
+            input: reads[0].describe(),
+        },
     })
 }
 
-/// The alternative of a check branch's passing side (towards `target`) that reads only request
-/// input, described: `body.internal` of `if (!(isAdmin || body.internal)) return 403`.
+/// A value and the values inside it (object properties, alternatives), stripped of variables.
+fn flatten_values(v: &Value, out: &mut Vec<Value>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    let stripped = v.stripped();
+    match &stripped {
+        Value::Object { props } => {
+            for (_, p) in props {
+                flatten_values(p, out, depth + 1);
+            }
+        }
+        Value::Either { options } => {
+            for o in options {
+                flatten_values(o, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+    out.push(stripped);
+}
+
+/// What the alternative of a check branch's passing side (towards `target`) that reads only
+/// request input reads: `body.internal` of `if (!(isAdmin || body.internal)) return 403`.
 fn input_alternative(
     cfg: &Cfg,
     labeler: &crate::workflow::Labeler,
     check: NodeIndex,
     target: NodeIndex,
-) -> Option<String> {
+) -> Option<Vec<Value>> {
     let NodeKind::Branch { condition, .. } = &cfg.node(check).kind else {
         return None;
     };
@@ -290,6 +335,6 @@ fn input_alternative(
                         .iter()
                         .all(|s| matches!(s, crate::workflow::Source::Request(_)))
             });
-        from_request.then(|| reads[0].describe())
+        from_request.then(|| reads.clone())
     })
 }
