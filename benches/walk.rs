@@ -101,7 +101,10 @@ fn main() {
             whole.push(t.elapsed());
         }
         let (own, other, whole) = (median(own), median(other), median(whole));
-        let name = root.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
         println!(
             "| {name} | {files} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} % | {:.0} % |",
             own.as_secs_f64() * 1e3,
@@ -111,7 +114,9 @@ fn main() {
             100.0 * other.as_secs_f64() / whole.as_secs_f64(),
         );
         if own_bytes != ignore_bytes {
-            println!("|  (bytes read differ: own {own_bytes}, ignore {ignore_bytes}) | | | | | | |");
+            println!(
+                "|  (bytes read differ: own {own_bytes}, ignore {ignore_bytes}) | | | | | | |"
+            );
         }
     }
 }

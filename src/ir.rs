@@ -74,6 +74,9 @@ pub struct InputType {
     pub name: String,
     /// (field name, declared type as written).
     pub fields: Vec<(String, String)>,
+    /// Fields a validator of the type's own restricts to fixed values (pydantic
+    /// `@field_validator("role")` that raises when the value is not in a set).
+    pub checked: Vec<String>,
 }
 
 /// A handler, or a router of another file, registered under a path prefix and guards.

@@ -458,6 +458,20 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[("internal/access/impl.go", 13)],
     },
+    // A pydantic model whose own `@field_validator("role")` raises on a role outside a set is an
+    // allow-list; one that only normalises the role is not.
+    Case {
+        dir: "fastapi-role-validator-correct",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "fastapi-role-validator-drifted",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[("added-privilege", "invite", "role_allowed")],
+        unresolved: &[],
+    },
     Case {
         dir: "go-fiber-correct",
         entries: &[("invite", "route POST /api/team/invitations", "request")],

@@ -219,6 +219,7 @@ impl<'a> Lowerer<'a> {
             self.module.input_types.push(InputType {
                 name: self.text(name).to_string(),
                 fields,
+                checked: Vec::new(),
             });
         }
     }

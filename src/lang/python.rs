@@ -482,10 +482,50 @@ impl<'a> Lowerer<'a> {
                 fields.push((self.text(left).to_string(), self.text(ty).to_string()));
             }
         }
+        let checked = self.membership_validated_fields(body);
         self.module.input_types.push(InputType {
             name: class_name.to_string(),
             fields,
+            checked,
         });
+    }
+
+    /// Fields a pydantic validator of the model restricts to fixed values:
+    /// `@field_validator("role")` (or v1's `@validator`) over a body that raises on a membership
+    /// test (`if v not in ALLOWED_ROLES: raise ValueError(…)`).
+    fn membership_validated_fields(&mut self, body: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor = body.walk();
+        let members: Vec<Node> = body
+            .named_children(&mut cursor)
+            .filter(|m| m.kind() == "decorated_definition")
+            .collect();
+        for member in members {
+            let Some(def) = member.child_by_field_name("definition") else {
+                continue;
+            };
+            let code = self.text(def);
+            let refuses_outside_a_set =
+                code.contains("raise") && (code.contains(" not in ") || code.contains(" in "));
+            if !refuses_outside_a_set {
+                continue;
+            }
+            for decorator in self.decorators(member) {
+                let Expr::Call(call) = decorator.peel() else {
+                    continue;
+                };
+                let name = call.callee.path().unwrap_or_default();
+                if !(name.ends_with("field_validator") || name.ends_with("validator")) {
+                    continue;
+                }
+                for arg in call.args.iter().filter(|a| a.name.is_none()) {
+                    if let Expr::Literal(Literal::Str(field)) = arg.value.peel() {
+                        out.push(field.clone());
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn classify_function(&mut self, id: FunctionId, decorators: &[Expr], _class: Option<&str>) {

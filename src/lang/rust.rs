@@ -289,6 +289,7 @@ impl Lowerer {
                                 Some((f.ident.as_ref()?.to_string(), type_words(&f.ty).join(" ")))
                             })
                             .collect(),
+                        checked: Vec::new(),
                     });
                 }
             }

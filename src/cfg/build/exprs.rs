@@ -464,7 +464,9 @@ impl<'p> Builder<'p> {
             input
                 .fields
                 .iter()
-                .filter(|(_, ty)| validators::is_fixed_type(ty, is_enum))
+                .filter(|(name, ty)| {
+                    validators::is_fixed_type(ty, is_enum) || input.checked.contains(name)
+                })
                 .map(|(field, _)| field.clone())
                 .collect(),
         )
