@@ -472,6 +472,33 @@ const CASES: &[Case] = &[
         findings: &[("added-privilege", "invite", "role_allowed")],
         unresolved: &[],
     },
+    // Remix: a `loader` whose widget token is minted inside `authkitLoader(args, ({ auth }) => …,
+    // { ensureSignedIn: true })`, an `action` that checks `withAuth(args)`'s user and permissions.
+    // Drifted: the loader takes the organization from the URL (the `request` authkitLoader hands
+    // its callback is the client's, not the session's), and the action lost its permission check
+    // and takes the role from the form.
+    Case {
+        dir: "remix-correct",
+        entries: &[
+            ("invite", "route GET", "request"),
+            ("invite", "route POST", "request"),
+        ],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "remix-drifted",
+        entries: &[
+            ("invite", "route GET", "request"),
+            ("invite", "route POST", "request"),
+        ],
+        findings: &[
+            ("added-privilege", "invite", "role_allowed"),
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
     Case {
         dir: "go-fiber-correct",
         entries: &[("invite", "route POST /api/team/invitations", "request")],

@@ -849,6 +849,11 @@ impl<'s> Labeler<'s> {
                         .iter()
                         .any(|s| self.check_spelling_matches(name, s))
                     {
+                        // …except the request it hands on (`authkitLoader(args, ({ auth,
+                        // request }) => …)`): that is the client's.
+                        if props.last().is_some_and(|p| REQUEST_CARRIERS.contains(p)) {
+                            return Source::Request(desc);
+                        }
                         return Source::Session(desc);
                     }
                     cur = from.peel();
@@ -871,19 +876,7 @@ impl<'s> Labeler<'s> {
                 }
                 ParamRole::Input => Source::Request(desc),
                 ParamRole::Context => {
-                    if first_prop.is_some_and(|p| {
-                        matches!(
-                            p,
-                            "req"
-                                | "request"
-                                | "headers"
-                                | "rawInput"
-                                | "input"
-                                | "body"
-                                | "query"
-                                | "params"
-                        )
-                    }) {
+                    if first_prop.is_some_and(|p| REQUEST_CARRIERS.contains(&p)) {
                         Source::Request(desc)
                     } else {
                         Source::Session(desc)
@@ -897,7 +890,12 @@ impl<'s> Labeler<'s> {
                     .iter()
                     .any(|s| self.check_spelling_matches(callee, s))
                 {
-                    Source::Session(desc)
+                    if first_prop.is_some_and(|p| REQUEST_CARRIERS.contains(&p)) {
+                        // The request a session helper hands its callback with the session.
+                        Source::Request(desc)
+                    } else {
+                        Source::Session(desc)
+                    }
                 } else {
                     Source::Unknown(desc)
                 }
@@ -924,6 +922,12 @@ impl<'s> Labeler<'s> {
         }
     }
 }
+
+/// Members of a context or of what a session helper passes on that carry the client's request
+/// rather than the session (tRPC's `ctx.req`, `authkitLoader`'s `({ auth, request })`).
+const REQUEST_CARRIERS: &[&str] = &[
+    "req", "request", "headers", "rawInput", "input", "body", "query", "params",
+];
 
 /// Whether every path to `at` passes a branch that compares the value with a session value and
 /// stops the request when they differ (`if (input.orgId !== ctx.tenant.id) throw`).

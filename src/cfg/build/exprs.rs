@@ -734,6 +734,13 @@ pub(super) fn is_request_rooted(v: &Value) -> bool {
                 "req" | "request" | "body" | "query" | "params" | "headers" | "input" | "rawInput"
             )
         }
+        // The request a helper hands its callback (`authkitLoader(args, ({ request }) => …)`).
+        Value::Member { base, property }
+            if matches!(base.peel(), Value::CallResult { .. })
+                && matches!(property.as_str(), "req" | "request") =>
+        {
+            true
+        }
         Value::Member { base, .. } => is_request_rooted(base),
         Value::Derived { from, .. } | Value::Validated { from } => is_request_rooted(from),
         Value::SchemaInput { base, .. } => is_request_rooted(base),
