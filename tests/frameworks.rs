@@ -458,6 +458,21 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[("internal/access/impl.go", 13)],
     },
+    // FastAPI: a router included by another file with a prefix and dependencies
+    // (`app.include_router(team.router, prefix="/api", dependencies=[Depends(…)])`): its routes
+    // get both. Drifted: included without the permission dependency.
+    Case {
+        dir: "fastapi-include-correct",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "fastapi-include-drifted",
+        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
     // A pydantic model whose own `@field_validator("role")` raises on a role outside a set is an
     // allow-list; one that only normalises the role is not.
     Case {

@@ -148,6 +148,11 @@ impl<'a> Lowerer<'a> {
     /// order the hooks were registered, and the blueprint's URL prefix before their paths. A
     /// blueprint's routes registered on an app in another file do not get that app's hooks.
     fn apply_router_settings(&mut self) {
+        for (_, receiver) in &self.route_receivers {
+            if !self.module.route_receivers.contains(receiver) {
+                self.module.route_receivers.push(receiver.clone());
+            }
+        }
         for (entry, receiver) in std::mem::take(&mut self.route_receivers) {
             if let Some((_, prefix)) = self.route_prefixes.iter().find(|(r, _)| *r == receiver) {
                 if let Some(EntryKind::Route {
@@ -222,6 +227,7 @@ impl<'a> Lowerer<'a> {
                         if let (Some(callee), [arg]) = (c.callee.path(), c.args.as_slice()) {
                             self.before_request_hook(&callee, arg.value.clone());
                         }
+                        self.include_router(&c);
                     }
                 }
                 // Module constants: `ALLOWED_ROLES = ["member"]`.
@@ -526,6 +532,35 @@ impl<'a> Lowerer<'a> {
             }
         }
         out
+    }
+
+    /// `app.include_router(team.router, prefix="/api", dependencies=[Depends(auth)])` (FastAPI)
+    /// or `app.register_blueprint(team_bp, url_prefix="/team")` (Flask) of a router another
+    /// file defines: its routes get the prefix and the dependencies (see `workflow::locate`).
+    fn include_router(&mut self, call: &Call) {
+        let callee = call.callee.path().unwrap_or_default();
+        if !(callee.ends_with(".include_router") || callee.ends_with(".register_blueprint")) {
+            return;
+        }
+        let Some(router) = call.args.iter().find(|a| a.name.is_none()) else {
+            return;
+        };
+        let prefix = call
+            .args
+            .iter()
+            .find_map(|a| match (&a.name, a.value.peel()) {
+                (Some(k), Expr::Literal(Literal::Str(s))) if k == "prefix" || k == "url_prefix" => {
+                    Some(s.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        self.module.mounts.push(Mount {
+            handler: router.value.clone(),
+            router: true,
+            prefix,
+            guards: dependencies(&call.args),
+        });
     }
 
     fn classify_function(&mut self, id: FunctionId, decorators: &[Expr], _class: Option<&str>) {

@@ -212,6 +212,7 @@ impl<'a> Loader<'a> {
                 .collect()
         };
         let candidates = unparsed(Language::TypeScript);
+        let python_candidates = unparsed(Language::Python);
         let rust_routes = self
             .program
             .modules
@@ -262,6 +263,31 @@ impl<'a> Loader<'a> {
         // actix-web: the scope that mounts a handler (`.service(team::invite)`) with its path
         // and middleware is usually in `main.rs`, which the handler's file does not import.
         hits.extend(self.files_containing(&rust_candidates, &|t: &str| t.contains(".service(")));
+        // FastAPI / Flask: the file that includes a router module (`app.include_router(team.router,
+        // dependencies=[…])`, `app.register_blueprint(bp)`) imports it as `dir.name` or `from dir
+        // import name`.
+        let python_routers: Vec<(String, String)> = self
+            .program
+            .modules
+            .iter()
+            .filter(|m| m.path.ends_with(".py") && !m.route_receivers.is_empty())
+            .filter_map(|m| {
+                let stem = m.path.strip_suffix(".py")?;
+                let mut parts = stem.rsplitn(3, '/');
+                let name = parts.next()?.to_string();
+                let dir = parts.next().unwrap_or("").to_string();
+                Some((dir, name))
+            })
+            .collect();
+        if !python_routers.is_empty() {
+            hits.extend(self.files_containing(&python_candidates, &|t: &str| {
+                (t.contains("include_router(") || t.contains("register_blueprint("))
+                    && python_routers.iter().any(|(dir, name)| {
+                        t.contains(&format!("{dir}.{name}"))
+                            || (t.contains(&format!("{dir} import")) && t.contains(name.as_str()))
+                    })
+            }));
+        }
         // (path, whether it holds a server action, which may sit anywhere in its project)
         let routed: Vec<(&str, bool)> = self
             .program

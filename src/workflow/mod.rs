@@ -287,6 +287,11 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 let target = match mount.handler.peel() {
                     Expr::Call(c) => program.resolve_callee(mm, &c.callee).map(|f| f.module),
                     Expr::Name(n) => program.import_target(mm, n),
+                    // `app.include_router(team.router)`: the router of an imported module.
+                    Expr::Member { object, .. } => match object.peel() {
+                        Expr::Name(n) => program.import_target(mm, n),
+                        _ => None,
+                    },
                     _ => None,
                 };
                 if let Some(t) =
