@@ -6,6 +6,18 @@ use std::fmt::Write;
 use super::Report;
 use crate::drift::Finding;
 
+/// A titled list, one indented line per item, then a blank line; nothing when it is empty.
+fn section<T>(out: &mut String, title: &str, items: &[T], line: impl Fn(&T) -> String) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{title}:");
+    for item in items {
+        let _ = writeln!(out, "  {}", line(item));
+    }
+    out.push('\n');
+}
+
 /// Renders the report; `source` returns the text of a scanned file for code frames.
 pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::new();
@@ -13,39 +25,37 @@ pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> Strin
         finding(&mut out, f, source);
         out.push('\n');
     }
-    if !report.unscanned.is_empty() {
-        let _ = writeln!(out, "not analysed ({} files):", report.unscanned.len());
-        for u in &report.unscanned {
-            let _ = writeln!(out, "  {}: {}", u.file, u.reason);
-        }
-        out.push('\n');
-    }
-    if !report.suppression_problems.is_empty() {
-        let _ = writeln!(
-            out,
-            "suppression problems ({}):",
+    section(
+        &mut out,
+        &format!("not analysed ({} files)", report.unscanned.len()),
+        &report.unscanned,
+        |u| format!("{}: {}", u.file, u.reason),
+    );
+    section(
+        &mut out,
+        &format!(
+            "suppression problems ({})",
             report.suppression_problems.len()
-        );
-        for p in &report.suppression_problems {
-            let _ = writeln!(
-                out,
-                "  {}:{}: idrift-ignore[{}]: {}",
+        ),
+        &report.suppression_problems,
+        |p| {
+            format!(
+                "{}:{}: idrift-ignore[{}]: {}",
                 p.file, p.line, p.target, p.problem
-            );
-        }
-        out.push('\n');
-    }
-    if !report.config_problems.is_empty() {
-        let _ = writeln!(out, "config warnings ({}):", report.config_problems.len());
-        for p in &report.config_problems {
-            let _ = writeln!(
-                out,
-                "  {}:{}:{}: {}: {}",
+            )
+        },
+    );
+    section(
+        &mut out,
+        &format!("config warnings ({})", report.config_problems.len()),
+        &report.config_problems,
+        |p| {
+            format!(
+                "{}:{}:{}: {}: {}",
                 p.file, p.line, p.column, p.entry, p.problem
-            );
-        }
-        out.push('\n');
-    }
+            )
+        },
+    );
     if !report.suppressed.is_empty() {
         let _ = writeln!(
             out,
@@ -77,21 +87,20 @@ pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> Strin
             );
         }
     }
-    if !report.unresolved.is_empty() {
-        let _ = writeln!(
-            out,
-            "unresolved ({} action call(s) with no request entry found; not judged):",
+    section(
+        &mut out,
+        &format!(
+            "unresolved ({} action call(s) with no request entry found; not judged)",
             report.unresolved.len()
-        );
-        for u in &report.unresolved {
-            let _ = writeln!(
-                out,
-                "  {}:{}: {}/{}: {}",
+        ),
+        &report.unresolved,
+        |u| {
+            format!(
+                "{}:{}: {}/{}: {}",
                 u.file, u.line, u.workflow, u.action, u.reason
-            );
-        }
-        out.push('\n');
-    }
+            )
+        },
+    );
     let unverified: Vec<_> = report.workflows.iter().filter(|w| !w.verified).collect();
     if !unverified.is_empty() {
         let _ = writeln!(
