@@ -101,6 +101,12 @@ const CASES: &[(&str, Expected)] = &[
         "invite-check-after-call",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
+    // A helper of the same file asks for the permission only after the call (to label an audit
+    // entry): the check is missing, not misplaced, since it was never meant to guard the call.
+    (
+        "invite-check-in-later-helper",
+        &[("missing-check", "invite", "can_manage_members")],
+    ),
     // The permission check also passes on a flag the client sends (`|| body.internal`).
     (
         "invite-check-input-bypass",
