@@ -225,6 +225,14 @@ const CASES: &[(&str, Expected)] = &[
             ("missing-check", "role-assign", "not_self"),
         ],
     ),
+    // Checks that must follow the call (`position: after`): the profile's organization check
+    // that only logs lets a profile of another organization sign in; a callback whose failed
+    // exchange ends on an error page (a `catch`) signs nobody in from that path.
+    (
+        "sso-callback-org-check-logs",
+        &[("bypassed-step", "sso-setup", "profile_organization_checked")],
+    ),
+    ("sso-callback-error-page", &[]),
     // A switch chooses the intent: the SSO case makes it the SSO workflow, whose permission
     // check is missing (each case's value reaches the call, not only the last case's).
     (
