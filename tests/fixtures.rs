@@ -122,6 +122,12 @@ const CASES: &[(&str, Expected)] = &[
         "invite-try-catch-swallow",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
+    // The permission asked only when a role is given, of an invitation sent either way: without
+    // a role anyone invites (the role's own allow-list does not gate the call).
+    (
+        "invite-role-only-checked-when-given",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
     // Checks asked only when a role is given, of a role change made only when one is: the
     // request's `!role` lets it past the checks, but then nothing changes (correct).
     ("role-assign-check-when-role-given", &[]),

@@ -239,9 +239,15 @@ fn by_input(
     position: CheckPosition,
 ) -> Option<Protection> {
     let cfg = site.cfg();
+    // The request's alternative must open the way to the action on its own: an input whose
+    // presence the code tests again on the way to the call ties the two (`if (role &&
+    // !isAdmin) return 403; … if (role) update({ role })`: without a role nothing is changed).
+    // One only passed to the call, or allow-listed (`if (role && !ROLES.includes(role))`),
+    // does not: without a role, anyone invites.
     let open: Vec<(NodeIndex, Vec<Value>)> = nodes
         .iter()
         .filter_map(|n| input_alternative(cfg, labeler, *n, site.node).map(|i| (*n, i)))
+        .filter(|(c, reads)| !presence_tested_between(cfg, *c, site.node, reads))
         .collect();
     if open.is_empty() {
         return None;
@@ -255,27 +261,7 @@ fn by_input(
         Protection::Protected => return None,
         Protection::Missing { path } | Protection::Bypassed { path, .. } => path,
     };
-    // The request's alternative must open the way to the action on its own: an input the code
-    // tests again before the call, or passes to it, ties the two (`if (role && !isAdmin)
-    // return 403; … if (role) update({ role })`: without a role nothing is changed).
-    let (check, reads) = open.into_iter().find(|(c, reads)| {
-        let Some(at) = path.iter().position(|n| n == c) else {
-            return false;
-        };
-        let tested_again = path[at + 1..].iter().any(|n| match &cfg.node(*n).kind {
-            NodeKind::Branch { condition, .. } => condition.reads.iter().any(|r| reads.contains(r)),
-            _ => false,
-        });
-        let passed_on = match &cfg.node(site.node).kind {
-            NodeKind::Call { args, .. } => args.iter().any(|a| {
-                let mut names = Vec::new();
-                flatten_values(&a.value, &mut names, 0);
-                names.iter().any(|v| reads.contains(v))
-            }),
-            _ => false,
-        };
-        !tested_again && !passed_on
-    })?;
+    let (check, reads) = open.into_iter().find(|(c, _)| path.contains(c))?;
     Some(Protection::Bypassed {
         path,
         how: Bypass::ByInput {
@@ -285,26 +271,22 @@ fn by_input(
     })
 }
 
-/// A value and the values inside it (object properties, alternatives), stripped of variables.
-fn flatten_values(v: &Value, out: &mut Vec<Value>, depth: usize) {
-    if depth > 8 {
-        return;
-    }
-    let stripped = v.stripped();
-    match &stripped {
-        Value::Object { props } => {
-            for (_, p) in props {
-                flatten_values(p, out, depth + 1);
-            }
-        }
-        Value::Either { options } => {
-            for o in options {
-                flatten_values(o, out, depth + 1);
-            }
-        }
-        _ => {}
-    }
-    out.push(stripped);
+/// Whether a branch on nothing but whether these values are there (`if (role)`) stands between
+/// `from` and `to`.
+fn presence_tested_between(cfg: &Cfg, from: NodeIndex, to: NodeIndex, reads: &[Value]) -> bool {
+    cfg.graph.node_indices().any(|n| {
+        let NodeKind::Branch { condition, .. } = &cfg.node(n).kind else {
+            return false;
+        };
+        n != from
+            && condition.calls.is_empty()
+            && condition.literals.is_empty()
+            && condition.comparisons.is_empty()
+            && !condition.reads.is_empty()
+            && condition.reads.iter().all(|r| reads.contains(r))
+            && reaches(cfg, from, n)
+            && reaches(cfg, n, to)
+    })
 }
 
 /// What the alternative of a check branch's passing side (towards `target`) that reads only
