@@ -22,6 +22,13 @@ pub use roots::non_request_root;
 
 use crate::ir::{Call, Expr, Literal};
 
+/// Members of a server context, or of what a session helper hands its callback, that carry the
+/// client's request rather than the session (Hono's `c.req`, tRPC's `ctx.req`, `authkitLoader`'s
+/// `({ auth, request })`).
+pub const REQUEST_CARRIERS: &[&str] = &[
+    "req", "request", "headers", "rawInput", "input", "body", "query", "params",
+];
+
 /// Method names of calls that keep a function to call later — event handlers, registries,
 /// timers, routes — rather than call it before they return (`items.map(fn)`,
 /// `db.transaction(fn)`, `withAuth(fn)`). A function kept for later is not part of the request

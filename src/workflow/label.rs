@@ -851,7 +851,10 @@ impl<'s> Labeler<'s> {
                     {
                         // …except the request it hands on (`authkitLoader(args, ({ auth,
                         // request }) => …)`): that is the client's.
-                        if props.last().is_some_and(|p| REQUEST_CARRIERS.contains(p)) {
+                        if props
+                            .last()
+                            .is_some_and(|p| crate::frameworks::REQUEST_CARRIERS.contains(p))
+                        {
                             return Source::Request(desc);
                         }
                         return Source::Session(desc);
@@ -876,7 +879,8 @@ impl<'s> Labeler<'s> {
                 }
                 ParamRole::Input => Source::Request(desc),
                 ParamRole::Context => {
-                    if first_prop.is_some_and(|p| REQUEST_CARRIERS.contains(&p)) {
+                    if first_prop.is_some_and(|p| crate::frameworks::REQUEST_CARRIERS.contains(&p))
+                    {
                         Source::Request(desc)
                     } else {
                         Source::Session(desc)
@@ -890,7 +894,8 @@ impl<'s> Labeler<'s> {
                     .iter()
                     .any(|s| self.check_spelling_matches(callee, s))
                 {
-                    if first_prop.is_some_and(|p| REQUEST_CARRIERS.contains(&p)) {
+                    if first_prop.is_some_and(|p| crate::frameworks::REQUEST_CARRIERS.contains(&p))
+                    {
                         // The request a session helper hands its callback with the session.
                         Source::Request(desc)
                     } else {
@@ -922,12 +927,6 @@ impl<'s> Labeler<'s> {
         }
     }
 }
-
-/// Members of a context or of what a session helper passes on that carry the client's request
-/// rather than the session (tRPC's `ctx.req`, `authkitLoader`'s `({ auth, request })`).
-const REQUEST_CARRIERS: &[&str] = &[
-    "req", "request", "headers", "rawInput", "input", "body", "query", "params",
-];
 
 /// Whether every path to `at` passes a branch that compares the value with a session value and
 /// stops the request when they differ (`if (input.orgId !== ctx.tenant.id) throw`).

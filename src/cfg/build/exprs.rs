@@ -729,10 +729,7 @@ pub(super) fn is_request_rooted(v: &Value) -> bool {
                 }
             ) =>
         {
-            matches!(
-                property.as_str(),
-                "req" | "request" | "body" | "query" | "params" | "headers" | "input" | "rawInput"
-            )
+            crate::frameworks::REQUEST_CARRIERS.contains(&property.as_str())
         }
         // The request a helper hands its callback (`authkitLoader(args, ({ request }) => …)`).
         Value::Member { base, property }
