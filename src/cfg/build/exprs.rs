@@ -182,15 +182,7 @@ impl<'p> Builder<'p> {
         if let (Expr::Name(type_name), Some(input)) = (call.callee.peel(), args.first()) {
             if self.program.resolve_callee(module, &call.callee).is_none() {
                 if let Some(fixed) = self.input_type_fields(module, type_name) {
-                    let input = input.value.clone();
-                    return if fixed.is_empty() {
-                        input
-                    } else {
-                        Value::SchemaInput {
-                            base: Box::new(input),
-                            validated: fixed,
-                        }
-                    };
+                    return parsed_into(input.value.clone(), fixed);
                 }
             }
         }
@@ -480,42 +472,24 @@ impl<'p> Builder<'p> {
         if let Some(model) = validators::model_parse(call) {
             let fixed = self.fixed_fields_of_type(self.module(), model);
             if !fixed.is_empty() {
-                return Some(Value::SchemaInput {
-                    base: Box::new(args.first()?.value.clone()),
-                    validated: fixed,
-                });
+                return Some(parsed_into(args.first()?.value.clone(), fixed));
             }
         }
         let validation = validators::validation(call)?;
         let input = args.get(validation.input)?.value.clone();
         let fields = match validation.schema.peel() {
             Expr::Name(name) => {
-                let module = self.module();
-                match top_level_value(&self.program.modules[module], name) {
-                    Some(schema) => validators::fixed_value_fields(schema),
-                    None => {
-                        let target = self.program.import_target(module, name)?;
-                        let imported = self.program.modules[module]
-                            .imports
-                            .iter()
-                            .find(|i| &i.local == name)
-                            .map(|i| i.imported.as_str())?;
-                        validators::fixed_value_fields(top_level_value(
-                            &self.program.modules[target],
-                            imported,
-                        )?)
-                    }
-                }
+                let (_, schema) =
+                    self.program
+                        .lookup_named(self.module(), name, top_level_value)?;
+                validators::fixed_value_fields(schema)
             }
             inline => validators::fixed_value_fields(inline),
         };
         if fields.is_empty() {
             return None;
         }
-        let parsed = Value::SchemaInput {
-            base: Box::new(input),
-            validated: fields,
-        };
+        let parsed = parsed_into(input, fields);
         Some(if validation.wrapped {
             Value::Object {
                 props: validators::WRAPPED_RESULT_KEYS
@@ -694,6 +668,18 @@ pub(super) fn result_value(
 }
 
 /// Whether a value is (a field of) what a call returned.
+/// Input parsed into a type or schema: the fields `fixed` to a set of values are allow-listed
+/// (none: the input as it was).
+pub(super) fn parsed_into(input: Value, fixed: Vec<String>) -> Value {
+    if fixed.is_empty() {
+        return input;
+    }
+    Value::SchemaInput {
+        base: Box::new(input),
+        validated: fixed,
+    }
+}
+
 /// The value a module binds to `name` at its top level (`const InviteSchema = z.object(…)`).
 fn top_level_value<'m>(module: &'m crate::ir::Module, name: &str) -> Option<&'m Expr> {
     module.top_level.iter().find_map(|stmt| match stmt {

@@ -335,14 +335,7 @@ impl<'p> Builder<'p> {
                         .as_deref()
                         .map(|a| self.fixed_fields_of_type(func.module, a))
                         .unwrap_or_default();
-                    if fixed.is_empty() {
-                        param
-                    } else {
-                        Value::SchemaInput {
-                            base: Box::new(param),
-                            validated: fixed,
-                        }
-                    }
+                    exprs::parsed_into(param, fixed)
                 }
             };
             if p.bindings.is_empty() {
