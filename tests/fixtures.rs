@@ -239,6 +239,9 @@ const CASES: &[(&str, Expected)] = &[
         &[("bypassed-step", "sso-setup", "profile_organization_checked")],
     ),
     ("sso-callback-error-page", &[]),
+    // The organization check refuses by redirecting to the login page: a normal end, but on a
+    // way of its own, which signs nobody in.
+    ("sso-callback-org-check-redirects", &[]),
     // A switch chooses the intent: the SSO case makes it the SSO workflow, whose permission
     // check is missing (each case's value reaches the call, not only the last case's).
     (
