@@ -101,6 +101,11 @@ const CASES: &[(&str, Expected)] = &[
         "invite-check-after-call",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
+    // The same, with the call inside the branch that allows it (the check's true side).
+    (
+        "invite-input-bypass-true-side",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
     // A helper of the same file asks for the permission only after the call (to label an audit
     // entry): the check is missing, not misplaced, since it was never meant to guard the call.
     (
