@@ -124,6 +124,19 @@ pub struct ConfigEntry {
     kind: EntryKind,
 }
 
+impl ConfigEntry {
+    /// An entry written at byte `offset` of the config's text.
+    fn at(text: &str, offset: usize, describe: String, kind: EntryKind) -> Self {
+        let (line, column) = line_col(text, offset);
+        ConfigEntry {
+            line,
+            column,
+            describe,
+            kind,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum EntryKind {
     Matcher(Box<Matcher>),
@@ -250,13 +263,12 @@ pub fn apply(
                 let check = specs.workflows[*w].checks.get_mut(id).expect("target");
                 check.any_of.push(matcher.get_ref().clone());
             }
-            let (line, column) = line_col(text, matcher.span().start);
-            entries.push(ConfigEntry {
-                line,
-                column,
-                describe: format!("checks.{}: {}", key.get_ref(), describe(matcher.get_ref())),
-                kind: EntryKind::Matcher(Box::new(matcher.get_ref().clone())),
-            });
+            entries.push(ConfigEntry::at(
+                text,
+                matcher.span().start,
+                format!("checks.{}: {}", key.get_ref(), describe(matcher.get_ref())),
+                EntryKind::Matcher(Box::new(matcher.get_ref().clone())),
+            ));
         }
     }
     for middleware in &config.middleware {
@@ -280,13 +292,12 @@ pub fn apply(
                 check.any_of.push(matcher.clone());
             }
         }
-        let (line, column) = line_col(text, middleware.span().start);
-        entries.push(ConfigEntry {
-            line,
-            column,
-            describe: format!("middleware {} ({})", m.name, m.checks.join(", ")),
-            kind: EntryKind::Matcher(Box::new(matcher)),
-        });
+        entries.push(ConfigEntry::at(
+            text,
+            middleware.span().start,
+            format!("middleware {} ({})", m.name, m.checks.join(", ")),
+            EntryKind::Matcher(Box::new(matcher)),
+        ));
     }
     for (key, change) in &config.arguments {
         let mut found = false;
@@ -359,13 +370,12 @@ pub fn apply(
             if call.get_ref().trim().is_empty() {
                 return Err(at(call.span().start, "session.calls: an empty name".into()));
             }
-            let (line, column) = line_col(text, call.span().start);
-            entries.push(ConfigEntry {
-                line,
-                column,
-                describe: format!("session.calls: {}", call.get_ref()),
-                kind: EntryKind::SessionCall(call.get_ref().clone()),
-            });
+            entries.push(ConfigEntry::at(
+                text,
+                call.span().start,
+                format!("session.calls: {}", call.get_ref()),
+                EntryKind::SessionCall(call.get_ref().clone()),
+            ));
         }
     }
     Ok(ProjectConfig {
