@@ -487,7 +487,7 @@ const CASES: &[Case] = &[
         findings: &[("added-privilege", "invite", "role_allowed")],
         unresolved: &[],
     },
-    // Remix: a `loader` whose widget token is minted inside `authkitLoader(args, ({ auth }) => …,
+    // Remix: the file route `app/routes/settings.team.tsx` is `/settings/team`; a `loader` whose widget token is minted inside `authkitLoader(args, ({ auth }) => …,
     // { ensureSignedIn: true })`, an `action` that checks `withAuth(args)`'s user and permissions.
     // Drifted: the loader takes the organization from the URL (the `request` authkitLoader hands
     // its callback is the client's, not the session's), and the action lost its permission check
@@ -495,8 +495,8 @@ const CASES: &[Case] = &[
     Case {
         dir: "remix-correct",
         entries: &[
-            ("invite", "route GET", "request"),
-            ("invite", "route POST", "request"),
+            ("invite", "route GET /settings/team", "request"),
+            ("invite", "route POST /settings/team", "request"),
         ],
         findings: &[],
         unresolved: &[],
@@ -504,8 +504,8 @@ const CASES: &[Case] = &[
     Case {
         dir: "remix-drifted",
         entries: &[
-            ("invite", "route GET", "request"),
-            ("invite", "route POST", "request"),
+            ("invite", "route GET /settings/team", "request"),
+            ("invite", "route POST /settings/team", "request"),
         ],
         findings: &[
             ("added-privilege", "invite", "role_allowed"),

@@ -118,20 +118,24 @@ pub fn join_route_path(prefix: &str, path: &str) -> String {
 
 /// The URL path a file-based router gives a file: Next.js `app/api/team/invite/route.ts` →
 /// `/api/team/invite` (route groups `(x)` dropped), `pages/api/invite.ts` → `/api/invite`,
-/// SvelteKit `src/routes/org/[id]/+page.server.ts` → `/org/[id]`.
+/// SvelteKit `src/routes/org/[id]/+page.server.ts` → `/org/[id]`, Remix / React Router
+/// `app/routes/settings.team.tsx` → `/settings/team` (see [`remix_route_path`]).
 pub fn file_route_path(path: &str) -> Option<String> {
     let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
     let stem = file.split('.').next().unwrap_or(file);
     let segments: Vec<&str> = dir.split('/').collect();
+    let routes_folder = segments.iter().rposition(|s| *s == "routes");
     let rest: Vec<&str> = if let Some(i) = segments
         .iter()
         .rposition(|s| *s == "app")
         .filter(|_| matches!(stem, "route" | "page" | "layout"))
+        // Remix's `app/routes/x/route.tsx` is a route of the deeper `routes` folder.
+        .filter(|i| routes_folder.is_none_or(|r| r < *i))
     {
         segments[i + 1..].to_vec()
-    } else if let Some(i) = segments.iter().rposition(|s| *s == "routes") {
+    } else if let Some(i) = routes_folder {
         if !stem.starts_with('+') {
-            return None;
+            return remix_route_path(&segments[i + 1..], file);
         }
         segments[i + 1..].to_vec()
     } else if let Some(i) = segments.iter().rposition(|s| *s == "pages") {
@@ -153,9 +157,88 @@ pub fn file_route_path(path: &str) -> Option<String> {
     Some(format!("/{}", parts.join("/")))
 }
 
+/// The URL path of a Remix / React Router file route under `app/routes/`: flat routes
+/// (`settings.team.tsx`, `org.$id.tsx`, folder `settings.team/route.tsx`) and the older nested
+/// folders (`settings/team.tsx`). `.` separates segments (`[.]` is a literal dot), `_index` and
+/// `index` are the parent's own path, a leading `_` is a layout without a path, a trailing `_`
+/// leaves the parent's layout, `$id` is the parameter `:id`, `$` the rest of the path and
+/// `(x)` an optional segment.
+fn remix_route_path(dirs: &[&str], file: &str) -> Option<String> {
+    let (name, ext) = file.rsplit_once('.')?;
+    if !matches!(ext, "ts" | "tsx" | "js" | "jsx" | "mts" | "mjs") {
+        return None;
+    }
+    let mut names: Vec<&str> = dirs.to_vec();
+    if !(name == "route" && !dirs.is_empty()) {
+        names.push(name);
+    }
+    let mut parts = Vec::new();
+    for name in names {
+        for segment in split_unescaped_dots(name) {
+            let (segment, optional) = match segment.strip_prefix('(') {
+                Some(inner) => (inner.strip_suffix(')').unwrap_or(inner).to_string(), true),
+                None => (segment, false),
+            };
+            if segment.is_empty() || matches!(segment.as_str(), "_index" | "index") {
+                continue;
+            }
+            if segment.starts_with('_') {
+                continue;
+            }
+            let segment = segment.strip_suffix('_').unwrap_or(&segment);
+            let mut part = match segment.strip_prefix('$') {
+                Some("") => "*".to_string(),
+                Some(param) => format!(":{param}"),
+                None => segment.to_string(),
+            };
+            if optional {
+                part.push('?');
+            }
+            parts.push(part);
+        }
+    }
+    Some(format!("/{}", parts.join("/")))
+}
+
+/// A Remix route name's segments: split at `.` except inside `[…]`, whose brackets go.
+fn split_unescaped_dots(name: &str) -> Vec<String> {
+    let mut segments = vec![String::new()];
+    let mut escaped = false;
+    for ch in name.chars() {
+        match ch {
+            '[' => escaped = true,
+            ']' => escaped = false,
+            '.' if !escaped => segments.push(String::new()),
+            _ => segments.last_mut().expect("never empty").push(ch),
+        }
+    }
+    segments
+}
+
 #[cfg(test)]
 mod tests {
     use super::file_route_path;
+
+    #[test]
+    fn remix_file_routes_name_their_paths() {
+        for (file, path) in [
+            ("app/routes/settings.team.tsx", "/settings/team"),
+            ("app/routes/_index.tsx", "/"),
+            ("app/routes/org.$orgId.members.tsx", "/org/:orgId/members"),
+            ("app/routes/_auth.login.tsx", "/login"),
+            ("app/routes/settings_.team.tsx", "/settings/team"),
+            ("app/routes/files.$.tsx", "/files/*"),
+            ("app/routes/sitemap[.]xml.ts", "/sitemap.xml"),
+            ("app/routes/($lang).about.tsx", "/:lang?/about"),
+            ("app/routes/api.team.invite/route.ts", "/api/team/invite"),
+            ("app/routes/settings/team.tsx", "/settings/team"),
+            ("app/routes/settings/index.tsx", "/settings"),
+        ] {
+            assert_eq!(file_route_path(file).as_deref(), Some(path), "{file}");
+        }
+        // A SvelteKit file that is not a route file has no path.
+        assert_eq!(file_route_path("src/routes/org/helpers.css"), None);
+    }
 
     #[test]
     fn file_based_routers_name_their_paths() {
