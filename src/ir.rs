@@ -289,6 +289,9 @@ pub struct EntryPoint {
     /// What the framework passes to the handler, by position (`req, res, next` in Express),
     /// for a handler defined elsewhere whose parameters do not say; empty when they do.
     pub handler_params: Vec<ParamRole>,
+    /// The router a route is registered on (`adminRouter` of `adminRouter.post(…)`): another
+    /// file may mount the routers of this one one by one (`createTeamRouters().admin`).
+    pub receiver: Option<String>,
     pub span: Span,
 }
 
@@ -674,6 +677,22 @@ impl Stmt {
             _ => Vec::new(),
         }
     }
+}
+
+/// The values a function body returns, in the order written, at any depth of its statements
+/// (not inside function literals, which return for themselves).
+pub fn returned_values(stmts: &[Stmt]) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    for s in stmts {
+        match s {
+            Stmt::Return { value: Some(v), .. } => out.push(v),
+            other => other
+                .nested()
+                .into_iter()
+                .for_each(|inner| out.extend(returned_values(inner))),
+        }
+    }
+    out
 }
 
 /// Whether a function body only logs: it throws nowhere, returns nothing or a literal, and

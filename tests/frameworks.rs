@@ -42,6 +42,31 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // Express: one factory builds several routers, mounted one by one behind their own
+    // middleware (`const { adminRouter, selfRouter } = createMemberRouters()`,
+    // `domainRouters.admin` of `return { admin: domainAdmin, … }`). Drifted: the admin check
+    // sits on the other router's mount, so the routes of the admin router lost it.
+    Case {
+        dir: "express-routers-correct",
+        entries: &[
+            ("domain-verify", "route POST /api/domains", "request"),
+            ("invite", "route POST /api/admin/invitations", "request"),
+        ],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "express-routers-drifted",
+        entries: &[
+            ("domain-verify", "route POST /api/domains", "request"),
+            ("invite", "route POST /api/admin/invitations", "request"),
+        ],
+        findings: &[
+            ("missing-check", "domain-verify", "can_manage_domains"),
+            ("missing-check", "invite", "can_manage_members"),
+        ],
+        unresolved: &[],
+    },
     // Fastify: an addHook preHandler, a plugin with a prefix, preHandler options.
     Case {
         dir: "fastify-correct",

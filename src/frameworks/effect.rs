@@ -170,6 +170,7 @@ fn handlers(module: &mut Module) {
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
+            receiver: None,
             span,
         });
     }

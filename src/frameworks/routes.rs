@@ -171,11 +171,28 @@ impl Pass<'_> {
                 Stmt::Expr { expr, span } => self.expr(expr, *span, routers),
                 Stmt::Let {
                     bindings, value, ..
-                } => {
-                    if let (Some(value), [binding]) = (value, bindings.as_slice()) {
-                        self.binding(&binding.name, value, routers);
+                } => match (value, bindings.as_slice()) {
+                    (Some(value), [binding]) if binding.path.is_empty() => {
+                        self.binding(&binding.name, value, routers)
                     }
-                }
+                    // `const { adminRouter, publicRouter } = createTeamRouters()`: each name is
+                    // one router the factory builds.
+                    (Some(value), bindings) => {
+                        if let Expr::Call(call) = value.peel() {
+                            if matches!(call.callee.peel(), Expr::Name(_)) {
+                                for b in bindings.iter().filter(|b| b.path.len() == 1) {
+                                    let router = Expr::Member {
+                                        object: Box::new(value.peel().clone()),
+                                        property: b.path[0].clone(),
+                                    };
+                                    self.built.insert(b.name.clone(), router);
+                                }
+                            }
+                        }
+                        self.expr(value, call_span(value), routers);
+                    }
+                    _ => {}
+                },
                 Stmt::Assign { target, value, .. } => {
                     if let Some(name) = target.path() {
                         self.binding(&name, value, routers);
@@ -307,6 +324,26 @@ impl Pass<'_> {
         }
     }
 
+    /// What a name mounted as a router stands for: the call that built it (`teamRouter` →
+    /// `createTeamRouter()`), or one router of several a call built (`routers.admin`,
+    /// destructured `adminRouter` → `createTeamRouters().admin`).
+    fn as_built(&self, e: &Expr) -> Expr {
+        match e.peel() {
+            Expr::Name(n) => self.built.get(n).cloned().unwrap_or_else(|| e.clone()),
+            Expr::Member { object, property } => match object.peel() {
+                Expr::Name(n) => match self.built.get(n) {
+                    Some(built @ Expr::Call(_)) => Expr::Member {
+                        object: Box::new(built.clone()),
+                        property: property.clone(),
+                    },
+                    _ => e.clone(),
+                },
+                _ => e.clone(),
+            },
+            _ => e.clone(),
+        }
+    }
+
     /// `router.use(mw…)`, `app.use("/admin", requireAdmin)`, `r.Use(mw)`. A router mounted with
     /// `use` (`app.use("/api", apiRouter)`) is not middleware.
     fn use_middleware(
@@ -331,7 +368,7 @@ impl Pass<'_> {
             if !is_guard_like(arg) {
                 continue;
             }
-            if names_a_router(arg) {
+            if names_a_router(&self.as_built(arg)) {
                 // Another file's router: its routes get this path and the guards that run
                 // before it (see `workflow::locate`).
                 let prefix = join_path(&router.prefix, under.as_deref().unwrap_or(""));
@@ -347,10 +384,7 @@ impl Pass<'_> {
                     .map(|g| g.guard.clone())
                     .collect();
                 guards.extend(before.iter().cloned());
-                let handler = match arg.peel() {
-                    Expr::Name(n) => self.built.get(n).cloned().unwrap_or_else(|| arg.clone()),
-                    _ => arg.clone(),
-                };
+                let handler = self.as_built(arg);
                 self.module.mounts.push(crate::ir::Mount {
                     handler,
                     router: true,
@@ -587,6 +621,7 @@ impl Pass<'_> {
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: roles,
+            receiver: Some(receiver.to_string()),
             span,
         });
     }
@@ -639,6 +674,10 @@ fn is_guard_like(e: &Expr) -> bool {
 fn names_a_router(e: &Expr) -> bool {
     let name = match e.peel() {
         Expr::Call(c) => c.callee.path(),
+        // One router of several a factory builds: `createTeamRouters().admin`.
+        Expr::Member { object, property } if matches!(object.peel(), Expr::Call(_)) => {
+            return names_a_router(object) || names_a_router(&Expr::Name(property.clone()));
+        }
         other => other.path(),
     };
     name.is_some_and(|n| {

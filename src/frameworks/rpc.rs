@@ -275,6 +275,7 @@ fn resolver(module: &mut Module, path: &str, value: &Expr, span: Span) {
         validated_input: Vec::new(),
         skipped_guards: Vec::new(),
         handler_params: Vec::new(),
+        receiver: None,
         span,
     });
 }
@@ -337,6 +338,7 @@ fn procedure(module: &mut Module, path: &str, value: &Expr, span: Span) {
         validated_input: enum_validated_fields(value),
         skipped_guards: Vec::new(),
         handler_params: Vec::new(),
+        receiver: None,
         span: if call.span.line > 0 { call.span } else { span },
     });
 }
@@ -374,6 +376,7 @@ fn sveltekit_actions(module: &mut Module, value: &Expr, span: Span) {
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
+            receiver: None,
             span,
         });
     }
@@ -480,6 +483,7 @@ fn convex_function(module: &mut Module, name: &str, value: &Expr, span: Span) {
         validated_input: Vec::new(),
         skipped_guards: Vec::new(),
         handler_params: Vec::new(),
+        receiver: None,
         span: if call.span.line > 0 { call.span } else { span },
     });
 }

@@ -441,6 +441,7 @@ impl<'a> Lowerer<'a> {
                     validated_input: Vec::new(),
                     skipped_guards: Vec::new(),
                     handler_params: Vec::new(),
+                    receiver: None,
                     span,
                 });
             } else {
@@ -632,9 +633,9 @@ impl<'a> Lowerer<'a> {
             };
         }
         // FastAPI `Depends(dep)` parameters run first too: `workflow::locate` adds them.
-        if let Some(receiver) = receiver_of_route {
+        if let Some(receiver) = &receiver_of_route {
             self.route_receivers
-                .push((self.module.entries.len(), receiver));
+                .push((self.module.entries.len(), receiver.clone()));
         }
         self.module.entries.push(EntryPoint {
             handler: Expr::Function(id),
@@ -644,6 +645,7 @@ impl<'a> Lowerer<'a> {
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
+            receiver: receiver_of_route,
             span,
         });
     }

@@ -283,6 +283,7 @@ impl<'a> Lowerer<'a> {
                 validated_input: Vec::new(),
                 skipped_guards: skipped,
                 handler_params: Vec::new(),
+                receiver: None,
                 span,
             });
         }
@@ -389,6 +390,7 @@ impl<'a> Lowerer<'a> {
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
+            receiver: None,
             span,
         });
     }

@@ -123,6 +123,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
+            receiver: None,
             span,
         });
     }
@@ -213,6 +214,7 @@ impl Lowerer {
                             validated_input: Vec::new(),
                             skipped_guards: Vec::new(),
                             handler_params: Vec::new(),
+                            receiver: None,
                             span,
                         });
                     }

@@ -255,6 +255,17 @@ impl<'a> Lowerer<'a> {
                         continue;
                     };
                     if name_node.kind() != "identifier" {
+                        // `const { adminRouter, selfRouter } = createMemberRouters()`: kept
+                        // for the framework passes, which look at what each name is.
+                        let mut bindings = Vec::new();
+                        self.pattern_bindings(name_node, &mut Vec::new(), &mut bindings);
+                        let expr = self.expr(value);
+                        let span = self.span(decl);
+                        self.module.top_level.push(Stmt::Let {
+                            bindings,
+                            value: Some(expr),
+                            span,
+                        });
                         continue;
                     }
                     let name = self.text(name_node).to_string();
@@ -575,6 +586,7 @@ impl<'a> Lowerer<'a> {
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
+            receiver: None,
             span,
         });
     }
@@ -643,6 +655,7 @@ impl<'a> Lowerer<'a> {
             validated_input: Vec::new(),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
+            receiver: None,
             span,
         });
     }
@@ -733,6 +746,7 @@ impl<'a> Lowerer<'a> {
             validated_input: enum_validated_fields(wrapper),
             skipped_guards: Vec::new(),
             handler_params: Vec::new(),
+            receiver: None,
             span,
         });
     }

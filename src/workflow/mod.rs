@@ -171,6 +171,50 @@ fn app_guards(
     out
 }
 
+/// The module whose routes a mounted router stands for, and which router of it when the
+/// mount names one: `createTeamRouters().admin` (the name the factory returns under `admin`),
+/// `createTeamRouter()` (the name it returns), an imported `adminRouter`, FastAPI's
+/// `team.router`.
+fn mounted_router(program: &Program, mm: usize, handler: &Expr) -> Option<(usize, Option<String>)> {
+    let built_by = |callee: &Expr, property: Option<&str>| {
+        let f = program.resolve_callee(mm, callee)?;
+        Some((f.module, returned_router(program.function(f), property)))
+    };
+    match handler.peel() {
+        Expr::Call(c) => built_by(&c.callee, None),
+        Expr::Name(n) => {
+            let t = program.import_target(mm, n)?;
+            let imported = program.modules[mm]
+                .imports
+                .iter()
+                .find(|i| i.local == *n)
+                .map(|i| i.imported.clone());
+            Some((t, imported))
+        }
+        Expr::Member { object, property } => match object.peel() {
+            Expr::Name(n) => Some((program.import_target(mm, n)?, Some(property.clone()))),
+            Expr::Call(c) => built_by(&c.callee, Some(property)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The router variable a factory returns (`return router`), or returns under `property`
+/// (`return { admin: adminRouter }`).
+fn returned_router(factory: &crate::ir::Function, property: Option<&str>) -> Option<String> {
+    crate::ir::returned_values(&factory.body)
+        .into_iter()
+        .find_map(|value| match (value.peel(), property) {
+            (Expr::Name(n), None) => Some(n.clone()),
+            (Expr::Object(props), Some(p)) => props
+                .iter()
+                .find(|prop| prop.key == p)
+                .and_then(|prop| prop.value.peel().path()),
+            _ => None,
+        })
+}
+
 /// A guard class of the application (`@UseGuards(AuthGuard)`, `{ provide: APP_GUARD, useClass:
 /// AuthGuard }`) runs its `canActivate`: that method is followed in its place, unless it reads
 /// the route's metadata (`this.reflector.get("roles", …)`), which idrift does not carry to it;
@@ -276,28 +320,21 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     // Handlers another file registers under its path and middleware.
     let mut mounted: std::collections::HashMap<FnRef, Vec<(usize, &crate::ir::Mount)>> =
         std::collections::HashMap::new();
-    // Modules whose routes another file mounts as a whole (Express's `app.use("/api",
-    // requireAuth, teamRouter)`): only a module that registers routes on one router, so the
-    // mount cannot stand for a second router of it.
-    let mut mounted_modules: std::collections::HashMap<usize, (usize, &crate::ir::Mount)> =
-        std::collections::HashMap::new();
+    // Routers another file mounts (Express's `app.use("/api", requireAuth, teamRouter)`), by
+    // the module that registers their routes and the router of it: `None` stands for the only
+    // router of a module that has one, so the mount cannot stand for a second router of it.
+    type MountedRouters<'p> =
+        std::collections::HashMap<(usize, Option<String>), (usize, &'p crate::ir::Mount)>;
+    let mut mounted_routers: MountedRouters = std::collections::HashMap::new();
     for (mm, module) in program.modules.iter().enumerate() {
         for mount in &module.mounts {
             if mount.router {
-                let target = match mount.handler.peel() {
-                    Expr::Call(c) => program.resolve_callee(mm, &c.callee).map(|f| f.module),
-                    Expr::Name(n) => program.import_target(mm, n),
-                    // `app.include_router(team.router)`: the router of an imported module.
-                    Expr::Member { object, .. } => match object.peel() {
-                        Expr::Name(n) => program.import_target(mm, n),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                if let Some(t) =
-                    target.filter(|&t| t != mm && program.modules[t].route_receivers.len() == 1)
-                {
-                    mounted_modules.entry(t).or_insert((mm, mount));
+                if let Some((t, receiver)) = mounted_router(program, mm, &mount.handler) {
+                    let receivers = &program.modules[t].route_receivers;
+                    let receiver = receiver.filter(|r| receivers.contains(r));
+                    if t != mm && (receiver.is_some() || receivers.len() == 1) {
+                        mounted_routers.entry((t, receiver)).or_insert((mm, mount));
+                    }
                 }
                 continue;
             }
@@ -334,7 +371,12 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 .get(&handler)
                 .and_then(|v| v.first())
                 .copied()
-                .or_else(|| mounted_modules.get(&m).copied().filter(|_| registered_here));
+                .or_else(|| {
+                    let router = mounted_routers
+                        .get(&(m, entry.receiver.clone()))
+                        .or_else(|| mounted_routers.get(&(m, None)));
+                    router.copied().filter(|_| registered_here)
+                });
             if let Some((mm, mount)) = mount {
                 let own = path.unwrap_or_default();
                 path = Some(crate::frameworks::join_route_path(&mount.prefix, &own));

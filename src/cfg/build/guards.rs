@@ -375,23 +375,7 @@ pub(super) fn returned_function(program: &Program, factory: FnRef) -> Option<FnR
             _ => None,
         }
     };
-    fn find(stmts: &[Stmt], find_in: &dyn Fn(&Expr) -> Option<FnRef>) -> Option<FnRef> {
-        for s in stmts {
-            match s {
-                Stmt::Return { value: Some(e), .. } => {
-                    if let Some(r) = find_in(e) {
-                        return Some(r);
-                    }
-                }
-                Stmt::Block { body } => {
-                    if let Some(r) = find(body, find_in) {
-                        return Some(r);
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
-    }
-    find(&f.body, &find_in)
+    crate::ir::returned_values(&f.body)
+        .into_iter()
+        .find_map(find_in)
 }
