@@ -169,7 +169,7 @@ fn remix_route_path(dirs: &[&str], file: &str) -> Option<String> {
         return None;
     }
     let mut names: Vec<&str> = dirs.to_vec();
-    if !(name == "route" && !dirs.is_empty()) {
+    if name != "route" || dirs.is_empty() {
         names.push(name);
     }
     let mut parts = Vec::new();
