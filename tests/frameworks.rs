@@ -512,6 +512,21 @@ const CASES: &[Case] = &[
         findings: &[("added-privilege", "invite", "role_allowed")],
         unresolved: &[],
     },
+    // The same allow-list written as a pydantic `Annotated[str, AfterValidator(validate_role)]`
+    // type in another file, used by a model in a third: the handler's parameter type is followed
+    // to it. Drifted: the validator only normalises.
+    Case {
+        dir: "fastapi-annotated-validator-correct",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "fastapi-annotated-validator-drifted",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[("added-privilege", "invite", "role_allowed")],
+        unresolved: &[],
+    },
     // Remix: the file route `app/routes/settings.team.tsx` is `/settings/team`; a `loader` whose widget token is minted inside `authkitLoader(args, ({ auth }) => …,
     // { ensureSignedIn: true })`, an `action` that checks `withAuth(args)`'s user and permissions.
     // Drifted: the loader takes the organization from the URL (the `request` authkitLoader hands

@@ -53,6 +53,7 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         route_receivers: Vec::new(),
         route_prefixes: Vec::new(),
         router_dependencies: Vec::new(),
+        set_validators: Vec::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -84,6 +85,32 @@ struct Lowerer<'a> {
     /// FastAPI dependencies of each router or app (`APIRouter(dependencies=[Depends(f)])`), as
     /// guard calls.
     router_dependencies: Vec<(String, Vec<Expr>)>,
+    /// Module-level functions that raise when a value is outside a set (`if v not in
+    /// ALLOWED_ROLES: raise ValueError(…)`): as a pydantic validator, they allow-list a field.
+    set_validators: Vec<String>,
+}
+
+/// Whether a validator's code refuses a value outside a set: it raises, and tests membership.
+fn refuses_outside_a_set(code: &str) -> bool {
+    code.contains("raise") && (code.contains(" not in ") || code.contains(" in "))
+}
+
+/// The functions a pydantic `Annotated[…]` type runs as validators (`validate_role` of
+/// `Annotated[str, AfterValidator(validate_role)]`).
+fn annotated_validators(declared: &str) -> Vec<&str> {
+    if !declared.contains("Annotated[") {
+        return Vec::new();
+    }
+    declared
+        .match_indices("Validator(")
+        .filter_map(|(i, m)| {
+            let rest = &declared[i + m.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            (end > 0).then(|| &rest[..end])
+        })
+        .collect()
 }
 
 /// The `dependencies=[Depends(f), …]` of a router or route decorator, as calls of `f`: FastAPI
@@ -217,6 +244,10 @@ impl<'a> Lowerer<'a> {
             }
             "function_definition" => {
                 let id = self.function(node, None);
+                if refuses_outside_a_set(self.text(node)) {
+                    let name = self.module.functions[id].name.clone();
+                    self.set_validators.push(name);
+                }
                 self.classify_function(id, decorators, None);
             }
             "class_definition" => self.class(node, decorators),
@@ -237,6 +268,12 @@ impl<'a> Lowerer<'a> {
                         assign.child_by_field_name("right"),
                     ) {
                         if left.kind() == "identifier" {
+                            // `ValidatedRole = Annotated[str, AfterValidator(validate_role)]`:
+                            // a field of this type holds one of a fixed set of values.
+                            if self.validates_to_a_set(self.text(right)) {
+                                let name = self.text(left).to_string();
+                                self.module.enums.push(name);
+                            }
                             let value = self.expr(right);
                             // `bp = Blueprint("team", __name__, url_prefix="/team")`.
                             if let Expr::Call(c) = &value {
@@ -489,12 +526,27 @@ impl<'a> Lowerer<'a> {
                 fields.push((self.text(left).to_string(), self.text(ty).to_string()));
             }
         }
-        let checked = self.membership_validated_fields(body);
+        let mut checked = self.membership_validated_fields(body);
+        // `role: Annotated[str, AfterValidator(validate_role)]` written on the field itself.
+        checked.extend(
+            fields
+                .iter()
+                .filter(|(_, ty)| self.validates_to_a_set(ty))
+                .map(|(name, _)| name.clone()),
+        );
         self.module.input_types.push(InputType {
             name: class_name.to_string(),
             fields,
             checked,
         });
+    }
+
+    /// Whether a type as written is pydantic's `Annotated[…]` with a validator of this module
+    /// that raises outside a set.
+    fn validates_to_a_set(&self, declared: &str) -> bool {
+        annotated_validators(declared)
+            .iter()
+            .any(|v| self.set_validators.iter().any(|s| s == v))
     }
 
     /// Fields a pydantic validator of the model restricts to fixed values:
@@ -511,10 +563,7 @@ impl<'a> Lowerer<'a> {
             let Some(def) = member.child_by_field_name("definition") else {
                 continue;
             };
-            let code = self.text(def);
-            let refuses_outside_a_set =
-                code.contains("raise") && (code.contains(" not in ") || code.contains(" in "));
-            if !refuses_outside_a_set {
+            if !refuses_outside_a_set(self.text(def)) {
                 continue;
             }
             for decorator in self.decorators(member) {

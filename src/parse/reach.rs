@@ -23,7 +23,15 @@ pub(super) fn on_the_way(
     let roots: Vec<FunctionId> = (0..module.functions.len())
         .filter(|&f| is_root(f))
         .collect();
-    Some(names_used_from(module, &roots, Uses::Calls))
+    let mut names = names_used_from(module, &roots, Uses::Calls);
+    // The types an input type's fields are declared with (`role: ValidatedRole`, imported):
+    // whether parsing restricts a field to fixed values is decided where that type is.
+    for input in &module.input_types {
+        for (_, declared) in &input.fields {
+            names.extend(crate::frameworks::validators::type_names(declared).map(String::from));
+        }
+    }
+    Some(names)
 }
 
 /// Whether an import is followed: all are when `used` is `None`; otherwise those whose local
@@ -294,9 +302,16 @@ pub(super) fn names_used_from(
             follow(e, &mut local);
         };
         crate::ir::visit_stmts(&f.body, &mut visit);
+        // A handler's parameter types are what the framework parses input into (a pydantic
+        // model, a serde struct): where they are defined says which fields are fixed values.
         for p in &f.params {
             if let Some(call) = &p.default_call {
                 crate::ir::visit_expr(call, &mut visit);
+            }
+        }
+        if uses == Uses::Calls && module.is_entry_handler(id) {
+            for declared in f.params.iter().filter_map(|p| p.annotation.as_deref()) {
+                used.extend(crate::frameworks::validators::type_names(declared).map(String::from));
             }
         }
         if uses == Uses::RubyReferences {
