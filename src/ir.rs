@@ -437,7 +437,10 @@ pub enum Expr {
     Await(Box<Expr>),
     /// A function literal (arrow function, lambda); the index is into the module's functions.
     Function(FunctionId),
-    /// A template string with interpolations; its parts are kept for value sources.
+    /// A template string with interpolations, its parts in order: the interpolated
+    /// expressions, and (TypeScript) the literal text between them as string literals. The text
+    /// is not a value on its own: walks over values and literals skip it (see
+    /// [`Expr::interpolations`]); only code that rebuilds the string reads it.
     Template(Vec<Expr>),
     /// A framework-global request object (Flask's `request`): its members are request input.
     RequestGlobal(String),
@@ -468,6 +471,18 @@ pub struct Arg {
 }
 
 impl Expr {
+    /// The interpolated expressions of a template string, without its literal text; nothing
+    /// for any other expression.
+    pub fn interpolations(&self) -> impl Iterator<Item = &Expr> {
+        let parts: &[Expr] = match self {
+            Expr::Template(parts) => parts,
+            _ => &[],
+        };
+        parts
+            .iter()
+            .filter(|p| !matches!(p, Expr::Literal(Literal::Str(_))))
+    }
+
     /// `object[index]`: a literal string key is a member access (`req.body["role"]` is
     /// `req.body.role`), anything else a computed index.
     pub fn subscript(object: Expr, index: Expr) -> Expr {
@@ -613,9 +628,8 @@ impl Expr {
                 call.args.iter().for_each(|a| a.value.literal_values(out));
             }
             Expr::Object(props) => props.iter().for_each(|p| p.value.literal_values(out)),
-            Expr::Array(items) | Expr::Template(items) => {
-                items.iter().for_each(|e| e.literal_values(out))
-            }
+            Expr::Array(items) => items.iter().for_each(|e| e.literal_values(out)),
+            Expr::Template(_) => self.interpolations().for_each(|e| e.literal_values(out)),
             Expr::Unary { operand, .. } => operand.literal_values(out),
             Expr::Binary { left, right, .. } => {
                 left.literal_values(out);
@@ -794,9 +808,8 @@ pub fn visit_expr(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
             c.args.iter().for_each(|a| visit_expr(&a.value, visit));
         }
         Expr::Object(props) => props.iter().for_each(|p| visit_expr(&p.value, visit)),
-        Expr::Array(items) | Expr::Template(items) => {
-            items.iter().for_each(|i| visit_expr(i, visit))
-        }
+        Expr::Array(items) => items.iter().for_each(|i| visit_expr(i, visit)),
+        Expr::Template(_) => e.interpolations().for_each(|i| visit_expr(i, visit)),
         Expr::Unary { operand, .. } => visit_expr(operand, visit),
         Expr::Binary { left, right, .. } => {
             visit_expr(left, visit);

@@ -665,6 +665,23 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[],
     },
+    // A middleware that lets public paths through before it checks the session
+    // (`isPublicRoute(pathname)` over `PUBLIC_ROUTES.some(route => pathname === route ||
+    // pathname.startsWith(`${route}/`))`): decided for the route's own path, the check guards
+    // `/api/team/invite`. Drifted: `/api` joined the public list, so the route never reaches
+    // the check.
+    Case {
+        dir: "nextjs-middleware-paths-correct",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nextjs-middleware-paths-drifted",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[("missing-check", "invite", "authenticated")],
+        unresolved: &[],
+    },
 ];
 
 /// Reasons a fixture's workflow is not fully verified by design: what idrift cannot see and

@@ -132,6 +132,15 @@ impl<'a> Lowerer<'a> {
         std::str::from_utf8(&self.src[node.byte_range()]).unwrap_or("")
     }
 
+    /// The source between two byte offsets (empty when they are out of order or not text).
+    fn src_text(&self, from: usize, to: usize) -> String {
+        self.src
+            .get(from..to)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+            .to_string()
+    }
+
     fn span(&self, node: Node) -> Span {
         super::span_of(node)
     }
@@ -1226,10 +1235,21 @@ impl<'a> Lowerer<'a> {
                     let t = self.text(node);
                     return Expr::Literal(Literal::Str(t.trim_matches('`').to_string()));
                 }
+                // The literal text between interpolations, as string literals in order.
+                let mut text_from = node.start_byte() + 1;
                 for sub in subs {
+                    let text = self.src_text(text_from, sub.start_byte());
+                    if !text.is_empty() {
+                        parts.push(Expr::Literal(Literal::Str(text)));
+                    }
                     if let Some(inner) = sub.named_child(0) {
                         parts.push(self.expr(inner));
                     }
+                    text_from = sub.end_byte();
+                }
+                let text = self.src_text(text_from, node.end_byte().saturating_sub(1));
+                if !text.is_empty() {
+                    parts.push(Expr::Literal(Literal::Str(text)));
                 }
                 Expr::Template(parts)
             }

@@ -123,6 +123,9 @@ struct Root {
     guards: Vec<(usize, Expr)>,
     validated_input: Vec<String>,
     handler_params: Vec<crate::ir::ParamRole>,
+    /// The URL path every request of the entry has (a route or page), whose tests a
+    /// middleware makes are decided for it.
+    url_path: Option<String>,
     info: EntryInfo,
     /// `None`: no request entry and nothing else known to run it; its action calls are
     /// reported as unresolved, never judged as a request.
@@ -436,12 +439,17 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 (EntryKind::Page, Some(p)) => format!("page {p}"),
                 (EntryKind::Page, None) => "page".into(),
             };
+            let url_path = match entry.kind {
+                EntryKind::Route { .. } | EntryKind::Page => path.clone(),
+                EntryKind::ServerAction | EntryKind::Rpc => None,
+            };
             roots.push(Root {
                 func: handler,
                 kind: Some(RootKind::Request),
                 guards,
                 validated_input: entry.validated_input.clone(),
                 handler_params: entry.handler_params.clone(),
+                url_path,
                 info: EntryInfo {
                     file: module.path.clone(),
                     line: if entry.span.line > 0 {
@@ -593,6 +601,7 @@ fn orphan_root(program: &Program, f: FnRef, graph: Option<&CallGraph>) -> Root {
         guards: Vec::new(),
         validated_input: Vec::new(),
         handler_params: Vec::new(),
+        url_path: None,
         kind: what.map(|_| RootKind::NonRequest),
         info: EntryInfo {
             file: program.modules[f.module].path.clone(),
@@ -625,6 +634,7 @@ fn build_and_label(
                     guards: &root.guards,
                     validated_input: &root.validated_input,
                     handler_params: &root.handler_params,
+                    url_path: root.url_path.as_deref(),
                 },
                 BuildLimits::default(),
             ));

@@ -52,7 +52,10 @@ impl<'p> Builder<'p> {
                 Value::Object { props: out }
             }
             Expr::Array(items) | Expr::Template(items) => {
-                let items: Vec<Value> = items.iter().map(|i| self.eval(i)).collect();
+                let items: Vec<Value> = match expr {
+                    Expr::Template(_) => expr.interpolations().map(|i| self.eval(i)).collect(),
+                    _ => items.iter().map(|i| self.eval(i)).collect(),
+                };
                 if matches!(expr, Expr::Template(_)) {
                     Value::Derived {
                         from: Box::new(Value::either(items)),

@@ -14,6 +14,7 @@ use crate::parse::{FnRef, Program};
 mod exprs;
 mod guards;
 mod stmts;
+mod url_path;
 
 use exprs::*;
 
@@ -81,6 +82,8 @@ struct Builder<'p> {
     limits: BuildLimits,
     notes: Vec<String>,
     truncated: bool,
+    /// Tests of the request's URL path, decided for the entry's known path.
+    url_path: Option<url_path::UrlPathTests<'p>>,
 }
 
 /// What the framework does around an entry's handler.
@@ -92,6 +95,9 @@ pub struct Framing<'a> {
     pub validated_input: &'a [String],
     /// What the framework passes to the handler, by position, where its parameters do not say.
     pub handler_params: &'a [ParamRole],
+    /// The entry's URL path, when every request it serves has it (a route or page; not a server
+    /// action, which can be posted to any path): a middleware's tests of the path are decided.
+    pub url_path: Option<&'a str>,
 }
 
 /// Builds the graph of `handler` (in `module`) with its framework `guards` run first.
@@ -107,6 +113,7 @@ pub fn build(
         guards,
         validated_input,
         handler_params,
+        url_path,
     } = framing;
     let func = FnRef {
         module,
@@ -150,6 +157,7 @@ pub fn build(
         limits,
         notes: Vec::new(),
         truncated: false,
+        url_path: url_path.map(|p| url_path::UrlPathTests::new(program, p)),
     };
 
     // Framework guards run first, in order, each in the scope of the handler's module.

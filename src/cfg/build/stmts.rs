@@ -154,6 +154,9 @@ impl<'p> Builder<'p> {
                 let condition = self.condition(cond);
                 let polarity = polarity(cond);
                 let label = self.source_line(self.module(), *span);
+                let decided = self.url_path.as_ref().and_then(|tests| {
+                    tests.decide(self.frame().func, cond, &|name| self.lookup(name))
+                });
                 let b = self.push(
                     NodeKind::Branch {
                         condition,
@@ -162,6 +165,18 @@ impl<'p> Builder<'p> {
                     *span,
                     label,
                 );
+                // A test of the request's path this entry always passes or always fails:
+                // only that way is taken.
+                if let Some(taken) = decided {
+                    let (edge, body) = if taken {
+                        (Edge::True, then)
+                    } else {
+                        (Edge::False, otherwise)
+                    };
+                    self.cur = vec![(b, edge)];
+                    self.stmts(body);
+                    return;
+                }
                 let env_before = self.frame().env.clone();
                 self.cur = vec![(b, Edge::True)];
                 self.stmts(then);
