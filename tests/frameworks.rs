@@ -803,3 +803,29 @@ fn every_framework_fixture_has_a_case() {
     let cases: BTreeSet<String> = CASES.iter().map(|c| c.dir.to_string()).collect();
     assert_eq!(dirs, cases);
 }
+
+/// A middleware branch the route's own path decides says so on the witness path: the reader
+/// sees why the check after it was never reached.
+#[test]
+fn a_branch_the_routes_path_decides_is_shown_on_the_witness_path() {
+    let specs = spec::load_builtin().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/frameworks/nextjs-middleware-paths-drifted");
+    let a = analyse(&dir, &specs, &ScanOptions::default()).unwrap();
+    let finding = a
+        .report
+        .findings
+        .iter()
+        .find(|f| f.step == "authenticated")
+        .expect("the drifted middleware leaves the route unauthenticated");
+    let step = finding
+        .path
+        .iter()
+        .find(|s| s.file == "middleware.ts" && s.label.contains("isPublicRoute(pathname)"))
+        .expect("the public-path branch is on the path");
+    assert!(
+        step.label.ends_with("[true, always for this path]"),
+        "{}",
+        step.label
+    );
+}

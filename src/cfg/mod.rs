@@ -153,6 +153,9 @@ pub struct Cfg {
     pub denied: NodeIndex,
     /// Things the builder could not follow (too-deep inlining, recursion); shown in snapshots.
     pub notes: Vec<String>,
+    /// Branches on the request's path that the entry's own path decides: only the way it
+    /// always takes was built (see `build::url_path`).
+    pub decided: Vec<NodeIndex>,
 }
 
 impl Cfg {

@@ -270,7 +270,8 @@ pub fn render_path_keeping(
                 if check {
                     checked_helpers.insert(here);
                 }
-                check
+                // The route's own path took this way: it says why the path goes on.
+                check || cfg.decided.contains(n)
             }
             // Leaving a helper matters after it decided something (`return { ok: false }`).
             NodeKind::Return { denial } => *denial || checked_helpers.contains(&here),
@@ -282,9 +283,14 @@ pub fn render_path_keeping(
         let mut label = node.label.clone();
         if let (NodeKind::Branch { .. }, Some(next)) = (&node.kind, path.get(i + 1)) {
             if let Some(e) = cfg.graph.edges_connecting(*n, *next).next() {
+                let always = if cfg.decided.contains(n) {
+                    ", always for this path"
+                } else {
+                    ""
+                };
                 match e.weight() {
-                    Edge::True => label.push_str("  [true]"),
-                    Edge::False => label.push_str("  [false]"),
+                    Edge::True => label.push_str(&format!("  [true{always}]")),
+                    Edge::False => label.push_str(&format!("  [false{always}]")),
                     _ => {}
                 }
             }

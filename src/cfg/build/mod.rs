@@ -81,6 +81,7 @@ struct Builder<'p> {
     loops: Vec<(NodeIndex, Frontier)>,
     limits: BuildLimits,
     notes: Vec<String>,
+    decided: Vec<NodeIndex>,
     truncated: bool,
     /// Tests of the request's URL path, decided for the entry's known path.
     url_path: Option<url_path::UrlPathTests<'p>>,
@@ -156,6 +157,7 @@ pub fn build(
         loops: Vec::new(),
         limits,
         notes: Vec::new(),
+        decided: Vec::new(),
         truncated: false,
         url_path: url_path.map(|p| url_path::UrlPathTests::new(program, p)),
     };
@@ -235,6 +237,7 @@ pub fn build(
         exit,
         denied,
         notes: b.notes,
+        decided: b.decided,
     }
 }
 

@@ -168,6 +168,7 @@ impl<'p> Builder<'p> {
                 // A test of the request's path this entry always passes or always fails:
                 // only that way is taken.
                 if let Some(taken) = decided {
+                    self.decided.push(b);
                     let (edge, body) = if taken {
                         (Edge::True, then)
                     } else {
