@@ -314,10 +314,22 @@ const ASYNC_PARITY: &[(&str, Expected)] = &[(
 
 /// Each parity table with the languages that write all of its cases.
 type Cases = &'static [(&'static str, Expected)];
+/// SDKs whose organization update names the organization `id` (workos-python >= 6,
+/// workos-ruby >= 7).
+const ID_KEY_LANGUAGES: &[&str] = &["py", "rb"];
+const ID_KEY_PARITY: &[(&str, Expected)] = &[
+    ("domain-verify-org-update-correct", &[]),
+    (
+        "domain-verify-org-update-from-request",
+        &[("missing-check", "domain-verify", "organization_from_session")],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
     (ASYNC_LANGUAGES, ASYNC_PARITY),
+    (ID_KEY_LANGUAGES, ID_KEY_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is
