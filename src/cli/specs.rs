@@ -1,10 +1,11 @@
-//! `idrift specs lint [DIR]` and `idrift specs schema`.
+//! `idrift specs lint [DIR]`, `idrift specs schema`, `idrift specs list` and `idrift specs
+//! coverage`.
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 
-use super::{emit, EXIT_OK};
+use super::{emit, SpecArgs, EXIT_FINDINGS, EXIT_OK};
 use crate::error::Error;
 use crate::spec::{self, SpecSet};
 
@@ -23,10 +24,32 @@ pub enum SpecsCommand {
     },
     /// List the loaded workflows with their actions and checks.
     List,
+    /// Every security-relevant operation of the provider's API (from the contract tables) with
+    /// the workflow that anchors it, or why none does: what a clean report vouches for.
+    Coverage {
+        #[arg(long, value_enum, default_value_t = CoverageFormat::Text)]
+        format: CoverageFormat,
+        /// Exit 1 when an operation is covered by no loaded workflow.
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        specs: SpecArgs,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoverageFormat {
+    Text,
+    Json,
 }
 
 pub fn run(cmd: &SpecsCommand) -> Result<i32, Error> {
     match cmd {
+        SpecsCommand::Coverage {
+            format,
+            strict,
+            specs,
+        } => coverage(&specs.load()?, *format, *strict),
         SpecsCommand::Lint { dir } => {
             let set = match dir {
                 Some(d) => {
@@ -36,6 +59,13 @@ pub fn run(cmd: &SpecsCommand) -> Result<i32, Error> {
                 }
                 None => spec::load_builtin()?,
             };
+            let problems = set.contract_problems();
+            if !problems.is_empty() {
+                return Err(Error::Usage(format!(
+                    "the contract table and the workflow specs disagree:\n  {}",
+                    problems.join("\n  ")
+                )));
+            }
             emit(&format!(
                 "ok: {} workflow spec{} and {} provider file{} valid\n",
                 set.workflows.len(),
@@ -81,4 +111,47 @@ pub fn run(cmd: &SpecsCommand) -> Result<i32, Error> {
             Ok(EXIT_OK)
         }
     }
+}
+
+fn coverage(set: &SpecSet, format: CoverageFormat, strict: bool) -> Result<i32, Error> {
+    if set.contracts.is_empty() {
+        return Err(Error::Usage(
+            "no contract table loaded: the built-in specs have one; a --spec-dir needs a contract.yaml"
+                .into(),
+        ));
+    }
+    let rows = set.coverage();
+    let uncovered = rows.iter().filter(|r| r.workflows.is_empty()).count();
+    match format {
+        CoverageFormat::Json => emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rows).expect("coverage serialises")
+        ))?,
+        CoverageFormat::Text => {
+            let width = rows.iter().map(|r| r.operation.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for r in &rows {
+                let verdict = if r.workflows.is_empty() {
+                    format!("not covered: {}", r.reason.as_deref().unwrap_or(""))
+                } else {
+                    r.workflows.join(", ")
+                };
+                out.push_str(&format!(
+                    "{:<width$}  {:<6} {}  ({})\n    -> {verdict}\n",
+                    r.operation, r.method, r.path, r.what
+                ));
+            }
+            out.push_str(&format!(
+                "{} security-relevant operations: {} covered by a workflow, {uncovered} not covered (each with its reason).\n",
+                rows.len(),
+                rows.len() - uncovered
+            ));
+            emit(&out)?;
+        }
+    }
+    Ok(if strict && uncovered > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }

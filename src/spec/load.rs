@@ -28,6 +28,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "canonical/workos/sso-setup.yaml",
         include_str!("../../canonical/workos/sso-setup.yaml"),
     ),
+    (
+        "canonical/workos/contract.yaml",
+        include_str!("../../canonical/workos/contract.yaml"),
+    ),
 ];
 
 /// The file name that marks a provider file rather than a workflow spec.
@@ -40,6 +44,8 @@ pub struct SpecSet {
     /// Where each workflow came from (same order as `workflows`).
     pub files: Vec<String>,
     pub providers: Vec<ProviderSpec>,
+    /// Contract tables (`contract.yaml`), with the file each came from.
+    pub contracts: Vec<(String, super::contract::ContractTable)>,
 }
 
 impl SpecSet {
@@ -131,8 +137,14 @@ impl SpecSet {
     }
 
     fn add(&mut self, file: String, text: &str) -> Result<(), SpecError> {
-        if Path::new(&file).file_name().and_then(|n| n.to_str()) == Some(PROVIDER_FILE) {
+        let name = Path::new(&file).file_name().and_then(|n| n.to_str());
+        if name == Some(PROVIDER_FILE) {
             self.providers.push(parse_provider(&file, text)?);
+            return Ok(());
+        }
+        if name == Some(super::contract::CONTRACT_FILE) {
+            let table = super::contract::parse_contract(&file, text)?;
+            self.contracts.push((file, table));
             return Ok(());
         }
         let spec = parse_workflow(&file, text)?;
@@ -341,7 +353,7 @@ fn walkdir_sorted(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 /// attack on the YAML parser.
 const MAX_SPEC_BYTES: usize = 1 << 20;
 
-fn check_size(file: &str, text: &str) -> Result<(), SpecError> {
+pub(super) fn check_size(file: &str, text: &str) -> Result<(), SpecError> {
     if text.len() > MAX_SPEC_BYTES {
         return Err(SpecError::plain(
             file,

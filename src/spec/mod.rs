@@ -5,6 +5,7 @@
 //! protect each call. A provider file (`provider.yaml`) says where session context comes from.
 //! See `README.md` ("Spec format") for the full reference.
 
+pub mod contract;
 mod load;
 mod model;
 

@@ -1,0 +1,218 @@
+//! A provider's contract table (`canonical/<provider>/contract.yaml`): every operation of the
+//! provider's API, and for each security-relevant one the workflow spec that anchors it — with
+//! the SDK spellings of that operation per language and major version, and the SDK source file
+//! each was read in — or the reason no spec covers it. It is what `idrift specs coverage`
+//! prints, so a user sees what a clean report vouches for and what it does not; and the test
+//! suite holds the specs to it (every spelling of an anchored operation is an action's call).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::SpecError;
+
+/// The file name a contract table has in a spec folder.
+pub const CONTRACT_FILE: &str = "contract.yaml";
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractTable {
+    pub provider: String,
+    /// Security-relevant operations, by the API's operation id.
+    pub operations: BTreeMap<String, Operation>,
+    /// The API's other operations, each with why it decides nothing about who may do what.
+    #[serde(default)]
+    pub not_security_relevant: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// What the operation does, in a few words.
+    pub what: String,
+    pub method: String,
+    pub path: String,
+    /// The workflow specs whose `contract` lists the operation; none when no spec covers it.
+    #[serde(default, deserialize_with = "one_or_many")]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub workflow: Vec<String>,
+    /// Why no spec covers the operation (required when `workflow` is empty).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The SDK calls that reach the operation (for anchored operations).
+    #[serde(default)]
+    pub spellings: Vec<Spelling>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spelling {
+    /// The SDK: `node`, `python`, `go`, `ruby`.
+    pub sdk: Sdk,
+    /// Major versions: `all`, `>=9`, `<=8`, `7-8`.
+    pub versions: String,
+    /// The call as a spec's `calls` writes it (`userManagement.sendInvitation`).
+    pub call: String,
+    /// The file of the SDK's repository that defines it.
+    pub source: String,
+    /// A release tag at which the file was read.
+    pub tag: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Sdk {
+    Node,
+    Python,
+    Go,
+    Ruby,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
+/// Parses and checks a contract table: an operation no workflow covers says why, spellings
+/// belong to anchored operations, and no operation is both relevant and not.
+pub fn parse_contract(file: &str, text: &str) -> Result<ContractTable, SpecError> {
+    super::load::check_size(file, text)?;
+    let table: ContractTable =
+        serde_yaml::from_str(text).map_err(|e| SpecError::from_yaml(file, e))?;
+    let err = |path: &[&str], msg: String| SpecError::at(file, text, path, "", msg);
+    for (id, op) in &table.operations {
+        let blank_reason = op.reason.as_deref().is_none_or(|r| r.trim().is_empty());
+        if op.workflow.is_empty() && blank_reason {
+            return Err(err(
+                &["operations", id],
+                format!("operation `{id}` has no workflow and no `reason` why none covers it"),
+            ));
+        }
+        if op.workflow.is_empty() && !op.spellings.is_empty() {
+            return Err(err(
+                &["operations", id, "spellings"],
+                format!("operation `{id}` lists spellings but no workflow anchors it"),
+            ));
+        }
+        if table.not_security_relevant.contains_key(id) {
+            return Err(err(
+                &["not_security_relevant", id],
+                format!("operation `{id}` is listed both as security-relevant and as not"),
+            ));
+        }
+    }
+    Ok(table)
+}
+
+/// One row of `idrift specs coverage`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub provider: String,
+    pub operation: String,
+    pub what: String,
+    pub method: String,
+    pub path: String,
+    /// The loaded workflows that anchor it; empty when none does.
+    pub workflows: Vec<String>,
+    /// Why no loaded workflow covers it.
+    pub reason: Option<String>,
+}
+
+impl super::SpecSet {
+    /// Every security-relevant operation of the loaded contract tables, with the loaded
+    /// workflows whose `contract` lists it.
+    pub fn coverage(&self) -> Vec<Coverage> {
+        let mut rows = Vec::new();
+        for (_, table) in &self.contracts {
+            for (id, op) in &table.operations {
+                let workflows: Vec<String> = self
+                    .workflows
+                    .iter()
+                    .filter(|w| w.provider == table.provider && w.contract.contains(id))
+                    .map(|w| w.id.clone())
+                    .collect();
+                let reason = workflows.is_empty().then(|| {
+                    op.reason.clone().unwrap_or_else(|| {
+                        format!(
+                            "the contract table names {} but no loaded spec lists it",
+                            op.workflow.join(", ")
+                        )
+                    })
+                });
+                rows.push(Coverage {
+                    provider: table.provider.clone(),
+                    operation: id.clone(),
+                    what: op.what.clone(),
+                    method: op.method.clone(),
+                    path: op.path.clone(),
+                    workflows,
+                    reason,
+                });
+            }
+        }
+        rows
+    }
+
+    /// Where the contract tables and the workflow specs disagree: an operation a table says a
+    /// workflow anchors that the workflow does not list, a workflow's operation the table does
+    /// not know, and a spelling of an anchored operation that is no call of its workflow.
+    pub fn contract_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (file, table) in &self.contracts {
+            let specs: Vec<_> = self
+                .workflows
+                .iter()
+                .filter(|w| w.provider == table.provider)
+                .collect();
+            for (id, op) in &table.operations {
+                for wf in &op.workflow {
+                    let Some(spec) = specs.iter().find(|w| &w.id == wf) else {
+                        out.push(format!("{file}: `{id}` names workflow `{wf}`, which is not loaded"));
+                        continue;
+                    };
+                    if !spec.contract.contains(id) {
+                        out.push(format!(
+                            "{file}: `{id}` names workflow `{wf}`, whose `contract` does not list it"
+                        ));
+                    }
+                    for s in &op.spellings {
+                        let called = spec.actions.values().any(|a| a.calls.contains(&s.call));
+                        if !called {
+                            out.push(format!(
+                                "{file}: `{id}` is called as `{}` ({:?} {}), which no action of `{wf}` lists",
+                                s.call, s.sdk, s.versions
+                            ));
+                        }
+                    }
+                }
+            }
+            for spec in &specs {
+                for id in &spec.contract {
+                    let known = table.operations.get(id);
+                    match known {
+                        None => out.push(format!(
+                            "{file}: workflow `{}` lists `{id}`, which the table does not list as security-relevant",
+                            spec.id
+                        )),
+                        Some(op) if !op.workflow.contains(&spec.id) => out.push(format!(
+                            "{file}: workflow `{}` lists `{id}`, but the table does not name it there",
+                            spec.id
+                        )),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        out
+    }
+}
