@@ -26,7 +26,11 @@ fn every_anchored_operation_is_spelled_for_every_sdk_with_its_source() {
     let set = spec::load_builtin().unwrap();
     let (_, table) = &set.contracts[0];
     let mut missing = Vec::new();
-    for (id, op) in table.operations.iter().filter(|(_, op)| !op.workflow.is_empty()) {
+    for (id, op) in table
+        .operations
+        .iter()
+        .filter(|(_, op)| !op.workflow.is_empty())
+    {
         let sdks: BTreeSet<Sdk> = op.spellings.iter().map(|s| s.sdk).collect();
         for sdk in [Sdk::Node, Sdk::Python, Sdk::Go, Sdk::Ruby] {
             if !sdks.contains(&sdk) {
@@ -46,7 +50,10 @@ fn every_anchored_operation_is_spelled_for_every_sdk_with_its_source() {
 fn specs_coverage_lists_every_operation_with_its_workflow_or_reason() {
     let set = spec::load_builtin().unwrap();
     let rows = set.coverage();
-    assert!(rows.len() > 20, "the table lists the API's security-relevant operations");
+    assert!(
+        rows.len() > 20,
+        "the table lists the API's security-relevant operations"
+    );
     for row in &rows {
         let reason = row.reason.as_deref().unwrap_or("");
         assert!(
@@ -55,8 +62,13 @@ fn specs_coverage_lists_every_operation_with_its_workflow_or_reason() {
             row.operation
         );
     }
-    let covered = rows.iter().find(|r| r.operation == "UserlandUserInvitesController_create");
-    assert_eq!(covered.map(|r| r.workflows.clone()), Some(vec!["invite".to_string()]));
+    let covered = rows
+        .iter()
+        .find(|r| r.operation == "UserlandUserInvitesController_create");
+    assert_eq!(
+        covered.map(|r| r.workflows.clone()),
+        Some(vec!["invite".to_string()])
+    );
 
     let output = idrift().args(["specs", "coverage"]).assert().code(0);
     let text = String::from_utf8(output.get_output().stdout.clone()).unwrap();
@@ -100,4 +112,30 @@ fn a_broken_contract_table_is_a_located_error() {
         "provider: workos\noperations: {}\nunknown_key: 1\n",
         "unknown_key",
     );
+}
+
+#[test]
+fn a_spec_call_the_table_does_not_spell_fails_lint() {
+    let dir = tempfile::tempdir().unwrap();
+    let canonical = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("canonical/workos");
+    for file in ["provider.yaml", "invite.yaml"] {
+        std::fs::copy(canonical.join(file), dir.path().join(file)).unwrap();
+    }
+    // The table knows the invitation, but only one of its spellings.
+    std::fs::write(
+        dir.path().join("contract.yaml"),
+        "provider: workos\noperations:\n  UserlandUserInvitesController_create:\n    what: send an invitation\n    method: POST\n    path: /user_management/invitations\n    workflow: invite\n    spellings:\n      - { sdk: node, versions: all, call: userManagement.sendInvitation, source: src/user-management/user-management.ts, tag: v10.9.0 }\n",
+    )
+    .unwrap();
+    idrift()
+        .args(["specs", "lint"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("calls `user_management.send_invitation`, which the table spells for none")
+                .and(predicate::str::contains(
+                    "lists `WidgetsPublicController_issueWidgetSessionToken`, which the table does not list",
+                )),
+        );
 }

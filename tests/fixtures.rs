@@ -190,6 +190,13 @@ const CASES: &[(&str, Expected)] = &[
         "sso-callback-no-state",
         &[("missing-check", "sso-setup", "state_verified")],
     ),
+    // PKCE: the SDK's helper makes the random state itself, so the login passes no `state`;
+    // the callback must still compare it (PKCE does not stop login CSRF).
+    ("sso-login-pkce-correct", &[]),
+    (
+        "sso-callback-pkce-no-state",
+        &[("missing-check", "sso-setup", "state_verified")],
+    ),
     (
         "sso-login-no-state",
         &[("missing-check", "sso-setup", "random_state")],
@@ -321,7 +328,11 @@ const ID_KEY_PARITY: &[(&str, Expected)] = &[
     ("domain-verify-org-update-correct", &[]),
     (
         "domain-verify-org-update-from-request",
-        &[("missing-check", "domain-verify", "organization_from_session")],
+        &[(
+            "missing-check",
+            "domain-verify",
+            "organization_from_session",
+        )],
     ),
 ];
 

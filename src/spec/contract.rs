@@ -60,7 +60,9 @@ pub struct Spelling {
     pub tag: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Sdk {
     Node,
@@ -165,7 +167,8 @@ impl super::SpecSet {
 
     /// Where the contract tables and the workflow specs disagree: an operation a table says a
     /// workflow anchors that the workflow does not list, a workflow's operation the table does
-    /// not know, and a spelling of an anchored operation that is no call of its workflow.
+    /// not know, a spelling of an anchored operation that is no call of its workflow, and a
+    /// workflow's call that the table spells for none of its operations.
     pub fn contract_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (file, table) in &self.contracts {
@@ -177,7 +180,9 @@ impl super::SpecSet {
             for (id, op) in &table.operations {
                 for wf in &op.workflow {
                     let Some(spec) = specs.iter().find(|w| &w.id == wf) else {
-                        out.push(format!("{file}: `{id}` names workflow `{wf}`, which is not loaded"));
+                        out.push(format!(
+                            "{file}: `{id}` names workflow `{wf}`, which is not loaded"
+                        ));
                         continue;
                     };
                     if !spec.contract.contains(id) {
@@ -197,6 +202,21 @@ impl super::SpecSet {
                 }
             }
             for spec in &specs {
+                // Every call a workflow anchors on is a spelling the table read in an SDK.
+                for (action, a) in &spec.actions {
+                    for call in &a.calls {
+                        let spelled = table.operations.values().any(|op| {
+                            op.workflow.contains(&spec.id)
+                                && op.spellings.iter().any(|s| &s.call == call)
+                        });
+                        if !spelled {
+                            out.push(format!(
+                                "{file}: `{}` action `{action}` calls `{call}`, which the table spells for none of its operations",
+                                spec.id
+                            ));
+                        }
+                    }
+                }
                 for id in &spec.contract {
                     let known = table.operations.get(id);
                     match known {
