@@ -29,6 +29,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../canonical/workos/sso-setup.yaml"),
     ),
     (
+        "canonical/workos/member-remove.yaml",
+        include_str!("../../canonical/workos/member-remove.yaml"),
+    ),
+    (
         "canonical/workos/contract.yaml",
         include_str!("../../canonical/workos/contract.yaml"),
     ),
