@@ -693,6 +693,48 @@ impl Stmt {
     }
 }
 
+/// `for x in xs { … }` / `for (const x of xs) { … }`: the iterable is evaluated once, before
+/// the loop — a call in it runs even when the body never does — and each round binds the next
+/// element to the loop's names.
+pub fn for_each_loop(
+    bindings: Vec<Binding>,
+    iterable: Expr,
+    mut body: Vec<Stmt>,
+    span: Span,
+) -> Stmt {
+    // One name per loop, so a nested loop's iterable never stands for this one's.
+    let held = format!("<iterable@{}:{}>", span.line, span.col);
+    body.insert(
+        0,
+        Stmt::Let {
+            bindings,
+            value: Some(Expr::Index {
+                object: Box::new(Expr::Name(held.clone())),
+                index: Box::new(Expr::Unknown("element".into())),
+            }),
+            span,
+        },
+    );
+    Stmt::Block {
+        body: vec![
+            Stmt::Let {
+                bindings: vec![Binding {
+                    name: held,
+                    path: Vec::new(),
+                    role: None,
+                }],
+                value: Some(iterable),
+                span,
+            },
+            Stmt::Loop {
+                cond: None,
+                body,
+                span,
+            },
+        ],
+    }
+}
+
 /// The values a function body returns, in the order written, at any depth of its statements
 /// (not inside function literals, which return for themselves).
 pub fn returned_values(stmts: &[Stmt]) -> Vec<&Expr> {

@@ -190,6 +190,22 @@ const CASES: &[(&str, Expected)] = &[
         "sso-callback-no-state",
         &[("missing-check", "sso-setup", "state_verified")],
     ),
+    // Removing members and invitations: an admin route that fetches and compares, revokes the
+    // removed member's sessions; a "leave organization" route on the caller's own membership.
+    ("member-remove-correct", &[]),
+    (
+        "member-remove-missing-permission",
+        &[("missing-check", "member-remove", "can_manage_members")],
+    ),
+    // An invitation revoked by the id the client sent, and a removal that leaves the member
+    // signed in.
+    (
+        "member-remove-other-org",
+        &[
+            ("missing-check", "member-remove", "membership_in_caller_org"),
+            ("missing-check", "member-remove", "sessions_revoked"),
+        ],
+    ),
     // PKCE: the SDK's helper makes the random state itself, so the login passes no `state`;
     // the callback must still compare it (PKCE does not stop login CSRF).
     ("sso-login-pkce-correct", &[]),
@@ -336,11 +352,22 @@ const ID_KEY_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// The preview workflow member-remove, in the languages written so far.
+const MEMBER_REMOVE_LANGUAGES: &[&str] = &["ts", "py", "go"];
+const MEMBER_REMOVE_PARITY: &[(&str, Expected)] = &[
+    ("member-remove-correct", &[]),
+    (
+        "member-remove-missing-permission",
+        &[("missing-check", "member-remove", "can_manage_members")],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
     (ASYNC_LANGUAGES, ASYNC_PARITY),
     (ID_KEY_LANGUAGES, ID_KEY_PARITY),
+    (MEMBER_REMOVE_LANGUAGES, MEMBER_REMOVE_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

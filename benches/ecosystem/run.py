@@ -24,6 +24,7 @@ No repository's code is in this project; checkouts live in $IDRIFT_ECOSYSTEM_DIR
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -71,10 +72,25 @@ def call_key(c) -> tuple:
     return (c["file"], int(c["line"]))
 
 
-def scan(idrift: Path, repo_dir: Path, sub: str) -> dict:
+def preview_workflows() -> tuple:
+    """The ids and action ids of the built-in preview workflows (`preview: true`): without
+    --preview idrift does not run them, so their triaged verdicts and call sites are set aside."""
+    ids, actions = set(), set()
+    for spec in sorted((ROOT / "canonical" / "workos").glob("*.yaml")):
+        text = spec.read_text()
+        if not re.search(r"^preview:\s*true\s*$", text, re.M):
+            continue
+        ids.add(re.search(r"^id:\s*(\S+)", text, re.M).group(1))
+        block = re.search(r"^actions:\n(.*?)^\S", text, re.M | re.S)
+        if block:
+            actions.update(re.findall(r"^  ([A-Za-z0-9_]+):\s*$", block.group(1), re.M))
+    return ids, actions
+
+
+def scan(idrift: Path, repo_dir: Path, sub: str, preview: bool) -> dict:
     target = repo_dir / sub if sub else repo_dir
     out = subprocess.run(
-        [str(idrift), "scan", "--format", "json", "--fail-on", "high", str(target)],
+        [str(idrift), "scan", "--format", "json", "--fail-on", "high", *(["--preview"] if preview else []), str(target)],
         capture_output=True,
         text=True,
     )
@@ -143,6 +159,7 @@ def main() -> int:
     ap.add_argument("--idrift", default=str(ROOT / "target" / "release" / "idrift"))
     ap.add_argument("--record", action="store_true", help="append untriaged findings and call sites to the triage files")
     ap.add_argument("--verbose", "-v", action="store_true", help="list every finding that moved")
+    ap.add_argument("--preview", action="store_true", help="also run the preview workflows (idrift --preview) and count their verdicts")
     args = ap.parse_args()
 
     idrift = Path(args.idrift)
@@ -150,6 +167,7 @@ def main() -> int:
         print(f"no idrift binary at {idrift}: run `cargo build --release` first", file=sys.stderr)
         return 2
     base = checkouts_dir()
+    preview_ids, preview_actions = preview_workflows()
     totals = dict(misplaced=0, hm=0, true=0, false=0, unclear=0, untriaged=0, confirmed=0, found=0, lost=0, unaccounted=0, unresolved=0, calls=0)
     header = f"{'repository':<44} {'H+M':>4} {'true':>5} {'false':>5} {'uncl':>5} {'new':>4} {'lost':>5} {'calls':>5} {'unres':>5} {'unacc':>5} {'misp':>5}"
     print(header)
@@ -165,12 +183,15 @@ def main() -> int:
             failed = True
             continue
         try:
-            report = scan(idrift, repo_dir, repo.get("path", ""))
+            report = scan(idrift, repo_dir, repo.get("path", ""), args.preview)
         except Exception as e:  # a crash is a result too
             print(f"{name:<44} idrift failed: {e}")
             failed = True
             continue
         triage = load_triage(name)
+        if not args.preview:
+            triage["finding"] = [f for f in triage["finding"] if f.get("workflow") not in preview_ids]
+            triage["call"] = [c for c in triage["call"] if c.get("action") not in preview_actions]
         verdicts = {finding_key(f): f for f in triage["finding"]}
         findings = [f for f in report["findings"] if f["severity"] in ("high", "medium")]
         low = [f for f in report["findings"] if f["severity"] == "low"]

@@ -78,6 +78,10 @@ pub struct SpecArgs {
     /// Do not read `idrift.toml`.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// Also run the preview workflows (new ones still being measured on public code:
+    /// `member-remove`); see `idrift specs coverage`.
+    #[arg(long)]
+    pub preview: bool,
 }
 
 impl SpecArgs {
@@ -107,6 +111,9 @@ impl SpecArgs {
         };
         for dir in &self.spec_dirs {
             spec::load_dir(&mut set, dir)?;
+        }
+        if !self.preview {
+            set = set.without_preview();
         }
         if set.workflows.is_empty() {
             return Err(Error::Usage(

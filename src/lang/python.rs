@@ -872,29 +872,22 @@ impl<'a> Lowerer<'a> {
                 return None;
             }
             "if_statement" => self.if_chain(node),
-            "for_statement" => {
-                let mut body = Vec::new();
-                if let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) {
-                    let value = self.expr(right);
-                    body.push(Stmt::Let {
-                        bindings: self.targets(left),
-                        value: Some(Expr::Index {
-                            object: Box::new(value),
-                            index: Box::new(Expr::Unknown("element".into())),
-                        }),
-                        span,
-                    });
+            "for_statement" => match (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            ) {
+                (Some(left), Some(right)) => {
+                    let iterable = self.expr(right);
+                    let bindings = self.targets(left);
+                    let body = self.body_field(node, "body");
+                    crate::ir::for_each_loop(bindings, iterable, body, span)
                 }
-                body.extend(self.body_field(node, "body"));
-                Stmt::Loop {
+                _ => Stmt::Loop {
                     cond: None,
-                    body,
+                    body: self.body_field(node, "body"),
                     span,
-                }
-            }
+                },
+            },
             "while_statement" => {
                 let cond = node.child_by_field_name("condition").map(|c| self.expr(c));
                 let body = self.body_field(node, "body");

@@ -1008,8 +1008,6 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
-                let cond = node.child_by_field_name("condition").map(|c| self.expr(c));
-                let mut body = Vec::new();
                 // `for (const x of xs)` binds x from xs.
                 if node.kind() == "for_in_statement" {
                     if let (Some(left), Some(right)) = (
@@ -1018,18 +1016,13 @@ impl<'a> Lowerer<'a> {
                     ) {
                         let mut bindings = Vec::new();
                         self.pattern_bindings(left, &mut Vec::new(), &mut bindings);
-                        let value = self.expr(right);
-                        body.push(Stmt::Let {
-                            bindings,
-                            value: Some(Expr::Index {
-                                object: Box::new(value),
-                                index: Box::new(Expr::Unknown("element".into())),
-                            }),
-                            span,
-                        });
+                        let iterable = self.expr(right);
+                        let body = self.body_of(node.child_by_field_name("body"));
+                        return Some(crate::ir::for_each_loop(bindings, iterable, body, span));
                     }
                 }
-                body.extend(self.body_of(node.child_by_field_name("body")));
+                let cond = node.child_by_field_name("condition").map(|c| self.expr(c));
+                let body = self.body_of(node.child_by_field_name("body"));
                 Stmt::Loop { cond, body, span }
             }
             "switch_statement" => {

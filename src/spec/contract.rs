@@ -146,7 +146,7 @@ impl super::SpecSet {
                 let reason = workflows.is_empty().then(|| {
                     op.reason.clone().unwrap_or_else(|| {
                         format!(
-                            "the contract table names {} but no loaded spec lists it",
+                            "{} is not loaded (a preview workflow runs with --preview)",
                             op.workflow.join(", ")
                         )
                     })

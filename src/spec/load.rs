@@ -53,6 +53,16 @@ pub struct SpecSet {
 }
 
 impl SpecSet {
+    /// The set without its preview workflows (see [`WorkflowSpec::preview`]).
+    pub fn without_preview(mut self) -> SpecSet {
+        let keep: Vec<bool> = self.workflows.iter().map(|w| !w.preview).collect();
+        let mut flags = keep.iter();
+        self.workflows.retain(|_| *flags.next().unwrap_or(&true));
+        let mut flags = keep.iter();
+        self.files.retain(|_| *flags.next().unwrap_or(&true));
+        self
+    }
+
     /// The text every file holding some workflow's action contains: the prefilter's patterns.
     pub fn anchors(&self) -> Vec<Anchor> {
         let mut out: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();

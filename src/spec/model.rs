@@ -66,6 +66,10 @@ pub struct WorkflowSpec {
     pub description: String,
     /// The provider's OpenAPI operationIds this spec is derived from.
     pub contract: Vec<String>,
+    /// A workflow still being measured on public code: loaded only on request (`--preview`),
+    /// like ruff's preview rules, until its findings are precise enough to report by default.
+    #[serde(default)]
+    pub preview: bool,
     /// API operations that anchor this workflow in code, by id.
     pub actions: BTreeMap<String, Action>,
     /// Steps that must protect the actions, by id.

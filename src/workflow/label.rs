@@ -568,12 +568,18 @@ impl<'s> Labeler<'s> {
         }
         let segs: Vec<&str> = segments(path);
         let spelled: Vec<&str> = segments(spelling);
-        let receiver = &segs[..segs.len().saturating_sub(spelled.len())];
-        !receiver.iter().any(|s| {
+        let is_sdk = |s: &&str| {
             self.sdk_namespaces
                 .iter()
                 .any(|ns| ns == crate::ir::without_call_marks(s))
-        })
+        };
+        // A spelling that names the SDK's namespace itself (`user_management.revoke_session`) is
+        // the SDK's call, whatever client object it is made on (`workos_client.…`).
+        if spelled.len() > 1 && spelled[..spelled.len() - 1].iter().any(is_sdk) {
+            return true;
+        }
+        let receiver = &segs[..segs.len().saturating_sub(spelled.len())];
+        !receiver.iter().any(is_sdk)
     }
 
     /// Whether every alternative of a value is (a field of) the result of one of `calls`.
