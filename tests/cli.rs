@@ -496,3 +496,28 @@ fn explain_of_an_unknown_or_short_fingerprint_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("too short"));
 }
+
+/// A privileged call the workflow does not list as an action is an added privilege when no
+/// other loaded workflow judges it (with only the `invite` spec, a role change inside an invite
+/// handler is nobody else's to judge); with the built-in specs, `role-assign` judges it.
+#[test]
+fn a_privileged_call_no_loaded_workflow_judges_is_an_added_privilege() {
+    let specs = tempfile::tempdir().unwrap();
+    for file in ["provider.yaml", "invite.yaml"] {
+        std::fs::write(specs.path().join(file), builtin(file)).unwrap();
+    }
+    idrift()
+        .args(["scan", "--no-builtin-specs", "--spec-dir"])
+        .arg(specs.path())
+        .arg(fixture("invite-extra-privileged-call"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "high[added-privilege] invite/privileged:userManagement.updateOrganizationMembership",
+        ));
+    idrift()
+        .arg("scan")
+        .arg(fixture("invite-extra-privileged-call"))
+        .assert()
+        .stdout(predicate::str::contains("privileged:").not());
+}

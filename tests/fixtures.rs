@@ -190,6 +190,11 @@ const CASES: &[(&str, Expected)] = &[
         "sso-callback-no-state",
         &[("missing-check", "sso-setup", "state_verified")],
     ),
+    // A helper without the permission check, reached on two ways: one finding.
+    (
+        "invite-helper-called-twice",
+        &[("missing-check", "invite", "can_manage_members")],
+    ),
     // Removing members and invitations: an admin route that fetches and compares, revokes the
     // removed member's sessions; a "leave organization" route on the caller's own membership.
     ("member-remove-correct", &[]),
@@ -545,7 +550,14 @@ fn every_finding_has_a_location_and_a_witness_path_ending_at_it() {
     let specs = spec::load_builtin().unwrap();
     for (case, _) in CASES {
         let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
+        // Code reached on several ways is in the graph several times: reported once.
+        let mut seen = BTreeSet::new();
         for f in &analysis.report.findings {
+            assert!(
+                seen.insert((&f.fingerprint, &f.file, f.line, f.column)),
+                "{case}: {} reported twice",
+                f.fingerprint
+            );
             assert!(
                 f.line > 0 && !f.file.is_empty(),
                 "{case}: finding without location"
