@@ -302,13 +302,13 @@ pub(super) fn names_used_from(
             follow(e, &mut local);
         };
         crate::ir::visit_stmts(&f.body, &mut visit);
-        // A handler's parameter types are what the framework parses input into (a pydantic
-        // model, a serde struct): where they are defined says which fields are fixed values.
         for p in &f.params {
             if let Some(call) = &p.default_call {
                 crate::ir::visit_expr(call, &mut visit);
             }
         }
+        // A handler's parameter types are what the framework parses input into (a pydantic
+        // model, a serde struct): where they are defined says which fields are fixed values.
         if uses == Uses::Calls && module.is_entry_handler(id) {
             for declared in f.params.iter().filter_map(|p| p.annotation.as_deref()) {
                 used.extend(crate::frameworks::validators::type_names(declared).map(String::from));

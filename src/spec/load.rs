@@ -55,11 +55,12 @@ pub struct SpecSet {
 impl SpecSet {
     /// The set without its preview workflows (see [`WorkflowSpec::preview`]).
     pub fn without_preview(mut self) -> SpecSet {
-        let keep: Vec<bool> = self.workflows.iter().map(|w| !w.preview).collect();
-        let mut flags = keep.iter();
-        self.workflows.retain(|_| *flags.next().unwrap_or(&true));
-        let mut flags = keep.iter();
-        self.files.retain(|_| *flags.next().unwrap_or(&true));
+        (self.workflows, self.files) = self
+            .workflows
+            .into_iter()
+            .zip(self.files)
+            .filter(|(w, _)| !w.preview)
+            .unzip();
         self
     }
 
