@@ -363,30 +363,8 @@ impl<'p> UrlPathTests<'p> {
 
     fn binary(&self, op: &str, left: &Expr, right: &Expr, scope: &Scope, d: usize) -> Known {
         match op {
-            "&&" | "and" => {
-                let l = self.eval(left, scope, d).truth();
-                if l == Some(false) {
-                    return Known::Bool(false);
-                }
-                let r = self.eval(right, scope, d).truth();
-                match (l, r) {
-                    (_, Some(false)) => Known::Bool(false),
-                    (Some(true), Some(true)) => Known::Bool(true),
-                    _ => Known::Unknown,
-                }
-            }
-            "||" | "or" => {
-                let l = self.eval(left, scope, d).truth();
-                if l == Some(true) {
-                    return Known::Bool(true);
-                }
-                let r = self.eval(right, scope, d).truth();
-                match (l, r) {
-                    (_, Some(true)) => Known::Bool(true),
-                    (Some(false), Some(false)) => Known::Bool(false),
-                    _ => Known::Unknown,
-                }
-            }
+            "&&" | "and" => self.junction(false, left, right, scope, d),
+            "||" | "or" => self.junction(true, left, right, scope, d),
             "===" | "==" => {
                 let (l, r) = (self.eval(left, scope, d), self.eval(right, scope, d));
                 known_bool(self.equals(&l, &r))
@@ -406,6 +384,27 @@ impl<'p> UrlPathTests<'p> {
                 (Known::Prefix(a), _) => Known::Prefix(a),
                 _ => Known::Unknown,
             },
+            _ => Known::Unknown,
+        }
+    }
+
+    /// `&&` (`deciding` false) or `||` (`deciding` true) over what is known: either side with
+    /// the deciding value decides, both sides without it give the other value, else unknown.
+    fn junction(
+        &self,
+        deciding: bool,
+        left: &Expr,
+        right: &Expr,
+        scope: &Scope,
+        d: usize,
+    ) -> Known {
+        let l = self.eval(left, scope, d).truth();
+        if l == Some(deciding) {
+            return Known::Bool(deciding);
+        }
+        match (l, self.eval(right, scope, d).truth()) {
+            (_, Some(r)) if r == deciding => Known::Bool(deciding),
+            (Some(_), Some(_)) => Known::Bool(!deciding),
             _ => Known::Unknown,
         }
     }
