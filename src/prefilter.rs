@@ -201,9 +201,65 @@ pub fn source_text(bytes: Vec<u8>) -> Result<String, String> {
     })
 }
 
+/// Whether Go source `text` declares, at the top level, a function, method or type with one of
+/// `names` (`func Name(`, `func (s *Service) Name(`, `type Name `). A package's other files add
+/// nothing to a call of `pkg.Name` or `x.Name`.
+pub fn go_defines_any(text: &str, names: &std::collections::BTreeSet<String>) -> bool {
+    let ident = |s: &str| -> usize {
+        s.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    text.lines().any(|line| {
+        let declared = if let Some(rest) = line.strip_prefix("func ") {
+            let rest = rest.trim_start();
+            // A method: skip the receiver.
+            let rest = match rest.strip_prefix('(') {
+                Some(receiver) => match receiver.find(')') {
+                    Some(close) => receiver[close + 1..].trim_start(),
+                    None => return false,
+                },
+                None => rest,
+            };
+            &rest[..ident(rest)]
+        } else if let Some(rest) = line.strip_prefix("type ") {
+            let rest = rest.trim_start();
+            &rest[..ident(rest)]
+        } else {
+            return false;
+        };
+        !declared.is_empty() && names.contains(declared)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_declarations_are_found_by_name() {
+        let names: std::collections::BTreeSet<String> = ["RequireAdmin", "Invite", "Service"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let has = |text: &str| go_defines_any(text, &names);
+        assert!(has(
+            "package auth\n\nfunc RequireAdmin(next http.Handler) http.Handler {"
+        ));
+        assert!(has(
+            "package team\nfunc (s *Team) Invite(ctx context.Context) error {"
+        ));
+        assert!(has("package team\nfunc (Team) Invite() {}"));
+        assert!(has("package team\ntype Service struct {"));
+        assert!(has(
+            "package team\nfunc Map[T any](xs []T) {}\nfunc Invite[T any]() {}"
+        ));
+        // Calls, comments, longer names and nested declarations are not declarations.
+        assert!(!has("package team\nfunc run() { RequireAdmin(h) }"));
+        assert!(!has("package team\n// func RequireAdmin(h)"));
+        assert!(!has("package team\nfunc RequireAdminRole() {}"));
+        assert!(!has("package team\n\tfunc Invite() {}"));
+        assert!(!has("package team\nfunc (s *Team) InviteAll() {}"));
+    }
 
     #[test]
     fn ruby_definitions_are_found_only_with_the_whole_name() {

@@ -74,9 +74,22 @@ pub fn parse_files(
     // (a handler calling the SDK through its own wrapper, `h.users.UpdateOrganizationMembership`):
     // parsed first, they were no seed whose imports were followed.
     loader.program.resolve_imports();
+    // A generated file (a goa CLI or client, `// Code generated … DO NOT EDIT.`) is never an
+    // entry nor a root (see `Module::generated`): what it imports guards no workflow.
+    // An importer that registers routes is on their way too, through the guards it puts in
+    // front of them (`r.With(auth.RequireAuth).Post(…)`): of its imports only those guards are
+    // followed (see `names_used_from`).
+    let registering = (before_importers..loader.program.modules.len()).filter(|&m| {
+        let module = &loader.program.modules[m];
+        !module.entries.is_empty() || !module.guard_chains.is_empty()
+    });
     let on_paths: Vec<usize> = modules_on_paths(&loader.program)
         .into_iter()
         .filter(|&m| m >= before_importers || (m < anchor_modules && !seeds.contains(&m)))
+        .chain(registering)
+        .collect::<BTreeSet<usize>>()
+        .into_iter()
+        .filter(|&m| !loader.program.modules[m].generated)
         .collect();
     loader.follow_imports(on_paths, action_calls);
     let app_wide = loader.app_wide_guards();
@@ -366,6 +379,11 @@ impl<'a> Loader<'a> {
             let mut wanted = BTreeSet::new();
             // Files a Global-scope module (Ruby) may use without naming them.
             let mut autoloaded: BTreeSet<usize> = BTreeSet::new();
+            // Files of Go packages the round's code uses, and the names it uses: a package is
+            // a folder of files, and only those defining one of the names are on the way (a
+            // service's 170-file package is not read for the two functions a handler calls).
+            let mut package_files: BTreeSet<usize> = BTreeSet::new();
+            let mut package_names: BTreeSet<String> = BTreeSet::new();
             for &m in &round {
                 let module = &self.program.modules[m];
                 let mut want = |i: usize| {
@@ -385,11 +403,17 @@ impl<'a> Loader<'a> {
                     }
                     if let Some(pkg) = imp.source.strip_prefix("@go/") {
                         if let Some(dir) = self.packages.find(pkg) {
-                            self.by_dir[dir]
+                            let go_files = self.by_dir[dir]
                                 .iter()
                                 .copied()
-                                .filter(|i| files[*i].language == Language::Go)
-                                .for_each(&mut want);
+                                .filter(|i| files[*i].language == Language::Go);
+                            match &used {
+                                Some(names) => {
+                                    package_files.extend(go_files);
+                                    package_names.extend(names.iter().cloned());
+                                }
+                                None => go_files.for_each(&mut want),
+                            }
                         }
                     } else if let Some(target) =
                         resolve_specifier(&module.path, &imp.source, |p| self.index.contains_key(p))
@@ -443,11 +467,16 @@ impl<'a> Loader<'a> {
                                     }
                                     if global {
                                         autoloaded.insert(i);
+                                    } else if language == Language::Go && used.is_some() {
+                                        package_files.insert(i);
                                     } else {
                                         want(i);
                                     }
                                 }
                             }
+                        }
+                        if language == Language::Go {
+                            package_names.extend(used.iter().flatten().cloned());
                         }
                     }
                 }
@@ -457,6 +486,12 @@ impl<'a> Loader<'a> {
             let defines = DefinitionScan::new(&referred_next);
             let autoloaded: Vec<usize> = autoloaded.into_iter().collect();
             wanted.extend(self.files_containing(&autoloaded, &|t| defines.matches(t)));
+            package_files
+                .retain(|i| !self.parsed[*i] && !self.unreadable[*i] && !wanted.contains(i));
+            let package_files: Vec<usize> = package_files.into_iter().collect();
+            wanted.extend(self.files_containing(&package_files, &|t| {
+                crate::prefilter::go_defines_any(t, &package_names)
+            }));
             if wanted.is_empty() {
                 break;
             }

@@ -313,8 +313,12 @@ fn with_requirements_enforced(guards: &mut Vec<(usize, Expr)>) {
 /// Finds all workflow instances in the program, and accounts for every action call: each ends
 /// in an instance (of a request entry or a non-request root) or in `unresolved` with a reason.
 pub fn locate(program: &Program, specs: &SpecSet) -> Located {
+    let t = std::time::Instant::now();
     let graph = CallGraph::build(program, specs);
+    crate::trace("  call graph", t, format_args!(""));
+    let t = std::time::Instant::now();
     let summaries = Summaries::compute(program, &graph, specs);
+    crate::trace("  summaries", t, format_args!(""));
     let reaching = &graph.reaching;
 
     // Framework entry points that reach a candidate, through their handler or middleware.
@@ -466,10 +470,14 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     // Functions that reach a candidate and that nothing parsed calls. A wrapper, service or
     // helper is not a request entry by itself: unless something says what runs it (a job, a
     // script), its action calls are unresolved.
+    // Generated code (a goa CLI's `ParseEndpoint`, a client stub) is neither: its graph, often
+    // one switch of hundreds of cases, is not built, and the action calls it reaches are
+    // analysed from their own functions below, naming it among their callers.
     let mut orphans: Vec<FnRef> = reaching
         .iter()
         .copied()
         .filter(|f| !handled.contains(f) && graph.callers_of(*f).is_empty())
+        .filter(|f| !program.modules[f.module].generated)
         .collect();
     orphans.sort();
     for f in orphans {
@@ -484,7 +492,21 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     });
 
     let labeler = Labeler::new(specs);
+    let t = std::time::Instant::now();
     let built = build_and_label(program, &summaries, &roots, &labeler);
+    crate::trace(
+        "  graphs of roots",
+        t,
+        format_args!(
+            "{} roots, {} nodes",
+            roots.len(),
+            built
+                .iter()
+                .map(|(_, c)| c.graph.node_count())
+                .sum::<usize>()
+        ),
+    );
+    let t = std::time::Instant::now();
     let mut reached: HashSet<(String, u32)> = HashSet::new();
     for (_, cfg) in &built {
         reached.extend(cfg.calls().into_iter().map(|n| site_key(cfg.node(n))));
@@ -507,6 +529,11 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
         .map(|f| orphan_root(program, f, Some(&graph)))
         .collect();
     let stray_built = build_and_label(program, &summaries, &stray_roots, &labeler);
+    crate::trace(
+        "  graphs of stray calls",
+        t,
+        format_args!("{} roots", stray_roots.len()),
+    );
 
     let mut instances = Vec::new();
     // (root, cfg, labels) of graphs whose action calls have no request entry.

@@ -746,11 +746,19 @@ pub(super) fn merge_env(
                 out.insert(k, va);
             }
             Some(vb) => {
+                // A value merged before is already `k` holding either of some values: its
+                // alternatives join the new one's in one flat list, so a switch of hundreds of
+                // cases does not nest (and compare, and clone) one level deeper per case.
+                let of_k = |v: Value| match v {
+                    Value::Var { name, value } if name == k => *value,
+                    v => v,
+                };
+                let value = Value::either(vec![of_k(va), of_k(vb)]);
                 out.insert(
                     k.clone(),
                     Value::Var {
                         name: k,
-                        value: Box::new(Value::either(vec![va, vb])),
+                        value: Box::new(value),
                     },
                 );
             }
