@@ -248,10 +248,27 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         .unwrap_or_default();
     let t = std::time::Instant::now();
 
+    let reported_with = workflow::reported_with(&instances);
     let workflows = instances
         .iter()
-        .map(|inst| {
-            let unverified = unverified_reasons(inst, &program, specs);
+        .enumerate()
+        .filter(|(i, _)| reported_with[*i].is_none())
+        .map(|(i, inst)| {
+            let guests: Vec<&Instance> = (0..instances.len())
+                .filter(|&g| reported_with[g] == Some(i))
+                .map(|g| &instances[g])
+                .collect();
+            let mut also: Vec<String> = guests.iter().map(|g| g.workflow.clone()).collect();
+            also.sort();
+            also.dedup();
+            let mut unverified = unverified_reasons(inst, &program, specs);
+            for guest in &guests {
+                for reason in unverified_reasons(guest, &program, specs) {
+                    if !unverified.contains(&reason) {
+                        unverified.push(reason);
+                    }
+                }
+            }
             WorkflowSummary {
                 id: inst.workflow.clone(),
                 file: inst.entry.file.clone(),
@@ -261,6 +278,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
                 root: inst.root,
                 steps: steps(inst),
                 calls: inst.calls(),
+                also,
                 verified: unverified.is_empty(),
                 unverified,
             }

@@ -72,6 +72,10 @@ pub struct WorkflowSummary {
     pub steps: Vec<String>,
     /// The action calls this instance covers.
     pub calls: Vec<CallSite>,
+    /// Other workflows that judge these same calls here, reported as part of this instance with
+    /// their findings (a widget token with the Users and SSO scopes: `invite`, also `sso-setup`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
     /// False when part of the workflow could not be analysed: its verdict is not "clean".
     pub verified: bool,
     /// Why it is not fully verified (syntax the parser could not read on its path, a dynamic

@@ -275,11 +275,15 @@ const CASES: &[(&str, Expected)] = &[
     // The organization check refuses by redirecting to the login page: a normal end, but on a
     // way of its own, which signs nobody in.
     ("sso-callback-org-check-redirects", &[]),
-    // A switch chooses the intent: the SSO case makes it the SSO workflow, whose permission
-    // check is missing (each case's value reaches the call, not only the last case's).
+    // A switch chooses the intent: the SSO case makes it the SSO workflow and the Dsync case
+    // the directory-sync one, and neither permission is checked (each case's value reaches the
+    // call, not only the last case's). One link, one instance: admin-portal, also sso-setup.
     (
         "sso-portal-intent-switch",
-        &[("missing-check", "sso-setup", "can_manage_sso")],
+        &[
+            ("missing-check", "admin-portal", "can_manage_directory_sync"),
+            ("missing-check", "sso-setup", "can_manage_sso"),
+        ],
     ),
     // An intent written as an SDK enum member (Node >= 9 `GenerateLinkIntent.DomainVerification`)
     // is that intent: the link belongs to the domain workflow and its check is missing.
@@ -287,18 +291,56 @@ const CASES: &[(&str, Expected)] = &[
         "domain-portal-enum-intent",
         &[("missing-check", "domain-verify", "can_manage_domains")],
     ),
-    // The same token bound to no user: every manage scope, for anyone signed in.
+    // The same token bound to no user: every manage scope, for anyone signed in. One token is
+    // one drift (reported once, under the first workflow that judges it), and each widget's
+    // capability is unchecked.
     (
         "widget-token-all-scopes-no-user",
         &[
-            ("added-privilege", "domain-verify", "scopes_literal"),
             ("added-privilege", "domain-verify", "token_bound_to_user"),
-            ("added-privilege", "invite", "scopes_literal"),
-            ("added-privilege", "invite", "token_bound_to_user"),
-            ("added-privilege", "sso-setup", "scopes_literal"),
-            ("added-privilege", "sso-setup", "token_bound_to_user"),
             ("missing-check", "domain-verify", "can_manage_domains"),
             ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "sso-setup", "can_manage_sso"),
+        ],
+    ),
+    (
+        "widget-token-multi-scope-no-user",
+        &[
+            ("added-privilege", "admin-portal", "token_bound_to_user"),
+            ("missing-check", "admin-portal", "can_manage_api_keys"),
+            ("missing-check", "invite", "can_manage_members"),
+        ],
+    ),
+    // Scopes from the request on a token bound to no user: high (see the severity test); bound
+    // to the session user (widget-token-scopes-from-request) WorkOS cuts them to the user's
+    // permissions: medium.
+    (
+        "widget-token-scopes-from-request-unbound",
+        &[
+            ("added-privilege", "invite", "scopes_literal"),
+            ("added-privilege", "invite", "token_bound_to_user"),
+            ("missing-check", "invite", "can_manage_members"),
+        ],
+    ),
+    // An SDK scope constant (`WidgetSessionTokenScopes.WidgetsApiKeysManage`) is the scope.
+    (
+        "widget-token-api-keys-no-permission",
+        &[
+            ("added-privilege", "admin-portal", "token_bound_to_user"),
+            ("missing-check", "admin-portal", "can_manage_api_keys"),
+        ],
+    ),
+    // Admin Portal links for the other intents, each judged by the permission of its own
+    // capability; literal IT contacts are the application's choice.
+    ("admin-portal-correct", &[]),
+    (
+        "admin-portal-intents-unchecked",
+        &[
+            (
+                "missing-check",
+                "admin-portal",
+                "can_manage_encryption_keys",
+            ),
             ("missing-check", "sso-setup", "can_manage_sso"),
         ],
     ),
@@ -367,12 +409,29 @@ const MEMBER_REMOVE_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// Admin Portal links for intents other than SSO and domains, written with each SDK's enum
+/// constant (Node `GenerateLinkIntent.AuditLogs`, Python `GenerateLinkIntent.AUDIT_LOGS`, Go
+/// `workos.GenerateLinkIntentAuditLogs`, Ruby `WorkOS::Types::Intent::AUDIT_LOGS`).
+const ADMIN_PORTAL_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
+const ADMIN_PORTAL_PARITY: &[(&str, Expected)] = &[
+    ("admin-portal-correct", &[]),
+    (
+        "admin-portal-drifted",
+        &[
+            ("added-privilege", "admin-portal", "return_url_fixed"),
+            ("missing-check", "admin-portal", "can_manage_audit_logs"),
+            ("missing-check", "admin-portal", "organization_from_session"),
+        ],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
     (ASYNC_LANGUAGES, ASYNC_PARITY),
     (ID_KEY_LANGUAGES, ID_KEY_PARITY),
     (MEMBER_REMOVE_LANGUAGES, MEMBER_REMOVE_PARITY),
+    (ADMIN_PORTAL_LANGUAGES, ADMIN_PORTAL_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is
@@ -625,6 +684,54 @@ fn a_hard_coded_role_is_high_only_when_it_names_a_privileged_role() {
     };
     assert_eq!(severity("role-assign-app-role"), "low");
     assert_eq!(severity("role-assign-admin-literal"), "high");
+}
+
+/// Widget scopes taken from the request are high on a token bound to no user (the caller picks
+/// what it may do) and medium on one bound to the session user (WorkOS cuts the scopes down to
+/// that user's permissions: least privilege, not escalation).
+#[test]
+fn request_scopes_are_high_unbound_and_medium_bound() {
+    let specs = spec::load_builtin().unwrap();
+    let severity = |case: &str| {
+        let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
+        let f: Vec<_> = analysis
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.step == "scopes_literal")
+            .collect();
+        assert_eq!(f.len(), 1, "{case}: one scopes finding");
+        f[0].severity.as_str().to_string()
+    };
+    assert_eq!(severity("widget-token-scopes-from-request-unbound"), "high");
+    assert_eq!(severity("widget-token-scopes-from-request"), "medium");
+}
+
+/// A token several workflows judge (one per widget scope) is one workflow instance in the
+/// report, naming the others in `also`, with one finding per step.
+#[test]
+fn a_token_with_several_widgets_scopes_is_one_instance() {
+    let specs = spec::load_builtin().unwrap();
+    let analysis = analyse(
+        &fixture("widget-token-multi-scope-no-user"),
+        &specs,
+        &ScanOptions::default(),
+    )
+    .unwrap();
+    let workflows = &analysis.report.workflows;
+    assert_eq!(workflows.len(), 1, "{workflows:?}");
+    let mut all: Vec<&str> = workflows[0].also.iter().map(String::as_str).collect();
+    all.push(&workflows[0].id);
+    all.sort();
+    assert_eq!(all, ["admin-portal", "invite"]);
+    let bound: Vec<_> = analysis
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.step == "token_bound_to_user")
+        .collect();
+    assert_eq!(bound.len(), 1);
+    assert_eq!(bound[0].workflow, workflows[0].id);
 }
 
 /// Rendered findings and extracted CFGs, reviewed by hand when they change.

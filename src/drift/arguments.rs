@@ -48,10 +48,11 @@ pub fn report_rules(site: &Site, kind: FindingKind, labeler: &Labeler, out: &mut
             continue;
         }
         if let Some(v) = evaluate(site, rule, labeler) {
+            let severity = v.severity.unwrap_or(rule.severity);
             out.push(site.finding(
                 kind,
                 id,
-                v.severity.unwrap_or(rule.severity),
+                super::severity_of(site, id, severity, labeler),
                 format!("{}; expected: {}.", v.problem, rule.title),
                 String::new(),
                 v.path,

@@ -22,7 +22,12 @@ use super::protection::{Bypass, Protection};
 use super::{render_path_keeping, Finding, Site};
 use crate::spec::FindingKind;
 
-pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Finding>) {
+pub fn run(
+    site: &Site,
+    protections: &[(String, Protection)],
+    labeler: &crate::workflow::Labeler,
+    out: &mut Vec<Finding>,
+) {
     for (id, protection) in protections {
         let Protection::Bypassed { path, how } = protection else {
             continue;
@@ -90,7 +95,7 @@ pub fn run(site: &Site, protections: &[(String, Protection)], out: &mut Vec<Find
         let mut finding = site.finding(
             FindingKind::BypassedStep,
             id,
-            check.severity,
+            super::severity_of(site, id, check.severity, labeler),
             message,
             check.help.clone(),
             path.clone(),

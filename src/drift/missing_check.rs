@@ -52,7 +52,7 @@ pub fn run(
         out.push(site.finding(
             FindingKind::MissingCheck,
             id,
-            check.severity,
+            super::severity_of(site, id, check.severity, labeler),
             message,
             check.help.clone(),
             path.clone(),

@@ -149,7 +149,15 @@ impl Site<'_> {
 /// Compares every instance with its spec.
 pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for inst in instances {
+    let reported_with = crate::workflow::reported_with(instances);
+    // Instances reported as one (see `reported_with`) give each finding once: the host's own
+    // comes first, and a guest's finding of the same step at the same place is the same finding.
+    let mut order: Vec<usize> = (0..instances.len()).collect();
+    order.sort_by_key(|&i| reported_with[i].is_some());
+    let mut seen_in_group = std::collections::HashSet::new();
+    for i in order {
+        let inst = &instances[i];
+        let group = reported_with[i].unwrap_or(i);
         let spec = &labeler.specs.workflows[inst.spec];
         let operator = labeler.is_operator_route(inst);
         let mut local = Vec::new();
@@ -171,7 +179,7 @@ pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
             };
             let protections = protection::for_site(&site, labeler);
             missing_check::run(&site, &protections, labeler, &mut local);
-            bypassed_step::run(&site, &protections, &mut local);
+            bypassed_step::run(&site, &protections, labeler, &mut local);
             added_privilege::run(&site, labeler, &mut local);
         }
         let judged_elsewhere = |inst: &Instance, node: NodeIndex| {
@@ -196,6 +204,16 @@ pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
                 && a.file == b.file
                 && a.line == b.line
                 && a.column == b.column
+        });
+        local.retain(|f| {
+            seen_in_group.insert((
+                group,
+                f.file.clone(),
+                f.line,
+                f.column,
+                f.kind,
+                f.step.clone(),
+            ))
         });
         findings.extend(local);
     }
@@ -324,17 +342,39 @@ pub fn render_path_keeping(
 /// Whether a step (check or argument rule) is waived for this call by one of the action's
 /// waivers: every condition must hold, on positive evidence.
 pub fn waived(site: &Site, step: &str, labeler: &Labeler) -> bool {
-    let action = &site.spec.actions[site.action];
-    let NodeKind::Call { args, .. } = &site.cfg().node(site.node).kind else {
-        return false;
-    };
+    holding_waivers(site, step, labeler).any(|w| w.severity.is_none())
+}
 
+/// The severity of a step's finding on this call: the spec's, or lower where a waiver that holds
+/// lowers it instead of waiving it.
+pub fn severity_of(
+    site: &Site,
+    step: &str,
+    spec_severity: Severity,
+    labeler: &Labeler,
+) -> Severity {
+    holding_waivers(site, step, labeler)
+        .filter_map(|w| w.severity)
+        .fold(spec_severity, Severity::min)
+}
+
+/// The action's waivers of `step` whose conditions all hold for this call.
+fn holding_waivers<'s>(
+    site: &'s Site,
+    step: &'s str,
+    labeler: &'s Labeler,
+) -> impl Iterator<Item = &'s crate::spec::Waiver> + 's {
+    let action = &site.spec.actions[site.action];
+    let args: &[crate::cfg::ArgValue] = match &site.cfg().node(site.node).kind {
+        NodeKind::Call { args, .. } => args,
+        _ => &[],
+    };
     action
         .waive
         .iter()
-        .filter(|w| w.steps.iter().any(|s| s == step))
-        .any(|w| {
-            w.when.iter().all(|cond| {
+        .filter(move |w| w.steps.iter().any(|s| s == step))
+        .filter(move |w| {
+            w.when.iter().all(move |cond| {
                 let found =
                     crate::workflow::label::find_argument(args, &cond.argument, cond.position);
                 if !cond.absent_or.is_empty() || !cond.not_among.is_empty() {

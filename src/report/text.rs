@@ -224,9 +224,14 @@ fn summary(out: &mut String, report: &Report) {
         );
         return;
     }
-    let mut by_id: std::collections::BTreeMap<&str, usize> = Default::default();
+    // An instance several workflows judge is counted once, under all their names
+    // (`admin-portal+invite`).
+    let mut by_id: std::collections::BTreeMap<String, usize> = Default::default();
     for w in &report.workflows {
-        *by_id.entry(w.id.as_str()).or_default() += 1;
+        let names: Vec<&str> = std::iter::once(w.id.as_str())
+            .chain(w.also.iter().map(String::as_str))
+            .collect();
+        *by_id.entry(names.join("+")).or_default() += 1;
     }
     let list: Vec<String> = by_id.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
     let high = report

@@ -29,6 +29,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../canonical/workos/sso-setup.yaml"),
     ),
     (
+        "canonical/workos/admin-portal.yaml",
+        include_str!("../../canonical/workos/admin-portal.yaml"),
+    ),
+    (
         "canonical/workos/member-remove.yaml",
         include_str!("../../canonical/workos/member-remove.yaml"),
     ),

@@ -204,6 +204,11 @@ pub struct Waiver {
     /// Conditions on the call's arguments; all must hold. Only positive evidence counts: an
     /// argument whose source is unknown does not satisfy a condition.
     pub when: Vec<WaiverCondition>,
+    /// Lower the steps' findings to this severity instead of waiving them: the risk remains but
+    /// something else bounds it (a widget token bound to the session user gets no more than that
+    /// user's permissions, so scopes from the request are a least-privilege finding).
+    #[serde(default)]
+    pub severity: Option<Severity>,
 }
 
 /// A condition on one argument: where its value must come from. With both `from` and

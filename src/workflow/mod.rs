@@ -6,6 +6,7 @@ pub mod label;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
+use petgraph::graph::NodeIndex;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -67,6 +68,36 @@ impl Instance {
         out.dedup();
         out
     }
+}
+
+/// For each instance, the instance it is reported as part of, if any. Several workflows can
+/// claim the same calls at one entry (a widget token with the Users and SSO scopes is judged by
+/// invite and by sso-setup): that is one workflow in the code, so it is reported once, with one
+/// set of findings. An instance goes with another at the same entry whose calls include all of
+/// its own (the one with more calls, or the earlier one when they cover the same calls).
+pub fn reported_with(instances: &[Instance]) -> Vec<Option<usize>> {
+    let nodes: Vec<HashSet<NodeIndex>> = instances
+        .iter()
+        .map(|inst| inst.labels.actions.iter().map(|(n, _)| *n).collect())
+        .collect();
+    // Each step goes to more calls, or to the same calls at a lower index: no cycles.
+    let host = |i: usize| {
+        (0..instances.len()).find(|&j| {
+            j != i
+                && Arc::ptr_eq(&instances[i].cfg, &instances[j].cfg)
+                && nodes[i].is_subset(&nodes[j])
+                && (nodes[j].len() > nodes[i].len() || j < i)
+        })
+    };
+    (0..instances.len())
+        .map(|i| {
+            let mut at = host(i)?;
+            while let Some(next) = host(at) {
+                at = next;
+            }
+            Some(at)
+        })
+        .collect()
 }
 
 /// What locating found: the workflow instances, and the action calls none of them covers.
