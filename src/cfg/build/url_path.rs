@@ -7,8 +7,8 @@
 //! Only what is certain is decided: the path read from the request's URL (`nextUrl.pathname`,
 //! `new URL(request.url).pathname`, SvelteKit's `url.pathname`, Go's `r.URL.Path`, Flask's
 //! `request.path` — never a path relative to a mounted router), compared with literals,
-//! constants and lists by equality, prefix, suffix or substring, through `&&`, `||`, `!`,
-//! `.some(…)`, `includes`/`has`, and helpers or callbacks of the program. A test of a
+//! constants and lists by equality, prefix, suffix or substring (Python's `in` too), through
+//! `&&`, `||`, `!`, `.some(…)`, `includes`/`has`, and helpers or callbacks of the program. A test of a
 //! parameterised segment, a regular expression or anything else unknown keeps both ways.
 
 use std::cell::RefCell;
@@ -373,11 +373,6 @@ impl<'p> UrlPathTests<'p> {
                 let (l, r) = (self.eval(left, scope, d), self.eval(right, scope, d));
                 known_bool(self.equals(&l, &r).map(|b| !b))
             }
-            "in" | "not in" => {
-                let (l, r) = (self.eval(left, scope, d), self.eval(right, scope, d));
-                let found = self.any_equal(&r, &l);
-                known_bool(if op == "in" { found } else { found.map(|b| !b) })
-            }
             "+" => match (self.eval(left, scope, d), self.eval(right, scope, d)) {
                 (Known::Str(a), Known::Str(b)) => Known::Str(a + &b),
                 (Known::Str(a), _) => prefix_or_unknown(a),
@@ -424,11 +419,7 @@ impl<'p> UrlPathTests<'p> {
     /// Whether `list` holds an item equal to `item`.
     fn any_equal(&self, list: &Known, item: &Known) -> Option<bool> {
         let Known::List(items) = list else {
-            // `"/api" in path` (Python): a substring test.
-            return match (list, item) {
-                (Known::Path, Known::Str(s)) => self.route.contains(s),
-                _ => None,
-            };
+            return None;
         };
         any_of(items.iter().map(|i| self.equals(i, item)))
     }
@@ -448,7 +439,8 @@ impl<'p> UrlPathTests<'p> {
                 self.route.starts_with_prefix(p)
             }
             ("endsWith" | "endswith" | "HasSuffix", Known::Str(s)) => self.route.ends_with(s),
-            ("includes" | "Contains", Known::Str(s)) => self.route.contains(s),
+            // Python's `"/api" in path` is `path.__contains__("/api")`.
+            ("includes" | "Contains" | "__contains__", Known::Str(s)) => self.route.contains(s),
             _ => None,
         }
     }
@@ -474,10 +466,11 @@ impl<'p> UrlPathTests<'p> {
                 ("startsWith" | "startswith" | "endsWith" | "endswith", _) => {
                     known_bool(self.string_test(property, &subject, &first()))
                 }
-                ("includes", Known::Path) => {
+                ("includes" | "__contains__", Known::Path) => {
                     known_bool(self.string_test(property, &subject, &first()))
                 }
-                ("includes" | "has", Known::List(_)) => {
+                // Python's `path in PUBLIC` is `PUBLIC.__contains__(path)`; Ruby's `include?`.
+                ("includes" | "has" | "__contains__" | "include?", Known::List(_)) => {
                     known_bool(self.any_equal(&subject, &first()))
                 }
                 ("some" | "find", Known::List(items)) => match first() {
@@ -686,7 +679,312 @@ fn is_request_path(v: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Route;
+    use super::{Route, UrlPathTests};
+    use crate::cfg::value::Value;
+    use crate::ir::Stmt;
+    use crate::lang::Language;
+    use crate::parse::{FnRef, Program};
+
+    /// What the first `if` of `middleware` in a TypeScript module decides for a route `path`.
+    fn decided(source: &str, path: &str) -> Option<bool> {
+        decided_in(Language::TypeScript, "middleware.ts", source, path)
+    }
+
+    fn decided_in(language: Language, file: &str, source: &str, path: &str) -> Option<bool> {
+        let mut program = Program::default();
+        let module = crate::lang::parse(language, file, source).unwrap();
+        program.push(module, source.to_string(), language);
+        program.resolve_imports();
+        let function = program.modules[0]
+            .functions
+            .iter()
+            .position(|f| f.name == "middleware")
+            .expect("a middleware function");
+        let func = FnRef {
+            module: 0,
+            function,
+        };
+        let cond = program
+            .function(func)
+            .body
+            .iter()
+            .find_map(|s| match s {
+                Stmt::If { cond, .. } => Some(cond.clone()),
+                _ => None,
+            })
+            .expect("an if statement");
+        // A name the builder does not know is free: a module binding or a helper.
+        let outer = |n: &str| Value::Global {
+            path: n.to_string(),
+        };
+        UrlPathTests::new(&program, path).decide(func, &cond, &outer)
+    }
+
+    fn with(cond: &str) -> String {
+        format!(
+            "const PUBLIC = [\"/login\", \"/api/public\"];\n\
+             const OPEN = new Set([\"/health\"]);\n\
+             const PREFIX = \"/api\";\n\
+             function isPublic(p: string) {{ return PUBLIC.some((r) => p.startsWith(r)); }}\n\
+             export function middleware(request) {{\n\
+               const {{ pathname }} = request.nextUrl;\n\
+               const url = new URL(request.url);\n\
+               if ({cond}) {{ return 1; }}\n\
+               return 2;\n\
+             }}\n"
+        )
+    }
+
+    #[test]
+    fn tests_of_the_path_are_decided_for_a_known_route() {
+        let cases: &[(&str, &str, Option<bool>)] = &[
+            // Equality, both ways round, and its negation.
+            (
+                "pathname === \"/api/team/invite\"",
+                "/api/team/invite",
+                Some(true),
+            ),
+            ("\"/login\" === pathname", "/api/team/invite", Some(false)),
+            ("pathname !== \"/login\"", "/api/team/invite", Some(true)),
+            (
+                "pathname != \"/api/team/invite\"",
+                "/api/team/invite",
+                Some(false),
+            ),
+            // Prefix, suffix and substring tests, on `nextUrl.pathname` and `new URL(…)`.
+            (
+                "pathname.startsWith(\"/api/public\")",
+                "/api/team/invite",
+                Some(false),
+            ),
+            (
+                "pathname.startsWith(PREFIX)",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "url.pathname.startsWith(\"/api/\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "request.nextUrl.pathname.endsWith(\"/invite\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "pathname.endsWith(\".png\")",
+                "/api/team/invite",
+                Some(false),
+            ),
+            (
+                "pathname.includes(\"/team/\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "pathname.includes(\"/admin/\")",
+                "/api/team/invite",
+                Some(false),
+            ),
+            // A template with an unknown tail is a prefix.
+            (
+                "pathname.startsWith(`${PREFIX}/public`)",
+                "/api/team/invite",
+                Some(false),
+            ),
+            (
+                "pathname === `/api/${request.method}`",
+                "/login",
+                Some(false),
+            ),
+            (
+                "pathname === PREFIX + \"/team/invite\"",
+                "/api/team/invite",
+                Some(true),
+            ),
+            // Lists, sets, `.some` with a callback and a helper.
+            ("PUBLIC.includes(pathname)", "/login", Some(true)),
+            ("PUBLIC.includes(pathname)", "/api/team/invite", Some(false)),
+            ("OPEN.has(pathname)", "/health", Some(true)),
+            ("OPEN.has(pathname)", "/api/team/invite", Some(false)),
+            (
+                "PUBLIC.some((r) => pathname.startsWith(r))",
+                "/api/public/x",
+                Some(true),
+            ),
+            (
+                "PUBLIC.some((r) => pathname.startsWith(r))",
+                "/api/team/invite",
+                Some(false),
+            ),
+            ("isPublic(pathname)", "/login", Some(true)),
+            ("isPublic(pathname)", "/api/team/invite", Some(false)),
+            ("!isPublic(pathname)", "/api/team/invite", Some(true)),
+            // `&&` and `||`: the deciding value decides alone; two others give the other value.
+            (
+                "pathname === \"/login\" || pathname === \"/signup\"",
+                "/api/team/invite",
+                Some(false),
+            ),
+            (
+                "pathname === \"/login\" || pathname.startsWith(\"/api/\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "request.method === \"GET\" || pathname.startsWith(\"/api/\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "request.method === \"GET\" && pathname === \"/login\"",
+                "/api/team/invite",
+                Some(false),
+            ),
+            (
+                "pathname.startsWith(\"/api/\") && pathname.endsWith(\"/invite\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            // What is not certain keeps both ways.
+            (
+                "request.method === \"GET\" || pathname === \"/login\"",
+                "/api/team/invite",
+                None,
+            ),
+            (
+                "request.method === \"GET\" && pathname.startsWith(\"/api\")",
+                "/api/team/invite",
+                None,
+            ),
+            ("pathname.startsWith(\"/org/acme\")", "/org/[id]", None),
+            ("pathname.endsWith(\"/members\")", "/org/[id]/members", None),
+            ("pathname.match(/^\\/api/)", "/api/team/invite", None),
+            ("request.method === \"POST\"", "/api/team/invite", None),
+            // A parameterised route still decides what its fixed part rules out.
+            ("pathname.startsWith(\"/login\")", "/org/[id]", Some(false)),
+            ("pathname === \"/org\"", "/org/:id", Some(false)),
+            // The ternary and `!` on a known test.
+            (
+                "(pathname === \"/login\" ? true : false)",
+                "/login",
+                Some(true),
+            ),
+            ("!(pathname === \"/login\")", "/login", Some(false)),
+        ];
+        for (cond, path, expected) in cases {
+            assert_eq!(decided(&with(cond), path), *expected, "`{cond}` for {path}");
+        }
+    }
+
+    #[test]
+    fn flask_and_go_spell_the_path_their_own_way() {
+        let flask = |cond: &str| {
+            format!(
+                "from flask import request\n\
+                 PUBLIC = (\"/login\", \"/api/public\")\n\
+                 def middleware():\n    \
+                     if {cond}:\n        \
+                         return 1\n    \
+                     return 2\n"
+            )
+        };
+        let cases: &[(&str, &str, Option<bool>)] = &[
+            ("request.path == \"/login\"", "/login", Some(true)),
+            (
+                "request.path.startswith(\"/api/public\")",
+                "/api/team/invite",
+                Some(false),
+            ),
+            (
+                "request.path.startswith(PUBLIC)",
+                "/api/public/docs",
+                Some(true),
+            ),
+            (
+                "request.path.endswith(\"/invite\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            ("request.path in PUBLIC", "/login", Some(true)),
+            ("request.path not in PUBLIC", "/login", Some(false)),
+            ("\"/api\" in request.path", "/api/team/invite", Some(true)),
+            (
+                "\"/admin\" in request.path",
+                "/api/team/invite",
+                Some(false),
+            ),
+            (
+                "request.path == \"/login\" and request.method == \"GET\"",
+                "/api/x",
+                Some(false),
+            ),
+            (
+                "not request.path.startswith(\"/api\")",
+                "/api/x",
+                Some(false),
+            ),
+        ];
+        for (cond, path, expected) in cases {
+            assert_eq!(
+                decided_in(Language::Python, "app.py", &flask(cond), path),
+                *expected,
+                "`{cond}` for {path}"
+            );
+        }
+        let go = |cond: &str| {
+            format!(
+                "package main\n\n\
+                 import (\n\t\"net/http\"\n\t\"strings\"\n)\n\n\
+                 func middleware(w http.ResponseWriter, r *http.Request) {{\n\
+                 \tif {cond} {{\n\t\treturn\n\t}}\n}}\n"
+            )
+        };
+        let cases: &[(&str, &str, Option<bool>)] = &[
+            ("r.URL.Path == \"/login\"", "/login", Some(true)),
+            ("r.URL.Path != \"/login\"", "/login", Some(false)),
+            (
+                "strings.HasPrefix(r.URL.Path, \"/api/\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "strings.HasPrefix(r.URL.Path, \"/public/\")",
+                "/api/team/invite",
+                Some(false),
+            ),
+            (
+                "strings.HasSuffix(r.URL.Path, \"/invite\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "strings.Contains(r.URL.Path, \"/team/\")",
+                "/api/team/invite",
+                Some(true),
+            ),
+            (
+                "strings.Contains(r.URL.Path, \"/team/\")",
+                "/org/{id}/x",
+                None,
+            ),
+            ("strings.EqualFold(r.URL.Path, \"/login\")", "/login", None),
+        ];
+        for (cond, path, expected) in cases {
+            assert_eq!(
+                decided_in(Language::Go, "main.go", &go(cond), path),
+                *expected,
+                "`{cond}` for {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_condition_that_reads_no_name_is_not_evaluated() {
+        assert_eq!(decided(&with("1 === 1"), "/login"), None);
+        assert_eq!(decided(&with("true"), "/login"), None);
+    }
 
     #[test]
     fn a_route_pattern_decides_only_what_every_matching_path_shares() {
