@@ -31,7 +31,12 @@ fn every_anchored_operation_is_spelled_for_every_sdk_with_its_source() {
         .iter()
         .filter(|(_, op)| !op.workflow.is_empty())
     {
-        let sdks: BTreeSet<Sdk> = op.spellings.iter().map(|s| s.sdk).collect();
+        let sdks: BTreeSet<Sdk> = op
+            .spellings
+            .iter()
+            .map(|s| s.sdk)
+            .chain(op.absent.iter().map(|a| a.sdk))
+            .collect();
         for sdk in [Sdk::Node, Sdk::Python, Sdk::Go, Sdk::Ruby] {
             if !sdks.contains(&sdk) {
                 missing.push(format!("{id}: no {sdk:?} spelling"));

@@ -43,6 +43,19 @@ pub struct Operation {
     /// The SDK calls that reach the operation (for anchored operations).
     #[serde(default)]
     pub spellings: Vec<Spelling>,
+    /// SDKs with no call for the operation in any release read (an app reaches it only by
+    /// hand-written HTTP), so a spec cannot list one.
+    #[serde(default)]
+    pub absent: Vec<Absence>,
+}
+
+/// An SDK that has no call for an operation.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Absence {
+    pub sdk: Sdk,
+    /// The newest release tag read without finding one.
+    pub tag: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

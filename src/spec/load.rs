@@ -33,6 +33,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../canonical/workos/admin-portal.yaml"),
     ),
     (
+        "canonical/workos/api-keys.yaml",
+        include_str!("../../canonical/workos/api-keys.yaml"),
+    ),
+    (
         "canonical/workos/member-remove.yaml",
         include_str!("../../canonical/workos/member-remove.yaml"),
     ),
