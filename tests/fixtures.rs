@@ -330,6 +330,9 @@ const CASES: &[(&str, Expected)] = &[
             ("missing-check", "admin-portal", "can_manage_api_keys"),
         ],
     ),
+    // A sign-in started with PKCE and exchanged with the verifier kept for this browser needs no
+    // state comparison (preview workflow authkit-callback).
+    ("authkit-callback-pkce", &[]),
     // An API key deleted by id without looking at whose it is (preview workflow api-keys).
     (
         "api-keys-delete-unchecked",
@@ -446,6 +449,18 @@ const API_KEYS_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// The preview workflow authkit-callback: a sign-in callback that exchanges any code (login
+/// CSRF), and one that compares the returned `state` with the one it kept (read by key:
+/// `request.args.get("state")`, Go's `r.URL.Query().Get("state")`).
+const AUTHKIT_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
+const AUTHKIT_PARITY: &[(&str, Expected)] = &[
+    ("authkit-callback-correct", &[]),
+    (
+        "authkit-callback-no-state",
+        &[("missing-check", "authkit-callback", "state_verified")],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -454,6 +469,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (MEMBER_REMOVE_LANGUAGES, MEMBER_REMOVE_PARITY),
     (ADMIN_PORTAL_LANGUAGES, ADMIN_PORTAL_PARITY),
     (API_KEYS_LANGUAGES, API_KEYS_PARITY),
+    (AUTHKIT_LANGUAGES, AUTHKIT_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

@@ -401,6 +401,9 @@ fn holding_waivers<'s>(
                         }
                     };
                 }
+                if cond.present {
+                    return found.is_some_and(|v| !crate::workflow::label::is_empty_value(v));
+                }
                 if cond.literal {
                     return found.is_some_and(|value| {
                         let sources = labeler.sources(value);

@@ -33,6 +33,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../canonical/workos/admin-portal.yaml"),
     ),
     (
+        "canonical/workos/authkit-callback.yaml",
+        include_str!("../../canonical/workos/authkit-callback.yaml"),
+    ),
+    (
         "canonical/workos/api-keys.yaml",
         include_str!("../../canonical/workos/api-keys.yaml"),
     ),
@@ -493,13 +497,14 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                         && cond.absent_or.is_empty()
                         && cond.not_among.is_empty()
                         && cond.looked_up_with.is_empty()
-                        && !cond.literal)
+                        && !cond.literal
+                        && !cond.present)
                 {
                     return Err(err(
                         &["actions", name, "waive"],
                         "when",
                         format!(
-                            "{here}: each condition needs `argument` and one of `from`, `from_call`, `absent_or`, `not_among`, `looked_up_with`, `literal`"
+                            "{here}: each condition needs `argument` and one of `from`, `from_call`, `absent_or`, `not_among`, `looked_up_with`, `literal`, `present`"
                         ),
                     ));
                 }

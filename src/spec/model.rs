@@ -243,6 +243,10 @@ pub struct WaiverCondition {
     /// computed nor request input (`scopes: ["widgets:sso:manage"]`).
     #[serde(default)]
     pub literal: bool,
+    /// The argument is passed, whatever its value (a PKCE `codeVerifier`: a code exchanged with
+    /// a verifier the attacker cannot know needs no `state` against login CSRF).
+    #[serde(default)]
+    pub present: bool,
 }
 
 /// A step that must protect one or more actions.

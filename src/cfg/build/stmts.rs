@@ -475,6 +475,10 @@ impl<'p> Builder<'p> {
                     let mut r = Vec::new();
                     left.mentioned_names(&mut l);
                     right.mentioned_names(&mut r);
+                    // A value read by key is named by its key: `searchParams.get("state")`,
+                    // `request.args.get("state")`, Go's `r.URL.Query().Get("state")`.
+                    l.extend(keyed_read(left));
+                    r.extend(keyed_read(right));
                     out.push(Comparison {
                         left: l,
                         right: r,
@@ -768,5 +772,36 @@ pub(super) fn is_redirect(e: &Expr) -> bool {
             .map(|p| p == "redirect" || p == "permanentRedirect")
             .unwrap_or(false),
         _ => false,
+    }
+}
+
+/// The key of a read by key (`params.get("state")`, `r.FormValue("state")`), if `e` is one.
+fn keyed_read(e: &Expr) -> Option<String> {
+    let Expr::Call(call) = e.peel() else {
+        return None;
+    };
+    let method = call.callee.path()?;
+    let method = method.rsplit('.').next().unwrap_or(&method);
+    if !matches!(
+        method,
+        "get"
+            | "Get"
+            | "getAll"
+            | "FormValue"
+            | "PostFormValue"
+            | "param"
+            | "Param"
+            | "pop"
+            | "fetch"
+            | "getParameter"
+            | "QueryParam"
+            | "Query"
+            | "Cookie"
+    ) {
+        return None;
+    }
+    match call.args.first().map(|a| a.value.peel()) {
+        Some(Expr::Literal(crate::ir::Literal::Str(key))) => Some(key.clone()),
+        _ => None,
     }
 }
