@@ -704,24 +704,29 @@ fn fingerprints_do_not_change_when_unrelated_lines_move() {
     );
 }
 
+/// The severity of the one finding of `step` in TypeScript fixture `case`.
+fn severity_of(case: &str, step: &str) -> String {
+    let specs = spec::load_builtin().unwrap();
+    let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
+    let f: Vec<_> = analysis
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.step == step)
+        .collect();
+    assert_eq!(f.len(), 1, "{case}: one {step} finding");
+    f[0].severity.as_str().to_string()
+}
+
 /// A role literal naming a privileged word (`org-admin`) gates at high severity; one of the
 /// application's own roles (`broker`) is reported low, so a gate on high/medium passes it.
 #[test]
 fn a_hard_coded_role_is_high_only_when_it_names_a_privileged_role() {
-    let specs = spec::load_builtin().unwrap();
-    let severity = |case: &str| {
-        let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
-        let f: Vec<_> = analysis
-            .report
-            .findings
-            .iter()
-            .filter(|f| f.step == "role_allowed")
-            .collect();
-        assert_eq!(f.len(), 1, "{case}: one role_allowed finding");
-        f[0].severity.as_str().to_string()
-    };
-    assert_eq!(severity("role-assign-app-role"), "low");
-    assert_eq!(severity("role-assign-admin-literal"), "high");
+    assert_eq!(severity_of("role-assign-app-role", "role_allowed"), "low");
+    assert_eq!(
+        severity_of("role-assign-admin-literal", "role_allowed"),
+        "high"
+    );
 }
 
 /// Widget scopes taken from the request are high on a token bound to no user (the caller picks
@@ -729,18 +734,7 @@ fn a_hard_coded_role_is_high_only_when_it_names_a_privileged_role() {
 /// that user's permissions: least privilege, not escalation).
 #[test]
 fn request_scopes_are_high_unbound_and_medium_bound() {
-    let specs = spec::load_builtin().unwrap();
-    let severity = |case: &str| {
-        let analysis = analyse(&fixture(case), &specs, &ScanOptions::default()).unwrap();
-        let f: Vec<_> = analysis
-            .report
-            .findings
-            .iter()
-            .filter(|f| f.step == "scopes_literal")
-            .collect();
-        assert_eq!(f.len(), 1, "{case}: one scopes finding");
-        f[0].severity.as_str().to_string()
-    };
+    let severity = |case: &str| severity_of(case, "scopes_literal");
     assert_eq!(severity("widget-token-scopes-from-request-unbound"), "high");
     assert_eq!(severity("widget-token-scopes-from-request"), "medium");
 }

@@ -720,6 +720,22 @@ mod tests {
         UrlPathTests::new(&program, path).decide(func, &cond, &outer)
     }
 
+    /// Each condition, written into a module by `wrap`, decides what the case expects.
+    fn assert_cases(
+        language: Language,
+        file: &str,
+        wrap: &dyn Fn(&str) -> String,
+        cases: &[(&str, &str, Option<bool>)],
+    ) {
+        for (cond, path, expected) in cases {
+            assert_eq!(
+                decided_in(language, file, &wrap(cond), path),
+                *expected,
+                "`{cond}` for {path}"
+            );
+        }
+    }
+
     fn with(cond: &str) -> String {
         format!(
             "const PUBLIC = [\"/login\", \"/api/public\"];\n\
@@ -873,9 +889,7 @@ mod tests {
             ),
             ("!(pathname === \"/login\")", "/login", Some(false)),
         ];
-        for (cond, path, expected) in cases {
-            assert_eq!(decided(&with(cond), path), *expected, "`{cond}` for {path}");
-        }
+        assert_cases(Language::TypeScript, "middleware.ts", &with, cases);
     }
 
     #[test]
@@ -926,13 +940,7 @@ mod tests {
                 Some(false),
             ),
         ];
-        for (cond, path, expected) in cases {
-            assert_eq!(
-                decided_in(Language::Python, "app.py", &flask(cond), path),
-                *expected,
-                "`{cond}` for {path}"
-            );
-        }
+        assert_cases(Language::Python, "app.py", &flask, cases);
         let go = |cond: &str| {
             format!(
                 "package main\n\n\
@@ -971,13 +979,7 @@ mod tests {
             ),
             ("strings.EqualFold(r.URL.Path, \"/login\")", "/login", None),
         ];
-        for (cond, path, expected) in cases {
-            assert_eq!(
-                decided_in(Language::Go, "main.go", &go(cond), path),
-                *expected,
-                "`{cond}` for {path}"
-            );
-        }
+        assert_cases(Language::Go, "main.go", &go, cases);
     }
 
     #[test]
