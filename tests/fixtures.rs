@@ -333,6 +333,12 @@ const CASES: &[(&str, Expected)] = &[
     // A sign-in started with PKCE and exchanged with the verifier kept for this browser needs no
     // state comparison (preview workflow authkit-callback).
     ("authkit-callback-pkce", &[]),
+    // A server action declared by the directive inside an exported arrow function is one entry
+    // (it was found twice, so each finding was reported twice).
+    (
+        "server-action-inline-directive",
+        &[("missing-check", "invite", "can_manage_members")],
+    ),
     // An API key deleted by id without looking at whose it is (preview workflow api-keys).
     (
         "api-keys-delete-unchecked",

@@ -521,6 +521,14 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
             &b.info.function,
         ))
     });
+    // One entry registered twice the same way (a server action exported and also named in a
+    // form's action) is one workflow: its findings are reported once.
+    // (`Expr` has no equality: the guards are compared as written out, only for such pairs.)
+    roots.dedup_by(|a, b| {
+        a.func == b.func
+            && a.info == b.info
+            && format!("{:?}", a.guards) == format!("{:?}", b.guards)
+    });
 
     let labeler = Labeler::new(specs);
     let t = std::time::Instant::now();
