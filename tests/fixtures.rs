@@ -333,6 +333,11 @@ const CASES: &[(&str, Expected)] = &[
     // A sign-in started with PKCE and exchanged with the verifier kept for this browser needs no
     // state comparison (preview workflow authkit-callback).
     ("authkit-callback-pkce", &[]),
+    // A verifier sent only on some sign-ins (`...(native && { codeVerifier })`) binds only those.
+    (
+        "authkit-callback-pkce-sometimes",
+        &[("missing-check", "authkit-callback", "state_verified")],
+    ),
     // A server action declared by the directive inside an exported arrow function is one entry
     // (it was found twice, so each finding was reported twice).
     (

@@ -402,7 +402,11 @@ fn holding_waivers<'s>(
                     };
                 }
                 if cond.present {
-                    return found.is_some_and(|v| !crate::workflow::label::is_empty_value(v));
+                    return args.iter().any(|a| {
+                        a.name.as_ref().is_some_and(|n| cond.argument.contains(n))
+                            && !crate::workflow::label::is_empty_value(&a.value)
+                            || passed_on_every_path(&a.value, &cond.argument)
+                    });
                 }
                 if cond.literal {
                     return found.is_some_and(|value| {
@@ -443,4 +447,16 @@ fn holding_waivers<'s>(
                     })
             })
         })
+}
+
+/// Whether an object argument holds one of `keys` on every path: written in it, or in an object
+/// spread into it unconditionally (`...(pending && { codeVerifier })` holds it only sometimes).
+fn passed_on_every_path(v: &crate::cfg::Value, keys: &[String]) -> bool {
+    let crate::cfg::Value::Object { props } = v.peel() else {
+        return false;
+    };
+    props.iter().any(|(k, val)| {
+        (keys.contains(k) && !crate::workflow::label::is_empty_value(val))
+            || (k == "..." && passed_on_every_path(val, keys))
+    })
 }
