@@ -17,5 +17,5 @@ pub fn analyse_source(language: Language, path: &str, text: &str) {
     };
     let instances = crate::workflow::locate(&program, &specs);
     let labeler = crate::workflow::Labeler::new(&specs);
-    let _ = crate::drift::compare(&instances.instances, &labeler);
+    let _ = crate::drift::compare(&instances.instances, &instances.reported_with, &labeler);
 }

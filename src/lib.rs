@@ -224,6 +224,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     let t = std::time::Instant::now();
     let workflow::Located {
         instances,
+        reported_with,
         unresolved,
         action_calls,
     } = workflow::locate(&program, specs);
@@ -238,7 +239,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     );
     let t = std::time::Instant::now();
     let labeler = Labeler::new(specs);
-    let findings = drift::compare(&instances, &labeler);
+    let findings = drift::compare(&instances, &reported_with, &labeler);
     trace("compare", t, format_args!("{} findings", findings.len()));
     let (findings, suppressed, suppression_problems) = suppress::apply(&program, findings);
     let config_problems = options
@@ -248,7 +249,6 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         .unwrap_or_default();
     let t = std::time::Instant::now();
 
-    let reported_with = workflow::reported_with(&instances);
     let workflows = instances
         .iter()
         .enumerate()

@@ -147,9 +147,13 @@ impl Site<'_> {
 }
 
 /// Compares every instance with its spec.
-pub fn compare(instances: &[Instance], labeler: &Labeler) -> Vec<Finding> {
+/// `reported_with` says which instances are reported as one (`workflow::reported_with`).
+pub fn compare(
+    instances: &[Instance],
+    reported_with: &[Option<usize>],
+    labeler: &Labeler,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let reported_with = crate::workflow::reported_with(instances);
     // Instances reported as one (see `reported_with`) give each finding once: the host's own
     // comes first, and a guest's finding of the same step at the same place is the same finding.
     let mut order: Vec<usize> = (0..instances.len()).collect();
@@ -402,9 +406,10 @@ fn holding_waivers<'s>(
                     };
                 }
                 if cond.present {
+                    // A keyword argument (`code_verifier=…`), or a key of an object argument.
                     return args.iter().any(|a| {
-                        a.name.as_ref().is_some_and(|n| cond.argument.contains(n))
-                            && !crate::workflow::label::is_empty_value(&a.value)
+                        let named = a.name.as_ref().is_some_and(|n| cond.argument.contains(n));
+                        (named && !crate::workflow::label::is_empty_value(&a.value))
                             || passed_on_every_path(&a.value, &cond.argument)
                     });
                 }

@@ -103,6 +103,8 @@ pub fn reported_with(instances: &[Instance]) -> Vec<Option<usize>> {
 /// What locating found: the workflow instances, and the action calls none of them covers.
 pub struct Located {
     pub instances: Vec<Instance>,
+    /// For each instance, the one it is reported as part of (see [`reported_with`]).
+    pub reported_with: Vec<Option<usize>>,
     pub unresolved: Vec<Unresolved>,
     /// Distinct action call sites found (covered or unresolved).
     pub action_calls: usize,
@@ -521,8 +523,8 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
             &b.info.function,
         ))
     });
-    // One entry registered twice the same way (a server action exported and also named in a
-    // form's action) is one workflow: its findings are reported once.
+    // One entry found twice the same way (a server action declared by an inline 'use server' in
+    // an exported arrow function) is one workflow: its findings are reported once.
     // (`Expr` has no equality: the guards are compared as written out, only for such pairs.)
     roots.dedup_by(|a, b| {
         a.func == b.func
@@ -643,7 +645,9 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
     // token with the scopes of three widgets).
     let places: HashSet<(&String, u32)> = sites.iter().map(|s| (&s.file, s.line)).collect();
     let action_calls = places.len();
+    let reported_with = reported_with(&instances);
     Located {
+        reported_with,
         instances,
         unresolved,
         action_calls,
