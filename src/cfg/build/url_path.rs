@@ -691,6 +691,20 @@ mod tests {
     }
 
     fn decided_in(language: Language, file: &str, source: &str, path: &str) -> Option<bool> {
+        // A name the builder does not know is free: a module binding or a helper.
+        decided_with(language, file, source, path, &|n: &str| Value::Global {
+            path: n.to_string(),
+        })
+    }
+
+    /// As [`decided_in`], with what the CFG builder knows of the names (`outer`).
+    fn decided_with(
+        language: Language,
+        file: &str,
+        source: &str,
+        path: &str,
+        outer: &dyn Fn(&str) -> Value,
+    ) -> Option<bool> {
         let mut program = Program::default();
         let module = crate::lang::parse(language, file, source).unwrap();
         program.push(module, source.to_string(), language);
@@ -713,11 +727,7 @@ mod tests {
                 _ => None,
             })
             .expect("an if statement");
-        // A name the builder does not know is free: a module binding or a helper.
-        let outer = |n: &str| Value::Global {
-            path: n.to_string(),
-        };
-        UrlPathTests::new(&program, path).decide(func, &cond, &outer)
+        UrlPathTests::new(&program, path).decide(func, &cond, outer)
     }
 
     /// Each condition, written into a module by `wrap`, decides what the case expects.
@@ -741,6 +751,8 @@ mod tests {
             "const PUBLIC = [\"/login\", \"/api/public\"];\n\
              const OPEN = new Set([\"/health\"]);\n\
              const PREFIX = \"/api\";\n\
+             const LOOP_A: string = LOOP_B;\n\
+             const LOOP_B: string = LOOP_A;\n\
              function isPublic(p: string) {{ return PUBLIC.some((r) => p.startsWith(r)); }}\n\
              export function middleware(request) {{\n\
                const {{ pathname }} = request.nextUrl;\n\
@@ -881,6 +893,44 @@ mod tests {
             // A parameterised route still decides what its fixed part rules out.
             ("pathname.startsWith(\"/login\")", "/org/[id]", Some(false)),
             ("pathname === \"/org\"", "/org/:id", Some(false)),
+            // Truthiness: the path itself, strings, prefixes; what is unknown stays so.
+            ("pathname && pathname === \"/login\"", "/login", Some(true)),
+            (
+                "(pathname === \"/login\" ? \"public\" : \"\")",
+                "/login",
+                Some(true),
+            ),
+            (
+                "(pathname === \"/login\" ? \"public\" : \"\")",
+                "/api/x",
+                Some(false),
+            ),
+            (
+                "pathname === \"/login\" && `/a/${request.method}`",
+                "/login",
+                Some(true),
+            ),
+            ("typeof pathname", "/login", None),
+            // Strings built with `+` and a part not known are prefixes.
+            (
+                "pathname.startsWith(\"/api/\" + request.method)",
+                "/login",
+                Some(false),
+            ),
+            (
+                "pathname.startsWith(`/login/${request.method}` + \"/x\")",
+                "/api/x",
+                Some(false),
+            ),
+            // Constants compared with constants, verdicts with verdicts.
+            ("PREFIX === \"/api\"", "/login", Some(true)),
+            ("(pathname === \"/login\") === true", "/login", Some(true)),
+            ("(pathname === \"/login\") === true", "/api/x", Some(false)),
+            // Constants defined in a cycle decide nothing (and do not loop).
+            ("pathname === LOOP_A", "/login", None),
+            // A URL's `pathname` (SvelteKit's `event.url`) is the path; another member's is not.
+            ("request.url.pathname === \"/login\"", "/login", Some(true)),
+            ("request.other.pathname === \"/login\"", "/login", None),
             // The ternary and `!` on a known test.
             (
                 "(pathname === \"/login\" ? true : false)",
@@ -978,8 +1028,40 @@ mod tests {
                 None,
             ),
             ("strings.EqualFold(r.URL.Path, \"/login\")", "/login", None),
+            ("r.Other.Path == \"/login\"", "/login", None),
         ];
         assert_cases(Language::Go, "main.go", &go, cases);
+    }
+
+    /// A helper's parameter the builder inlined with a literal (`isPublic("/login")` calling
+    /// `p === target`) is that literal; with an unknown value it decides nothing.
+    #[test]
+    fn names_the_builder_knows_are_what_it_knows() {
+        let source = with("pathname === TARGET");
+        let known = |n: &str| match n {
+            "TARGET" => Value::Literal {
+                value: "/login".into(),
+            },
+            _ => Value::Global {
+                path: n.to_string(),
+            },
+        };
+        let unknown = |n: &str| match n {
+            "TARGET" => Value::Unknown,
+            _ => Value::Global {
+                path: n.to_string(),
+            },
+        };
+        let ts = Language::TypeScript;
+        assert_eq!(
+            decided_with(ts, "m.ts", &source, "/login", &known),
+            Some(true)
+        );
+        assert_eq!(
+            decided_with(ts, "m.ts", &source, "/api/x", &known),
+            Some(false)
+        );
+        assert_eq!(decided_with(ts, "m.ts", &source, "/login", &unknown), None);
     }
 
     #[test]
