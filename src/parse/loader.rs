@@ -74,8 +74,6 @@ pub fn parse_files(
     // (a handler calling the SDK through its own wrapper, `h.users.UpdateOrganizationMembership`):
     // parsed first, they were no seed whose imports were followed.
     loader.program.resolve_imports();
-    // A generated file (a goa CLI or client, `// Code generated … DO NOT EDIT.`) is never an
-    // entry nor a root (see `Module::generated`): what it imports guards no workflow.
     // An importer that registers routes is on their way too, through the guards it puts in
     // front of them (`r.With(auth.RequireAuth).Post(…)`): of its imports only those guards are
     // followed (see `names_used_from`).
@@ -89,6 +87,8 @@ pub fn parse_files(
         .chain(registering)
         .collect::<BTreeSet<usize>>()
         .into_iter()
+        // A generated file (a goa CLI or client, `// Code generated … DO NOT EDIT.`) is never an
+        // entry nor a root (see `Module::generated`): what it imports guards no workflow.
         .filter(|&m| !loader.program.modules[m].generated)
         .collect();
     loader.follow_imports(on_paths, action_calls);
