@@ -39,6 +39,23 @@ pub struct CallGraph {
     /// In-repo methods that lead to an action, by name: what a call of that method on an object
     /// of unnamed class (an interface, an injected service) may run.
     pub dispatch: HashMap<String, Vec<FnRef>>,
+    /// Files that name a provider (import it, or call through a name of it): only there does a
+    /// branch on an action's literal (an event name) anchor the action. Empty when no spec has
+    /// literals.
+    pub provider_files: HashSet<String>,
+}
+
+/// The files of the program whose text names a provider by one of its `sdk_markers` (an
+/// import, a type, a client): a type-only import (`import type { Event } from
+/// "@workos-inc/node"`) is in no IR, so the text is read.
+fn files_naming_provider(program: &Program, calls: &crate::spec::ActionCalls) -> HashSet<String> {
+    program
+        .modules
+        .par_iter()
+        .zip(program.sources.par_iter())
+        .filter(|(_, text)| calls.names_provider(text))
+        .map(|(module, _)| module.path.clone())
+        .collect()
 }
 
 impl CallGraph {
@@ -62,6 +79,12 @@ impl CallGraph {
             })
             .collect();
 
+        let provider_files = if action_calls.literals.is_empty() {
+            HashSet::new()
+        } else {
+            files_naming_provider(program, &action_calls)
+        };
+
         // Resolving every call is the costly part of locating: done per module in parallel.
         type PerFunction = (FnRef, Vec<FnRef>, bool, Vec<ActionSite>, Vec<String>, bool);
         let per_function: Vec<PerFunction> = program
@@ -70,6 +93,7 @@ impl CallGraph {
             .enumerate()
             .flat_map_iter(|(m, module)| {
                 let action_calls = &action_calls;
+                let tests_literals = provider_files.contains(&module.path);
                 let sdk_namespaces = &sdk_namespaces;
                 let sdk_session_calls = &sdk_session_calls;
                 module.functions.iter().enumerate().map(move |(i, f)| {
@@ -78,7 +102,7 @@ impl CallGraph {
                         function: i,
                     };
                     let mut out = Vec::new();
-                    let mut anchored = false;
+                    let mut anchored = tests_literals && action_calls.tests_literal(f);
                     let mut sites = Vec::new();
                     // Methods called on objects whose class the code does not name (an
                     // interface, an injected service): resolved below by name.
@@ -264,6 +288,7 @@ impl CallGraph {
             reaching,
             entry_handlers,
             action_sites,
+            provider_files,
         }
     }
 

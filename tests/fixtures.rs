@@ -472,6 +472,21 @@ const AUTHKIT_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// The preview workflow webhook-events: a handler that acts on WorkOS event names without
+/// verifying the signature, or whose failed verification is only logged.
+const WEBHOOK_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
+const WEBHOOK_PARITY: &[(&str, Expected)] = &[
+    ("webhook-correct", &[]),
+    (
+        "webhook-unverified",
+        &[("missing-check", "webhook-events", "signature_verified")],
+    ),
+    (
+        "webhook-verify-fails-open",
+        &[("bypassed-step", "webhook-events", "signature_verified")],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -481,6 +496,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (ADMIN_PORTAL_LANGUAGES, ADMIN_PORTAL_PARITY),
     (API_KEYS_LANGUAGES, API_KEYS_PARITY),
     (AUTHKIT_LANGUAGES, AUTHKIT_PARITY),
+    (WEBHOOK_LANGUAGES, WEBHOOK_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

@@ -149,17 +149,33 @@ const CASES: &[Case] = &[
     // A webhook: the signature check makes the request the provider's, not a user's.
     Case {
         dir: "webhook-correct",
-        entries: &[("role-assign", "route POST /api/webhooks/workos", "request")],
+        entries: &[
+            ("role-assign", "route POST /api/webhooks/workos", "request"),
+            (
+                "webhook-events",
+                "route POST /api/webhooks/workos",
+                "request",
+            ),
+        ],
         findings: &[],
         unresolved: &[],
     },
     Case {
         dir: "webhook-drifted",
-        entries: &[("role-assign", "route POST /api/webhooks/workos", "request")],
+        entries: &[
+            ("role-assign", "route POST /api/webhooks/workos", "request"),
+            (
+                "webhook-events",
+                "route POST /api/webhooks/workos",
+                "request",
+            ),
+        ],
+        // The same unverified handler, as a webhook (preview workflow webhook-events).
         findings: &[
             ("missing-check", "role-assign", "authenticated"),
             ("missing-check", "role-assign", "can_manage_members"),
             ("missing-check", "role-assign", "organization_from_session"),
+            ("missing-check", "webhook-events", "signature_verified"),
         ],
         unresolved: &[],
     },

@@ -69,6 +69,22 @@ pub struct Comparison {
     pub right_value: Value,
 }
 
+impl Condition {
+    /// The string literals the condition tests a value against: written in it, a switch's case
+    /// values, and constants compared with (`event.event === USER_DELETED`).
+    pub fn tested_literals(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.written_strings.iter().map(String::as_str).collect();
+        for c in &self.comparisons {
+            for value in [&c.left_value, &c.right_value] {
+                if let Value::Literal { value } = value.peel() {
+                    out.push(value);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What a branch condition says, in terms the matchers use.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Condition {
@@ -96,6 +112,11 @@ pub struct Condition {
     /// be passed without the check.
     #[serde(skip)]
     pub alternatives: [Vec<Vec<Value>>; 2],
+    /// The string literals it is written with, and for a switch, its case values (which its
+    /// one branch node stands for): what a webhook handler dispatches on (`case
+    /// "dsync.user.deleted":`). Unlike `literals`, no member path.
+    #[serde(skip)]
+    pub written_strings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

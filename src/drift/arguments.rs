@@ -68,7 +68,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         if rule.required {
             let keys = rule.keys.join("`/`");
             return Some(Violation {
-                problem: format!("`{}` is called without `{keys}`", short(&site.callee())),
+                problem: format!("`{}` is called without `{keys}`", site.written()),
                 evidence: "absent".into(),
                 path: path_to_action(site),
                 severity: None,

@@ -17,7 +17,6 @@
 //! await workos.userManagement.sendInvitation({ email, organizationId });
 //! ```
 
-use super::arguments::short;
 use super::protection::{Bypass, Protection};
 use super::{render_path_keeping, Finding, Site};
 use crate::spec::FindingKind;
@@ -33,7 +32,7 @@ pub fn run(
             continue;
         };
         let check = &site.spec.checks[id];
-        let action = format!("`{}` ({})", site.action_title(), short(&site.callee()));
+        let action = format!("`{}` ({})", site.action_title(), site.written());
         let at = |n| {
             let node = site.cfg().node(n);
             format!("{}:{}", node.file, node.span.line)

@@ -18,7 +18,7 @@
 //! }
 //! ```
 
-use super::arguments::{report_rules, short};
+use super::arguments::report_rules;
 use super::protection::Protection;
 use super::{Finding, Site};
 use crate::spec::FindingKind;
@@ -40,13 +40,13 @@ pub fn run(
                 "Nothing checks that {} before `{}` ({}): no code on any path from the entry counts as this check.",
                 check.title,
                 site.action_title(),
-                short(&site.callee()),
+                site.written(),
             ),
             crate::spec::CheckPosition::After => format!(
                 "Nothing checks that {} after `{}` ({}) before the request completes.",
                 check.title,
                 site.action_title(),
-                short(&site.callee()),
+                site.written(),
             ),
         };
         out.push(site.finding(

@@ -98,6 +98,27 @@ impl Site<'_> {
         }
     }
 
+    /// The action's code as a message names it: the call (`userManagement.sendInvitation`), or
+    /// for a branch on the action's literals, the literal it tests (`"dsync.user.deleted"`).
+    pub fn written(&self) -> String {
+        match &self.cfg().node(self.node).kind {
+            NodeKind::Branch { condition, .. } => {
+                let patterns = &self.spec.actions[self.action].literals;
+                condition
+                    .tested_literals()
+                    .into_iter()
+                    .find(|l| {
+                        patterns
+                            .iter()
+                            .any(|p| crate::workflow::label::literal_matches(l, p))
+                    })
+                    .map(|l| format!("{l:?}"))
+                    .unwrap_or_default()
+            }
+            _ => arguments::short(&self.callee()),
+        }
+    }
+
     pub fn action_title(&self) -> &str {
         &self.spec.actions[self.action].title
     }
@@ -116,13 +137,17 @@ impl Site<'_> {
     ) -> Finding {
         let node = self.cfg().node(self.node);
         let entry = &self.instance.entry;
+        // A branch on an action's literal has no callee: its literal tells it apart.
+        let callee = Some(self.callee())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| self.written());
         let fingerprint = fingerprint(&[
             kind.as_str(),
             &self.instance.workflow,
             step,
             &entry.file,
             &entry.function,
-            &self.callee(),
+            &callee,
             evidence,
         ]);
         Finding {

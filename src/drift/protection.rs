@@ -89,10 +89,27 @@ fn before(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
             return Protection::Missing { path };
         }
     }
-    Protection::Bypassed {
-        how: skipped(cfg, &path, checks),
-        path,
-    }
+    let how = match skipped(cfg, &path, checks) {
+        // What the path leaves aside by is part of the check's own call (an argument that
+        // throws into a `catch` that goes on): the check's failure is caught as well.
+        Bypass::Skipped { check, at } if within(cfg, at, check) => {
+            match leaves_by_exception(cfg, &path, at) {
+                Some(caught) => Bypass::FailsOpen {
+                    caught: Some(caught),
+                    check,
+                },
+                None => Bypass::Skipped { check, at },
+            }
+        }
+        how => how,
+    };
+    Protection::Bypassed { how, path }
+}
+
+/// Whether node `inner`'s code is part of node `outer`'s (an argument of its call).
+fn within(cfg: &Cfg, inner: NodeIndex, outer: NodeIndex) -> bool {
+    let (i, o) = (cfg.node(inner), cfg.node(outer));
+    i.file == o.file && o.span.start <= i.span.start && i.span.end <= o.span.end
 }
 
 /// Where a path that passes no check leaves the checks aside: the last node of the path from
@@ -213,13 +230,18 @@ pub fn for_site(
             // acting: there is no signed-in caller to check.
             continue;
         }
-        let nodes = site
+        // An action is not its own check: a webhook's dispatch on the verified event's name
+        // tests the verification's result, but does not refuse when it failed.
+        let nodes: Vec<NodeIndex> = site
             .instance
             .labels
             .checks
             .get(id)
-            .cloned()
-            .unwrap_or_default();
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|n| *n != site.node)
+            .collect();
         let mut protection = analyse(site.cfg(), site.node, &nodes, check.position);
         if protection == Protection::Protected {
             protection = by_input(site, labeler, &nodes, check.position).unwrap_or(protection);

@@ -635,8 +635,20 @@ impl<'a> Lowerer<'a> {
                             .child_by_field_name("body")
                             .map(|b| self.statements(b))
                             .unwrap_or_else(|| self.statements(c));
+                        // `when "a", "b"`: the values the subject is compared with.
+                        let mut patterns: Vec<Expr> = children(c)
+                            .into_iter()
+                            .filter(|p| p.kind() == "pattern")
+                            .filter_map(|p| p.named_child(0))
+                            .map(|p| self.expr(p))
+                            .collect();
+                        let test = match patterns.len() {
+                            0 => Expr::Unknown("when".into()),
+                            1 => patterns.remove(0),
+                            _ => Expr::Array(patterns),
+                        };
                         cases.push(SwitchCase {
-                            test: (c.kind() == "when").then(|| Expr::Unknown("when".into())),
+                            test: (c.kind() == "when").then_some(test),
                             body,
                             falls_through: false,
                         });

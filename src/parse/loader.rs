@@ -38,6 +38,15 @@ pub fn parse_files(
     let seeds: Vec<usize> = (0..anchor_modules)
         .filter(|&m| {
             let module = &loader.program.modules[m];
+            // A webhook handler that only dispatches on event names is a workflow's code too.
+            if action_calls.names_provider(&loader.program.sources[m])
+                && module
+                    .functions
+                    .iter()
+                    .any(|f| action_calls.tests_literal(f))
+            {
+                return true;
+            }
             if loader.program.languages[m] == Language::Go {
                 // See `ActionCalls::matches_qualified`.
                 return calls_sdk_qualified(module, action_calls);

@@ -63,12 +63,15 @@ impl ReachingNames {
         let mut enclosing: HashMap<FnRef, FnRef> = HashMap::new();
         let mut found: Vec<FnRef> = Vec::new();
         for (m, module) in program.modules.iter().enumerate() {
+            let tests_literals = !action_calls.literals.is_empty()
+                && action_calls.names_provider(&program.sources[m]);
             for (i, f) in module.functions.iter().enumerate() {
                 let me = FnRef {
                     module: m,
                     function: i,
                 };
-                let mut calls_action = false;
+                // A webhook handler's dispatch on event names is an action too.
+                let mut calls_action = tests_literals && action_calls.tests_literal(f);
                 crate::ir::visit_stmts(&f.body, &mut |e| {
                     let Expr::Call(call) = e else { return };
                     if let Some(path) = call.callee.path() {

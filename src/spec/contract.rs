@@ -24,6 +24,24 @@ pub struct ContractTable {
     /// The API's other operations, each with why it decides nothing about who may do what.
     #[serde(default)]
     pub not_security_relevant: BTreeMap<String, String>,
+    /// SDK functions that call no operation but that specs anchor on (webhook signature
+    /// verification, computed locally from the endpoint's secret), by a name of the table's, with
+    /// their spellings like an operation's.
+    #[serde(default)]
+    pub sdk_helpers: BTreeMap<String, SdkHelper>,
+}
+
+/// An SDK function that calls no API operation (see [`ContractTable::sdk_helpers`]).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SdkHelper {
+    /// What it does, in a few words.
+    pub what: String,
+    /// The workflow specs that anchor on it.
+    #[serde(deserialize_with = "one_or_many")]
+    #[schemars(with = "Vec<String>")]
+    pub workflow: Vec<String>,
+    pub spellings: Vec<Spelling>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -126,6 +144,16 @@ pub fn parse_contract(file: &str, text: &str) -> Result<ContractTable, SpecError
             ));
         }
     }
+    for (id, helper) in &table.sdk_helpers {
+        if helper.workflow.is_empty() || helper.spellings.is_empty() {
+            return Err(err(
+                &["sdk_helpers", id],
+                format!(
+                    "SDK helper `{id}` needs the workflows that anchor on it and its spellings"
+                ),
+            ));
+        }
+    }
     Ok(table)
 }
 
@@ -190,20 +218,28 @@ impl super::SpecSet {
                 .iter()
                 .filter(|w| w.provider == table.provider)
                 .collect();
-            for (id, op) in &table.operations {
-                for wf in &op.workflow {
+            let helpers = table
+                .sdk_helpers
+                .iter()
+                .map(|(id, h)| (id, &h.workflow, &h.spellings, true));
+            let operations = table
+                .operations
+                .iter()
+                .map(|(id, op)| (id, &op.workflow, &op.spellings, false));
+            for (id, workflows, spellings, helper) in operations.chain(helpers) {
+                for wf in workflows {
                     let Some(spec) = specs.iter().find(|w| &w.id == wf) else {
                         out.push(format!(
                             "{file}: `{id}` names workflow `{wf}`, which is not loaded"
                         ));
                         continue;
                     };
-                    if !spec.contract.contains(id) {
+                    if !helper && !spec.contract.contains(id) {
                         out.push(format!(
                             "{file}: `{id}` names workflow `{wf}`, whose `contract` does not list it"
                         ));
                     }
-                    for s in &op.spellings {
+                    for s in spellings {
                         let called = spec.actions.values().any(|a| a.calls.contains(&s.call));
                         if !called {
                             out.push(format!(
@@ -218,10 +254,20 @@ impl super::SpecSet {
                 // Every call a workflow anchors on is a spelling the table read in an SDK.
                 for (action, a) in &spec.actions {
                     for call in &a.calls {
-                        let spelled = table.operations.values().any(|op| {
-                            op.workflow.contains(&spec.id)
-                                && op.spellings.iter().any(|s| &s.call == call)
-                        });
+                        let spelled = table
+                            .operations
+                            .values()
+                            .map(|op| (&op.workflow, &op.spellings))
+                            .chain(
+                                table
+                                    .sdk_helpers
+                                    .values()
+                                    .map(|h| (&h.workflow, &h.spellings)),
+                            )
+                            .any(|(workflows, spellings)| {
+                                workflows.contains(&spec.id)
+                                    && spellings.iter().any(|s| &s.call == call)
+                            });
                         if !spelled {
                             out.push(format!(
                                 "{file}: `{}` action `{action}` calls `{call}`, which the table spells for none of its operations",

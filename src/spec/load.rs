@@ -45,6 +45,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../canonical/workos/member-remove.yaml"),
     ),
     (
+        "canonical/workos/webhook-events.yaml",
+        include_str!("../../canonical/workos/webhook-events.yaml"),
+    ),
+    (
         "canonical/workos/contract.yaml",
         include_str!("../../canonical/workos/contract.yaml"),
     ),
@@ -107,6 +111,16 @@ impl SpecSet {
                     (entry, _) => *entry = None,
                 }
             }
+            // An event name (`user.created`) is other services' too: it anchors a file only
+            // with the provider named in it.
+            for literal in workflow.actions.values().flat_map(|a| a.literals.iter()) {
+                let text = literal.trim_end_matches('*').to_string();
+                let needs = Some(markers.clone()).filter(|m| !m.is_empty());
+                match (out.entry(text).or_insert_with(|| needs.clone()), needs) {
+                    (Some(have), Some(more)) => have.extend(more),
+                    (entry, _) => *entry = None,
+                }
+            }
         }
         out.into_iter()
             .map(|(text, needs)| Anchor {
@@ -116,10 +130,31 @@ impl SpecSet {
             .collect()
     }
 
+    /// Every action's literals (see [`super::Action::literals`]), for finding the functions
+    /// that test one.
+    pub fn action_literals(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .workflows
+            .iter()
+            .flat_map(|w| w.actions.values().flat_map(|a| a.literals.iter().cloned()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// What an action call looks like in a call path, for deciding cheaply which files hold
     /// one. See [`ActionCalls`].
     pub fn action_calls(&self) -> ActionCalls {
-        let mut calls = ActionCalls::default();
+        let mut calls = ActionCalls {
+            literals: self.action_literals(),
+            markers: self
+                .providers
+                .iter()
+                .flat_map(|p| p.sdk_markers.iter().cloned())
+                .collect(),
+            ..ActionCalls::default()
+        };
         for call in self
             .workflows
             .iter()
@@ -206,6 +241,35 @@ pub struct ActionCalls {
     generic: std::collections::HashMap<String, BTreeSet<String>>,
     /// Every method's SDK namespace segments, distinctive or not.
     namespaces: std::collections::HashMap<String, BTreeSet<String>>,
+    /// Every action's literals (event names), and the providers' markers a file testing one
+    /// must contain (see [`super::Action::literals`]).
+    pub literals: Vec<String>,
+    pub markers: Vec<String>,
+}
+
+impl ActionCalls {
+    /// Whether a function tests an action's literal: a string literal of it in its body.
+    pub fn tests_literal(&self, f: &crate::ir::Function) -> bool {
+        if self.literals.is_empty() {
+            return false;
+        }
+        let mut found = false;
+        crate::ir::visit_stmts(&f.body, &mut |e| {
+            if let crate::ir::Expr::Literal(crate::ir::Literal::Str(s)) = e {
+                found = found
+                    || self
+                        .literals
+                        .iter()
+                        .any(|l| crate::workflow::label::literal_matches(s, l));
+            }
+        });
+        found
+    }
+
+    /// Whether a file's text names a provider (see [`ActionCalls::markers`]).
+    pub fn names_provider(&self, text: &str) -> bool {
+        self.markers.iter().any(|m| text.contains(m.as_str()))
+    }
 }
 
 impl ActionCalls {
@@ -432,13 +496,26 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
         ));
     }
     for (name, action) in &spec.actions {
-        non_empty_list(&action.calls, || {
-            err(
-                &["actions", name, "calls"],
+        if action.literals.is_empty() || !action.calls.is_empty() {
+            non_empty_list(&action.calls, || {
+                err(
+                    &["actions", name, "calls"],
+                    "",
+                    format!("action `{name}` has no calls or literals to match"),
+                )
+            })?;
+        }
+        if action
+            .literals
+            .iter()
+            .any(|l| l.trim().trim_end_matches('*').is_empty())
+        {
+            return Err(err(
+                &["actions", name, "literals"],
                 "",
-                format!("action `{name}` has no calls to match"),
-            )
-        })?;
+                format!("action `{name}` has an empty literal"),
+            ));
+        }
         if let Some(filter) = &action.when {
             if filter.argument.is_empty() {
                 return Err(err(

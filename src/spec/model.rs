@@ -94,7 +94,14 @@ pub struct Action {
     pub title: String,
     /// SDK spellings of the call, matched against the end of the callee path as written
     /// (`userManagement.sendInvitation` matches `workos.userManagement.sendInvitation`).
+    #[serde(default)]
     pub calls: Vec<String>,
+    /// Literal values whose test in a branch is this action, with or without an SDK call: the
+    /// event names a webhook handler dispatches on (`case "dsync.user.deleted":`), so a handler
+    /// that never calls the SDK to verify is found too. A trailing `*` matches any rest
+    /// (`dsync.*`). Only in files that name the provider (its `sdk_markers`).
+    #[serde(default)]
+    pub literals: Vec<String>,
     /// The call belongs to this workflow only when an argument has one of these values.
     #[serde(default)]
     pub when: Option<ActionFilter>,

@@ -1,7 +1,7 @@
 //! Stage 6: label CFG nodes with the spec's steps — which calls are actions, which nodes are
 //! checks, where argument values come from.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use petgraph::graph::NodeIndex;
 
@@ -70,6 +70,8 @@ pub struct Labeler<'s> {
     /// The last segment of every action's and privileged operation's spelling: a call ending
     /// otherwise is neither, which spares comparing it with every spelling of every spec.
     action_call_names: HashSet<String>,
+    /// Files where a branch on an action's literal anchors it (see `CallGraph::provider_files`).
+    provider_files: HashSet<String>,
 }
 
 impl<'s> Labeler<'s> {
@@ -111,6 +113,7 @@ impl<'s> Labeler<'s> {
                 .flat_map(|c| &c.any_of)
                 .filter_map(|m| m.verdict_words.clone())
                 .collect(),
+            provider_files: HashSet::new(),
             action_call_names: specs
                 .workflows
                 .iter()
@@ -122,6 +125,13 @@ impl<'s> Labeler<'s> {
                 .map(str::to_string)
                 .collect(),
         }
+    }
+
+    /// Lets branches on actions' literals anchor them in these files (the call graph's
+    /// `provider_files`).
+    pub fn with_provider_files(mut self, files: HashSet<String>) -> Self {
+        self.provider_files = files;
+        self
     }
 
     /// The call nodes that check a service's signature on the request (webhooks), by the
@@ -237,6 +247,7 @@ impl<'s> Labeler<'s> {
                     .copied()
                     .filter(|n| check.any_of.iter().any(|m| self.node_matches(cfg, *n, m)))
                     .collect();
+                let nodes = without_go_calls_tested_later(cfg, nodes);
                 if !nodes.is_empty() {
                     labels
                         .checks
@@ -276,7 +287,43 @@ impl<'s> Labeler<'s> {
                 }
             }
         }
+        self.label_literal_actions(spec, cfg, &mut labels);
         labels
+    }
+
+    /// Branches on an action's literals (a webhook handler's `case "dsync.user.deleted":`), in
+    /// files that name the provider. One dispatch is one place: only the first such branch of
+    /// each function anchors the action, so a handler of ten events is judged once.
+    fn label_literal_actions(&self, spec: &WorkflowSpec, cfg: &Cfg, labels: &mut Labels) {
+        for (id, action) in spec.actions.iter().filter(|(_, a)| !a.literals.is_empty()) {
+            let mut first: HashMap<&str, u32> = HashMap::new();
+            let mut found = Vec::new();
+            for n in cfg.graph.node_indices() {
+                let node = cfg.node(n);
+                let NodeKind::Branch { condition, .. } = &node.kind else {
+                    continue;
+                };
+                if !self.provider_files.contains(&node.file) {
+                    continue;
+                }
+                if condition
+                    .tested_literals()
+                    .into_iter()
+                    .any(|l| action.literals.iter().any(|p| literal_matches(l, p)))
+                {
+                    let start = first.entry(node.function.as_str()).or_insert(u32::MAX);
+                    *start = (*start).min(node.span.start);
+                    found.push(n);
+                }
+            }
+            found.retain(|n| {
+                let node = cfg.node(*n);
+                first.get(node.function.as_str()) == Some(&node.span.start)
+            });
+            labels
+                .actions
+                .extend(found.into_iter().map(|n| (n, id.clone())));
+        }
     }
 
     /// A helper may report a failed check by returning it (`return { ok: false, response }`)
@@ -573,9 +620,11 @@ impl<'s> Labeler<'s> {
                 .iter()
                 .any(|ns| ns == crate::ir::without_call_marks(s))
         };
-        // A spelling that names the SDK's namespace itself (`user_management.revoke_session`) is
-        // the SDK's call, whatever client object it is made on (`workos_client.…`).
-        if spelled.len() > 1 && spelled[..spelled.len() - 1].iter().any(is_sdk) {
+        // A spelling with its namespace (`user_management.revoke_session`,
+        // `webhooks.verify_header`) is that call, whatever client object it is made on
+        // (`workos_client.…`); only a bare name must not be taken for an SDK method of the same
+        // name.
+        if spelled.len() > 1 {
             return true;
         }
         let receiver = &segs[..segs.len().saturating_sub(spelled.len())];
@@ -1180,6 +1229,44 @@ pub fn name_matches(name: &str, pattern: &str) -> bool {
         &folded(name).collect::<String>(),
         &folded(pattern).collect::<String>(),
     )
+}
+
+/// Go has no exceptions: a check call there that the code reads no refusal in (its body unread,
+/// or it cannot refuse) fails only through what it returns. Where a branch tests that result
+/// (`if _, err := verifier.VerifyPayload(…); err != nil`), the branch is the check, and a
+/// branch that only logs lets the request through; the call alone proves nothing.
+fn without_go_calls_tested_later(cfg: &Cfg, mut nodes: Vec<NodeIndex>) -> Vec<NodeIndex> {
+    let tested: HashSet<&str> = nodes
+        .iter()
+        .filter_map(|n| match &cfg.node(*n).kind {
+            NodeKind::Branch { condition, .. } => Some(condition.value_calls.iter()),
+            _ => None,
+        })
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    if tested.is_empty() {
+        return nodes;
+    }
+    nodes.retain(|n| {
+        let node = cfg.node(*n);
+        match &node.kind {
+            NodeKind::Call {
+                callee, can_deny, ..
+            } => !(node.file.ends_with(".go") && !*can_deny && tested.contains(callee.as_str())),
+            _ => true,
+        }
+    });
+    nodes
+}
+
+/// Whether a literal the code wrote is an action's literal (see `Action::literals`): the same
+/// text, or its prefix for a pattern ending in `*`.
+pub fn literal_matches(written: &str, pattern: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => written.starts_with(prefix) && written.len() > prefix.len(),
+        None => written == pattern,
+    }
 }
 
 fn glob(text: &str, pattern: &str) -> bool {

@@ -532,7 +532,7 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
             && format!("{:?}", a.guards) == format!("{:?}", b.guards)
     });
 
-    let labeler = Labeler::new(specs);
+    let labeler = Labeler::new(specs).with_provider_files(graph.provider_files.clone());
     let t = std::time::Instant::now();
     let built = build_and_label(program, &summaries, &roots, &labeler);
     crate::trace(

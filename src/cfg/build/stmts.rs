@@ -214,7 +214,14 @@ impl<'p> Builder<'p> {
                 cases,
                 span,
             } => {
-                let condition = self.condition(subject);
+                let mut condition = self.condition(subject);
+                for test in cases.iter().filter_map(|c| c.test.as_ref()) {
+                    crate::ir::visit_expr(test, &mut |e| {
+                        if let Expr::Literal(crate::ir::Literal::Str(s)) = e {
+                            condition.written_strings.push(s.clone());
+                        }
+                    });
+                }
                 let sw = self.push(
                     NodeKind::Branch {
                         condition,
@@ -421,6 +428,11 @@ impl<'p> Builder<'p> {
         let mut c = Condition::default();
         cond.mentioned_names(&mut c.names);
         cond.literal_values(&mut c.literals);
+        crate::ir::visit_expr(cond, &mut |e| {
+            if let Expr::Literal(crate::ir::Literal::Str(s)) = e {
+                c.written_strings.push(s.clone());
+            }
+        });
         cond.for_each_call(&mut |call| {
             if let Some(p) = call.callee.path() {
                 c.calls.push(p);
