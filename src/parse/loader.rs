@@ -675,6 +675,7 @@ impl<'a> Loader<'a> {
         // import a later one. Only their imports are kept: holding every rejected file's text
         // and IR would set the peak memory of a large repository.
         let mut rejected: BTreeMap<usize, Vec<crate::ir::Import>> = BTreeMap::new();
+        let mut in_frontier: BTreeSet<usize> = BTreeSet::new();
         for _ in 0..IMPORTER_ROUNDS {
             // A module with code on a path to an action is worth every importer; a module that
             // only passes a name on (`export const auth = new WorkOSProvider()`) only those
@@ -815,7 +816,24 @@ impl<'a> Loader<'a> {
             for (i, text, result) in kept {
                 self.push(i, text, result);
             }
-            frontier = (before..self.program.modules.len()).collect();
+            // Modules parsed earlier (as another seed's imports) that import this round's
+            // frontier or what it found are on the way up too: they are no candidates of a scan,
+            // so their importers are looked for from them.
+            in_frontier.extend(frontier.iter().copied());
+            let found: Vec<usize> = (before..self.program.modules.len()).collect();
+            let reached: BTreeSet<&str> = frontier
+                .iter()
+                .chain(&found)
+                .map(|&m| self.program.modules[m].path.as_str())
+                .collect();
+            let parsed_importers: Vec<usize> = (0..before)
+                .filter(|m| !in_frontier.contains(m))
+                .filter(|&m| {
+                    let module = &self.program.modules[m];
+                    imports_any(&module.path, &module.imports, |p| reached.contains(p))
+                })
+                .collect();
+            frontier = found.into_iter().chain(parsed_importers).collect();
         }
     }
 }

@@ -24,9 +24,9 @@ pub struct ContractTable {
     /// The API's other operations, each with why it decides nothing about who may do what.
     #[serde(default)]
     pub not_security_relevant: BTreeMap<String, String>,
-    /// SDK functions that call no operation but that specs anchor on (webhook signature
-    /// verification, computed locally from the endpoint's secret), by a name of the table's, with
-    /// their spellings like an operation's.
+    /// SDK functions that call no operation but that specs name as an action's call or a check's
+    /// (webhook signature verification, computed locally from the endpoint's secret), by a name of
+    /// the table's, with their spellings like an operation's.
     #[serde(default)]
     pub sdk_helpers: BTreeMap<String, SdkHelper>,
 }
@@ -37,7 +37,7 @@ pub struct ContractTable {
 pub struct SdkHelper {
     /// What it does, in a few words.
     pub what: String,
-    /// The workflow specs that anchor on it.
+    /// The workflow specs that name it.
     #[serde(deserialize_with = "one_or_many")]
     #[schemars(with = "Vec<String>")]
     pub workflow: Vec<String>,
@@ -218,6 +218,7 @@ impl super::SpecSet {
                 .iter()
                 .filter(|w| w.provider == table.provider)
                 .collect();
+            // An SDK helper may be an action's call or a check's.
             let helpers = table
                 .sdk_helpers
                 .iter()
@@ -240,10 +241,16 @@ impl super::SpecSet {
                         ));
                     }
                     for s in spellings {
-                        let called = spec.actions.values().any(|a| a.calls.contains(&s.call));
+                        let checked = |c: &super::Check| {
+                            c.any_of.iter().any(|m| {
+                                m.call.iter().chain(&m.verdict).flatten().any(|x| x == &s.call)
+                            })
+                        };
+                        let called = spec.actions.values().any(|a| a.calls.contains(&s.call))
+                            || (helper && spec.checks.values().any(checked));
                         if !called {
                             out.push(format!(
-                                "{file}: `{id}` is called as `{}` ({:?} {}), which no action of `{wf}` lists",
+                                "{file}: `{id}` is called as `{}` ({:?} {}), which no action (nor, for an SDK helper, check) of `{wf}` lists",
                                 s.call, s.sdk, s.versions
                             ));
                         }
