@@ -419,7 +419,7 @@ const ID_KEY_PARITY: &[(&str, Expected)] = &[
 ];
 
 /// The preview workflow member-remove, in the languages written so far.
-const MEMBER_REMOVE_LANGUAGES: &[&str] = &["ts", "py", "go"];
+const MEMBER_REMOVE_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const MEMBER_REMOVE_PARITY: &[(&str, Expected)] = &[
     ("member-remove-correct", &[]),
     (

@@ -243,7 +243,11 @@ impl super::SpecSet {
                     for s in spellings {
                         let checked = |c: &super::Check| {
                             c.any_of.iter().any(|m| {
-                                m.call.iter().chain(&m.verdict).flatten().any(|x| x == &s.call)
+                                m.call
+                                    .iter()
+                                    .chain(&m.verdict)
+                                    .flatten()
+                                    .any(|x| x == &s.call)
                             })
                         };
                         let called = spec.actions.values().any(|a| a.calls.contains(&s.call))

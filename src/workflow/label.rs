@@ -944,11 +944,15 @@ impl<'s> Labeler<'s> {
                 _ => Source::Unknown(desc),
             },
             Value::CallResult { callee } => {
-                if self
-                    .session_calls
-                    .iter()
-                    .any(|s| self.check_spelling_matches(callee, s))
-                {
+                // A method of the session's object is the session's data too: Ruby reads an
+                // attribute by calling it (`current_user.organization_id`).
+                let receiver = callee.rsplit_once('.').map(|(r, _)| r);
+                let of_session = |path: &str| {
+                    self.session_calls
+                        .iter()
+                        .any(|s| self.check_spelling_matches(path, s))
+                };
+                if of_session(callee) || receiver.is_some_and(|r| of_session(r)) {
                     if first_prop.is_some_and(|p| crate::frameworks::REQUEST_CARRIERS.contains(&p))
                     {
                         // The request a session helper hands its callback with the session.
