@@ -952,7 +952,7 @@ impl<'s> Labeler<'s> {
                         .iter()
                         .any(|s| self.check_spelling_matches(path, s))
                 };
-                if of_session(callee) || receiver.is_some_and(|r| of_session(r)) {
+                if of_session(callee) || receiver.is_some_and(of_session) {
                     if first_prop.is_some_and(|p| crate::frameworks::REQUEST_CARRIERS.contains(&p))
                     {
                         // The request a session helper hands its callback with the session.
