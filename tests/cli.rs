@@ -302,7 +302,7 @@ fn builtin_specs_lint_clean_and_schema_denies_unknown_fields() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "9 workflow specs and 1 provider file valid",
+            "10 workflow specs and 1 provider file valid",
         ));
     let out = idrift()
         .args(["specs", "schema"])

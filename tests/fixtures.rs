@@ -333,6 +333,12 @@ const CASES: &[(&str, Expected)] = &[
     // A sign-in started with PKCE and exchanged with the verifier kept for this browser needs no
     // state comparison (preview workflow authkit-callback).
     ("authkit-callback-pkce", &[]),
+    // A server action's return value goes to the browser: a Magic Auth code in it signs anyone
+    // in as anyone (preview workflow account-recovery).
+    (
+        "magic-auth-code-returned",
+        &[("added-privilege", "account-recovery", "secret_result")],
+    ),
     // A verifier sent only on some sign-ins (`...(native && { codeVerifier })`) binds only those.
     (
         "authkit-callback-pkce-sometimes",
@@ -487,6 +493,18 @@ const WEBHOOK_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// The preview workflow account-recovery: a password reset whose URL is emailed, and one whose
+/// URL is put in the response (Go >= 7 and Python >= 6 spell the creation `ResetPassword` /
+/// `reset_password`).
+const ACCOUNT_RECOVERY_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
+const ACCOUNT_RECOVERY_PARITY: &[(&str, Expected)] = &[
+    ("account-recovery-correct", &[]),
+    (
+        "account-recovery-token-in-response",
+        &[("added-privilege", "account-recovery", "secret_result")],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -497,6 +515,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (API_KEYS_LANGUAGES, API_KEYS_PARITY),
     (AUTHKIT_LANGUAGES, AUTHKIT_PARITY),
     (WEBHOOK_LANGUAGES, WEBHOOK_PARITY),
+    (ACCOUNT_RECOVERY_LANGUAGES, ACCOUNT_RECOVERY_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is
@@ -917,7 +936,7 @@ fn messages_agree_with_their_paths() {
                 let node = cfg.node(*n);
                 let refuses = match node.kind {
                     NodeKind::Denied => true,
-                    NodeKind::Return { denial: true } => &node.function == entry_function,
+                    NodeKind::Return { denial: true, .. } => &node.function == entry_function,
                     _ => false,
                 };
                 if refuses {

@@ -149,6 +149,10 @@ pub enum NodeKind {
     },
     Return {
         denial: bool,
+        /// What the request's own handler returns to the client (a root frame's return), for
+        /// telling which values reach the response.
+        #[serde(skip)]
+        value: Option<Value>,
     },
     Throw,
 }

@@ -158,7 +158,7 @@ pub fn a_side_refuses(cfg: &Cfg, n: NodeIndex) -> bool {
     let refusal = |x: NodeIndex| {
         matches!(
             cfg.node(x).kind,
-            NodeKind::Denied | NodeKind::Throw | NodeKind::Return { denial: true }
+            NodeKind::Denied | NodeKind::Throw | NodeKind::Return { denial: true, .. }
         )
     };
     sides.iter().any(|side| {

@@ -6,6 +6,7 @@
 pub mod added_privilege;
 pub mod arguments;
 pub mod bypassed_step;
+pub mod exposed_secret;
 pub mod missing_check;
 pub mod protection;
 
@@ -210,6 +211,7 @@ pub fn compare(
             missing_check::run(&site, &protections, labeler, &mut local);
             bypassed_step::run(&site, &protections, labeler, &mut local);
             added_privilege::run(&site, labeler, &mut local);
+            exposed_secret::run(&site, &mut local);
         }
         let judged_elsewhere = |inst: &Instance, node: NodeIndex| {
             instances.iter().any(|other| {
@@ -321,7 +323,7 @@ pub fn render_path_keeping(
                 check || cfg.decided.contains(n)
             }
             // Leaving a helper matters after it decided something (`return { ok: false }`).
-            NodeKind::Return { denial } => *denial || checked_helpers.contains(&here),
+            NodeKind::Return { denial, .. } => *denial || checked_helpers.contains(&here),
             _ => true,
         };
         if in_helper && !telling && i + 1 != path.len() && !keep.contains(n) {

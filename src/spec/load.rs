@@ -45,6 +45,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../canonical/workos/member-remove.yaml"),
     ),
     (
+        "canonical/workos/account-recovery.yaml",
+        include_str!("../../canonical/workos/account-recovery.yaml"),
+    ),
+    (
         "canonical/workos/webhook-events.yaml",
         include_str!("../../canonical/workos/webhook-events.yaml"),
     ),

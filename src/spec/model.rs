@@ -112,10 +112,34 @@ pub struct Action {
     /// enforces itself, or rules that do not apply (the creator of a new organization).
     #[serde(default)]
     pub waive: Vec<Waiver>,
+    /// The call returns a secret for someone else (a password reset token, a magic code) that
+    /// must stay on the server: its result reaching the HTTP response is a finding.
+    #[serde(default)]
+    pub secret_result: Option<SecretResult>,
     /// The call is not this action in a file that also makes one of these calls: a Magic Link
     /// app exchanges its passwordless code with the same SDK call as an SSO callback.
     #[serde(default)]
     pub not_in_files_calling: Vec<String>,
+}
+
+/// What of an action's result must never reach the HTTP response (see `Action::secret_result`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretResult {
+    /// The rule as the expected state ("the reset token stays on the server").
+    pub title: String,
+    pub severity: Severity,
+    /// The result's fields that hold the secret (`passwordResetToken`, `code`), in every SDK's
+    /// spelling; the whole result holds them too. Other fields (`id`, `expiresAt`) may be sent.
+    pub fields: Vec<String>,
+    /// Whether the whole result holds the secret (default): not where an older SDK's method of
+    /// the same name returns something else (`reset_password` confirmed a reset and returned
+    /// the user).
+    #[serde(default = "yes")]
+    pub whole_result: bool,
+    /// How to fix it.
+    #[serde(default)]
+    pub help: String,
 }
 
 /// Restricts an action to calls whose argument has one of the given literal values.

@@ -201,7 +201,7 @@ impl<'p> Builder<'p> {
             // to the handler; returning an error response or throwing ends the request.
             let (refusals, onwards): (Frontier, Frontier) =
                 frame.return_edges.into_iter().partition(|(n, _)| {
-                    matches!(self.graph[*n].kind, NodeKind::Return { denial: true })
+                    matches!(self.graph[*n].kind, NodeKind::Return { denial: true, .. })
                 });
             self.connect(refusals, self.denied);
             self.cur = end.into_iter().chain(onwards).collect();

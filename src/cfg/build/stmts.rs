@@ -353,9 +353,17 @@ impl<'p> Builder<'p> {
                     .as_ref()
                     .is_some_and(|e| is_denial_response(e) || (hook && is_redirect_response(e)));
                 let label = self.source_line(self.module(), *span);
-                let n = self.push(NodeKind::Return { denial }, *span, label);
-                self.cur.clear();
                 let kind = self.frame().kind;
+                let returned = (kind == FrameKind::Root).then(|| v.clone());
+                let n = self.push(
+                    NodeKind::Return {
+                        denial,
+                        value: returned,
+                    },
+                    *span,
+                    label,
+                );
+                self.cur.clear();
                 match kind {
                     FrameKind::Root => {
                         let to = if denial { self.denied } else { self.exit };

@@ -1,0 +1,199 @@
+//! ## added-privilege (a secret result in the response)
+//!
+//! **What it finds.** An action whose result is a secret meant for someone else (a password
+//! reset token or URL, a Magic Auth code: see the spec's `secret_result`) whose result, or the
+//! secret field of it, reaches the HTTP response: written by a response call (`res.json(…)`,
+//! `NextResponse.json(…)`, `jsonify(…)`, `render json:`, Go's `json.NewEncoder(w).Encode(…)`), put
+//! in a redirect, or returned by the request's own handler (a server action's return value goes
+//! to the browser).
+//!
+//! **Why it matters.** The token is the account: whoever asks for a reset of someone else's
+//! email and reads the token from the response sets their password. WorkOS returns it so that
+//! the application can email it, not show it.
+//!
+//! **Example.**
+//! ```ts
+//! const reset = await workos.userManagement.createPasswordReset({ email });
+//! return NextResponse.json({ url: reset.passwordResetUrl });   // anyone resets anyone
+//! ```
+
+use petgraph::graph::NodeIndex;
+
+use super::{Finding, Site};
+use crate::cfg::{NodeKind, Value};
+use crate::spec::{FindingKind, SecretResult};
+
+/// Objects whose methods write the response (`res.json`, `reply.send`, Go's `w.Write`, Hono's
+/// `c.json`), and classes that are one (`NextResponse.json`, `new Response(…)`).
+const RESPONSE_OBJECTS: &[&str] = &[
+    "res",
+    "response",
+    "resp",
+    "reply",
+    "ctx",
+    "c",
+    "context",
+    "w",
+    "rw",
+    "writer",
+    "NextResponse",
+    "Response",
+];
+/// Their methods that send a body or send the browser somewhere.
+const RESPONSE_METHODS: &[&str] = &[
+    "json",
+    "send",
+    "end",
+    "write",
+    "Write",
+    "JSON",
+    "IndentedJSON",
+    "PureJSON",
+    "String",
+    "text",
+    "html",
+    "body",
+    "redirect",
+    "Redirect",
+];
+/// Functions that are the response themselves.
+const RESPONSE_FUNCTIONS: &[&str] = &[
+    "jsonify",
+    "render",
+    "redirect",
+    "redirect_to",
+    "JsonResponse",
+    "HttpResponse",
+    "HttpResponseRedirect",
+    "Response",
+    "make_response",
+    "Encode",
+];
+
+pub fn run(site: &Site, out: &mut Vec<Finding>) {
+    let Some(rule) = &site.spec.actions[site.action].secret_result else {
+        return;
+    };
+    let callee = site.callee();
+    if callee.is_empty() {
+        return;
+    }
+    let cfg = site.cfg();
+    let Some(path) = crate::cfg::query::path_avoiding(
+        cfg,
+        site.node,
+        |n| sink_leaks(cfg.node(n), &callee, rule).is_some(),
+        &Default::default(),
+    ) else {
+        return;
+    };
+    let Some(&sink) = path.last() else {
+        return;
+    };
+    let what = sink_leaks(cfg.node(sink), &callee, rule).unwrap_or_default();
+    let to_action =
+        crate::cfg::query::path_avoiding(cfg, cfg.entry, |n| n == site.node, &Default::default())
+            .unwrap_or_else(|| vec![site.node]);
+    let witness: Vec<NodeIndex> = to_action
+        .into_iter()
+        .chain(path.into_iter().skip(1))
+        .collect();
+    let at = cfg.node(sink);
+    let message = format!(
+        "{what} of `{}` ({}) reaches the response at {}:{}; expected: {}.",
+        site.action_title(),
+        site.written(),
+        at.file,
+        at.span.line,
+        rule.title
+    );
+    out.push(site.finding(
+        FindingKind::AddedPrivilege,
+        "secret_result",
+        rule.severity,
+        message,
+        rule.help.clone(),
+        witness,
+        "response",
+    ));
+}
+
+/// What of the action's result a node sends to the client, if anything.
+fn sink_leaks(node: &crate::cfg::CfgNode, callee: &str, rule: &SecretResult) -> Option<String> {
+    match &node.kind {
+        NodeKind::Call {
+            callee: sink, args, ..
+        } if writes_response(sink) => args.iter().find_map(|a| leaked(&a.value, callee, rule, 0)),
+        NodeKind::Return {
+            denial: false,
+            value: Some(v),
+        } => leaked(v, callee, rule, 0),
+        _ => None,
+    }
+}
+
+fn writes_response(callee: &str) -> bool {
+    let segments: Vec<&str> = callee
+        .split('.')
+        .map(crate::ir::without_call_marks)
+        .collect();
+    let Some((last, receiver)) = segments.split_last() else {
+        return false;
+    };
+    if RESPONSE_FUNCTIONS.contains(last) {
+        return true;
+    }
+    RESPONSE_METHODS.contains(last)
+        && receiver
+            .first()
+            .is_some_and(|root| RESPONSE_OBJECTS.contains(root))
+}
+
+/// The secret part of the action's result that `v` holds: the whole result, or a secret field.
+fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<String> {
+    if depth > 16 {
+        return None;
+    }
+    if rule.whole_result && is_result(v, callee) {
+        return Some("the whole result".into());
+    }
+    match v.peel() {
+        Value::Member { .. } => {
+            // Walk to the root, keeping the property read first from it.
+            let mut first = None;
+            let mut cur = v.peel();
+            while let Value::Member { base, property } = cur {
+                first = Some(property.as_str());
+                cur = base.peel();
+            }
+            match (cur, first) {
+                (root, Some(field)) if is_result(root, callee) => {
+                    let fold = |s: &str| s.replace('_', "").to_ascii_lowercase();
+                    rule.fields
+                        .iter()
+                        .any(|f| fold(f) == fold(field))
+                        .then(|| format!("`{field}`"))
+                }
+                _ => None,
+            }
+        }
+        Value::Object { props } => props
+            .iter()
+            .find_map(|(_, p)| leaked(p, callee, rule, depth + 1)),
+        Value::Array { items: options } | Value::Either { options } => options
+            .iter()
+            .find_map(|o| leaked(o, callee, rule, depth + 1)),
+        Value::Derived { from, .. } => leaked(from, callee, rule, depth + 1),
+        _ => None,
+    }
+}
+
+/// Whether `v` is what the call `callee` returned: its result, or (a method called on another
+/// call's result, Go's `client.UserManagement().CreatePasswordReset(…)`) the value derived by it.
+fn is_result(v: &Value, callee: &str) -> bool {
+    match v.peel() {
+        Value::CallResult { callee: c } => c == callee,
+        Value::Derived { via, .. } => via == callee,
+        _ => false,
+    }
+}
