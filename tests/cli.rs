@@ -335,7 +335,13 @@ fn graph_prints_mermaid_and_dot() {
         .arg(fixture("invite-correct"))
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("digraph cfg"));
+        // A valid graph with branches drawn as diamonds and their sides labelled.
+        .stdout(
+            predicate::str::contains("\ndigraph cfg {")
+                .and(predicate::str::contains("shape=diamond"))
+                .and(predicate::str::contains("[label=\"false\"]"))
+                .and(predicate::str::contains("}\n")),
+        );
     idrift()
         .args(["graph", "--workflow", "nope"])
         .arg(fixture("invite-correct"))
