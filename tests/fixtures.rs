@@ -495,13 +495,24 @@ const WEBHOOK_PARITY: &[(&str, Expected)] = &[
 
 /// The preview workflow account-recovery: a password reset whose URL is emailed, and one whose
 /// URL is put in the response (Go >= 7 and Python >= 6 spell the creation `ResetPassword` /
-/// `reset_password`).
+/// `reset_password`); a signup whose `emailVerified` comes from the request.
 const ACCOUNT_RECOVERY_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const ACCOUNT_RECOVERY_PARITY: &[(&str, Expected)] = &[
     ("account-recovery-correct", &[]),
     (
         "account-recovery-token-in-response",
         &[("added-privilege", "account-recovery", "secret_result")],
+    ),
+    // A signup that leaves the address unverified, and one that takes `emailVerified` from the
+    // request body.
+    ("user-signup-correct", &[]),
+    (
+        "user-signup-email-verified-from-input",
+        &[(
+            "added-privilege",
+            "account-recovery",
+            "email_verified_not_from_input",
+        )],
     ),
 ];
 
