@@ -383,9 +383,19 @@ fn sveltekit_actions(module: &mut Module, value: &Expr, span: Span) {
 }
 
 /// The folder of a Convex module's functions (the one holding `_generated/`), when the module
-/// imports Convex's generated server or API helpers.
+/// imports Convex's generated server or API helpers, or lies in Convex's default functions folder
+/// `convex/` (a module that builds its functions with the project's own wrappers,
+/// `customAction(internalActionGeneric, …)` from `../functions`, imports nothing generated).
 fn convex_dir(module: &Module) -> Option<String> {
     let dir = module.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    generated_import_dir(module, dir).or_else(|| {
+        let segments: Vec<&str> = dir.split('/').collect();
+        let at = segments.iter().position(|s| *s == "convex")?;
+        Some(segments[..=at].join("/"))
+    })
+}
+
+fn generated_import_dir(module: &Module, dir: &str) -> Option<String> {
     module.imports.iter().find_map(|i| {
         let spec = i.source.as_str();
         let rest = spec
