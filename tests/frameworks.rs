@@ -109,6 +109,15 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // Convex: a function built with the project's own wrapper (`customAction(internalAction, …)`
+    // from `../functions`, no generated import) is still a Convex function: the webhook's
+    // verification inside it is read, and refuses.
+    Case {
+        dir: "convex-custom-wrapper-webhook",
+        entries: &[("webhook-events", "route POST /workos-webhook", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
     // tRPC: procedures as properties of nested router objects, a middleware chain elsewhere.
     Case {
         dir: "trpc-router-correct",
