@@ -523,6 +523,13 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // A route declared inside a router factory function is a route.
+    Case {
+        dir: "fastapi-router-factory-drifted",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
     // A pydantic model whose own `@field_validator("role")` raises on a role outside a set is an
     // allow-list; one that only normalises the role is not.
     Case {

@@ -867,7 +867,13 @@ impl<'a> Lowerer<'a> {
                     node
                 };
                 if def.kind() == "function_definition" {
-                    self.function(def, None);
+                    let id = self.function(def, None);
+                    // A route declared inside a router factory (`def create_router(): router =
+                    // APIRouter(); @router.post("/x") async def handler(…)`) is a route too.
+                    if node.kind() == "decorated_definition" {
+                        let decorators = self.decorators(node);
+                        self.classify_function(id, &decorators, None);
+                    }
                 }
                 return None;
             }
