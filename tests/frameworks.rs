@@ -523,6 +523,14 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // TanStack Start: a server route's method handlers (`createFileRoute(path)({ server: {
+    // handlers: { POST } } })`) are route entries.
+    Case {
+        dir: "tanstack-start-drifted",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
     // A route declared inside a router factory function is a route.
     Case {
         dir: "fastapi-router-factory-drifted",

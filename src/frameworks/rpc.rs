@@ -154,6 +154,7 @@ pub fn recognise(module: &mut Module, language: Language) {
         if file.starts_with("+page.server.") && name == "actions" {
             sveltekit_actions(module, value, *span);
         }
+        tanstack_server_routes(module, value, *span);
     }
     module.top_level = top;
     if let Some(dir) = convex {
@@ -341,6 +342,92 @@ fn procedure(module: &mut Module, path: &str, value: &Expr, span: Span) {
         receiver: None,
         span: if call.span.line > 0 { call.span } else { span },
     });
+}
+
+/// TanStack Start server routes: `createFileRoute("/api/x")({ server: { handlers: { POST: async
+/// ({ request }) => … } } })`, the older `createAPIFileRoute("/api/x")({ POST: … })` and
+/// `createServerFileRoute("/api/x").methods({ POST: … })`; each method is a route entry whose
+/// argument carries the request.
+fn tanstack_server_routes(module: &mut Module, value: &Expr, span: Span) {
+    let Expr::Call(outer) = value.peel() else {
+        return;
+    };
+    // The route factory call, `createFileRoute("/api/x")`, and the object of methods.
+    let (factory, methods) = match outer.callee.peel() {
+        Expr::Call(inner) => (inner, outer.args.first().map(|a| &a.value)),
+        Expr::Member { object, property } if property == "methods" => match object.peel() {
+            Expr::Call(inner) => (inner, outer.args.first().map(|a| &a.value)),
+            _ => return,
+        },
+        _ => return,
+    };
+    let factory_name = factory.callee.path().unwrap_or_default();
+    let kind = last_segment(&factory_name);
+    if !matches!(
+        kind,
+        "createFileRoute" | "createAPIFileRoute" | "createServerFileRoute"
+    ) {
+        return;
+    }
+    let Some(Expr::Literal(crate::ir::Literal::Str(path))) =
+        factory.args.first().map(|a| a.value.peel())
+    else {
+        return;
+    };
+    let prop = |e: &Expr, key: &str| -> Option<Expr> {
+        match e.peel() {
+            Expr::Object(props) => props.iter().find(|p| p.key == key).map(|p| p.value.clone()),
+            _ => None,
+        }
+    };
+    let Some(methods) = methods else { return };
+    let handlers = if kind == "createFileRoute" {
+        match prop(methods, "server").and_then(|s| prop(&s, "handlers")) {
+            Some(h) => h,
+            None => return,
+        }
+    } else {
+        methods.clone()
+    };
+    let Expr::Object(props) = handlers.peel() else {
+        return;
+    };
+    let path = path.clone();
+    for p in props {
+        let method = p.key.clone();
+        if ![
+            "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+        ]
+        .contains(&method.as_str())
+        {
+            continue;
+        }
+        let Expr::Function(id) = p.value.peel() else {
+            continue;
+        };
+        let f = &mut module.functions[*id];
+        f.name = format!("{method} {path}");
+        f.callable = true;
+        if let Some(first) = f.params.first_mut() {
+            if first.role == ParamRole::Plain {
+                first.role = ParamRole::Request;
+            }
+        }
+        module.entries.push(EntryPoint {
+            handler: Expr::Function(*id),
+            kind: EntryKind::Route {
+                method: method.clone(),
+                path: Some(path.clone()),
+            },
+            guards: Vec::new(),
+            chain_root: None,
+            validated_input: Vec::new(),
+            skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
+            receiver: None,
+            span,
+        });
+    }
 }
 
 /// SvelteKit form actions: `export const actions = { default: async ({ request, locals }) =>
