@@ -526,6 +526,12 @@ const CASES: &[Case] = &[
     // TanStack Start: a server route's method handlers (`createFileRoute(path)({ server: {
     // handlers: { POST } } })`) are route entries.
     Case {
+        dir: "tanstack-start-correct",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
         dir: "tanstack-start-drifted",
         entries: &[("invite", "route POST /api/team/invite", "request")],
         findings: &[("missing-check", "invite", "can_manage_members")],
