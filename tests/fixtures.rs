@@ -333,6 +333,12 @@ const CASES: &[(&str, Expected)] = &[
     // A sign-in started with PKCE and exchanged with the verifier kept for this browser needs no
     // state comparison (preview workflow authkit-callback).
     ("authkit-callback-pkce", &[]),
+    // A state that is a redirect target when there is one and empty otherwise binds nothing; the
+    // message says it is empty on some path (not that it is the literal "null").
+    (
+        "authkit-login-state-sometimes-empty",
+        &[("missing-check", "authkit-callback", "random_state")],
+    ),
     // A server action's return value goes to the browser: a Magic Auth code in it signs anyone
     // in as anyone (preview workflow account-recovery).
     (

@@ -81,8 +81,21 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         match source {
             Source::Literal(v) => {
                 if !rule.literal {
+                    // `returnTo ? btoa(returnTo) : undefined`: fixed on one path, computed on
+                    // another; either way nothing random.
+                    let sometimes = sources.len() > 1;
+                    let problem = match (v.as_str(), sometimes) {
+                        ("null" | "undefined" | "None" | "nil", true) => {
+                            format!("`{key}` is empty on some path")
+                        }
+                        ("null" | "undefined" | "None" | "nil", false) => {
+                            format!("`{key}` is always empty ({v})")
+                        }
+                        (_, true) => format!("`{key}` is the fixed literal {v:?} on some path"),
+                        (_, false) => format!("`{key}` is the fixed literal {v:?}"),
+                    };
                     return Some(Violation {
-                        problem: format!("`{key}` is the fixed literal {v:?}"),
+                        problem,
                         evidence: format!("literal:{v}"),
                         path: path_to_action(site),
                         severity: None,
