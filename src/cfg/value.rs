@@ -309,3 +309,109 @@ impl Value {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+    use crate::ir::ParamRole;
+
+    fn call(callee: &str) -> Value {
+        Value::CallResult {
+            callee: callee.into(),
+        }
+    }
+
+    fn var(name: &str, value: Value) -> Value {
+        Value::Var {
+            name: name.into(),
+            value: Box::new(value),
+        }
+    }
+
+    fn lit(s: &str) -> Value {
+        Value::Literal { value: s.into() }
+    }
+
+    #[test]
+    fn producing_calls_are_found_through_every_alternative() {
+        // `const user = cached ?? await getUser()`: a check on `user` is about getUser's result.
+        let v = var(
+            "user",
+            Value::Either {
+                options: vec![lit("null"), Value::member(call("getUser"), "org")],
+            },
+        );
+        let mut out = Vec::new();
+        v.producing_calls(&mut out);
+        assert_eq!(out, vec!["getUser".to_string()]);
+    }
+
+    #[test]
+    fn a_numbered_member_of_several_results_is_that_result() {
+        // Go's `user, err := f()`: `user` is the first result, `err` the second.
+        let results = Value::Array {
+            items: vec![call("f"), lit("nil")],
+        };
+        assert_eq!(Value::member(results.clone(), "0"), call("f"));
+        assert_eq!(Value::member(results.clone(), "1"), lit("nil"));
+        // A named property of an array is a member read, not an element.
+        assert!(matches!(
+            Value::member(results, "length"),
+            Value::Member { property, .. } if property == "length"
+        ));
+    }
+
+    #[test]
+    fn either_of_nothing_is_unknown_and_of_one_is_that_one() {
+        assert_eq!(Value::either(vec![]), Value::Unknown);
+        assert_eq!(Value::either(vec![lit("a"), lit("a")]), lit("a"));
+        assert_eq!(
+            Value::either(vec![lit("a"), lit("b")]),
+            Value::Either {
+                options: vec![lit("a"), lit("b")]
+            }
+        );
+    }
+
+    #[test]
+    fn var_names_are_every_local_the_value_flowed_through() {
+        // `const body = await req.json(); const { role } = body; const r = cond ? role : x`.
+        let input = Value::Param {
+            name: "req".into(),
+            role: ParamRole::Request,
+        };
+        let body = var("body", Value::Derived {
+            from: Box::new(input),
+            via: ".json".into(),
+        });
+        let role = var("role", Value::member(body, "role"));
+        let schema = Value::SchemaInput {
+            base: Box::new(var("parsed", lit("x"))),
+            validated: vec![],
+        };
+        let v = var(
+            "r",
+            Value::Either {
+                options: vec![role, Value::Validated { from: Box::new(var("v", lit("y"))) }, schema],
+            },
+        );
+        let mut names = Vec::new();
+        v.var_names(&mut names);
+        assert_eq!(names, vec!["r", "role", "body", "v", "parsed"]);
+    }
+
+    #[test]
+    fn an_object_is_described_by_its_first_four_fields() {
+        let props = |n: usize| Value::Object {
+            props: (0..n).map(|i| (format!("k{i}"), lit("v"))).collect(),
+        };
+        assert_eq!(
+            props(4).describe(),
+            r#"{ k0: "v", k1: "v", k2: "v", k3: "v" }"#
+        );
+        assert_eq!(
+            props(5).describe(),
+            r#"{ k0: "v", k1: "v", k2: "v", k3: "v", … }"#
+        );
+    }
+}
