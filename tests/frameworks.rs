@@ -330,6 +330,14 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[],
     },
+    // A guard whose `canActivate` answers with the permission (NestJS refuses on `false`), no
+    // decorator or name giving it away: the answer is the check.
+    Case {
+        dir: "nestjs-verdict-guard",
+        entries: &[("invite", "route POST /api/teams/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
     Case {
         dir: "nestjs-drifted",
         entries: &[("invite", "route POST /teams/invitations", "request")],
