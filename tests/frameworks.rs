@@ -338,6 +338,17 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[],
     },
+    // Express: a handler registered by name (declared in another file, its parameters not named
+    // `req`/`res`) gets the request from its registration.
+    Case {
+        dir: "express-named-handler-drifted",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
     Case {
         dir: "nestjs-drifted",
         entries: &[("invite", "route POST /teams/invitations", "request")],
