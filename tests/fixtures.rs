@@ -151,6 +151,11 @@ const CASES: &[(&str, Expected)] = &[
         "invite-role-literal-admin",
         &[("added-privilege", "invite", "role_allowed")],
     ),
+    // The same literal through a module-level constant with an ordinary name.
+    (
+        "invite-role-from-module-constant",
+        &[("added-privilege", "invite", "role_allowed")],
+    ),
     // A role from the request without an allow-list check.
     (
         "invite-role-from-request",
