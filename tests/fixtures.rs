@@ -344,6 +344,12 @@ const CASES: &[(&str, Expected)] = &[
         "authkit-login-state-sometimes-empty",
         &[("missing-check", "authkit-callback", "random_state")],
     ),
+    // A verified webhook whose organization comes from the URL, which the signature does not
+    // cover (the provider acting is no user, but tenancy still binds it).
+    (
+        "webhook-org-from-query",
+        &[("missing-check", "role-assign", "organization_from_session")],
+    ),
     // A server action's return value goes to the browser: a Magic Auth code in it signs anyone
     // in as anyone (preview workflow account-recovery).
     (

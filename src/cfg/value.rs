@@ -380,10 +380,13 @@ mod tests {
             name: "req".into(),
             role: ParamRole::Request,
         };
-        let body = var("body", Value::Derived {
-            from: Box::new(input),
-            via: ".json".into(),
-        });
+        let body = var(
+            "body",
+            Value::Derived {
+                from: Box::new(input),
+                via: ".json".into(),
+            },
+        );
         let role = var("role", Value::member(body, "role"));
         let schema = Value::SchemaInput {
             base: Box::new(var("parsed", lit("x"))),
@@ -392,7 +395,13 @@ mod tests {
         let v = var(
             "r",
             Value::Either {
-                options: vec![role, Value::Validated { from: Box::new(var("v", lit("y"))) }, schema],
+                options: vec![
+                    role,
+                    Value::Validated {
+                        from: Box::new(var("v", lit("y"))),
+                    },
+                    schema,
+                ],
             },
         );
         let mut names = Vec::new();

@@ -138,7 +138,19 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
             }
             Source::Request(desc) => {
                 if site.signed_request {
-                    // A body a service signed is the service's word, not a user's input.
+                    // A body a service signed is the service's word, not a user's input; the
+                    // URL and headers around it are nobody's word (the signature covers only the
+                    // body), so an organization taken from them is the sender's choice.
+                    if rule.from == Some(RequiredSource::Session) && outside_signed_body(desc) {
+                        return Some(Violation {
+                            problem: format!(
+                                "`{key}` comes from the request's URL or headers (`{desc}`), which the webhook's signature does not cover, instead of the verified event"
+                            ),
+                            evidence: "request-unsigned".into(),
+                            path: path_to_action(site),
+                            severity: None,
+                        });
+                    }
                     continue;
                 }
                 if rule.from == Some(RequiredSource::Session) {
@@ -250,6 +262,29 @@ fn is_schema_validated(value: &Value) -> bool {
 }
 
 /// The last two segments of a callee path, for messages.
+/// Whether a request input description names a part of the request other than its body (the
+/// query, path parameters, headers, cookies): what a webhook's signature does not cover.
+fn outside_signed_body(desc: &str) -> bool {
+    const UNSIGNED: &[&str] = &[
+        "query",
+        "searchparams",
+        "params",
+        "headers",
+        "header",
+        "cookies",
+        "cookie",
+        "args",
+        "nexturl",
+        "pathname",
+        "query_params",
+        "path_params",
+        "querystring",
+        "urlquery",
+    ];
+    desc.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|segment| UNSIGNED.contains(&segment.to_ascii_lowercase().as_str()))
+}
+
 pub fn short(callee: &str) -> String {
     let segs: Vec<&str> = callee.split('.').collect();
     if segs.len() <= 2 {
