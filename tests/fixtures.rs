@@ -344,6 +344,11 @@ const CASES: &[(&str, Expected)] = &[
         "authkit-login-state-sometimes-empty",
         &[("missing-check", "authkit-callback", "random_state")],
     ),
+    // A directory-sync handler that provisions users and never handles their deletion.
+    (
+        "webhook-no-deprovisioning",
+        &[("missing-check", "webhook-events", "deprovisioning_handled")],
+    ),
     // A verified webhook whose organization comes from the URL, which the signature does not
     // cover (the provider acting is no user, but tenancy still binds it).
     (

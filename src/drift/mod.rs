@@ -9,6 +9,7 @@ pub mod bypassed_step;
 pub mod exposed_secret;
 pub mod missing_check;
 pub mod protection;
+pub mod unhandled_literal;
 
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
@@ -191,6 +192,8 @@ pub fn compare(
         let spec = &labeler.specs.workflows[inst.spec];
         let operator = labeler.is_operator_route(inst);
         let mut local = Vec::new();
+        // Literals an instance must handle together are judged once, at its first anchor.
+        let mut companions_judged: std::collections::HashSet<&str> = Default::default();
         for (node, action) in &inst.labels.actions {
             let signed = labeler.signed_request_checks(&inst.cfg);
             let site = Site {
@@ -212,6 +215,9 @@ pub fn compare(
             bypassed_step::run(&site, &protections, labeler, &mut local);
             added_privilege::run(&site, labeler, &mut local);
             exposed_secret::run(&site, &mut local);
+            if companions_judged.insert(action.as_str()) {
+                unhandled_literal::run(&site, &mut local);
+            }
         }
         let judged_elsewhere = |inst: &Instance, node: NodeIndex| {
             instances.iter().any(|other| {

@@ -509,6 +509,20 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 )
             })?;
         }
+        for (step, companion) in &action.companions {
+            if action.literals.is_empty()
+                || companion.when.is_empty()
+                || companion.requires.is_empty()
+            {
+                return Err(err(
+                    &["actions", name, "companions", step],
+                    "",
+                    format!(
+                        "action `{name}`: companion `{step}` needs the action's `literals` and non-empty `when` and `requires`"
+                    ),
+                ));
+            }
+        }
         if action
             .literals
             .iter()
@@ -799,6 +813,25 @@ mod tests {
         // `checks` appears inside `actions.a.waive` first; the top-level key is on line 7.
         assert_eq!(locate(TEXT, &["checks"], ""), (7, 1));
         assert_eq!(locate(TEXT, &["checks", "c", "protects"], "b"), (9, 19));
+    }
+
+    #[test]
+    fn an_action_needs_calls_or_literals_and_companions_need_literals() {
+        let spec = |action: &str| {
+            format!(
+                "id: w\nprovider: workos\ntitle: t\ncontract: []\nactions:\n  a:\n    title: t\n{action}"
+            )
+        };
+        let err = super::parse_workflow("w.yaml", &spec("    calls: []\n")).unwrap_err();
+        assert!(err.to_string().contains("no calls or literals"), "{err}");
+        let companions = "    calls: [x.y]\n    companions:\n      c:\n        title: t\n        severity: medium\n        when: [a.b]\n        requires: [a.c]\n";
+        let err = super::parse_workflow("w.yaml", &spec(companions)).unwrap_err();
+        assert!(err.to_string().contains("companion `c` needs"), "{err}");
+        let literals = "    literals: [\"a.*\"]\n    companions:\n      c:\n        title: t\n        severity: medium\n        when: [a.b]\n        requires: [a.c]\n";
+        assert!(super::parse_workflow("w.yaml", &spec(literals)).is_ok());
+        let empty = "    literals: [\"*\"]\n";
+        let err = super::parse_workflow("w.yaml", &spec(empty)).unwrap_err();
+        assert!(err.to_string().contains("empty literal"), "{err}");
     }
 
     #[test]

@@ -102,6 +102,11 @@ pub struct Action {
     /// (`dsync.*`). Only in files that name the provider (its `sdk_markers`).
     #[serde(default)]
     pub literals: Vec<String>,
+    /// With `literals`: literals a workflow that tests some must test too, by step id (a
+    /// handler of `dsync.user.created` that never handles `dsync.user.deleted` keeps
+    /// deprovisioned users in).
+    #[serde(default)]
+    pub companions: BTreeMap<String, Companion>,
     /// The call belongs to this workflow only when an argument has one of these values.
     #[serde(default)]
     pub when: Option<ActionFilter>,
@@ -120,6 +125,21 @@ pub struct Action {
     /// app exchanges its passwordless code with the same SDK call as an SSO callback.
     #[serde(default)]
     pub not_in_files_calling: Vec<String>,
+}
+
+/// Literals that must be handled alongside others (see `Action::companions`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Companion {
+    /// The rule as the expected state ("directory deletions are handled").
+    pub title: String,
+    pub severity: Severity,
+    /// The rule applies when the workflow tests one of these literals (`*` globs at the end).
+    pub when: Vec<String>,
+    /// …and then it must test one of these too.
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub help: String,
 }
 
 /// What of an action's result must never reach the HTTP response (see `Action::secret_result`).
