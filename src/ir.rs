@@ -295,6 +295,24 @@ pub struct EntryPoint {
     pub span: Span,
 }
 
+impl EntryPoint {
+    /// An entry with its handler, kind and place, and nothing else known: no guards, no
+    /// validated input, parameters that say what they are.
+    pub fn plain(handler: Expr, kind: EntryKind, span: Span) -> EntryPoint {
+        EntryPoint {
+            handler,
+            kind,
+            guards: Vec::new(),
+            chain_root: None,
+            validated_input: Vec::new(),
+            skipped_guards: Vec::new(),
+            handler_params: Vec::new(),
+            receiver: None,
+            span,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum EntryKind {

@@ -162,16 +162,8 @@ fn handlers(module: &mut Module) {
                 }
             }
         }
-        module.entries.push(EntryPoint {
-            handler: Expr::Function(id),
-            kind: EntryKind::Rpc,
-            guards: Vec::new(),
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
-            handler_params: Vec::new(),
-            receiver: None,
-            span,
-        });
+        module
+            .entries
+            .push(EntryPoint::plain(Expr::Function(id), EntryKind::Rpc, span));
     }
 }

@@ -269,15 +269,9 @@ fn resolver(module: &mut Module, path: &str, value: &Expr, span: Span) {
     }
     guards.retain(|g| !matches!(g.peel(), Expr::Function(id) if *id == handler));
     module.entries.push(EntryPoint {
-        handler: Expr::Function(handler),
-        kind: EntryKind::Rpc,
         guards,
         chain_root,
-        validated_input: Vec::new(),
-        skipped_guards: Vec::new(),
-        handler_params: Vec::new(),
-        receiver: None,
-        span,
+        ..EntryPoint::plain(Expr::Function(handler), EntryKind::Rpc, span)
     });
 }
 
@@ -332,15 +326,14 @@ fn procedure(module: &mut Module, path: &str, value: &Expr, span: Span) {
     f.name = path.to_string();
     mark_rpc_params(&mut f.params);
     module.entries.push(EntryPoint {
-        handler: Expr::Function(handler),
-        kind: EntryKind::Rpc,
         guards,
         chain_root,
         validated_input: enum_validated_fields(value),
-        skipped_guards: Vec::new(),
-        handler_params: Vec::new(),
-        receiver: None,
-        span: if call.span.line > 0 { call.span } else { span },
+        ..EntryPoint::plain(
+            Expr::Function(handler),
+            EntryKind::Rpc,
+            if call.span.line > 0 { call.span } else { span },
+        )
     });
 }
 
@@ -405,29 +398,38 @@ fn tanstack_server_routes(module: &mut Module, value: &Expr, span: Span) {
         let Expr::Function(id) = p.value.peel() else {
             continue;
         };
-        let f = &mut module.functions[*id];
-        f.name = format!("{method} {path}");
-        f.callable = true;
-        if let Some(first) = f.params.first_mut() {
-            if first.role == ParamRole::Plain {
-                first.role = ParamRole::Request;
-            }
-        }
-        module.entries.push(EntryPoint {
-            handler: Expr::Function(*id),
-            kind: EntryKind::Route {
-                method: method.clone(),
-                path: Some(path.clone()),
-            },
-            guards: Vec::new(),
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
-            handler_params: Vec::new(),
-            receiver: None,
-            span,
-        });
+        let name = format!("{method} {path}");
+        push_route_of_event(module, *id, name, method, path.clone(), span);
     }
+}
+
+/// A route whose handler gets one event object carrying the request (SvelteKit's `{ request,
+/// locals }`, TanStack Start's `{ request, params }`): names the handler, makes its first
+/// parameter the request, and adds the entry.
+fn push_route_of_event(
+    module: &mut Module,
+    id: crate::ir::FunctionId,
+    name: String,
+    method: String,
+    path: String,
+    span: Span,
+) {
+    let f = &mut module.functions[id];
+    f.name = name;
+    f.callable = true;
+    if let Some(first) = f.params.first_mut() {
+        if first.role == ParamRole::Plain {
+            first.role = ParamRole::Request;
+        }
+    }
+    module.entries.push(EntryPoint::plain(
+        Expr::Function(id),
+        EntryKind::Route {
+            method,
+            path: Some(path),
+        },
+        span,
+    ));
 }
 
 /// SvelteKit form actions: `export const actions = { default: async ({ request, locals }) =>
@@ -440,32 +442,13 @@ fn sveltekit_actions(module: &mut Module, value: &Expr, span: Span) {
         let Expr::Function(id) = p.value.peel() else {
             continue;
         };
-        let f = &mut module.functions[*id];
-        f.name = format!("actions.{}", p.key);
-        f.callable = true;
-        if let Some(first) = f.params.first_mut() {
-            if first.role == ParamRole::Plain {
-                first.role = ParamRole::Request;
-            }
-        }
-        module.entries.push(EntryPoint {
-            handler: Expr::Function(*id),
-            kind: EntryKind::Route {
-                method: "POST".into(),
-                path: Some(format!(
-                    "{}?/{}",
-                    super::file_route_path(&module.path).unwrap_or_default(),
-                    p.key
-                )),
-            },
-            guards: Vec::new(),
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
-            handler_params: Vec::new(),
-            receiver: None,
-            span,
-        });
+        let path = format!(
+            "{}?/{}",
+            super::file_route_path(&module.path).unwrap_or_default(),
+            p.key
+        );
+        let name = format!("actions.{}", p.key);
+        push_route_of_event(module, *id, name, "POST".into(), path, span);
     }
 }
 
@@ -573,15 +556,12 @@ fn convex_function(module: &mut Module, name: &str, value: &Expr, span: Span) {
         })));
     }
     module.entries.push(EntryPoint {
-        handler: Expr::Function(handler),
-        kind: EntryKind::Rpc,
         guards,
-        chain_root: None,
-        validated_input: Vec::new(),
-        skipped_guards: Vec::new(),
-        handler_params: Vec::new(),
-        receiver: None,
-        span: if call.span.line > 0 { call.span } else { span },
+        ..EntryPoint::plain(
+            Expr::Function(handler),
+            EntryKind::Rpc,
+            if call.span.line > 0 { call.span } else { span },
+        )
     });
 }
 

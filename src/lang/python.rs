@@ -687,15 +687,9 @@ impl<'a> Lowerer<'a> {
                 .push((self.module.entries.len(), receiver.clone()));
         }
         self.module.entries.push(EntryPoint {
-            handler: Expr::Function(id),
-            kind: EntryKind::Route { method, path },
             guards,
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
-            handler_params: Vec::new(),
             receiver: receiver_of_route,
-            span,
+            ..EntryPoint::plain(Expr::Function(id), EntryKind::Route { method, path }, span)
         });
     }
 

@@ -588,15 +588,8 @@ impl<'a> Lowerer<'a> {
         }
         let span = self.module.functions[id].span;
         self.module.entries.push(EntryPoint {
-            handler: Expr::Function(id),
-            kind,
             guards,
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
-            handler_params: Vec::new(),
-            receiver: None,
-            span,
+            ..EntryPoint::plain(Expr::Function(id), kind, span)
         });
     }
 
@@ -656,17 +649,9 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        self.module.entries.push(EntryPoint {
-            handler: Expr::Function(id),
-            kind,
-            guards: Vec::new(),
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
-            handler_params: Vec::new(),
-            receiver: None,
-            span,
-        });
+        self.module
+            .entries
+            .push(EntryPoint::plain(Expr::Function(id), kind, span));
     }
 
     /// A top-level `const name = call(…)`: a middleware definition (`t.middleware(fn)`), a
@@ -748,15 +733,10 @@ impl<'a> Lowerer<'a> {
         }
         let span = self.span(node);
         self.module.entries.push(EntryPoint {
-            handler: Expr::Function(target),
-            kind,
             guards,
             chain_root,
             validated_input: enum_validated_fields(wrapper),
-            skipped_guards: Vec::new(),
-            handler_params: Vec::new(),
-            receiver: None,
-            span,
+            ..EntryPoint::plain(Expr::Function(target), kind, span)
         });
     }
 
