@@ -410,6 +410,48 @@ mod tests {
     }
 
     #[test]
+    fn depth_counts_every_level_of_every_shape() {
+        // The evaluator turns a value deeper than MAX_VALUE_DEPTH into `Unknown`: every wrapper
+        // must count, or a hostile input nests without bound through the one that does not.
+        let leaf = lit("x");
+        assert_eq!(leaf.depth(), 0);
+        let wrappers: Vec<fn(Value) -> Value> = vec![
+            |v| Value::Member {
+                base: Box::new(v),
+                property: "a".into(),
+            },
+            |v| var("v", v),
+            |v| Value::Derived {
+                from: Box::new(v),
+                via: "g".into(),
+            },
+            |v| Value::Validated { from: Box::new(v) },
+            |v| Value::SchemaInput {
+                base: Box::new(v),
+                validated: vec![],
+            },
+            |v| Value::Object {
+                props: vec![("a".into(), lit("y")), ("b".into(), v)],
+            },
+            |v| Value::Array {
+                items: vec![v, lit("y")],
+            },
+            |v| Value::Either {
+                options: vec![lit("y"), v],
+            },
+        ];
+        for (i, wrap) in wrappers.iter().enumerate() {
+            assert_eq!(wrap(leaf.clone()).depth(), 1, "wrapper {i} around a leaf");
+            assert_eq!(wrap(wrap(leaf.clone())).depth(), 2, "wrapper {i} twice");
+            assert_eq!(
+                wrap(wrap(wrap(leaf.clone()))).depth(),
+                3,
+                "wrapper {i} three times"
+            );
+        }
+    }
+
+    #[test]
     fn an_object_is_described_by_its_first_four_fields() {
         let props = |n: usize| Value::Object {
             props: (0..n).map(|i| (format!("k{i}"), lit("v"))).collect(),
