@@ -538,6 +538,18 @@ const ACCOUNT_RECOVERY_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// The preview workflow member-remove's invitation acceptance: accepted only when the
+/// invitation's email is the signed-in user's (`toLowerCase()`, Python `.lower()`, Ruby
+/// `casecmp?`, Go `strings.EqualFold`), or for any invitation id the request names.
+const INVITATION_ACCEPT_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
+const INVITATION_ACCEPT_PARITY: &[(&str, Expected)] = &[
+    ("invitation-accept-correct", &[]),
+    (
+        "invitation-accept-unchecked",
+        &[("missing-check", "member-remove", "invitee_is_caller")],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -549,6 +561,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (AUTHKIT_LANGUAGES, AUTHKIT_PARITY),
     (WEBHOOK_LANGUAGES, WEBHOOK_PARITY),
     (ACCOUNT_RECOVERY_LANGUAGES, ACCOUNT_RECOVERY_PARITY),
+    (INVITATION_ACCEPT_LANGUAGES, INVITATION_ACCEPT_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

@@ -946,13 +946,14 @@ impl<'s> Labeler<'s> {
             Value::CallResult { callee } => {
                 // A method of the session's object is the session's data too: Ruby reads an
                 // attribute by calling it (`current_user.organization_id`).
-                let receiver = callee.rsplit_once('.').map(|(r, _)| r);
+                // So is a method of such data (`current_user.email.lower()`).
                 let of_session = |path: &str| {
                     self.session_calls
                         .iter()
                         .any(|s| self.check_spelling_matches(path, s))
                 };
-                if of_session(callee) || receiver.is_some_and(of_session) {
+                let receivers = callee.match_indices('.').map(|(i, _)| &callee[..i]);
+                if of_session(callee) || receivers.into_iter().any(of_session) {
                     if first_prop.is_some_and(|p| crate::frameworks::REQUEST_CARRIERS.contains(&p))
                     {
                         // The request a session helper hands its callback with the session.

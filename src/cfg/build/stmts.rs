@@ -513,6 +513,26 @@ impl<'p> Builder<'p> {
                 }
             }
             Expr::Unary { operand, .. } => self.comparisons(operand, out),
+            // An equality written as a call: Ruby's `a.casecmp?(b)` / `a.eql?(b)`, Java-style
+            // `a.equals(b)`, Go's `strings.EqualFold(a, b)`, constant-time compares
+            // (`secrets.compare_digest(a, b)`, `crypto.timingSafeEqual(a, b)`).
+            Expr::Call(c) if equality_call(c).is_some() => {
+                let (left, right) = equality_call(c).expect("checked");
+                let mut l = Vec::new();
+                let mut r = Vec::new();
+                left.mentioned_names(&mut l);
+                right.mentioned_names(&mut r);
+                l.extend(keyed_read(left));
+                r.extend(keyed_read(right));
+                out.push(Comparison {
+                    left: l,
+                    right: r,
+                    left_is_literal: is_literalish(left),
+                    right_is_literal: is_literalish(right),
+                    left_value: self.peek(left, 0),
+                    right_value: self.peek(right, 0),
+                });
+            }
             Expr::Call(c) => c.args.iter().for_each(|a| self.comparisons(&a.value, out)),
             _ => {}
         }
@@ -638,6 +658,30 @@ fn disjuncts<'e>(e: &'e Expr, negated: bool, out: &mut Vec<&'e Expr>, depth: usi
             disjuncts(right, negated, out, depth + 1);
         }
         _ => out.push(e),
+    }
+}
+
+/// The two sides of an equality written as a call (see `comparisons`).
+fn equality_call(c: &crate::ir::Call) -> Option<(&Expr, &Expr)> {
+    let path = c.callee.path()?;
+    let last = path.rsplit('.').next().unwrap_or(&path);
+    match (last, &c.callee, c.args.as_slice()) {
+        (
+            "casecmp?" | "eql?" | "equal?" | "equals" | "equalsIgnoreCase",
+            Expr::Member { object, .. },
+            [other],
+        ) => Some((object.as_ref(), &other.value)),
+        (
+            "EqualFold"
+            | "compare_digest"
+            | "timingSafeEqual"
+            | "secure_compare"
+            | "ConstantTimeCompare"
+            | "constant_time_compare",
+            _,
+            [a, b],
+        ) => Some((&a.value, &b.value)),
+        _ => None,
     }
 }
 
