@@ -151,6 +151,11 @@ const CASES: &[(&str, Expected)] = &[
         "invite-role-literal-admin",
         &[("added-privilege", "invite", "role_allowed")],
     ),
+    // An organization id built from request input by concatenation is request input.
+    (
+        "invite-org-built-from-request",
+        &[("missing-check", "invite", "organization_from_session")],
+    ),
     // The same literal through a module-level constant with an ordinary name.
     (
         "invite-role-from-module-constant",
