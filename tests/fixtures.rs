@@ -360,6 +360,13 @@ const CASES: &[(&str, Expected)] = &[
         "webhook-org-from-query",
         &[("missing-check", "role-assign", "organization_from_session")],
     ),
+    // A confirmed password reset that leaves the sessions of the old password open (low), and
+    // one that lists and revokes them.
+    (
+        "password-reset-confirm-keeps-sessions",
+        &[("missing-check", "account-recovery", "sessions_revoked")],
+    ),
+    ("password-reset-confirm-revokes-sessions", &[]),
     // A server action's return value goes to the browser: a Magic Auth code in it signs anyone
     // in as anyone (preview workflow account-recovery).
     (
