@@ -491,50 +491,41 @@ impl<'p> Builder<'p> {
         match e.peel() {
             Expr::Binary { op, left, right } => {
                 if matches!(op.as_str(), "==" | "===" | "!=" | "!==" | "is" | "is not") {
-                    let mut l = Vec::new();
-                    let mut r = Vec::new();
-                    left.mentioned_names(&mut l);
-                    right.mentioned_names(&mut r);
-                    // A value read by key is named by its key: `searchParams.get("state")`,
-                    // `request.args.get("state")`, Go's `r.URL.Query().Get("state")`.
-                    l.extend(keyed_read(left));
-                    r.extend(keyed_read(right));
-                    out.push(Comparison {
-                        left: l,
-                        right: r,
-                        left_is_literal: is_literalish(left),
-                        right_is_literal: is_literalish(right),
-                        left_value: self.peek(left, 0),
-                        right_value: self.peek(right, 0),
-                    });
+                    out.push(self.comparison(left, right));
                 } else {
                     self.comparisons(left, out);
                     self.comparisons(right, out);
                 }
             }
             Expr::Unary { operand, .. } => self.comparisons(operand, out),
-            // An equality written as a call: Ruby's `a.casecmp?(b)` / `a.eql?(b)`, Java-style
-            // `a.equals(b)`, Go's `strings.EqualFold(a, b)`, constant-time compares
-            // (`secrets.compare_digest(a, b)`, `crypto.timingSafeEqual(a, b)`).
-            Expr::Call(c) if equality_call(c).is_some() => {
-                let (left, right) = equality_call(c).expect("checked");
-                let mut l = Vec::new();
-                let mut r = Vec::new();
-                left.mentioned_names(&mut l);
-                right.mentioned_names(&mut r);
-                l.extend(keyed_read(left));
-                r.extend(keyed_read(right));
-                out.push(Comparison {
-                    left: l,
-                    right: r,
-                    left_is_literal: is_literalish(left),
-                    right_is_literal: is_literalish(right),
-                    left_value: self.peek(left, 0),
-                    right_value: self.peek(right, 0),
-                });
-            }
-            Expr::Call(c) => c.args.iter().for_each(|a| self.comparisons(&a.value, out)),
+            Expr::Call(c) => match equality_call(c) {
+                // An equality written as a call: Ruby's `a.casecmp?(b)` / `a.eql?(b)`,
+                // Java-style `a.equals(b)`, Go's `strings.EqualFold(a, b)`, constant-time
+                // compares (`secrets.compare_digest(a, b)`, `crypto.timingSafeEqual(a, b)`).
+                Some((left, right)) => out.push(self.comparison(left, right)),
+                None => c.args.iter().for_each(|a| self.comparisons(&a.value, out)),
+            },
             _ => {}
+        }
+    }
+
+    /// One equality between two expressions, with what each side names and holds.
+    fn comparison(&self, left: &Expr, right: &Expr) -> Comparison {
+        let mut l = Vec::new();
+        let mut r = Vec::new();
+        left.mentioned_names(&mut l);
+        right.mentioned_names(&mut r);
+        // A value read by key is named by its key: `searchParams.get("state")`,
+        // `request.args.get("state")`, Go's `r.URL.Query().Get("state")`.
+        l.extend(keyed_read(left));
+        r.extend(keyed_read(right));
+        Comparison {
+            left: l,
+            right: r,
+            left_is_literal: is_literalish(left),
+            right_is_literal: is_literalish(right),
+            left_value: self.peek(left, 0),
+            right_value: self.peek(right, 0),
         }
     }
 
