@@ -137,6 +137,10 @@ pub enum NodeKind {
         can_deny: bool,
         /// Framework middleware or a wrapper, run before the handler.
         guard: bool,
+        /// Written in a language whose calls report failure by what they return, never by
+        /// throwing (Go): a check call there refuses only through a branch on its result.
+        #[serde(skip)]
+        fails_by_result: bool,
     },
     Branch {
         condition: Condition,

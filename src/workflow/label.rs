@@ -247,7 +247,7 @@ impl<'s> Labeler<'s> {
                     .copied()
                     .filter(|n| check.any_of.iter().any(|m| self.node_matches(cfg, *n, m)))
                     .collect();
-                let nodes = without_go_calls_tested_later(cfg, nodes);
+                let nodes = without_calls_failing_by_tested_results(cfg, nodes);
                 if !nodes.is_empty() {
                     labels
                         .checks
@@ -398,6 +398,7 @@ impl<'s> Labeler<'s> {
                 inlined,
                 can_deny,
                 guard,
+                ..
             } => {
                 // A helper whose body we read counts only if it can actually refuse; a guard the
                 // framework runs, named and configured as one (`createAuthorizedMutation(["admin"])`),
@@ -1236,11 +1237,11 @@ pub fn name_matches(name: &str, pattern: &str) -> bool {
     )
 }
 
-/// Go has no exceptions: a check call there that the code reads no refusal in (its body unread,
-/// or it cannot refuse) fails only through what it returns. Where a branch tests that result
-/// (`if _, err := verifier.VerifyPayload(…); err != nil`), the branch is the check, and a
-/// branch that only logs lets the request through; the call alone proves nothing.
-fn without_go_calls_tested_later(cfg: &Cfg, mut nodes: Vec<NodeIndex>) -> Vec<NodeIndex> {
+/// In a language without exceptions (Go) a check call that the code reads no refusal in (its
+/// body unread, or it cannot refuse) fails only through what it returns. Where a branch tests
+/// that result (`if _, err := verifier.VerifyPayload(…); err != nil`), the branch is the check,
+/// and a branch that only logs lets the request through; the call alone proves nothing.
+fn without_calls_failing_by_tested_results(cfg: &Cfg, mut nodes: Vec<NodeIndex>) -> Vec<NodeIndex> {
     let tested: HashSet<&str> = nodes
         .iter()
         .filter_map(|n| match &cfg.node(*n).kind {
@@ -1257,8 +1258,11 @@ fn without_go_calls_tested_later(cfg: &Cfg, mut nodes: Vec<NodeIndex>) -> Vec<No
         let node = cfg.node(*n);
         match &node.kind {
             NodeKind::Call {
-                callee, can_deny, ..
-            } => !(node.file.ends_with(".go") && !*can_deny && tested.contains(callee.as_str())),
+                callee,
+                can_deny,
+                fails_by_result,
+                ..
+            } => !(*fails_by_result && !*can_deny && tested.contains(callee.as_str())),
             _ => true,
         }
     });

@@ -70,6 +70,7 @@ impl<'p> Builder<'p> {
                 inlined,
                 can_deny: false,
                 guard: true,
+                fails_by_result: self.fails_by_result(module),
             },
             span,
             label,

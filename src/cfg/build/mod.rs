@@ -259,6 +259,11 @@ impl<'p> Builder<'p> {
         self.frames.last_mut().expect("a frame")
     }
 
+    /// Whether calls of `module`'s language report failure only by what they return.
+    fn fails_by_result(&self, module: usize) -> bool {
+        self.program.languages[module] == crate::lang::Language::Go
+    }
+
     fn module(&self) -> usize {
         self.frame().func.module
     }
