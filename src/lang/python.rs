@@ -468,18 +468,15 @@ impl<'a> Lowerer<'a> {
                 let span = self.module.functions[id].span;
                 mark_view_params(&mut self.module.functions[id].params);
                 self.module.entries.push(EntryPoint {
-                    handler: Expr::Function(id),
-                    kind: EntryKind::Route {
-                        method: method.to_uppercase(),
-                        path: None,
-                    },
                     guards,
-                    chain_root: None,
-                    validated_input: Vec::new(),
-                    skipped_guards: Vec::new(),
-                    handler_params: Vec::new(),
-                    receiver: None,
-                    span,
+                    ..EntryPoint::plain(
+                        Expr::Function(id),
+                        EntryKind::Route {
+                            method: method.to_uppercase(),
+                            path: None,
+                        },
+                        span,
+                    )
                 });
             } else {
                 self.classify_function(id, &decos, None);

@@ -379,20 +379,14 @@ impl<'a> Lowerer<'a> {
         let id = self.block_function(block, &name);
         let span = self.span(node);
         self.sinatra_routes.push(self.module.entries.len());
-        self.module.entries.push(EntryPoint {
-            handler: Expr::Function(id),
-            kind: EntryKind::Route {
+        self.module.entries.push(EntryPoint::plain(
+            Expr::Function(id),
+            EntryKind::Route {
                 method: method.to_uppercase(),
                 path,
             },
-            guards: Vec::new(),
-            chain_root: None,
-            validated_input: Vec::new(),
-            skipped_guards: Vec::new(),
-            handler_params: Vec::new(),
-            receiver: None,
             span,
-        });
+        ));
     }
 
     /// Every `before` filter whose pattern matches a route's path guards it, in the order the

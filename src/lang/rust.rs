@@ -203,20 +203,14 @@ impl Lowerer {
                         let path = attr.parse_args::<syn::LitStr>().ok().map(|l| l.value());
                         let span = self.module.functions[id].span;
                         mark_handler_params(&mut self.module.functions[id].params);
-                        self.module.entries.push(EntryPoint {
-                            handler: Expr::Function(id),
-                            kind: EntryKind::Route {
+                        self.module.entries.push(EntryPoint::plain(
+                            Expr::Function(id),
+                            EntryKind::Route {
                                 method: name.to_uppercase(),
                                 path,
                             },
-                            guards: Vec::new(),
-                            chain_root: None,
-                            validated_input: Vec::new(),
-                            skipped_guards: Vec::new(),
-                            handler_params: Vec::new(),
-                            receiver: None,
                             span,
-                        });
+                        ));
                     }
                 }
                 let _ = impl_of;
