@@ -367,7 +367,8 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
             Some(base) => !program.names_package_import(&node.file, root_name(base)),
             None => callee == cfg::build::DYNAMIC_CALLEE,
         };
-        if computed && before_action() {
+        // A function written in place and called (`go func() { … }()`) was inlined: known.
+        if computed && !*inlined && before_action() {
             out.push(format!(
                 "{}:{}: a call through a computed callee runs before the action; what it does is unknown",
                 node.file, node.span.line

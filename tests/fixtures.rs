@@ -548,6 +548,21 @@ const ACCOUNT_RECOVERY_PARITY: &[(&str, Expected)] = &[
             "email_verified_not_from_input",
         )],
     ),
+    // `updateUser` goes by id across the environment: the session user's own profile, an admin
+    // editing a member found in the caller's organization, any user by id, and an admin
+    // editing users of other organizations.
+    ("user-update-correct", &[]),
+    (
+        "user-update-any-user",
+        &[
+            ("missing-check", "account-recovery", "may_update_user"),
+            ("missing-check", "account-recovery", "user_in_caller_org"),
+        ],
+    ),
+    (
+        "user-update-other-organization",
+        &[("missing-check", "account-recovery", "user_in_caller_org")],
+    ),
 ];
 
 /// The preview workflow member-remove's invitation acceptance: accepted only when the

@@ -129,10 +129,14 @@ impl Value {
                     field
                 }
             }
-            // A field of what a helper returned: look inside the returned structure.
+            // A field of what a helper returned: look inside the returned structure. Not the
+            // second result of a Go call computed from request input (`_, err := f(r.Context())`):
+            // that is the call's error, no part of its arguments.
             Value::Derived { from, via }
                 if via != "template"
                     && via != "concat"
+                    && !(property.parse::<usize>().is_ok()
+                        && matches!(from.peel(), Value::Derived { .. }))
                     && matches!(
                         from.peel(),
                         Value::Object { .. } | Value::Either { .. } | Value::Derived { .. }

@@ -291,6 +291,26 @@ impl<'a> Lowerer<'a> {
         let Expr::Member { object, property } = callee else {
             return None;
         };
+        // The package whose own options type for this method the call passes
+        // (`usermanagement.UpdateUserOpts{…}` to `UpdateUser`).
+        let options_package = || {
+            let args = args?;
+            let mut c = args.walk();
+            let options = args.named_children(&mut c).find_map(|a| {
+                let a = if a.kind() == "unary_expression" {
+                    a.named_child(0)?
+                } else {
+                    a
+                };
+                (a.kind() == "composite_literal")
+                    .then(|| a.child_by_field_name("type"))
+                    .flatten()
+                    .map(|t| self.text(t).to_string())
+            })?;
+            let (pkg, ty) = options.split_once('.')?;
+            (ty == format!("{property}Opts") && self.module.imports.iter().any(|i| i.local == pkg))
+                .then(|| pkg.to_string())
+        };
         let pkg = match object.as_ref() {
             Expr::Name(local) => self.client_locals.get(local).cloned(),
             Expr::Member {
@@ -301,25 +321,14 @@ impl<'a> Lowerer<'a> {
                     if self.declared_fields.contains(field) {
                         return None;
                     }
-                    let args = args?;
-                    let mut c = args.walk();
-                    let options = args.named_children(&mut c).find_map(|a| {
-                        let a = if a.kind() == "unary_expression" {
-                            a.named_child(0)?
-                        } else {
-                            a
-                        };
-                        (a.kind() == "composite_literal")
-                            .then(|| a.child_by_field_name("type"))
-                            .flatten()
-                            .map(|t| self.text(t).to_string())
-                    })?;
-                    let (pkg, ty) = options.split_once('.')?;
-                    (ty == format!("{property}Opts")
-                        && self.module.imports.iter().any(|i| i.local == pkg))
-                    .then(|| pkg.to_string())
+                    options_package()
                 })
             }
+            // A field named after the package, of a struct declared elsewhere
+            // (`c.workos.UserManagement.UpdateUser(ctx, usermanagement.UpdateUserOpts{…})`).
+            Expr::Member {
+                property: field, ..
+            } => options_package().filter(|pkg| field.eq_ignore_ascii_case(pkg)),
             _ => None,
         }?;
         Some(Expr::Member {
@@ -714,8 +723,9 @@ impl<'a> Lowerer<'a> {
                 items.into_iter().map(|i| self.expr(i)).collect()
             })
             .unwrap_or_default();
-        // `user, err := f()` binds the first result to `user` and the error to `err`; both
-        // carry the call's value. `a, b := x, y` pairs them.
+        // `user, err := f()` binds the call's value to `user` and its second result to `err`
+        // (what a test of `err` asks is still about that call; what `err` holds is no field of
+        // the value). `a, b := x, y` pairs them.
         let value = if right.len() == 1 {
             right[0].clone()
         } else {
@@ -727,7 +737,7 @@ impl<'a> Lowerer<'a> {
             .filter(|(_, l)| l.kind() == "identifier")
             .map(|(i, l)| Binding {
                 name: self.text(*l).to_string(),
-                path: if right.len() > 1 {
+                path: if right.len() > 1 || i > 0 {
                     vec![i.to_string()]
                 } else {
                     Vec::new()
@@ -1014,6 +1024,19 @@ fn is_pointer_helper(path: &str) -> bool {
 /// unknown.
 fn zero_value(ty: &str) -> Option<Expr> {
     let ty = ty.trim();
+    // A struct (`usermanagement.UpdateUserOpts`): empty fields, filled by assignments to them
+    // (`opts.User = id`) before it is passed.
+    let named = |t: &str| {
+        t.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    if named(ty) && !is_basic_type(ty) {
+        return Some(Expr::Object(Vec::new()));
+    }
     Some(Expr::Literal(match ty {
         "string" => Literal::Str(String::new()),
         "bool" => Literal::Bool(false),
@@ -1030,6 +1053,34 @@ fn zero_value(ty: &str) -> Option<Expr> {
         }
         _ => return None,
     }))
+}
+
+/// Go's predeclared types, whose zero value is a literal.
+fn is_basic_type(ty: &str) -> bool {
+    matches!(
+        ty,
+        "string"
+            | "bool"
+            | "int"
+            | "int8"
+            | "int16"
+            | "int32"
+            | "int64"
+            | "uint"
+            | "uint8"
+            | "uint16"
+            | "uint32"
+            | "uint64"
+            | "uintptr"
+            | "float32"
+            | "float64"
+            | "complex64"
+            | "complex128"
+            | "byte"
+            | "rune"
+            | "error"
+            | "any"
+    )
 }
 
 /// The tag's `binding:"…"` part (`json:"role" binding:"required,oneof=member viewer"` gives

@@ -7,7 +7,7 @@ use petgraph::graph::NodeIndex;
 
 use crate::cfg::{ArgValue, Cfg, NodeKind, Value};
 use crate::ir::ParamRole;
-use crate::spec::{ActionFilter, Matcher, SpecSet, WorkflowSpec};
+use crate::spec::{ActionFilter, Matcher, RequiredSource, SpecSet, WorkflowSpec};
 
 /// Where a value comes from, as the spec's rules see it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -475,7 +475,7 @@ impl<'s> Labeler<'s> {
                     return false;
                 }
                 if !c.looks_up.is_empty()
-                    && !self.branch_on_lookup(cfg, &condition.value_calls, &c.looks_up)
+                    && !self.branch_on_lookup(cfg, &condition.value_calls, &c.looks_up, c.against)
                 {
                     return false;
                 }
@@ -559,31 +559,62 @@ impl<'s> Labeler<'s> {
 
     /// Whether one of `value_calls` is a call in the graph that was given a value named like one
     /// of `names` (`findFirst({ where: { workOsId: profile.organization_id } })`).
-    fn branch_on_lookup(&self, cfg: &Cfg, value_calls: &[String], names: &[String]) -> bool {
+    /// Whether a branch tests what a lookup returned, where the lookup was given a value named
+    /// like one of `names` (by its key, `organization_id=…`, or by its own name); with `against`,
+    /// that value must come from the session (a lookup within the caller's own organization).
+    fn branch_on_lookup(
+        &self,
+        cfg: &Cfg,
+        value_calls: &[String],
+        names: &[String],
+        against: Option<RequiredSource>,
+    ) -> bool {
         if value_calls.is_empty() {
             return false;
         }
-        fn named(v: &Value, names: &[String], depth: usize) -> bool {
-            if value_names(v)
-                .iter()
-                .any(|n| names.iter().any(|m| name_matches(n, m)))
-            {
-                return true;
-            }
-            // A reader method (`profile.organization_id` in Ruby is a call).
-            if let Value::CallResult { callee } = v.peel() {
-                let last = crate::ir::last_segment(callee);
-                if names.iter().any(|m| name_matches(last, m)) {
-                    return true;
+        let is_named = |key: Option<&str>, v: &Value| {
+            let last = match v.peel() {
+                // A reader method (`profile.organization_id` in Ruby is a call), a module's
+                // session object (`current_user.organization_id`).
+                Value::CallResult { callee: path } | Value::Global { path } => {
+                    Some(crate::ir::last_segment(path).to_string())
                 }
+                _ => None,
+            };
+            key.into_iter()
+                .map(str::to_string)
+                .chain(value_names(v))
+                .chain(last)
+                .any(|n| names.iter().any(|m| name_matches(&n, m)))
+        };
+        let acceptable = |v: &Value| {
+            against.is_none() || {
+                let sources = self.sources(v);
+                !sources.is_empty() && sources.iter().all(|s| matches!(s, Source::Session(_)))
             }
+        };
+        fn given<'v>(
+            key: Option<&'v str>,
+            v: &'v Value,
+            depth: usize,
+            out: &mut Vec<(Option<&'v str>, &'v Value)>,
+        ) {
+            out.push((key, v));
             if depth > 3 {
-                return false;
+                return;
             }
             match v.peel() {
-                Value::Object { props } => props.iter().any(|(_, p)| named(p, names, depth + 1)),
-                Value::Array { items } => items.iter().any(|i| named(i, names, depth + 1)),
-                _ => false,
+                Value::Object { props } => {
+                    for (k, p) in props {
+                        given(Some(k), p, depth + 1, out);
+                    }
+                }
+                Value::Array { items } => {
+                    for i in items {
+                        given(None, i, depth + 1, out);
+                    }
+                }
+                _ => {}
             }
         }
         // A lookup reads: `findFirst`, `find_by`, `getOrganization`, a `query`.
@@ -600,7 +631,13 @@ impl<'s> Labeler<'s> {
             NodeKind::Call { callee, args, .. } => {
                 value_calls.iter().any(|c| c == callee)
                     && reads(callee)
-                    && args.iter().any(|a| named(&a.value, names, 0))
+                    && args.iter().any(|a| {
+                        let mut values = Vec::new();
+                        given(a.name.as_deref(), &a.value, 0, &mut values);
+                        values
+                            .into_iter()
+                            .any(|(key, v)| is_named(key, v) && acceptable(v))
+                    })
             }
             _ => false,
         })

@@ -360,9 +360,17 @@ impl<'p> Builder<'p> {
             let mut ends = Vec::new();
             let mut results = Vec::new();
             let mut any_deny = false;
+            // A closure (called by its local name, or written in place: Go's `go func() { … }()`)
+            // sees the variables of the function it is written in.
+            let written_here = closure.is_some() || matches!(call.callee.peel(), Expr::Function(_));
             for t in &inline {
                 self.cur = start.clone();
-                let (v, can_deny) = self.inline(*t, &values);
+                let (v, can_deny) = if written_here {
+                    let captured = self.frame().env.clone();
+                    self.inline_in(*t, &values, captured)
+                } else {
+                    self.inline(*t, &values)
+                };
                 any_deny |= can_deny;
                 results.push(v);
                 ends.extend(std::mem::take(&mut self.cur));
