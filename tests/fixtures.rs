@@ -502,13 +502,20 @@ const API_KEYS_PARITY: &[(&str, Expected)] = &[
 
 /// The preview workflow authkit-callback: a sign-in callback that exchanges any code (login
 /// CSRF), and one that compares the returned `state` with the one it kept (read by key:
-/// `request.args.get("state")`, Go's `r.URL.Query().Get("state")`).
+/// `request.args.get("state")`, Go's `r.URL.Query().Get("state")`). After sign-in the correct
+/// one goes back to a page the request named only when it passes an allow-list (a path test, a
+/// `safe_next` helper, a list of pages, each falling back to a fixed page); the open redirect
+/// sends the browser wherever the query says.
 const AUTHKIT_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const AUTHKIT_PARITY: &[(&str, Expected)] = &[
     ("authkit-callback-correct", &[]),
     (
         "authkit-callback-no-state",
         &[("missing-check", "authkit-callback", "state_verified")],
+    ),
+    (
+        "authkit-callback-open-redirect",
+        &[("added-privilege", "authkit-callback", "redirect_after")],
     ),
 ];
 

@@ -290,6 +290,7 @@ impl Value {
             Value::Var { value, .. } => value.describe(),
             Value::Derived { from, via } => match via.as_str() {
                 "template" | "concat" => format!("text built from {}", from.describe()),
+                v if v.starts_with('.') && v.ends_with(')') => format!("{}{v}", from.describe()),
                 v if v.starts_with('.') => format!("{}{v}()", from.describe()),
                 v => format!("{v}({})", from.describe()),
             },

@@ -214,11 +214,25 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
 /// value flows through and compares it with something: a literal, a constant list, a call such
 /// as `ALLOWED.includes(role)`. A mere presence test (`if (!role)`) is not one.
 fn unguarded_path(site: &Site, value: &Value) -> Option<Vec<NodeIndex>> {
-    let cfg = site.cfg();
+    unguarded_path_to(site.cfg(), site.node, value)
+}
+
+/// [`unguarded_path`] to any node `to` that uses `value`.
+pub(super) fn unguarded_path_to(
+    cfg: &crate::cfg::Cfg,
+    to: NodeIndex,
+    value: &Value,
+) -> Option<Vec<NodeIndex>> {
+    let checks = allow_list_checks(cfg, value);
+    let cut = cut_for(cfg, &checks, to);
+    path_avoiding(cfg, cfg.entry, |n| n == to, &cut)
+}
+
+/// The branches that test `value` against something (a literal, a list, a call).
+pub(super) fn allow_list_checks(cfg: &crate::cfg::Cfg, value: &Value) -> Vec<NodeIndex> {
     let target = value.stripped();
     let alternatives: Vec<Value> = target.alternatives().into_iter().cloned().collect();
-    let checks: Vec<NodeIndex> = cfg
-        .graph
+    cfg.graph
         .node_indices()
         .filter(|n| match &cfg.node(*n).kind {
             NodeKind::Branch { condition, .. } => {
@@ -233,9 +247,7 @@ fn unguarded_path(site: &Site, value: &Value) -> Option<Vec<NodeIndex>> {
             }
             _ => false,
         })
-        .collect();
-    let cut = cut_for(cfg, &checks, site.node);
-    path_avoiding(cfg, cfg.entry, |n| n == site.node, &cut)
+        .collect()
 }
 
 /// Whether every request-derived alternative of the value passed an input schema that

@@ -25,7 +25,7 @@ use crate::spec::{FindingKind, SecretResult};
 
 /// Objects whose methods write the response (`res.json`, `reply.send`, Go's `w.Write`, Hono's
 /// `c.json`), and classes that are one (`NextResponse.json`, `new Response(…)`).
-const RESPONSE_OBJECTS: &[&str] = &[
+pub(super) const RESPONSE_OBJECTS: &[&str] = &[
     "res",
     "response",
     "resp",

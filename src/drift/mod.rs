@@ -8,6 +8,7 @@ pub mod arguments;
 pub mod bypassed_step;
 pub mod exposed_secret;
 pub mod missing_check;
+pub mod open_redirect;
 pub mod protection;
 pub mod unhandled_literal;
 
@@ -215,6 +216,7 @@ pub fn compare(
             bypassed_step::run(&site, &protections, labeler, &mut local);
             added_privilege::run(&site, labeler, &mut local);
             exposed_secret::run(&site, &mut local);
+            open_redirect::run(&site, labeler, &mut local);
             if companions_judged.insert(action.as_str()) {
                 unhandled_literal::run(&site, &mut local);
             }

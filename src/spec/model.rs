@@ -121,6 +121,10 @@ pub struct Action {
     /// must stay on the server: its result reaching the HTTP response is a finding.
     #[serde(default)]
     pub secret_result: Option<SecretResult>,
+    /// After the call the request sends the browser somewhere: the target must be fixed in code
+    /// or allow-listed, never a URL the request chose (an open redirect after sign-in).
+    #[serde(default)]
+    pub redirect_after: Option<RedirectRule>,
     /// The call is not this action in a file that also makes one of these calls: a Magic Link
     /// app exchanges its passwordless code with the same SDK call as an SSO callback.
     #[serde(default)]
@@ -138,6 +142,18 @@ pub struct Companion {
     pub when: Vec<String>,
     /// …and then it must test one of these too.
     pub requires: Vec<String>,
+    #[serde(default)]
+    pub help: String,
+}
+
+/// Where the browser may be sent after an action (see `Action::redirect_after`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectRule {
+    /// The rule as the expected state ("the post-sign-in redirect is fixed or allow-listed").
+    pub title: String,
+    pub severity: Severity,
+    /// How to fix it.
     #[serde(default)]
     pub help: String,
 }

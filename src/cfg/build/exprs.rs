@@ -607,9 +607,18 @@ pub(super) fn result_value(
             };
         }
         if is_request_rooted(r) {
+            // A keyed read (`searchParams.get("state")`, `r.FormValue("email")`): the key is
+            // part of what was read, so `state` and `returnTo` are two values, not one.
+            let via = match (
+                is_keyed_reader(&method),
+                args.first().map(|a| a.value.peel()),
+            ) {
+                (true, Some(Value::Literal { value })) => format!(".{method}({value:?})"),
+                _ => format!(".{method}"),
+            };
             return Value::Derived {
                 from: Box::new(r.clone()),
-                via: format!(".{method}"),
+                via,
             };
         }
         // A method of data a call returned (`memberships.data.find(m => …)`) picks from that
@@ -678,6 +687,31 @@ pub(super) fn result_value(
     Value::CallResult {
         callee: callee.to_string(),
     }
+}
+
+/// Methods that read one entry of the request by its key (`get("state")`, Go's
+/// `Query().Get("code")`, `FormValue("email")`, gin's `c.Param("id")`).
+fn is_keyed_reader(method: &str) -> bool {
+    matches!(
+        method.to_ascii_lowercase().as_str(),
+        "get"
+            | "getall"
+            | "get_all"
+            | "getlist"
+            | "query"
+            | "defaultquery"
+            | "param"
+            | "params"
+            | "urlparam"
+            | "queryparam"
+            | "pathparam"
+            | "formvalue"
+            | "postformvalue"
+            | "getheader"
+            | "header"
+            | "cookie"
+            | "fetch"
+    )
 }
 
 /// Whether a value is (a field of) what a call returned.
