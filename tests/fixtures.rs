@@ -354,6 +354,13 @@ const CASES: &[(&str, Expected)] = &[
         "webhook-no-deprovisioning",
         &[("missing-check", "webhook-events", "deprovisioning_handled")],
     ),
+    // An update that never reads the directory user's state keeps suspended users in (low:
+    // an environment may have WorkOS delete them instead); one that tests `"inactive"` does not.
+    (
+        "webhook-ignores-suspension",
+        &[("missing-check", "webhook-events", "inactive_handled")],
+    ),
+    ("webhook-handles-suspension", &[]),
     // A verified webhook whose organization comes from the URL, which the signature does not
     // cover (the provider acting is no user, but tenancy still binds it).
     (

@@ -46,11 +46,29 @@ pub fn run(site: &Site, out: &mut Vec<Finding>) {
             .copied()
             .find(|l| patterns.iter().any(|p| literal_matches(l, p)))
     };
+    // A required value may also be tested as an enum member (`payload.State !=
+    // string(directorysync.Active)`): its last segment, in any case, is the value.
+    let members: BTreeSet<String> = cfg
+        .graph
+        .node_indices()
+        .filter_map(|n| match &cfg.node(n).kind {
+            NodeKind::Branch { condition, .. } => Some(condition.literals.iter()),
+            _ => None,
+        })
+        .flatten()
+        .filter(|l| l.contains('.'))
+        .map(|l| crate::ir::last_segment(l).to_ascii_lowercase())
+        .collect();
+    let tests_member = |patterns: &[String]| {
+        patterns
+            .iter()
+            .any(|p| members.contains(&p.to_ascii_lowercase()))
+    };
     for (id, companion) in companions {
         let Some(handled) = tests(&companion.when) else {
             continue;
         };
-        if tests(&companion.requires).is_some() {
+        if tests(&companion.requires).is_some() || tests_member(&companion.requires) {
             continue;
         }
         let path = crate::cfg::query::path_avoiding(
