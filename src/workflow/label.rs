@@ -1007,6 +1007,11 @@ impl<'s> Labeler<'s> {
             Value::Either { .. } | Value::Object { .. } | Value::Array { .. } => {
                 let mut inner = Vec::new();
                 self.collect_sources(cur, &mut inner, depth + 1);
+                // An empty alternative (`return null` of a session loader that found none) is
+                // the value's absence, not its source.
+                if inner.iter().any(|s| !is_empty_source(s)) {
+                    inner.retain(|s| !is_empty_source(s));
+                }
                 // Prefer the most dangerous alternative.
                 inner
                     .iter()
@@ -1024,6 +1029,10 @@ impl<'s> Labeler<'s> {
             _ => Source::Unknown(desc),
         }
     }
+}
+
+fn is_empty_source(s: &Source) -> bool {
+    matches!(s, Source::Literal(v) if matches!(v.as_str(), "" | "null" | "nil" | "None" | "undefined"))
 }
 
 /// Whether every path to `at` passes a branch that compares the value with a session value and

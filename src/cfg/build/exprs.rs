@@ -745,6 +745,20 @@ pub(super) fn holds_call_result(v: &Value) -> bool {
     match v.peel() {
         Value::CallResult { .. } => true,
         Value::Member { base, .. } => holds_call_result(base),
+        // What a helper returned that may find nothing (`const session = await loadSession()`,
+        // `return null` or a call's result): the call's result, when there is one.
+        Value::Derived { from, via } if via != "template" && via != "concat" => match from.peel() {
+            Value::Either { options }
+                if options.iter().any(crate::workflow::label::is_empty_value) =>
+            {
+                let present: Vec<&Value> = options
+                    .iter()
+                    .filter(|o| !crate::workflow::label::is_empty_value(o))
+                    .collect();
+                !present.is_empty() && present.into_iter().all(holds_call_result)
+            }
+            _ => false,
+        },
         _ => false,
     }
 }
