@@ -132,11 +132,16 @@ fn sink_leaks(node: &crate::cfg::CfgNode, callee: &str, rule: &SecretResult) -> 
     }
 }
 
-fn writes_response(callee: &str) -> bool {
-    let segments: Vec<&str> = callee
+/// A callee's segments without call marks (`NextResponse.redirect`, `c.JSON`).
+pub(super) fn callee_segments(callee: &str) -> Vec<&str> {
+    callee
         .split('.')
         .map(crate::ir::without_call_marks)
-        .collect();
+        .collect()
+}
+
+fn writes_response(callee: &str) -> bool {
+    let segments = callee_segments(callee);
     let Some((last, receiver)) = segments.split_last() else {
         return false;
     };

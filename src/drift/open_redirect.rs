@@ -150,10 +150,7 @@ fn reachable_from(cfg: &Cfg, start: NodeIndex) -> Vec<NodeIndex> {
 }
 
 fn is_redirect(callee: &str) -> bool {
-    let segments: Vec<&str> = callee
-        .split('.')
-        .map(crate::ir::without_call_marks)
-        .collect();
+    let segments = super::exposed_secret::callee_segments(callee);
     let Some((last, receiver)) = segments.split_last() else {
         return false;
     };
