@@ -557,11 +557,10 @@ impl<'s> Labeler<'s> {
         }
     }
 
-    /// Whether one of `value_calls` is a call in the graph that was given a value named like one
-    /// of `names` (`findFirst({ where: { workOsId: profile.organization_id } })`).
-    /// Whether a branch tests what a lookup returned, where the lookup was given a value named
-    /// like one of `names` (by its key, `organization_id=…`, or by its own name); with `against`,
-    /// that value must come from the session (a lookup within the caller's own organization).
+    /// Whether one of `value_calls` is a lookup in the graph that was given a value named like one
+    /// of `names`, by its key (`organization_id=…`) or its own name (`findFirst({ where: {
+    /// workOsId: profile.organization_id } })`); with `against`, that value must come from the
+    /// session (a lookup within the caller's own organization).
     fn branch_on_lookup(
         &self,
         cfg: &Cfg,
