@@ -361,6 +361,9 @@ const CASES: &[(&str, Expected)] = &[
         &[("missing-check", "webhook-events", "inactive_handled")],
     ),
     ("webhook-handles-suspension", &[]),
+    // Events pulled from the Events API with the application's key are no webhook: nothing to
+    // verify.
+    ("webhook-events-api-poller", &[]),
     // A verified webhook whose organization comes from the URL, which the signature does not
     // cover (the provider acting is no user, but tenancy still binds it).
     (
