@@ -24,7 +24,7 @@ use petgraph::visit::EdgeRef;
 
 use super::{Finding, Site};
 use crate::cfg::query::path_avoiding;
-use crate::cfg::{Cfg, NodeKind, Value};
+use crate::cfg::{NodeKind, Value};
 use crate::spec::FindingKind;
 use crate::workflow::{Labeler, Source};
 
@@ -82,7 +82,9 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
         return;
     };
     let cfg = site.cfg();
-    for sink in reachable_from(cfg, site.node) {
+    // Every node the action reaches, in depth-first order.
+    let mut after = petgraph::visit::Dfs::new(&cfg.graph, site.node);
+    while let Some(sink) = after.next(&cfg.graph) {
         let NodeKind::Call { callee, args, .. } = &cfg.node(sink).kind else {
             continue;
         };
@@ -130,23 +132,6 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
             return;
         }
     }
-}
-
-/// Nodes reachable from `start` (after it), in visiting order.
-fn reachable_from(cfg: &Cfg, start: NodeIndex) -> Vec<NodeIndex> {
-    let mut seen = std::collections::HashSet::new();
-    let mut order = Vec::new();
-    let mut stack = vec![start];
-    while let Some(n) = stack.pop() {
-        for e in cfg.graph.edges(n) {
-            let next = e.target();
-            if seen.insert(next) {
-                order.push(next);
-                stack.push(next);
-            }
-        }
-    }
-    order
 }
 
 fn is_redirect(callee: &str) -> bool {
