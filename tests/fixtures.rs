@@ -515,7 +515,9 @@ const API_KEYS_PARITY: &[(&str, Expected)] = &[
 /// `request.args.get("state")`, Go's `r.URL.Query().Get("state")`). After sign-in the correct
 /// one goes back to a page the request named only when it passes an allow-list (a path test, a
 /// `safe_next` helper, a list of pages, each falling back to a fixed page); the open redirect
-/// sends the browser wherever the query says.
+/// sends the browser wherever the query says, or wherever a path test that `//evil.example`
+/// passes lets through. Text that starts with a configured address and a path
+/// (`${LOGIN_URL}/continue?next=…`) stays on that address whatever fills its query.
 const AUTHKIT_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const AUTHKIT_PARITY: &[(&str, Expected)] = &[
     ("authkit-callback-correct", &[]),
@@ -527,6 +529,13 @@ const AUTHKIT_PARITY: &[(&str, Expected)] = &[
         "authkit-callback-open-redirect",
         &[("added-privilege", "authkit-callback", "redirect_after")],
     ),
+    // A path test that `//evil.example` passes is no allow-list.
+    (
+        "authkit-callback-prefix-only",
+        &[("added-privilege", "authkit-callback", "redirect_after")],
+    ),
+    // The configured sign-in domain's page, the request's values only in its query.
+    ("authkit-callback-fixed-origin", &[]),
 ];
 
 /// The preview workflow webhook-events: a handler that acts on WorkOS event names without

@@ -70,9 +70,23 @@ pub enum Value {
 fn is_structure(v: &Value) -> bool {
     match v.peel() {
         Value::Object { .. } | Value::Either { .. } => true,
-        Value::Derived { via, .. } => via != "template" && via != "concat" && !via.starts_with('.'),
+        Value::Derived { via, .. } => !is_text(via) && !via.starts_with('.'),
         _ => false,
     }
+}
+
+/// `via` of text built from parts: a template (`${a}/b`) or a concatenation (`a + "/b"`).
+pub const TEMPLATE: &str = "template";
+pub const CONCAT: &str = "concat";
+/// `via` of text whose address is fixed before any other value enters it: a path of this site
+/// (`/login?next=${x}`), an absolute URL with its host and a path (`https://app.example/${x}`),
+/// or a configured address followed by a path (`${process.env.LOGIN_URL}/verify?…`). What the
+/// parts put after the address cannot send the browser elsewhere.
+pub const ANCHORED_TEXT: &str = "text at a fixed address";
+
+/// Whether a derivation built text around other values rather than computing a new value.
+pub fn is_text(via: &str) -> bool {
+    matches!(via, TEMPLATE | CONCAT | ANCHORED_TEXT)
 }
 
 /// Deepest value the evaluator builds; deeper expressions become `Unknown`.
@@ -133,9 +147,8 @@ impl Value {
             // second result of a Go call computed from request input (`_, err := f(r.Context())`):
             // that is the call's error, no part of its arguments.
             Value::Derived { from, via }
-                if via != "template"
-                    && via != "concat"
-                    && !(property.parse::<usize>().is_ok()
+                if !(is_text(&via)
+                    || property.parse::<usize>().is_ok()
                         && matches!(from.peel(), Value::Derived { .. }))
                     && matches!(
                         from.peel(),
@@ -289,7 +302,7 @@ impl Value {
                 .join(" | "),
             Value::Var { value, .. } => value.describe(),
             Value::Derived { from, via } => match via.as_str() {
-                "template" | "concat" => format!("text built from {}", from.describe()),
+                v if is_text(v) => format!("text built from {}", from.describe()),
                 v if v.starts_with('.') && v.ends_with(')') => format!("{}{v}", from.describe()),
                 v if v.starts_with('.') => format!("{}{v}()", from.describe()),
                 v => format!("{v}({})", from.describe()),

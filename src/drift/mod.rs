@@ -339,17 +339,21 @@ pub fn render_path_keeping(
         }
         let mut label = node.label.clone();
         if let (NodeKind::Branch { .. }, Some(next)) = (&node.kind, path.get(i + 1)) {
-            if let Some(e) = cfg.graph.edges_connecting(*n, *next).next() {
-                let always = if cfg.decided.contains(n) {
-                    ", always for this path"
-                } else {
-                    ""
-                };
-                match e.weight() {
-                    Edge::True => label.push_str(&format!("  [true{always}]")),
-                    Edge::False => label.push_str(&format!("  [false{always}]")),
-                    _ => {}
+            let mut sides = cfg.graph.edges_connecting(*n, *next).map(|e| *e.weight());
+            let always = if cfg.decided.contains(n) {
+                ", always for this path"
+            } else {
+                ""
+            };
+            // Both sides lead to the next step when the branch's body changes no control
+            // flow (`if not ok: next = "/"`): the path says so rather than pick one.
+            match (sides.next(), sides.next()) {
+                (Some(Edge::True), Some(Edge::False)) | (Some(Edge::False), Some(Edge::True)) => {
+                    label.push_str("  [either way]")
                 }
+                (Some(Edge::True), _) => label.push_str(&format!("  [true{always}]")),
+                (Some(Edge::False), _) => label.push_str(&format!("  [false{always}]")),
+                _ => {}
             }
         }
         if let (NodeKind::Call { .. }, Some(next)) = (&node.kind, path.get(i + 1)) {

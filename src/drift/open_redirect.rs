@@ -6,7 +6,9 @@
 //! `redirect_to`, Go's `http.Redirect(w, r, …)`, gin/echo `c.Redirect(…)`) whose target comes
 //! from the query, the body, the `state` or a cookie, with no allow-list check of it on the way
 //! (a branch that compares it, or a helper named for making it safe: `sanitizeRedirectPath(…)`,
-//! `is_safe_url(…)`).
+//! `is_safe_url(…)`). A prefix test another host passes (`startsWith("/")`, which
+//! `//evil.example` passes) is no such check. Text whose address is fixed before the input
+//! enters it (`/login?next=${x}`, `${LOGIN_URL}/verify?state=${state}`) is no chosen target.
 //!
 //! **Why it matters.** The sign-in page is the one page users trust to be the application's:
 //! a link that signs them in and then lands them on a look-alike site (`?returnTo=https://evil`)
@@ -24,7 +26,7 @@ use petgraph::visit::EdgeRef;
 
 use super::{Finding, Site};
 use crate::cfg::query::path_avoiding;
-use crate::cfg::{NodeKind, Value};
+use crate::cfg::{Edge, NodeKind, Polarity, Value, ANCHORED_TEXT};
 use crate::spec::FindingKind;
 use crate::workflow::{Labeler, Source};
 
@@ -101,24 +103,39 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
             // Tested as it is, or as what it was built from (`new URL(returnTo, request.url)`
             // after a test of `returnTo`), on every way to the redirect: whichever way the test
             // went, the code chose what follows (refused, or fell back to a page of its own).
-            let tests: Vec<NodeIndex> = built_from(&arg.value)
+            let (loose, tests): (Vec<NodeIndex>, Vec<NodeIndex>) = built_from(&arg.value)
                 .into_iter()
                 .flat_map(|part| super::arguments::allow_list_checks(cfg, part))
-                .collect();
-            let cut = tests
+                .partition(|t| only_loose_prefix_test(cfg, *t));
+            let cut: std::collections::HashSet<_> = tests
                 .iter()
                 .flat_map(|t| cfg.graph.edges(*t).map(|e| e.id()))
                 .collect();
-            let Some(path) = path_avoiding(cfg, cfg.entry, |n| n == sink, &cut) else {
+            // The witness passes the loose prefix tests the way a crafted target does.
+            let mut cut_failing = cut.clone();
+            cut_failing.extend(loose.iter().flat_map(|t| failing_side(cfg, *t)));
+            let Some(path) = path_avoiding(cfg, cfg.entry, |n| n == sink, &cut_failing)
+                .or_else(|| path_avoiding(cfg, cfg.entry, |n| n == sink, &cut))
+            else {
                 continue;
             };
             let at = cfg.node(sink);
+            let loose_note = loose
+                .first()
+                .map(|t| {
+                    let test = cfg.node(*t);
+                    format!(
+                        " (the prefix test at {}:{} lets `//evil.example` or a longer host through)",
+                        test.file, test.span.line
+                    )
+                })
+                .unwrap_or_default();
             out.push(site.finding(
                 FindingKind::AddedPrivilege,
                 "redirect_after",
                 rule.severity,
                 format!(
-                    "after `{}` ({}), the browser is sent to a target from request input (`{desc}`) at {}:{} that no allow-list check stops; expected: {}.",
+                    "after `{}` ({}), the browser is sent to a target from request input (`{desc}`) at {}:{} that no allow-list check stops{loose_note}; expected: {}.",
                     site.action_title(),
                     site.written(),
                     at.file,
@@ -157,15 +174,21 @@ fn chosen_by_request(v: &Value, labeler: &Labeler) -> Option<String> {
     if matches!(v.peel(), Value::Param { .. }) {
         return None;
     }
-    labeler.sources(v).into_iter().find_map(|s| match s {
-        Source::Request(desc) => {
-            let chosen = desc
-                .split(|c: char| !c.is_alphanumeric() && c != '_')
-                .any(|seg| CHOSEN.contains(&seg.to_ascii_lowercase().as_str()));
-            chosen.then_some(desc)
-        }
-        _ => None,
-    })
+    v.alternatives()
+        .into_iter()
+        // Text whose address is fixed before the input enters it (`/login?next=${x}`,
+        // `${LOGIN_URL}/verify?state=${state}`) stays on that address.
+        .filter(|alt| !matches!(alt, Value::Derived { via, .. } if via == ANCHORED_TEXT))
+        .flat_map(|alt| labeler.sources(alt))
+        .find_map(|s| match s {
+            Source::Request(desc) => {
+                let chosen = desc
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|seg| CHOSEN.contains(&seg.to_ascii_lowercase().as_str()));
+                chosen.then_some(desc)
+            }
+            _ => None,
+        })
 }
 
 /// The value and what a function built it from (`new URL(returnTo, …)`), outermost first;
@@ -181,6 +204,63 @@ fn built_from(v: &Value) -> Vec<&Value> {
             _ => return parts,
         };
         parts.push(cur);
+    }
+}
+
+/// Whether a branch tests the target only by prefixes that other hosts also start with:
+/// `startsWith("/")` passes `//evil.example`, `startsWith("https://app.example")` passes
+/// `https://app.example.evil.example`. A prefix the deployment configures is taken as an
+/// allow-list, since its value cannot be seen here.
+fn only_loose_prefix_test(cfg: &crate::cfg::Cfg, branch: NodeIndex) -> bool {
+    let NodeKind::Branch { condition, .. } = &cfg.node(branch).kind else {
+        return false;
+    };
+    const PREFIX_TESTS: &[&str] = &["startsWith", "startswith", "HasPrefix", "start_with?"];
+    condition.comparisons.is_empty()
+        && !condition.calls.is_empty()
+        && condition
+            .calls
+            .iter()
+            .all(|c| PREFIX_TESTS.contains(&crate::ir::last_segment(c)))
+        && !condition.written_strings.is_empty()
+        && !condition
+            .written_strings
+            .iter()
+            .any(|p| prefix_keeps_host(p))
+}
+
+/// The edges of a branch on the side where its test failed.
+fn failing_side(cfg: &crate::cfg::Cfg, branch: NodeIndex) -> Vec<petgraph::graph::EdgeIndex> {
+    let failed = match &cfg.node(branch).kind {
+        NodeKind::Branch {
+            polarity: Some(Polarity::Positive),
+            ..
+        } => Edge::False,
+        NodeKind::Branch {
+            polarity: Some(Polarity::Negative),
+            ..
+        } => Edge::True,
+        _ => return Vec::new(),
+    };
+    cfg.graph
+        .edges(branch)
+        .filter(|e| *e.weight() == failed)
+        .map(|e| e.id())
+        .collect()
+}
+
+/// Whether every URL starting with `prefix` stays on one host, or the test of it is the one
+/// that tells another host apart (`startsWith("//")`).
+fn prefix_keeps_host(prefix: &str) -> bool {
+    if prefix.starts_with("//") || prefix.starts_with("/\\") {
+        return true;
+    }
+    if let Some(path) = prefix.strip_prefix('/') {
+        return path.starts_with(|c: char| c != '/' && c != '\\');
+    }
+    match prefix.split_once("://") {
+        Some((_, rest)) => rest.find('/').is_some_and(|end| end > 0),
+        None => false,
     }
 }
 
@@ -209,4 +289,21 @@ fn sanitized(v: &Value) -> bool {
                 }
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_keeps_host;
+
+    #[test]
+    fn prefixes_that_other_hosts_pass() {
+        // `//evil.example` and `/\evil.example` start with "/"; a bare origin is extended by
+        // `.evil.example` or `@evil.example`.
+        for loose in ["/", "https://app.example", "http", ""] {
+            assert!(!prefix_keeps_host(loose), "{loose:?} keeps the host");
+        }
+        for tight in ["/app/", "/dashboard", "https://app.example/", "//", "/\\"] {
+            assert!(prefix_keeps_host(tight), "{tight:?} lets another host pass");
+        }
+    }
 }

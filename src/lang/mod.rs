@@ -149,6 +149,13 @@ pub(crate) fn nodes_of_kinds<'t>(
     out
 }
 
+/// The named children of `node`, in order.
+pub(crate) fn named_children(node: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
+    let mut cursor = node.walk();
+    let out: Vec<tree_sitter::Node> = node.named_children(&mut cursor).collect();
+    out
+}
+
 /// The children of `node` of one kind (`decorator`), in order.
 pub(crate) fn children_of_kind<'t>(
     node: tree_sitter::Node<'t>,

@@ -1111,6 +1111,28 @@ impl<'a> Lowerer<'a> {
         out
     }
 
+    /// The literal text and interpolated expressions of an f-string (or of adjacent strings),
+    /// in order; whether it interpolates anything.
+    fn fstring_parts(&mut self, node: Node, parts: &mut Vec<Expr>) -> bool {
+        let mut interpolates = false;
+        for child in super::named_children(node) {
+            match child.kind() {
+                "string" => interpolates |= self.fstring_parts(child, parts),
+                "string_content" => {
+                    parts.push(Expr::Literal(Literal::Str(self.text(child).to_string())))
+                }
+                "interpolation" => {
+                    if let Some(e) = child.named_child(0) {
+                        parts.push(self.expr(e));
+                        interpolates = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        interpolates
+    }
+
     fn expr_inner(&mut self, node: Node) -> Expr {
         match node.kind() {
             "identifier" => {
@@ -1126,20 +1148,11 @@ impl<'a> Lowerer<'a> {
             "false" => Expr::Literal(Literal::Bool(false)),
             "integer" | "float" => Expr::Literal(Literal::Num(self.text(node).to_string())),
             "string" | "concatenated_string" => {
-                let mut cursor = node.walk();
-                let interpolations: Vec<Node> = node
-                    .named_children(&mut cursor)
-                    .filter(|c| c.kind() == "interpolation")
-                    .collect();
-                if interpolations.is_empty() {
-                    Expr::Literal(Literal::Str(python_string_value(self.text(node))))
-                } else {
-                    let parts = interpolations
-                        .into_iter()
-                        .filter_map(|i| i.named_child(0))
-                        .map(|e| self.expr(e))
-                        .collect();
+                let mut parts = Vec::new();
+                if self.fstring_parts(node, &mut parts) {
                     Expr::Template(parts)
+                } else {
+                    Expr::Literal(Literal::Str(python_string_value(self.text(node))))
                 }
             }
             "parenthesized_expression" => match node.named_child(0) {

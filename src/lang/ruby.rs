@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use super::{ParseError, MAX_DEPTH};
+use super::{named_children, ParseError, MAX_DEPTH};
 use crate::ir::*;
 
 const SINATRA_VERBS: &[&str] = &["get", "post", "put", "patch", "delete"];
@@ -126,7 +126,7 @@ impl<'a> Lowerer<'a> {
 
     /// Statements of a class or module body, or of the program.
     fn top_statements(&mut self, node: Node) {
-        for child in children(node) {
+        for child in named_children(node) {
             match child.kind() {
                 "body_statement" => self.top_statements(child),
                 "class" => self.class(child),
@@ -193,12 +193,12 @@ impl<'a> Lowerer<'a> {
         let mut filters: Vec<Filter> = Vec::new();
         let mut methods: Vec<(Node, bool)> = Vec::new();
         let mut private = false;
-        let mut stack: Vec<Node> = children(node);
+        let mut stack: Vec<Node> = named_children(node);
         stack.reverse();
         while let Some(child) = stack.pop() {
             match child.kind() {
                 "body_statement" => {
-                    let mut inner = children(child);
+                    let mut inner = named_children(child);
                     inner.reverse();
                     stack.extend(inner);
                 }
@@ -300,7 +300,7 @@ impl<'a> Lowerer<'a> {
         let mut names = Vec::new();
         let mut only = Vec::new();
         let mut except = Vec::new();
-        for a in children(args) {
+        for a in named_children(args) {
             match a.kind() {
                 "simple_symbol" => names.push(symbol_name(self.text(a))),
                 "pair" => {
@@ -431,7 +431,7 @@ impl<'a> Lowerer<'a> {
         let body = match block.child_by_field_name("body") {
             Some(b) => self.statements(b),
             None => {
-                let parts: Vec<Node> = children(block)
+                let parts: Vec<Node> = named_children(block)
                     .into_iter()
                     .filter(|c| c.kind() != "block_parameters")
                     .collect();
@@ -475,7 +475,7 @@ impl<'a> Lowerer<'a> {
             Some(b) => self.statements(b),
             None => {
                 let mut out = Vec::new();
-                for c in children(node) {
+                for c in named_children(node) {
                     if c.kind() == "body_statement" {
                         out.extend(self.statements(c));
                     }
@@ -488,7 +488,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn params(&mut self, node: Node) -> Vec<Param> {
-        children(node)
+        named_children(node)
             .into_iter()
             .filter_map(|p| {
                 let name_node = match p.kind() {
@@ -514,7 +514,7 @@ impl<'a> Lowerer<'a> {
         let mut rescues: Vec<Vec<Stmt>> = Vec::new();
         let mut ensure = Vec::new();
         let mut has_rescue = false;
-        for c in children(node) {
+        for c in named_children(node) {
             match c.kind() {
                 "rescue" => {
                     has_rescue = true;
@@ -623,14 +623,14 @@ impl<'a> Lowerer<'a> {
             "case" => {
                 let subject = self.field_expr(node, "value");
                 let mut cases = Vec::new();
-                for c in children(node) {
+                for c in named_children(node) {
                     if c.kind() == "when" || c.kind() == "else" {
                         let body = c
                             .child_by_field_name("body")
                             .map(|b| self.statements(b))
                             .unwrap_or_else(|| self.statements(c));
                         // `when "a", "b"`: the values the subject is compared with.
-                        let mut patterns: Vec<Expr> = children(c)
+                        let mut patterns: Vec<Expr> = named_children(c)
                             .into_iter()
                             .filter(|p| p.kind() == "pattern")
                             .filter_map(|p| p.named_child(0))
@@ -768,18 +768,22 @@ impl<'a> Lowerer<'a> {
             "false" => Expr::Literal(Literal::Bool(false)),
             "integer" | "float" => Expr::Literal(Literal::Num(self.text(node).to_string())),
             "string" => {
-                let parts: Vec<Node> = children(node)
-                    .into_iter()
-                    .filter(|c| c.kind() == "interpolation")
-                    .collect();
-                if parts.is_empty() {
+                let pieces = named_children(node);
+                if !pieces.iter().any(|c| c.kind() == "interpolation") {
                     Expr::Literal(Literal::Str(super::unquote(self.text(node))))
                 } else {
+                    // Literal text and interpolations in order: where the text starts tells
+                    // where a URL built this way can lead.
                     Expr::Template(
-                        parts
+                        pieces
                             .into_iter()
-                            .filter_map(|p| p.named_child(0))
-                            .map(|e| self.expr(e))
+                            .filter_map(|p| match p.kind() {
+                                "string_content" => {
+                                    Some(Expr::Literal(Literal::Str(self.text(p).to_string())))
+                                }
+                                "interpolation" => p.named_child(0).map(|e| self.expr(e)),
+                                _ => None,
+                            })
                             .collect(),
                     )
                 }
@@ -788,17 +792,20 @@ impl<'a> Lowerer<'a> {
                 Expr::Literal(Literal::Str(symbol_name(self.text(node))))
             }
             "string_array" | "symbol_array" => Expr::Array(
-                children(node)
+                named_children(node)
                     .into_iter()
                     .map(|c| Expr::Literal(Literal::Str(symbol_name(self.text(c)))))
                     .collect(),
             ),
-            "array" | "argument_list" => {
-                Expr::Array(children(node).into_iter().map(|c| self.expr(c)).collect())
-            }
+            "array" | "argument_list" => Expr::Array(
+                named_children(node)
+                    .into_iter()
+                    .map(|c| self.expr(c))
+                    .collect(),
+            ),
             "hash" => {
                 let mut props = Vec::new();
-                for p in children(node) {
+                for p in named_children(node) {
                     if p.kind() == "pair" {
                         let key = p
                             .child_by_field_name("key")
@@ -830,7 +837,7 @@ impl<'a> Lowerer<'a> {
             }
             "element_reference" => {
                 let object = self.field_expr(node, "object");
-                let index = children(node)
+                let index = named_children(node)
                     .get(1)
                     .map(|i| self.expr(*i))
                     .unwrap_or(Expr::Unknown(String::new()));
@@ -896,7 +903,7 @@ impl<'a> Lowerer<'a> {
         };
         let mut args = Vec::new();
         if let Some(list) = node.child_by_field_name("arguments") {
-            for a in children(list) {
+            for a in named_children(list) {
                 match a.kind() {
                     "pair" => {
                         let key = a
@@ -949,12 +956,6 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-fn children(node: Node<'_>) -> Vec<Node<'_>> {
-    let mut cursor = node.walk();
-    let out: Vec<Node> = node.named_children(&mut cursor).collect();
-    out
-}
-
 fn filter_call(name: &str) -> Expr {
     Expr::Call(Box::new(Call {
         callee: Expr::Name(name.to_string()),
@@ -997,7 +998,7 @@ fn symbol_name(text: &str) -> String {
 fn symbols_in(lower: &Lowerer, node: Node) -> Vec<String> {
     match node.kind() {
         "simple_symbol" => vec![symbol_name(lower.text(node))],
-        _ => children(node)
+        _ => named_children(node)
             .into_iter()
             .flat_map(|c| symbols_in(lower, c))
             .collect(),

@@ -1471,9 +1471,7 @@ pub fn literal_leaves(v: &Value) -> Vec<String> {
             Value::Either { options } => options.iter().for_each(|i| walk(i, out, depth + 1)),
             Value::Object { props } => props.iter().for_each(|(_, i)| walk(i, out, depth + 1)),
             // A helper's return value, but not text built around other values.
-            Value::Derived { from, via } if via != "template" && via != "concat" => {
-                walk(from, out, depth + 1)
-            }
+            Value::Derived { from, via } if !crate::cfg::is_text(via) => walk(from, out, depth + 1),
             _ => {}
         }
     }

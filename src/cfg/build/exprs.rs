@@ -51,18 +51,18 @@ impl<'p> Builder<'p> {
                 }
                 Value::Object { props: out }
             }
-            Expr::Array(items) | Expr::Template(items) => {
-                let items: Vec<Value> = match expr {
-                    Expr::Template(_) => expr.interpolations().map(|i| self.eval(i)).collect(),
-                    _ => items.iter().map(|i| self.eval(i)).collect(),
+            Expr::Array(items) => Value::Array {
+                items: items.iter().map(|i| self.eval(i)).collect(),
+            },
+            Expr::Template(parts) => {
+                let values: Vec<Value> = expr.interpolations().map(|i| self.eval(i)).collect();
+                let via = match parts.first() {
+                    Some(head) => text_via(head, values.first(), parts.get(1), TEMPLATE),
+                    None => TEMPLATE,
                 };
-                if matches!(expr, Expr::Template(_)) {
-                    Value::Derived {
-                        from: Box::new(Value::either(items)),
-                        via: "template".into(),
-                    }
-                } else {
-                    Value::Array { items }
+                Value::Derived {
+                    from: Box::new(Value::either(values)),
+                    via: via.into(),
                 }
             }
             Expr::Unary { operand, .. } => {
@@ -75,8 +75,8 @@ impl<'p> Builder<'p> {
                 match op.as_str() {
                     "??" | "||" | "&&" | "or" | "and" => Value::either(vec![l, r]),
                     "+" => Value::Derived {
+                        via: text_via(left, Some(&l), Some(right), CONCAT).into(),
                         from: Box::new(Value::either(vec![l, r])),
-                        via: "concat".into(),
                     },
                     "=" => {
                         if let Expr::Name(n) = left.peel() {
@@ -670,6 +670,7 @@ pub(super) fn result_value(
         && !args.is_empty()
         && namespace
         && !handed_context
+        && !reads_configuration(callee)
     {
         return Value::Object {
             props: args
@@ -747,7 +748,7 @@ pub(super) fn holds_call_result(v: &Value) -> bool {
         Value::Member { base, .. } => holds_call_result(base),
         // What a helper returned that may find nothing (`const session = await loadSession()`,
         // `return null` or a call's result): the call's result, when there is one.
-        Value::Derived { from, via } if via != "template" && via != "concat" => match from.peel() {
+        Value::Derived { from, via } if !is_text(via) => match from.peel() {
             Value::Either { options }
                 if options.iter().any(crate::workflow::label::is_empty_value) =>
             {
@@ -827,4 +828,116 @@ pub(super) fn merge_env(
     }
     out.extend(b);
     out
+}
+
+/// The `via` of text built from `head` (with value `head_value` when it is no literal text)
+/// followed by `next`: [`ANCHORED_TEXT`] when the head fixes the address a browser sent to the
+/// text goes to, else `plain`.
+fn text_via(
+    head: &Expr,
+    head_value: Option<&Value>,
+    next: Option<&Expr>,
+    plain: &'static str,
+) -> &'static str {
+    let anchored = match leading_text(head) {
+        Some(text) => fixes_address(text),
+        None => head_value.is_some_and(|v| match v.peel() {
+            Value::Derived { via, .. } if via == ANCHORED_TEXT => true,
+            // A configured address (`${process.env.LOGIN_URL}/verify`, `BASE_URL + "?x="`),
+            // closed by a path or query so nothing after it extends the host.
+            v => {
+                is_configured(v)
+                    && next
+                        .and_then(leading_text)
+                        .is_some_and(|t| t.starts_with(['/', '?', '#']))
+            }
+        }),
+    };
+    if anchored {
+        ANCHORED_TEXT
+    } else {
+        plain
+    }
+}
+
+/// The literal text an expression starts with, when it starts with literal text.
+fn leading_text(e: &Expr) -> Option<&str> {
+    match e.peel() {
+        Expr::Literal(Literal::Str(s)) => Some(s),
+        Expr::Template(parts) => parts.first().and_then(leading_text),
+        Expr::Binary { op, left, .. } if op == "+" => leading_text(left),
+        _ => None,
+    }
+}
+
+/// Whether text starting this way can only address this site (`/path`, `?query`, `#frag`) or
+/// one fixed host (`https://app.example/…`). Not `//host` or `/\\host`, which browsers read
+/// as another host, and not a bare origin (`https://app.example` + `.evil.example`).
+fn fixes_address(text: &str) -> bool {
+    if text.starts_with("//") || text.starts_with("/\\") {
+        return false;
+    }
+    if text.starts_with(['/', '?', '#']) {
+        return true;
+    }
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return false;
+    };
+    let host_end = rest.find(['/', '?', '#']);
+    !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        && host_end.is_some_and(|end| end > 0 && !rest[..end].contains('@'))
+}
+
+/// Whether a callee reads the environment or the configuration (`os.Getenv`,
+/// `os.environ.get`, `ENV.fetch`, `config.get`).
+fn reads_configuration(callee: &str) -> bool {
+    callee.split(['.', ':']).any(|seg| {
+        matches!(
+            seg.to_ascii_lowercase().as_str(),
+            "env" | "getenv" | "lookupenv" | "get_env" | "environ" | "config" | "settings"
+        )
+    })
+}
+
+/// A value the deployment sets, not the request: a literal, a module-level name, or what an
+/// environment or configuration reader returned.
+fn is_configured(v: &Value) -> bool {
+    match v {
+        Value::Literal { .. } | Value::Global { .. } => true,
+        Value::CallResult { callee } => reads_configuration(callee),
+        Value::Member { base, .. } => is_configured(base.peel()),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixes_address;
+
+    #[test]
+    fn text_fixes_its_address_only_up_to_a_path() {
+        for fixed in [
+            "/login?next=",
+            "?step=2",
+            "#top",
+            "https://app.example/continue?x=",
+        ] {
+            assert!(fixes_address(fixed), "{fixed:?} should fix the address");
+        }
+        // Another host: protocol-relative, backslash, a bare origin the rest extends
+        // (`.evil.example`), credentials before the host, or no address at all.
+        for open in [
+            "//",
+            "/\\evil",
+            "https://app.example",
+            "https://user@evil.example/",
+            "",
+            "next=",
+        ] {
+            assert!(!fixes_address(open), "{open:?} should not fix the address");
+        }
+    }
 }
