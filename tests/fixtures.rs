@@ -232,6 +232,12 @@ const CASES: &[(&str, Expected)] = &[
         "sso-login-no-state",
         &[("missing-check", "sso-setup", "random_state")],
     ),
+    // An organization looked up by the slug in the URL (h3): the request named it. The return
+    // URL built from `useRuntimeConfig(event)` is the deployment's, not the request's.
+    (
+        "sso-portal-org-by-slug",
+        &[("missing-check", "sso-setup", "organization_from_session")],
+    ),
     // An Admin Portal intent taken from the request.
     (
         "sso-portal-intent-from-request",

@@ -314,6 +314,33 @@ impl Value {
     }
 
     /// Nesting depth, to bound the evaluator on hostile input.
+    /// The value cut to `budget` levels: a structure keeps the parts that fit and loses (as
+    /// `Unknown`) those that do not, so that one deep field (`metadata: { ...user.metadata }`)
+    /// does not hide its siblings (`userId: user.id`); a chain too deep is `Unknown` whole.
+    pub fn within_depth(self, budget: usize) -> Value {
+        if self.depth() <= budget {
+            return self;
+        }
+        let Some(inner) = budget.checked_sub(1) else {
+            return Value::Unknown;
+        };
+        match self {
+            Value::Object { props } => Value::Object {
+                props: props
+                    .into_iter()
+                    .map(|(k, v)| (k, v.within_depth(inner)))
+                    .collect(),
+            },
+            Value::Array { items } => Value::Array {
+                items: items.into_iter().map(|v| v.within_depth(inner)).collect(),
+            },
+            Value::Either { options } => Value::Either {
+                options: options.into_iter().map(|v| v.within_depth(inner)).collect(),
+            },
+            _ => Value::Unknown,
+        }
+    }
+
     pub fn depth(&self) -> usize {
         match self {
             Value::Member { base, .. } => 1 + base.depth(),
@@ -467,6 +494,31 @@ mod tests {
                 "wrapper {i} three times"
             );
         }
+    }
+
+    #[test]
+    fn a_deep_field_is_cut_without_hiding_its_siblings() {
+        let mut deep = lit("x");
+        for _ in 0..10 {
+            deep = var("v", deep);
+        }
+        let shallow = Value::Member {
+            base: Box::new(call("session.user")),
+            property: "id".into(),
+        };
+        let object = Value::Object {
+            props: vec![("userId".into(), shallow.clone()), ("metadata".into(), deep)],
+        };
+        assert_eq!(
+            object.within_depth(4),
+            Value::Object {
+                props: vec![("userId".into(), shallow.clone()), ("metadata".into(), Value::Unknown)],
+            }
+        );
+        // A chain that does not fit is unknown whole; a value that fits is kept as it is.
+        let chain = var("a", var("b", shallow.clone()));
+        assert_eq!(chain.clone().within_depth(2), Value::Unknown);
+        assert_eq!(chain.clone().within_depth(3), chain);
     }
 
     #[test]

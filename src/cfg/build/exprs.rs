@@ -8,12 +8,7 @@ impl<'p> Builder<'p> {
         if self.truncated {
             return Value::Unknown;
         }
-        let v = self.eval_inner(expr);
-        if v.depth() > MAX_VALUE_DEPTH {
-            Value::Unknown
-        } else {
-            v
-        }
+        self.eval_inner(expr).within_depth(MAX_VALUE_DEPTH)
     }
 
     pub(super) fn eval_inner(&mut self, expr: &Expr) -> Value {
@@ -648,7 +643,9 @@ pub(super) fn result_value(
             )
         }
     };
-    {
+    // The deployment's configuration, even when handed the request to find it
+    // (`useRuntimeConfig(event)`), is no request input.
+    if !reads_configuration(callee) {
         if let Some(a) = args.iter().find(|a| reads_request(&a.value)) {
             return Value::Derived {
                 from: Box::new(a.value.clone()),
@@ -685,8 +682,43 @@ pub(super) fn result_value(
                 .collect(),
         };
     }
+    // An organization looked up by a key the request chose (`getOrganization(params.orgId)`,
+    // `getOrganizationByExternalId(slug)`) is the organization the request named. Other records
+    // looked up by request keys stay server data: their fields (a membership's
+    // `organizationId`) are what a fetch-and-compare check compares.
+    let method_words = crate::workflow::label::words(&method);
+    if !namespace
+        && method_words
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "get" | "find" | "retrieve" | "fetch" | "lookup"))
+        && method_words
+            .iter()
+            .take_while(|w| *w != "by")
+            .last()
+            .is_some_and(|w| matches!(w.as_str(), "organization" | "org"))
+    {
+        // The key, not the Go context handed first (`store.GetOrg(r.Context(), orgID)`).
+        let key = args.iter().find(|a| !is_go_context(&a.value));
+        if let Some(a) = key.filter(|a| is_request_rooted(&a.value)) {
+            return Value::Derived {
+                from: Box::new(a.value.clone()),
+                via: callee.to_string(),
+            };
+        }
+    }
     Value::CallResult {
         callee: callee.to_string(),
+    }
+}
+
+/// A Go `context.Context` handed to a call: the request's (`r.Context()`, `c.Request().Context()`)
+/// or a variable named for it (`ctx`).
+fn is_go_context(v: &Value) -> bool {
+    match v {
+        Value::Var { name, value } => name == "ctx" || is_go_context(value),
+        Value::Param { name, .. } => name == "ctx",
+        Value::Derived { via, .. } => via == ".Context",
+        _ => false,
     }
 }
 
@@ -892,13 +924,15 @@ fn fixes_address(text: &str) -> bool {
 }
 
 /// Whether a callee reads the environment or the configuration (`os.Getenv`,
-/// `os.environ.get`, `ENV.fetch`, `config.get`).
+/// `os.environ.get`, `ENV.fetch`, `config.get`, Nuxt's `useRuntimeConfig(event)`).
 fn reads_configuration(callee: &str) -> bool {
     callee.split(['.', ':']).any(|seg| {
-        matches!(
-            seg.to_ascii_lowercase().as_str(),
-            "env" | "getenv" | "lookupenv" | "get_env" | "environ" | "config" | "settings"
-        )
+        crate::workflow::label::words(seg).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "env" | "getenv" | "lookupenv" | "environ" | "config" | "settings"
+            )
+        })
     })
 }
 
