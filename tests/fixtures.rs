@@ -136,6 +136,13 @@ const CASES: &[(&str, Expected)] = &[
     // Checks asked only when a role is given, of a role change made only when one is: the
     // request's `!role` lets it past the checks, but then nothing changes (correct).
     ("role-assign-check-when-role-given", &[]),
+    // A validator handed the role with the roles it may take (`validateEnum(role, [...])`),
+    // and the request refused on its answer; then one whose answer is only logged.
+    ("role-assign-validator-helper", &[]),
+    (
+        "role-assign-validator-ignored",
+        &[("added-privilege", "role-assign", "role_allowed")],
+    ),
     // An async guard called without `await`, and one whose refusal a `.catch()` that only
     // logs swallows: each reads as protected, and neither stops the request.
     (

@@ -232,22 +232,51 @@ pub(super) fn unguarded_path_to(
 pub(super) fn allow_list_checks(cfg: &crate::cfg::Cfg, value: &Value) -> Vec<NodeIndex> {
     let target = value.stripped();
     let alternatives: Vec<Value> = target.alternatives().into_iter().cloned().collect();
+    let is_target = |v: &Value| {
+        let v = v.stripped();
+        v == target || alternatives.contains(&v)
+    };
+    // `const check = validateEnum(role, ["admin", "user"]); if (!check.valid) return 400`: a
+    // call handed the value (or whose answer the value is: `check.value`) with the fixed values
+    // it may take answers whether it is one.
+    let mut producers = Vec::new();
+    target.producing_calls(&mut producers);
+    let validators: Vec<&str> = cfg
+        .graph
+        .node_indices()
+        .filter_map(|n| match &cfg.node(n).kind {
+            NodeKind::Call { callee, args, .. }
+                if (args.iter().any(|a| is_target(&a.value)) || producers.contains(callee))
+                    && args.iter().any(|a| is_literal_list(&a.value)) =>
+            {
+                Some(callee.as_str())
+            }
+            _ => None,
+        })
+        .collect();
     cfg.graph
         .node_indices()
         .filter(|n| match &cfg.node(*n).kind {
             NodeKind::Branch { condition, .. } => {
-                let tests_value = condition
-                    .reads
-                    .iter()
-                    .any(|r| *r == target || alternatives.contains(r));
+                let tests_value = condition.reads.iter().any(|r| is_target(r));
                 let compares = !condition.literals.is_empty()
                     || !condition.calls.is_empty()
                     || !condition.comparisons.is_empty();
-                tests_value && compares
+                let asks_validator = condition
+                    .value_calls
+                    .iter()
+                    .any(|c| validators.contains(&c.as_str()));
+                (tests_value && compares) || asks_validator
             }
             _ => false,
         })
         .collect()
+}
+
+/// A list written out of fixed values (`["admin", "user"]`).
+fn is_literal_list(v: &Value) -> bool {
+    matches!(v.peel(), Value::Array { items }
+        if !items.is_empty() && items.iter().all(|i| matches!(i.peel(), Value::Literal { .. })))
 }
 
 /// Whether every request-derived alternative of the value passed an input schema that
