@@ -507,12 +507,18 @@ mod tests {
             property: "id".into(),
         };
         let object = Value::Object {
-            props: vec![("userId".into(), shallow.clone()), ("metadata".into(), deep)],
+            props: vec![
+                ("userId".into(), shallow.clone()),
+                ("metadata".into(), deep),
+            ],
         };
         assert_eq!(
             object.within_depth(4),
             Value::Object {
-                props: vec![("userId".into(), shallow.clone()), ("metadata".into(), Value::Unknown)],
+                props: vec![
+                    ("userId".into(), shallow.clone()),
+                    ("metadata".into(), Value::Unknown)
+                ],
             }
         );
         // A chain that does not fit is unknown whole; a value that fits is kept as it is.

@@ -114,9 +114,19 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
             // The witness passes the loose prefix tests the way a crafted target does.
             let mut cut_failing = cut.clone();
             cut_failing.extend(loose.iter().flat_map(|t| failing_side(cfg, *t)));
-            let Some(path) = path_avoiding(cfg, cfg.entry, |n| n == sink, &cut_failing)
-                .or_else(|| path_avoiding(cfg, cfg.entry, |n| n == sink, &cut))
-            else {
+            // Entry to the action, then the action to the redirect: the witness shows the
+            // redirect coming after the action, the tests avoided on both legs.
+            let through_action = |cut: &std::collections::HashSet<_>| {
+                let to_action = path_avoiding(cfg, cfg.entry, |n| n == site.node, cut)?;
+                let to_sink = path_avoiding(cfg, site.node, |n| n == sink, cut)?;
+                Some(
+                    to_action
+                        .into_iter()
+                        .chain(to_sink.into_iter().skip(1))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            let Some(path) = through_action(&cut_failing).or_else(|| through_action(&cut)) else {
                 continue;
             };
             let at = cfg.node(sink);
