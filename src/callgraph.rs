@@ -102,7 +102,7 @@ impl CallGraph {
                         function: i,
                     };
                     let mut out = Vec::new();
-                    let mut anchored = tests_literals && action_calls.tests_literal(f);
+                    let mut anchored = tests_literals && action_calls.tests_literal(module, f);
                     let mut sites = Vec::new();
                     // Methods called on objects whose class the code does not name (an
                     // interface, an injected service): resolved below by name.

@@ -377,6 +377,14 @@ const CASES: &[(&str, Expected)] = &[
     // Events pulled from the Events API with the application's key are no webhook: nothing to
     // verify.
     ("webhook-events-api-poller", &[]),
+    // A table of handlers by event name (`handlers[event.event](event)`) is a dispatch like a
+    // switch: found without verification (the table at module level), and correct with it (a
+    // local table).
+    (
+        "webhook-handler-map-unverified",
+        &[("missing-check", "webhook-events", "signature_verified")],
+    ),
+    ("webhook-handler-map-verified", &[]),
     // A verified webhook whose organization comes from the URL, which the signature does not
     // cover (the provider acting is no user, but tenancy still binds it).
     (

@@ -43,7 +43,7 @@ pub fn parse_files(
                 && module
                     .functions
                     .iter()
-                    .any(|f| action_calls.tests_literal(f))
+                    .any(|f| action_calls.tests_literal(module, f))
             {
                 return true;
             }

@@ -71,7 +71,7 @@ impl ReachingNames {
                     function: i,
                 };
                 // A webhook handler's dispatch on event names is an action too.
-                let mut calls_action = tests_literals && action_calls.tests_literal(f);
+                let mut calls_action = tests_literals && action_calls.tests_literal(module, f);
                 crate::ir::visit_stmts(&f.body, &mut |e| {
                     let Expr::Call(call) = e else { return };
                     if let Some(path) = call.callee.path() {

@@ -253,19 +253,36 @@ pub struct ActionCalls {
 
 impl ActionCalls {
     /// Whether a function tests an action's literal: a string literal of it in its body.
-    pub fn tests_literal(&self, f: &crate::ir::Function) -> bool {
+    pub fn tests_literal(&self, module: &crate::ir::Module, f: &crate::ir::Function) -> bool {
+        use crate::ir::{Expr, Literal, Stmt};
         if self.literals.is_empty() {
             return false;
         }
+        let named = |s: &str| {
+            self.literals
+                .iter()
+                .any(|l| crate::workflow::label::literal_matches(s, l))
+        };
+        // A table of handlers keyed by the names (`{ "dsync.user.created": onCreated }`).
+        let keyed_by_name = |e: &Expr| matches!(e.peel(), Expr::Object(props) if props.iter().any(|p| named(&p.key)));
+        let module_table = |name: &str| {
+            module.top_level.iter().any(|s| {
+                matches!(s, Stmt::Let { bindings, value: Some(v), .. }
+                    if matches!(bindings.as_slice(), [b] if b.name == name) && keyed_by_name(v))
+            })
+        };
         let mut found = false;
         crate::ir::visit_stmts(&f.body, &mut |e| {
-            if let crate::ir::Expr::Literal(crate::ir::Literal::Str(s)) = e {
-                found = found
-                    || self
-                        .literals
-                        .iter()
-                        .any(|l| crate::workflow::label::literal_matches(s, l));
-            }
+            found = found
+                || match e {
+                    Expr::Literal(Literal::Str(s)) => named(s),
+                    Expr::Object(_) => keyed_by_name(e),
+                    // `handlers[event.event](…)` with the table written at module level.
+                    Expr::Index { object, .. } => {
+                        matches!(object.peel(), Expr::Name(n) if module_table(n))
+                    }
+                    _ => false,
+                };
         });
         found
     }

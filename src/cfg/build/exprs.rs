@@ -138,7 +138,68 @@ impl<'p> Builder<'p> {
         }
     }
 
+    /// `handlers[event.event](event)` with `handlers` a table of handlers: a switch on the key
+    /// with one case per entry, each calling its handler with the call's arguments. A webhook
+    /// handler that dispatches this way tests the same event names a `switch` would.
+    fn dispatch(&mut self, call: &Call) -> Option<Value> {
+        let Expr::Index { object, index } = call.callee.peel() else {
+            return None;
+        };
+        let Expr::Name(name) = object.peel() else {
+            return None;
+        };
+        let table = self.handler_table_named(name)?;
+        let cases = table
+            .into_iter()
+            .map(|entry| SwitchCase {
+                test: Some(Expr::Literal(Literal::Str(entry.key))),
+                // Awaited as the dispatch is (`await handlers[key](…)`): a case is a call the
+                // dispatch waits for, not a statement of its own.
+                body: vec![Stmt::Expr {
+                    expr: Expr::Await(Box::new(Expr::Call(Box::new(Call {
+                        callee: entry.value,
+                        args: call.args.clone(),
+                        span: call.span,
+                        construct: false,
+                    })))),
+                    span: call.span,
+                }],
+                falls_through: false,
+            })
+            .collect();
+        self.stmt(&Stmt::Switch {
+            subject: (**index).clone(),
+            cases,
+            span: call.span,
+        });
+        Some(Value::Unknown)
+    }
+
+    /// The handler table a local or a module-level name is bound to.
+    fn handler_table_named(&self, name: &str) -> Option<Vec<Property>> {
+        if let Some(table) = self.frame().tables.get(name) {
+            return Some(table.clone());
+        }
+        if self.frame().env.contains_key(name) {
+            return None;
+        }
+        let module = &self.program.modules[self.module()];
+        module.top_level.iter().rev().find_map(|s| match s {
+            Stmt::Let {
+                bindings,
+                value: Some(value),
+                ..
+            } if matches!(bindings.as_slice(), [b] if b.name == name && b.path.is_empty()) => {
+                super::stmts::handler_table(value)
+            }
+            _ => None,
+        })
+    }
+
     pub(super) fn call(&mut self, call: &Call) -> Value {
+        if let Some(v) = self.dispatch(call) {
+            return v;
+        }
         // Receiver and arguments are evaluated before the call itself.
         let receiver = match &call.callee {
             // `guard().catch(() => {})`: the guard's refusal is swallowed; the request goes on.
@@ -534,6 +595,7 @@ impl<'p> Builder<'p> {
             next_exits: Vec::new(),
             can_deny: false,
             closures: HashMap::new(),
+            tables: HashMap::new(),
         });
         let body = &self.program.function(t).body;
         self.stmts(body);

@@ -51,6 +51,7 @@ impl<'p> Builder<'p> {
                 next_exits: Vec::new(),
                 can_deny: false,
                 closures: HashMap::new(),
+                tables: HashMap::new(),
             });
             for a in args.iter() {
                 let v = self.eval(&a.value);
@@ -192,6 +193,7 @@ impl<'p> Builder<'p> {
             next_exits: Vec::new(),
             can_deny: false,
             closures: HashMap::new(),
+            tables: HashMap::new(),
         });
         let body = &self.program.function(mw).body;
         self.stmts(body);

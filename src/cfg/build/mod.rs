@@ -64,6 +64,9 @@ struct Frame {
     /// Locals bound to a function literal (Go's `loadInvite := func(…) {…}`, a JavaScript
     /// `const check = () => …`): calling one runs that body.
     closures: HashMap<String, FnRef>,
+    /// Locals bound to an object of handlers keyed by name (`const handlers = { "user.created":
+    /// onCreated }`): calling `handlers[key](…)` dispatches on the key like a switch.
+    tables: HashMap<String, Vec<Property>>,
 }
 
 struct Builder<'p> {
@@ -207,6 +210,7 @@ pub fn build(
         next_exits: Vec::new(),
         can_deny: false,
         closures: HashMap::new(),
+        tables: HashMap::new(),
     });
     for (guard_module, guard) in guards {
         let before = b.cur.clone();

@@ -92,6 +92,13 @@ impl<'p> Builder<'p> {
                         self.frame_mut().closures.insert(binding.name.clone(), f);
                     }
                 }
+                if let (Some(table), [binding]) =
+                    (value.as_ref().and_then(handler_table), bindings.as_slice())
+                {
+                    if binding.path.is_empty() {
+                        self.frame_mut().tables.insert(binding.name.clone(), table);
+                    }
+                }
                 let v = match value {
                     Some(e) => self.eval(e),
                     None => Value::Unknown,
@@ -859,4 +866,21 @@ fn keyed_read(e: &Expr) -> Option<String> {
         Some(Expr::Literal(crate::ir::Literal::Str(key))) => Some(key.clone()),
         _ => None,
     }
+}
+
+/// The entries of an object literal whose every value is a function or names one (`{
+/// "dsync.user.created": onCreated, "dsync.user.deleted": async (e) => … }`): a table of
+/// handlers a computed key picks from.
+pub(super) fn handler_table(e: &Expr) -> Option<Vec<Property>> {
+    let Expr::Object(props) = e.peel() else {
+        return None;
+    };
+    let callable = |v: &Expr| {
+        matches!(
+            v.peel(),
+            Expr::Function(_) | Expr::Name(_) | Expr::Member { .. }
+        )
+    };
+    (!props.is_empty() && props.iter().all(|p| p.key != "..." && callable(&p.value)))
+        .then(|| props.clone())
 }
