@@ -258,7 +258,7 @@ pub(super) fn allow_list_checks(cfg: &crate::cfg::Cfg, value: &Value) -> Vec<Nod
         .node_indices()
         .filter(|n| match &cfg.node(*n).kind {
             NodeKind::Branch { condition, .. } => {
-                let tests_value = condition.reads.iter().any(|r| is_target(r));
+                let tests_value = condition.reads.iter().any(&is_target);
                 let compares = !condition.literals.is_empty()
                     || !condition.calls.is_empty()
                     || !condition.comparisons.is_empty();
