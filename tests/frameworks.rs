@@ -689,6 +689,20 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // FastAPI parses the query into parameters (`next: str = Query("/")`): a redirect to one
+    // after sign-in is an open redirect unless a path test keeps it on the site.
+    Case {
+        dir: "fastapi-callback-redirect-drifted",
+        entries: &[("authkit-callback", "route GET /auth/callback", "request")],
+        findings: &[("added-privilege", "authkit-callback", "redirect_after")],
+        unresolved: &[],
+    },
+    Case {
+        dir: "fastapi-callback-redirect-correct",
+        entries: &[("authkit-callback", "route GET /auth/callback", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
     // FastAPI: `APIRouter(prefix=…, dependencies=[Depends(current_user)])` runs the dependency
     // before every route of the router; a dependency factory's product (`Depends(
     // require_permission("…"))`) is followed.

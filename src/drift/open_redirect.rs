@@ -60,6 +60,12 @@ const SANITIZING: &[&str] = &[
     "same",
 ];
 
+/// The request's own address: the application's, not a target the client chose.
+const OWN_ADDRESS: &[&str] = &[
+    "url", "nexturl", "href", "origin", "host", "hostname", "protocol", "pathname", "base_url",
+    "baseurl", "host_url", "url_root",
+];
+
 /// Parts of the request the client writes freely (the request's own URL, origin or host is
 /// the application's address, not a target).
 const CHOSEN: &[&str] = &[
@@ -181,7 +187,13 @@ fn is_redirect(callee: &str) -> bool {
 /// The request input the value takes on some path, when it is a part the client writes.
 fn chosen_by_request(v: &Value, labeler: &Labeler) -> Option<String> {
     // The request object itself (`http.Redirect(w, r, …)`) is no target.
-    if matches!(v.peel(), Value::Param { .. }) {
+    if matches!(
+        v.peel(),
+        Value::Param {
+            role: crate::ir::ParamRole::Request,
+            ..
+        }
+    ) {
         return None;
     }
     v.alternatives()
@@ -189,16 +201,40 @@ fn chosen_by_request(v: &Value, labeler: &Labeler) -> Option<String> {
         // Text whose address is fixed before the input enters it (`/login?next=${x}`,
         // `${LOGIN_URL}/verify?state=${state}`) stays on that address.
         .filter(|alt| !matches!(alt, Value::Derived { via, .. } if via == ANCHORED_TEXT))
-        .flat_map(|alt| labeler.sources(alt))
-        .find_map(|s| match s {
+        .flat_map(|alt| {
+            let parsed_input = rooted_in_input(alt);
+            labeler
+                .sources(alt)
+                .into_iter()
+                .map(move |s| (s, parsed_input))
+        })
+        .find_map(|(s, parsed_input)| match s {
             Source::Request(desc) => {
-                let chosen = desc
+                let segments: Vec<String> = desc
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|seg| CHOSEN.contains(&seg.to_ascii_lowercase().as_str()));
-                chosen.then_some(desc)
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                let names = |list: &[&str]| segments.iter().any(|s| list.contains(&s.as_str()));
+                // A part the client writes (`searchParams.get("next")`), or input the framework
+                // parsed into a parameter (FastAPI's `next: str = Query("/")`) that names no part
+                // of the request's own address.
+                (names(CHOSEN) || (parsed_input && !names(OWN_ADDRESS))).then_some(desc)
             }
             _ => None,
         })
+}
+
+/// Whether a value is, or is read from, a parameter the framework filled from the request's
+/// input (not the request object itself).
+fn rooted_in_input(v: &Value) -> bool {
+    match v {
+        Value::Param { role, .. } => *role == crate::ir::ParamRole::Input,
+        Value::Var { value, .. } => rooted_in_input(value),
+        Value::Member { base, .. } => rooted_in_input(base),
+        Value::Derived { from, .. } | Value::Validated { from } => rooted_in_input(from),
+        Value::SchemaInput { base, .. } => rooted_in_input(base),
+        _ => false,
+    }
 }
 
 /// The value and what a function built it from (`new URL(returnTo, …)`), outermost first;
