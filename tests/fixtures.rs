@@ -385,6 +385,8 @@ const CASES: &[(&str, Expected)] = &[
         &[("missing-check", "webhook-events", "signature_verified")],
     ),
     ("webhook-handler-map-verified", &[]),
+    // An edge handler that checks the HMAC itself with Web Crypto (`crypto.subtle.verify`).
+    ("webhook-verified-web-crypto", &[]),
     // A verified webhook whose organization comes from the URL, which the signature does not
     // cover (the provider acting is no user, but tenancy still binds it).
     (
