@@ -689,6 +689,14 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // A scope guard asked for the organization's write scope is the permission to manage its
+    // SSO connection (`Depends(require_scopes("organizations.write"))`).
+    Case {
+        dir: "fastapi-scope-guard-correct",
+        entries: &[("sso-setup", "route POST /organization/sso-portal", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
     // FastAPI parses the query into parameters (`next: str = Query("/")`): a redirect to one
     // after sign-in is an open redirect unless a path test keeps it on the site.
     Case {
