@@ -693,7 +693,11 @@ const CASES: &[Case] = &[
     // SSO connection (`Depends(require_scopes("organizations.write"))`).
     Case {
         dir: "fastapi-scope-guard-correct",
-        entries: &[("sso-setup", "route POST /organization/sso-portal", "request")],
+        entries: &[(
+            "sso-setup",
+            "route POST /organization/sso-portal",
+            "request",
+        )],
         findings: &[],
         unresolved: &[],
     },
@@ -703,6 +707,17 @@ const CASES: &[Case] = &[
         dir: "fastapi-callback-redirect-drifted",
         entries: &[("authkit-callback", "route GET /auth/callback", "request")],
         findings: &[("added-privilege", "authkit-callback", "redirect_after")],
+        unresolved: &[],
+    },
+    // A method that decodes the state (`auth_service.decode_state(state)`) keeps it request
+    // input: the page it names is the link's choice (and the state is compared with nothing).
+    Case {
+        dir: "fastapi-callback-state-decoder-drifted",
+        entries: &[("authkit-callback", "route GET /auth/callback", "request")],
+        findings: &[
+            ("missing-check", "authkit-callback", "state_verified"),
+            ("added-privilege", "authkit-callback", "redirect_after"),
+        ],
         unresolved: &[],
     },
     Case {

@@ -678,6 +678,22 @@ pub(super) fn result_value(
                 via,
             };
         }
+        // A decoder keeps what it decodes (`service.decode_state(state)`,
+        // `serializer.loads(token)`): the request's input in another shape.
+        let decodes = crate::workflow::label::words(&method).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "decode" | "parse" | "deserialize" | "unmarshal" | "loads" | "unpack"
+            )
+        });
+        if decodes {
+            if let Some(a) = args.iter().find(|a| is_request_rooted(&a.value)) {
+                return Value::Derived {
+                    from: Box::new(a.value.clone()),
+                    via: callee.to_string(),
+                };
+            }
+        }
         // A method of data a call returned (`memberships.data.find(m => …)`) picks from that
         // data: a branch on the pick is a branch on what the call returned.
         if !namespace && holds_call_result(r) {
