@@ -249,6 +249,13 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         .unwrap_or_default();
     let t = std::time::Instant::now();
 
+    // Files idrift tried and failed to read, told apart from files it did not reach.
+    let failed: std::collections::HashSet<&str> = walk
+        .unscanned
+        .iter()
+        .chain(&parsed.unscanned)
+        .map(|u| u.file.as_str())
+        .collect();
     let workflows = instances
         .iter()
         .enumerate()
@@ -261,9 +268,9 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
             let mut also: Vec<String> = guests.iter().map(|g| g.workflow.clone()).collect();
             also.sort();
             also.dedup();
-            let mut unverified = unverified_reasons(inst, &program, specs);
+            let mut unverified = unverified_reasons(inst, &program, specs, &failed);
             for guest in &guests {
-                for reason in unverified_reasons(guest, &program, specs) {
+                for reason in unverified_reasons(guest, &program, specs, &failed) {
                     if !unverified.contains(&reason) {
                         unverified.push(reason);
                     }
@@ -318,7 +325,12 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
 
 /// Why an instance's verdict is not fully backed by analysis. Fail closed: a workflow with any
 /// of these is reported as not fully verified, never as clean.
-fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Vec<String> {
+fn unverified_reasons(
+    inst: &Instance,
+    program: &Program,
+    specs: &SpecSet,
+    failed: &std::collections::HashSet<&str>,
+) -> Vec<String> {
     use crate::cfg::NodeKind;
     let cfg = &inst.cfg;
     let mut out: Vec<String> = cfg.notes.clone();
@@ -377,8 +389,13 @@ fn unverified_reasons(inst: &Instance, program: &Program, specs: &SpecSet) -> Ve
         if !*inlined {
             if let Some(file) = program.unanalysed_import(&node.file, root_name(callee)) {
                 if before_action() {
+                    let why = if failed.contains(file) {
+                        "which could not be analysed (see \"not analysed\")"
+                    } else {
+                        "which idrift did not read: it lies beyond the imports it follows from the workflow's files"
+                    };
                     out.push(format!(
-                        "{}:{}: `{callee}` runs code of {file}, which was not analysed",
+                        "{}:{}: `{callee}` runs code of {file}, {why}",
                         node.file, node.span.line
                     ));
                 }
