@@ -139,6 +139,8 @@ const CASES: &[(&str, Expected)] = &[
     // A validator handed the role with the roles it may take (`validateEnum(role, [...])`),
     // and the request refused on its answer; then one whose answer is only logged.
     ("role-assign-validator-helper", &[]),
+    // A lookup table of the assignable roles (`if (!ASSIGNABLE_ROLES[role]) return 400`).
+    ("role-assign-allow-map", &[]),
     (
         "role-assign-validator-ignored",
         &[("added-privilege", "role-assign", "role_allowed")],

@@ -117,6 +117,10 @@ pub struct Condition {
     /// "dsync.user.deleted":`). Unlike `literals`, no member path.
     #[serde(skip)]
     pub written_strings: Vec<String>,
+    /// The keys it looks up in a table of the code's own (`ASSIGNABLE[role]`, `ROLES[body.role]`
+    /// in a condition): a test of the key against the table's fixed keys.
+    #[serde(skip)]
+    pub lookups: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -262,11 +262,13 @@ pub(super) fn allow_list_checks(cfg: &crate::cfg::Cfg, value: &Value) -> Vec<Nod
                 let compares = !condition.literals.is_empty()
                     || !condition.calls.is_empty()
                     || !condition.comparisons.is_empty();
+                // `if (!ASSIGNABLE[role]) return 400`: the key tested against a table's keys.
+                let looked_up = condition.lookups.iter().any(&is_target);
                 let asks_validator = condition
                     .value_calls
                     .iter()
                     .any(|c| validators.contains(&c.as_str()));
-                (tests_value && compares) || asks_validator
+                (tests_value && compares) || looked_up || asks_validator
             }
             _ => false,
         })

@@ -454,6 +454,17 @@ impl<'p> Builder<'p> {
             }
         });
         self.comparisons(cond, &mut c.comparisons);
+        let mut tables: Vec<(Expr, Expr)> = Vec::new();
+        crate::ir::visit_expr(cond, &mut |e| {
+            if let Expr::Index { object, index } = e {
+                tables.push(((**object).clone(), (**index).clone()));
+            }
+        });
+        for (table, key) in &tables {
+            if !super::exprs::is_request_rooted(&self.peek(table, 0)) {
+                c.lookups.push(self.peek(key, 0).stripped());
+            }
+        }
         let mut chains = Vec::new();
         read_chains(cond, &mut chains);
         c.reads = chains
