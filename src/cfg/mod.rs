@@ -147,7 +147,7 @@ pub enum NodeKind {
         fails_by_result: bool,
     },
     Branch {
-        condition: Condition,
+        condition: Box<Condition>,
         polarity: Option<Polarity>,
     },
     /// A merge point that has no code of its own (loop head, catch entry, join after a switch);

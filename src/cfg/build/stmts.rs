@@ -166,7 +166,7 @@ impl<'p> Builder<'p> {
                 });
                 let b = self.push(
                     NodeKind::Branch {
-                        condition,
+                        condition: Box::new(condition),
                         polarity,
                     },
                     *span,
@@ -231,7 +231,7 @@ impl<'p> Builder<'p> {
                 }
                 let sw = self.push(
                     NodeKind::Branch {
-                        condition,
+                        condition: Box::new(condition),
                         polarity: None,
                     },
                     *span,
