@@ -387,6 +387,13 @@ const CASES: &[(&str, Expected)] = &[
         &[("missing-check", "webhook-events", "signature_verified")],
     ),
     ("webhook-handler-map-verified", &[]),
+    // After sign-in, the application's own account is matched by the returned email: only
+    // once `user.emailVerified` says the address is proven (preview workflow authkit-callback).
+    (
+        "authkit-callback-link-unverified",
+        &[("missing-check", "authkit-callback", "link_by_email")],
+    ),
+    ("authkit-callback-link-verified", &[]),
     // An edge handler that checks the HMAC itself with Web Crypto (`crypto.subtle.verify`).
     ("webhook-verified-web-crypto", &[]),
     // A verified webhook whose organization comes from the URL, which the signature does not

@@ -11,6 +11,7 @@ pub mod missing_check;
 pub mod open_redirect;
 pub mod protection;
 pub mod unhandled_literal;
+pub mod unverified_link;
 
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
@@ -217,6 +218,7 @@ pub fn compare(
             added_privilege::run(&site, labeler, &mut local);
             exposed_secret::run(&site, &mut local);
             open_redirect::run(&site, labeler, &mut local);
+            unverified_link::run(&site, &mut local);
             if companions_judged.insert(action.as_str()) {
                 unhandled_literal::run(&site, &mut local);
             }

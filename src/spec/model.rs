@@ -124,7 +124,11 @@ pub struct Action {
     /// After the call the request sends the browser somewhere: the target must be fixed in code
     /// or allow-listed, never a URL the request chose (an open redirect after sign-in).
     #[serde(default)]
-    pub redirect_after: Option<RedirectRule>,
+    pub redirect_after: Option<FollowingRule>,
+    /// After the action, a local account matched by the email the action returned only once
+    /// the provider says the address is verified (account linking by email).
+    #[serde(default)]
+    pub link_by_email: Option<FollowingRule>,
     /// The call is not this action in a file that also makes one of these calls: a Magic Link
     /// app exchanges its passwordless code with the same SDK call as an SSO callback.
     #[serde(default)]
@@ -146,10 +150,11 @@ pub struct Companion {
     pub help: String,
 }
 
-/// Where the browser may be sent after an action (see `Action::redirect_after`).
+/// A rule about what the code does after an action (`Action::redirect_after`,
+/// `Action::link_by_email`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RedirectRule {
+pub struct FollowingRule {
     /// The rule as the expected state ("the post-sign-in redirect is fixed or allow-listed").
     pub title: String,
     pub severity: Severity,

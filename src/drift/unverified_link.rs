@@ -1,0 +1,133 @@
+//! ## missing-check (an account matched by an unverified email)
+//!
+//! **What it finds.** After a sign-in (see the spec's `link_by_email`), the code looks up one of
+//! its own accounts by the email the provider returned (`db.user.findUnique({ where: { email:
+//! user.email } })`) with no test of whether that address is verified (`user.emailVerified`)
+//! on the way.
+//!
+//! **Why it matters.** An identity provider may return an address nobody proved they own (a
+//! social account or a directory that does not verify emails). Matching the application's
+//! existing account by it signs the newcomer in as that account's owner: whoever registers
+//! `ceo@victim.example` elsewhere takes over the account with that address here.
+//!
+//! **Example.**
+//! ```ts
+//! const { user } = await workos.userManagement.authenticateWithCode({ code, clientId });
+//! const account = await db.user.findUnique({ where: { email: user.email } });
+//! ```
+
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+
+use super::{Finding, Site};
+use crate::cfg::query::path_avoiding;
+use crate::cfg::{NodeKind, Value};
+use crate::spec::FindingKind;
+
+/// Names a test of the returned address's verification mentions.
+const VERIFIED: &[&str] = &[
+    "emailVerified",
+    "email_verified",
+    "EmailVerified",
+    "verified_email",
+    "verifiedEmail",
+];
+
+/// Words of a call that looks records up (or writes the one it finds). `get` only with `by`
+/// (`getUserByEmail`): `getUserHandle({ email })` computes, it does not look up.
+const LOOKUP_WORDS: &[&str] = &[
+    "find", "select", "lookup", "where", "first", "query", "fetch", "load", "upsert", "filter",
+    "by",
+];
+
+pub fn run(site: &Site, out: &mut Vec<Finding>) {
+    let Some(rule) = &site.spec.actions[site.action].link_by_email else {
+        return;
+    };
+    let callee = site.callee();
+    if callee.is_empty() {
+        return;
+    }
+    let cfg = site.cfg();
+    let mut after = petgraph::visit::Dfs::new(&cfg.graph, site.node);
+    while let Some(lookup) = after.next(&cfg.graph) {
+        if lookup == site.node {
+            continue;
+        }
+        let NodeKind::Call {
+            callee: other,
+            args,
+            ..
+        } = &cfg.node(lookup).kind
+        else {
+            continue;
+        };
+        let words = crate::workflow::label::words(crate::ir::last_segment(other));
+        if !words.iter().any(|w| LOOKUP_WORDS.contains(&w.as_str()))
+            || !args.iter().any(|a| returned_email(&a.value, &callee, 0))
+        {
+            continue;
+        }
+        // The tests of the address's verification, whichever way they went: the code decided.
+        let cut = cfg
+            .graph
+            .node_indices()
+            .filter(|n| tests_verification(cfg, *n))
+            .flat_map(|n| cfg.graph.edges(n).map(|e| e.id()))
+            .collect();
+        let Some(to_lookup) = path_avoiding(cfg, site.node, |n| n == lookup, &cut) else {
+            continue;
+        };
+        let to_action = path_avoiding(cfg, cfg.entry, |n| n == site.node, &Default::default())
+            .unwrap_or_else(|| vec![site.node]);
+        let witness: Vec<NodeIndex> = to_action
+            .into_iter()
+            .chain(to_lookup.into_iter().skip(1))
+            .collect();
+        let at = cfg.node(lookup);
+        out.push(site.finding(
+            FindingKind::MissingCheck,
+            "link_by_email",
+            rule.severity,
+            format!(
+                "after `{}` ({}), `{other}` at {}:{} matches an account by the email it returned, and nothing tests that the address is verified; expected: {}.",
+                site.action_title(),
+                site.written(),
+                at.file,
+                at.span.line,
+                rule.title
+            ),
+            rule.help.clone(),
+            witness,
+            "unverified-email",
+        ));
+        return;
+    }
+}
+
+/// Whether a value is, or holds, the `email` of what `callee` returned.
+fn returned_email(v: &Value, callee: &str, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match v {
+        Value::Member { base, property } if property.eq_ignore_ascii_case("email") => {
+            let mut calls = Vec::new();
+            base.producing_calls(&mut calls);
+            calls.iter().any(|c| c == callee)
+        }
+        Value::Var { value, .. } => returned_email(value, callee, depth + 1),
+        Value::Object { props } => props
+            .iter()
+            .any(|(_, p)| returned_email(p, callee, depth + 1)),
+        Value::Either { options } => options.iter().any(|o| returned_email(o, callee, depth + 1)),
+        Value::Derived { from, .. } => returned_email(from, callee, depth + 1),
+        _ => false,
+    }
+}
+
+/// Whether a node is a branch on whether an address is verified.
+fn tests_verification(cfg: &crate::cfg::Cfg, n: NodeIndex) -> bool {
+    matches!(&cfg.node(n).kind, NodeKind::Branch { condition, .. }
+        if condition.names.iter().any(|name| VERIFIED.contains(&name.as_str())))
+}
