@@ -15,6 +15,24 @@ use petgraph::Direction;
 
 use super::{Cfg, Edge, NodeKind, Polarity};
 
+/// A path from the entry through `via` (an action) to a node satisfying `is_target` after it,
+/// never using an edge in `cut`: the witness of something the code does after the action.
+pub fn path_through(
+    cfg: &Cfg,
+    via: NodeIndex,
+    is_target: impl Fn(NodeIndex) -> bool,
+    cut: &HashSet<EdgeIndex>,
+) -> Option<Vec<NodeIndex>> {
+    let to_via = path_avoiding(cfg, cfg.entry, |n| n == via, cut)?;
+    let onward = path_avoiding(cfg, via, is_target, cut)?;
+    Some(
+        to_via
+            .into_iter()
+            .chain(onward.into_iter().skip(1))
+            .collect(),
+    )
+}
+
 /// Shortest path from `from` to any node satisfying `is_target`, never using an edge in `cut`.
 pub fn path_avoiding(
     cfg: &Cfg,

@@ -25,7 +25,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
 use super::{Finding, Site};
-use crate::cfg::query::path_avoiding;
+use crate::cfg::query::path_through;
 use crate::cfg::{Edge, NodeKind, Polarity, Value, ANCHORED_TEXT};
 use crate::spec::FindingKind;
 use crate::workflow::{Labeler, Source};
@@ -122,16 +122,7 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
             cut_failing.extend(loose.iter().flat_map(|t| failing_side(cfg, *t)));
             // Entry to the action, then the action to the redirect: the witness shows the
             // redirect coming after the action, the tests avoided on both legs.
-            let through_action = |cut: &std::collections::HashSet<_>| {
-                let to_action = path_avoiding(cfg, cfg.entry, |n| n == site.node, cut)?;
-                let to_sink = path_avoiding(cfg, site.node, |n| n == sink, cut)?;
-                Some(
-                    to_action
-                        .into_iter()
-                        .chain(to_sink.into_iter().skip(1))
-                        .collect::<Vec<_>>(),
-                )
-            };
+            let through_action = |cut| path_through(cfg, site.node, |n| n == sink, cut);
             let Some(path) = through_action(&cut_failing).or_else(|| through_action(&cut)) else {
                 continue;
             };

@@ -20,7 +20,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
 use super::{Finding, Site};
-use crate::cfg::query::path_avoiding;
+use crate::cfg::query::path_through;
 use crate::cfg::{NodeKind, Value};
 use crate::spec::FindingKind;
 
@@ -75,15 +75,9 @@ pub fn run(site: &Site, out: &mut Vec<Finding>) {
             .filter(|n| tests_verification(cfg, *n))
             .flat_map(|n| cfg.graph.edges(n).map(|e| e.id()))
             .collect();
-        let Some(to_lookup) = path_avoiding(cfg, site.node, |n| n == lookup, &cut) else {
+        let Some(witness) = path_through(cfg, site.node, |n| n == lookup, &cut) else {
             continue;
         };
-        let to_action = path_avoiding(cfg, cfg.entry, |n| n == site.node, &Default::default())
-            .unwrap_or_else(|| vec![site.node]);
-        let witness: Vec<NodeIndex> = to_action
-            .into_iter()
-            .chain(to_lookup.into_iter().skip(1))
-            .collect();
         let at = cfg.node(lookup);
         out.push(site.finding(
             FindingKind::MissingCheck,
