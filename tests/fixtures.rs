@@ -396,6 +396,13 @@ const CASES: &[(&str, Expected)] = &[
     ("authkit-callback-link-verified", &[]),
     // An edge handler that checks the HMAC itself with Web Crypto (`crypto.subtle.verify`).
     ("webhook-verified-web-crypto", &[]),
+    // A hand-rolled constant-time comparison (`mismatch |= a[i] ^ b[i]`) refused on a
+    // difference; and the same comparison whose difference is only logged.
+    ("webhook-verified-xor-compare", &[]),
+    (
+        "webhook-xor-compare-fails-open",
+        &[("bypassed-step", "webhook-events", "signature_verified")],
+    ),
     // A verified webhook whose organization comes from the URL, which the signature does not
     // cover (the provider acting is no user, but tenancy still binds it).
     (

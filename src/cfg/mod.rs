@@ -13,7 +13,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
 pub use build::{build, BuildLimits, Framing};
-pub use value::{is_text, Value, ANCHORED_TEXT, CONCAT, TEMPLATE};
+pub use value::{is_text, Value, ANCHORED_TEXT, CONCAT, TEMPLATE, XOR};
 
 use crate::ir::Span;
 

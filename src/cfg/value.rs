@@ -84,6 +84,9 @@ pub const CONCAT: &str = "concat";
 /// parts put after the address cannot send the browser elsewhere.
 pub const ANCHORED_TEXT: &str = "text at a fixed address";
 
+/// `via` of the bitwise difference of two values (`a[i] ^ b[i]`).
+pub const XOR: &str = "^";
+
 /// Whether a derivation built text around other values rather than computing a new value.
 pub fn is_text(via: &str) -> bool {
     matches!(via, TEMPLATE | CONCAT | ANCHORED_TEXT)

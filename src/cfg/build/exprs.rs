@@ -73,6 +73,12 @@ impl<'p> Builder<'p> {
                         via: text_via(left, Some(&l), Some(right), CONCAT).into(),
                         from: Box::new(Value::either(vec![l, r])),
                     },
+                    // The difference of two byte strings, accumulated in a constant-time
+                    // comparison (`mismatch |= a[i] ^ b[i]`): a test of it compares them.
+                    "^" => Value::Derived {
+                        from: Box::new(Value::either(vec![l, r])),
+                        via: XOR.into(),
+                    },
                     "=" => {
                         if let Expr::Name(n) = left.peel() {
                             self.frame_mut().env.insert(
