@@ -265,11 +265,28 @@ impl ActionCalls {
         };
         // A table of handlers keyed by the names (`{ "dsync.user.created": onCreated }`).
         let keyed_by_name = |e: &Expr| matches!(e.peel(), Expr::Object(props) if props.iter().any(|p| named(&p.key)));
+        // Found at the first index by name, and once: a large bundle has many of both.
+        let module_tables = std::cell::OnceCell::new();
         let module_table = |name: &str| {
-            module.top_level.iter().any(|s| {
-                matches!(s, Stmt::Let { bindings, value: Some(v), .. }
-                    if matches!(bindings.as_slice(), [b] if b.name == name) && keyed_by_name(v))
-            })
+            module_tables
+                .get_or_init(|| {
+                    module
+                        .top_level
+                        .iter()
+                        .filter_map(|s| match s {
+                            Stmt::Let {
+                                bindings,
+                                value: Some(v),
+                                ..
+                            } if keyed_by_name(v) => match bindings.as_slice() {
+                                [b] => Some(b.name.as_str()),
+                                _ => None,
+                            },
+                            _ => None,
+                        })
+                        .collect::<std::collections::HashSet<&str>>()
+                })
+                .contains(name)
         };
         let mut found = false;
         crate::ir::visit_stmts(&f.body, &mut |e| {
