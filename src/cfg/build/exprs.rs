@@ -660,6 +660,7 @@ pub(super) fn result_value(
     namespace: bool,
 ) -> Value {
     let method = callee.rsplit('.').next().unwrap_or(callee).to_string();
+    let method_words = crate::workflow::label::words(&method);
     if let Some(r) = receiver {
         // `effect.pipe(Effect.mapError(…))`, `obs.pipe(map(…))`: operators applied to a value
         // keep where it came from.
@@ -686,7 +687,7 @@ pub(super) fn result_value(
         }
         // A decoder keeps what it decodes (`service.decode_state(state)`,
         // `serializer.loads(token)`): the request's input in another shape.
-        let decodes = crate::workflow::label::words(&method).iter().any(|w| {
+        let decodes = method_words.iter().any(|w| {
             matches!(
                 w.as_str(),
                 "decode" | "parse" | "deserialize" | "unmarshal" | "loads" | "unpack"
@@ -770,7 +771,6 @@ pub(super) fn result_value(
     // `getOrganizationByExternalId(slug)`) is the organization the request named. Other records
     // looked up by request keys stay server data: their fields (a membership's
     // `organizationId`) are what a fetch-and-compare check compares.
-    let method_words = crate::workflow::label::words(&method);
     if !namespace
         && method_words
             .first()
