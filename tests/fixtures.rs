@@ -85,6 +85,12 @@ const CASES: &[(&str, Expected)] = &[
         "invite-check-behind-flag",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
+    // A check and the call under tests of the same value: only ways through that agree on it.
+    ("invite-check-under-same-test", &[]),
+    (
+        "invite-check-under-other-test",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
     // A check whose failing branch only logs.
     (
         "invite-check-only-logs",
@@ -672,6 +678,13 @@ const PARITY: &[(&str, Expected)] = &[
     ),
     (
         "invite-check-only-logs",
+        &[("bypassed-step", "invite", "can_manage_members")],
+    ),
+    // The check under `if (send)`, the call under `if (send && email)`: the path that skips the
+    // check cannot reach the call. Its twin sends under `if (email)`, which that path can.
+    ("invite-check-under-same-test", &[]),
+    (
+        "invite-check-under-other-test",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
     (

@@ -168,6 +168,8 @@ def main() -> int:
         return 2
     base = checkouts_dir()
     preview_ids, preview_actions = preview_workflows()
+    # Verdicts of high+medium findings per workflow, for the README's per-workflow figures.
+    by_workflow = {}
     totals = dict(misplaced=0, hm=0, true=0, false=0, unclear=0, untriaged=0, confirmed=0, found=0, lost=0, unaccounted=0, unresolved=0, calls=0)
     header = f"{'repository':<44} {'H+M':>4} {'true':>5} {'false':>5} {'uncl':>5} {'new':>4} {'lost':>5} {'calls':>5} {'unres':>5} {'unacc':>5} {'misp':>5}"
     print(header)
@@ -210,6 +212,8 @@ def main() -> int:
                 continue
             if f in findings:
                 counts[v["verdict"]] = counts.get(v["verdict"], 0) + 1
+                by_workflow.setdefault(f["workflow"], {}).setdefault(v["verdict"], 0)
+                by_workflow[f["workflow"]][v["verdict"]] += 1
         confirmed = [v for k, v in verdicts.items() if v.get("verdict") == "true"]
         lost = [v for v in confirmed if finding_key(v) not in seen]
         accounted = accounted_calls(report)
@@ -285,6 +289,9 @@ def main() -> int:
         f"call sites accounted {totals['calls']} ({totals['unresolved']} unresolved), unaccounted {totals['unaccounted']}, "
         f"accounted otherwise than triaged {totals['misplaced']}"
     )
+    if args.verbose:
+        for workflow, v in sorted(by_workflow.items()):
+            print(f"  {workflow:<18} {v.get('true', 0):>4} true {v.get('false', 0):>4} false {v.get('unclear', 0):>4} unclear")
     return 1 if failed else 0
 
 

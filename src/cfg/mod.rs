@@ -121,6 +121,26 @@ pub struct Condition {
     /// in a condition): a test of the key against the table's fixed keys.
     #[serde(skip)]
     pub lookups: Vec<Value>,
+    /// The condition as tests of values that stay put, so that a later branch repeating one of
+    /// them is known to go the same way (`if (token) check(); …; if (token && ok) accept()`).
+    #[serde(skip)]
+    pub formula: Formula,
+}
+
+/// A condition in terms of tests that another branch of the same function may repeat.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Formula {
+    /// A test of values that cannot change between two branches of one function unless
+    /// reassigned (parameters and their fields, literals, module constants), keyed by what it
+    /// tests: truthiness of a value, or equality of two. Reassigning a name changes its value
+    /// and so its key.
+    Test(String),
+    Not(Box<Formula>),
+    All(Vec<Formula>),
+    Any(Vec<Formula>),
+    /// Anything else: calls, computed values, comparisons other than equality.
+    #[default]
+    Opaque,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -189,6 +209,9 @@ pub struct Cfg {
     /// Branches on the request's path that the entry's own path decides: only the way it
     /// always takes was built (see `build::url_path`).
     pub decided: Vec<NodeIndex>,
+    /// The tests several branches repeat, found at the first path question (see
+    /// [`query::path_avoiding`]).
+    pub(crate) repeated_tests: std::sync::OnceLock<query::RepeatedTests>,
 }
 
 impl Cfg {

@@ -13,7 +13,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::{Cfg, Edge, NodeKind, Polarity};
+use super::{Cfg, Edge, Formula, NodeKind, Polarity};
 
 /// A path from the entry through `via` (an action) to a node satisfying `is_target` after it,
 /// never using an edge in `cut`: the witness of something the code does after the action.
@@ -33,11 +33,270 @@ pub fn path_through(
     )
 }
 
-/// Shortest path from `from` to any node satisfying `is_target`, never using an edge in `cut`.
+/// Shortest path from `from` to any node satisfying `is_target`, never using an edge in `cut`,
+/// and never going both ways through two tests of the same values (see [`Formula`]): after
+/// `if (token) { check }`'s false side, `if (token && ok) { action }` cannot take its true side.
 pub fn path_avoiding(
     cfg: &Cfg,
     from: NodeIndex,
     is_target: impl Fn(NodeIndex) -> bool,
+    cut: &HashSet<EdgeIndex>,
+) -> Option<Vec<NodeIndex>> {
+    let tests = cfg.repeated_tests.get_or_init(|| RepeatedTests::of(cfg));
+    if tests.formulas.is_empty() {
+        return any_path(cfg, from, &is_target, cut);
+    }
+    match consistent_path(cfg, from, &is_target, cut, tests) {
+        Search::Found(path) => Some(path),
+        Search::None => None,
+        // Too many combinations of outcomes to follow: any path, as if no test repeated.
+        Search::TooLarge => any_path(cfg, from, &is_target, cut),
+    }
+}
+
+/// The tests that more than one branch of a function makes, numbered, and each such branch's
+/// condition in terms of them.
+#[derive(Debug, Clone, Default)]
+pub struct RepeatedTests {
+    formulas: std::collections::HashMap<NodeIndex, Compiled>,
+    /// For each loop head, the tests of its function, which the next round may answer
+    /// otherwise (a name reassigned in the body).
+    loops: std::collections::HashMap<NodeIndex, u64>,
+}
+
+/// A [`Formula`] whose tests are numbered (bits of a mask); tests no other branch repeats are
+/// opaque.
+#[derive(Debug, Clone)]
+enum Compiled {
+    Test(u64),
+    Not(Box<Compiled>),
+    All(Vec<Compiled>),
+    Any(Vec<Compiled>),
+    Opaque,
+}
+
+/// At most this many repeated tests are followed (bits of the masks).
+const MAX_TESTS: usize = 64;
+
+impl RepeatedTests {
+    pub(super) fn of(cfg: &Cfg) -> RepeatedTests {
+        use std::collections::HashMap;
+        fn keys<'f>(f: &'f Formula, out: &mut Vec<&'f str>) {
+            match f {
+                Formula::Test(k) => out.push(k),
+                Formula::Not(x) => keys(x, out),
+                Formula::All(xs) | Formula::Any(xs) => xs.iter().for_each(|x| keys(x, out)),
+                Formula::Opaque => {}
+            }
+        }
+        let branches: Vec<(NodeIndex, &Formula)> = cfg
+            .graph
+            .node_indices()
+            .filter_map(|n| match &cfg.graph[n].kind {
+                NodeKind::Branch { condition, .. } if condition.formula != Formula::Opaque => {
+                    Some((n, &condition.formula))
+                }
+                _ => None,
+            })
+            .collect();
+        // A test is the same only within one function: another function's `token` is another.
+        let scoped = |n: NodeIndex, key: &str| {
+            let node = &cfg.graph[n];
+            (node.file.clone(), node.function.clone(), key.to_string())
+        };
+        let mut seen_at: HashMap<(String, String, String), Vec<NodeIndex>> = HashMap::new();
+        for (n, f) in &branches {
+            let mut ks = Vec::new();
+            keys(f, &mut ks);
+            ks.sort();
+            ks.dedup();
+            for k in ks {
+                seen_at.entry(scoped(*n, k)).or_default().push(*n);
+            }
+        }
+        let mut repeated: Vec<_> = seen_at.into_iter().filter(|(_, at)| at.len() > 1).collect();
+        repeated.sort();
+        repeated.truncate(MAX_TESTS);
+        let numbers: HashMap<(String, String, String), u64> = repeated
+            .into_iter()
+            .enumerate()
+            .map(|(i, (key, _))| (key, i as u64))
+            .collect();
+        let mut loops = HashMap::new();
+        for n in cfg.graph.node_indices() {
+            let node = &cfg.graph[n];
+            if matches!(&node.kind, NodeKind::Join { what } if what == "loop") {
+                let mask = numbers
+                    .iter()
+                    .filter(|((file, function, _), _)| {
+                        *file == node.file && *function == node.function
+                    })
+                    .fold(0u64, |m, (_, i)| m | 1 << i);
+                loops.insert(n, mask);
+            }
+        }
+        fn compile(f: &Formula, number: &dyn Fn(&str) -> Option<u64>) -> Compiled {
+            match f {
+                Formula::Test(k) => number(k).map_or(Compiled::Opaque, Compiled::Test),
+                Formula::Not(x) => Compiled::Not(Box::new(compile(x, number))),
+                Formula::All(xs) => Compiled::All(xs.iter().map(|x| compile(x, number)).collect()),
+                Formula::Any(xs) => Compiled::Any(xs.iter().map(|x| compile(x, number)).collect()),
+                Formula::Opaque => Compiled::Opaque,
+            }
+        }
+        let mut formulas = HashMap::new();
+        if !numbers.is_empty() {
+            for (n, f) in branches {
+                let number = |k: &str| numbers.get(&scoped(n, k)).copied();
+                let mut ks = Vec::new();
+                keys(f, &mut ks);
+                if ks.iter().any(|k| number(k).is_some()) {
+                    formulas.insert(n, compile(f, &number));
+                }
+            }
+        }
+        RepeatedTests { formulas, loops }
+    }
+}
+
+/// What the path so far has learnt of the repeated tests: `known` bits were decided, `holds`
+/// says which way.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+struct Outcomes {
+    known: u64,
+    holds: u64,
+}
+
+impl Outcomes {
+    fn eval(&self, f: &Compiled) -> Option<bool> {
+        match f {
+            Compiled::Test(i) => (self.known & (1 << i) != 0).then(|| self.holds & (1 << i) != 0),
+            Compiled::Not(x) => self.eval(x).map(|b| !b),
+            Compiled::All(xs) => {
+                let each: Vec<Option<bool>> = xs.iter().map(|x| self.eval(x)).collect();
+                if each.contains(&Some(false)) {
+                    Some(false)
+                } else if each.iter().all(|b| *b == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            Compiled::Any(xs) => {
+                let each: Vec<Option<bool>> = xs.iter().map(|x| self.eval(x)).collect();
+                if each.contains(&Some(true)) {
+                    Some(true)
+                } else if each.iter().all(|b| *b == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            Compiled::Opaque => None,
+        }
+    }
+
+    /// What taking the side of `f` where it is `holds` teaches.
+    fn assume(&mut self, f: &Compiled, holds: bool) {
+        match f {
+            Compiled::Test(i) => {
+                self.known |= 1 << i;
+                if holds {
+                    self.holds |= 1 << i;
+                } else {
+                    self.holds &= !(1 << i);
+                }
+            }
+            Compiled::Not(x) => self.assume(x, !holds),
+            Compiled::All(xs) if holds => xs.iter().for_each(|x| self.assume(x, true)),
+            Compiled::Any(xs) if !holds => xs.iter().for_each(|x| self.assume(x, false)),
+            _ => {}
+        }
+    }
+}
+
+enum Search {
+    Found(Vec<NodeIndex>),
+    None,
+    TooLarge,
+}
+
+/// [`path_avoiding`] over (node, what the path has learnt of the repeated tests).
+fn consistent_path(
+    cfg: &Cfg,
+    from: NodeIndex,
+    is_target: &impl Fn(NodeIndex) -> bool,
+    cut: &HashSet<EdgeIndex>,
+    tests: &RepeatedTests,
+) -> Search {
+    use std::collections::hash_map::Entry;
+    use std::collections::HashMap;
+    let g = &cfg.graph;
+    // Each node is visited once per combination of outcomes that reaches it; past a few per
+    // node on average the search would cost more than it could save.
+    let limit = 8 * g.node_count() + 1024;
+    type State = (NodeIndex, Outcomes);
+    let start: State = (from, Outcomes::default());
+    let mut parent: HashMap<State, Option<State>> = HashMap::new();
+    parent.insert(start, None);
+    let mut queue = VecDeque::from([start]);
+    while let Some(state @ (n, outcomes)) = queue.pop_front() {
+        if n != from && is_target(n) {
+            let mut path = vec![n];
+            let mut cur = state;
+            while let Some(Some(p)) = parent.get(&cur) {
+                path.push(p.0);
+                cur = *p;
+            }
+            path.reverse();
+            return Search::Found(path);
+        }
+        let mut next: Vec<(NodeIndex, EdgeIndex, Edge)> = g
+            .edges_directed(n, Direction::Outgoing)
+            .filter(|e| !cut.contains(&e.id()))
+            .map(|e| (e.target(), e.id(), *e.weight()))
+            .collect();
+        next.sort_by_key(|(t, e, _)| (*t, *e));
+        let formula = tests.formulas.get(&n);
+        // A loop's next round may see other values: what the last one learnt of its function's
+        // tests is forgotten.
+        let forget = tests.loops.get(&n).copied().unwrap_or(0);
+        for (t, _, edge) in next {
+            let mut after = Outcomes {
+                known: outcomes.known & !forget,
+                holds: outcomes.holds & !forget,
+            };
+            if let Some(f) = formula {
+                let side = match edge {
+                    Edge::True => Some(true),
+                    Edge::False => Some(false),
+                    _ => None,
+                };
+                if let Some(side) = side {
+                    if outcomes.eval(f).is_some_and(|b| b != side) {
+                        continue;
+                    }
+                    after.assume(f, side);
+                }
+            }
+            if let Entry::Vacant(slot) = parent.entry((t, after)) {
+                slot.insert(Some(state));
+                queue.push_back((t, after));
+                if parent.len() > limit {
+                    return Search::TooLarge;
+                }
+            }
+        }
+    }
+    Search::None
+}
+
+/// Shortest path from `from` to any node satisfying `is_target`, never using an edge in `cut`,
+/// whatever the branches test.
+fn any_path(
+    cfg: &Cfg,
+    from: NodeIndex,
+    is_target: &impl Fn(NodeIndex) -> bool,
     cut: &HashSet<EdgeIndex>,
 ) -> Option<Vec<NodeIndex>> {
     let g = &cfg.graph;
@@ -198,4 +457,173 @@ pub fn a_side_refuses(cfg: &Cfg, n: NodeIndex) -> bool {
         }
         false
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfg::{CfgNode, Condition};
+    use petgraph::graph::DiGraph;
+
+    /// A graph of one function, `f`, built node by node.
+    struct Graph {
+        cfg: Cfg,
+    }
+
+    impl Graph {
+        fn new() -> Graph {
+            let mut graph = DiGraph::new();
+            let mut node = |kind| {
+                graph.add_node(CfgNode {
+                    kind,
+                    file: "a.ts".into(),
+                    span: Default::default(),
+                    label: String::new(),
+                    function: "f".into(),
+                })
+            };
+            let entry = node(NodeKind::Entry);
+            let exit = node(NodeKind::Exit);
+            let denied = node(NodeKind::Denied);
+            Graph {
+                cfg: Cfg {
+                    graph,
+                    entry,
+                    exit,
+                    denied,
+                    notes: vec![],
+                    decided: vec![],
+                    repeated_tests: Default::default(),
+                },
+            }
+        }
+
+        fn add(&mut self, kind: NodeKind) -> NodeIndex {
+            self.cfg.graph.add_node(CfgNode {
+                kind,
+                file: "a.ts".into(),
+                span: Default::default(),
+                label: String::new(),
+                function: "f".into(),
+            })
+        }
+
+        fn branch(&mut self, formula: Formula) -> NodeIndex {
+            self.add(NodeKind::Branch {
+                condition: Box::new(Condition {
+                    formula,
+                    ..Default::default()
+                }),
+                polarity: None,
+            })
+        }
+
+        fn call(&mut self) -> NodeIndex {
+            self.add(NodeKind::Call {
+                callee: "c".into(),
+                args: vec![],
+                inlined: false,
+                can_deny: false,
+                guard: false,
+                fails_by_result: false,
+            })
+        }
+
+        fn edge(&mut self, a: NodeIndex, b: NodeIndex, e: Edge) -> EdgeIndex {
+            self.cfg.graph.add_edge(a, b, e)
+        }
+    }
+
+    fn test(key: &str) -> Formula {
+        Formula::Test(key.into())
+    }
+
+    /// entry → `if (first)` —true→ check → join; —false→ join; join → (loop head?) →
+    /// `if (second)` —true→ action. The check's passing edge is cut: is the action still
+    /// reachable?
+    fn action_reachable_without_check(first: Formula, second: Formula, loop_between: bool) -> bool {
+        let mut g = Graph::new();
+        let b1 = g.branch(first);
+        let check = g.call();
+        let join = g.add(NodeKind::Join {
+            what: "join".into(),
+        });
+        let b2 = g.branch(second);
+        let action = g.call();
+        let entry = g.cfg.entry;
+        g.edge(entry, b1, Edge::Normal);
+        g.edge(b1, check, Edge::True);
+        let passing = g.edge(check, join, Edge::Normal);
+        g.edge(b1, join, Edge::False);
+        if loop_between {
+            let head = g.add(NodeKind::Join {
+                what: "loop".into(),
+            });
+            g.edge(join, head, Edge::Normal);
+            g.edge(head, b2, Edge::True);
+        } else {
+            g.edge(join, b2, Edge::Normal);
+        }
+        g.edge(b2, action, Edge::True);
+        let exit = g.cfg.exit;
+        g.edge(b2, exit, Edge::False);
+        let cut = HashSet::from([passing]);
+        path_avoiding(&g.cfg, entry, |n| n == action, &cut).is_some()
+    }
+
+    #[test]
+    fn a_repeated_test_goes_the_same_way() {
+        let all = |xs: Vec<Formula>| Formula::All(xs);
+        let not = |x: Formula| Formula::Not(Box::new(x));
+        // `if (send) check; if (send && email) action`: skipping the check means no action.
+        assert!(!action_reachable_without_check(
+            test("send"),
+            all(vec![test("send"), Formula::Opaque]),
+            false
+        ));
+        // `if (!skip) check; if (!skip) action`.
+        assert!(!action_reachable_without_check(
+            not(test("skip")),
+            not(test("skip")),
+            false
+        ));
+        // `if (a || b) check; if (a) action`: a false `a || b` makes `a` false.
+        assert!(!action_reachable_without_check(
+            Formula::Any(vec![test("a"), test("b")]),
+            test("a"),
+            false
+        ));
+        // Another value's test, or the other way round, or a conjunction whose false side says
+        // nothing about either part: the action stays reachable.
+        assert!(action_reachable_without_check(
+            test("send"),
+            test("email"),
+            false
+        ));
+        assert!(action_reachable_without_check(
+            test("send"),
+            not(test("send")),
+            false
+        ));
+        assert!(action_reachable_without_check(
+            all(vec![test("send"), test("email")]),
+            test("send"),
+            false
+        ));
+        // An opaque test decides nothing.
+        assert!(action_reachable_without_check(
+            Formula::Opaque,
+            Formula::Opaque,
+            false
+        ));
+    }
+
+    #[test]
+    fn a_loop_round_forgets_what_the_last_one_learnt() {
+        assert!(action_reachable_without_check(
+            test("send"),
+            test("send"),
+            true
+        ));
+    }
 }

@@ -241,6 +241,23 @@ impl Value {
     }
 
     /// Removes `Var` wrappers.
+    /// Whether the value is the same wherever the function reads it, unless the name holding
+    /// it is reassigned: a parameter or a field of one, a literal, a module constant, what the
+    /// request carries read out of it (`(await request.json()).send`). Not a call's result (two
+    /// calls of one callee may answer differently), nor an element of a collection (a loop's
+    /// variable is another element each time round).
+    pub fn is_stable(&self) -> bool {
+        match self {
+            Value::Literal { .. } | Value::Param { .. } | Value::Global { .. } => true,
+            Value::Derived { from, .. } => from.is_stable(),
+            Value::Var { value, .. } => value.is_stable(),
+            Value::Member { base, property } => property != "[]" && base.is_stable(),
+            Value::SchemaInput { base, .. } => base.is_stable(),
+            Value::Validated { from } => from.is_stable(),
+            _ => false,
+        }
+    }
+
     pub fn peel(&self) -> &Value {
         match self {
             Value::Var { value, .. } => value.peel(),

@@ -242,6 +242,7 @@ pub fn build(
         denied,
         notes: b.notes,
         decided: b.decided,
+        repeated_tests: Default::default(),
     }
 }
 

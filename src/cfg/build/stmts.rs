@@ -222,6 +222,8 @@ impl<'p> Builder<'p> {
                 span,
             } => {
                 let mut condition = self.condition(subject);
+                // A switch's case edges each test another value: no one test.
+                condition.formula = Formula::Opaque;
                 for test in cases.iter().filter_map(|c| c.test.as_ref()) {
                     crate::ir::visit_expr(test, &mut |e| {
                         if let Expr::Literal(crate::ir::Literal::Str(s)) = e {
@@ -485,6 +487,7 @@ impl<'p> Builder<'p> {
         }
         c.value_calls.sort();
         c.value_calls.dedup();
+        c.formula = self.formula(cond, 0);
         for (side, negated) in [(0, false), (1, true)] {
             let mut parts = Vec::new();
             disjuncts(cond, negated, &mut parts, 0);
@@ -503,6 +506,54 @@ impl<'p> Builder<'p> {
             }
         }
         c
+    }
+
+    /// A condition as tests of stable values (see [`Formula`]): `token && !user.admin`,
+    /// `kind === "invite"`. A test of anything else is opaque.
+    fn formula(&self, e: &Expr, depth: usize) -> Formula {
+        if depth > 16 {
+            return Formula::Opaque;
+        }
+        let stable = |e: &Expr| {
+            let v = self.peek(e, 0).stripped();
+            v.is_stable().then(|| format!("{v:?}"))
+        };
+        match e.peel() {
+            Expr::Unary { op, operand } if op == "!" || op == "not" => {
+                Formula::Not(Box::new(self.formula(operand, depth + 1)))
+            }
+            Expr::Binary { op, left, right } => {
+                let both = || {
+                    vec![
+                        self.formula(left, depth + 1),
+                        self.formula(right, depth + 1),
+                    ]
+                };
+                match op.as_str() {
+                    "&&" | "and" => Formula::All(both()),
+                    "||" | "or" => Formula::Any(both()),
+                    "==" | "===" | "!=" | "!==" | "is" | "is not" => {
+                        let (Some(l), Some(r)) = (stable(left), stable(right)) else {
+                            return Formula::Opaque;
+                        };
+                        // `a == b` and `b == a` are one test.
+                        let (l, r) = if l <= r { (l, r) } else { (r, l) };
+                        let test = Formula::Test(format!("{l} == {r}"));
+                        if matches!(op.as_str(), "!=" | "!==" | "is not") {
+                            Formula::Not(Box::new(test))
+                        } else {
+                            test
+                        }
+                    }
+                    _ => Formula::Opaque,
+                }
+            }
+            Expr::Name(_) | Expr::Member { .. } => match stable(e) {
+                Some(key) => Formula::Test(key),
+                None => Formula::Opaque,
+            },
+            _ => Formula::Opaque,
+        }
     }
 
     pub(super) fn comparisons(&self, e: &Expr, out: &mut Vec<Comparison>) {
