@@ -87,6 +87,29 @@ pub const ANCHORED_TEXT: &str = "text at a fixed address";
 /// `via` of the bitwise difference of two values (`a[i] ^ b[i]`).
 pub const XOR: &str = "^";
 
+/// A function (or a package's: Go's `strings.ToLower`) named for normalising text:
+/// `normalizeEmail`, `normalize_email`, `canonicalEmail`, `lower`, `strings.TrimSpace`.
+pub fn is_text_normaliser(path: &str) -> bool {
+    let name = path.rsplit('.').next().unwrap_or(path);
+    crate::workflow::label::words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "normalize"
+                | "normalise"
+                | "normalized"
+                | "normalised"
+                | "canonical"
+                | "canonicalize"
+                | "canonicalise"
+                | "lower"
+                | "lowercase"
+                | "downcase"
+                | "casefold"
+                | "trim"
+        )
+    })
+}
+
 /// Whether a derivation built text around other values rather than computing a new value.
 pub fn is_text(via: &str) -> bool {
     matches!(via, TEMPLATE | CONCAT | ANCHORED_TEXT)
@@ -102,7 +125,10 @@ impl Value {
         match self {
             Value::CallResult { callee } => out.push(callee.clone()),
             Value::Derived { from, via } => {
-                out.push(via.clone());
+                // A normaliser returns the text it was given, not data of its own.
+                if !is_text_normaliser(via) {
+                    out.push(via.clone());
+                }
                 from.producing_calls(out);
             }
             Value::Var { value, .. } => value.producing_calls(out),
@@ -254,6 +280,17 @@ impl Value {
             Value::Member { base, property } => property != "[]" && base.is_stable(),
             Value::SchemaInput { base, .. } => base.is_stable(),
             Value::Validated { from } => from.is_stable(),
+            _ => false,
+        }
+    }
+
+    /// Go's request context (`ctx`, `r.Context()`), handed to every SDK call: it names no
+    /// record.
+    pub fn is_go_context(&self) -> bool {
+        match self {
+            Value::Var { name, value } => name == "ctx" || value.is_go_context(),
+            Value::Param { name, .. } => name == "ctx",
+            Value::Derived { via, .. } => via == ".Context",
             _ => false,
         }
     }

@@ -514,13 +514,13 @@ impl<'s> Labeler<'s> {
                             if of_group(&cmp.left) || of_group(&cmp.right) {
                                 return false;
                             }
-                            // The other side names someone: not the session, nor the caller's own
-                            // record looked up with the session alone (an identity alias row
-                            // compared with the signed-in id says nothing about a target).
-                            let caller = |v: &Value| self.is_session(v);
-                            let target = |v: &Value| {
-                                !caller(v) && !self.looked_up_only_with_caller(cfg, n, v)
-                            };
+                            // The caller is the session, or the caller's own record looked up with
+                            // the session alone (`getUser(session.userId).email`). The other side
+                            // names someone else: neither of those (an identity alias row compared
+                            // with the signed-in id says nothing about a target).
+                            let own_record = |v: &Value| self.looked_up_only_with_caller(cfg, n, v);
+                            let caller = |v: &Value| self.is_session(v) || own_record(v);
+                            let target = |v: &Value| !self.is_session(v) && !own_record(v);
                             return (named(&cmp.left)
                                 && target(&cmp.left_value)
                                 && caller(&cmp.right_value))
@@ -825,14 +825,22 @@ impl<'s> Labeler<'s> {
                         && node.function == here.function
                         && crate::cfg::query::reaches(cfg, n, at) =>
                 {
-                    Some(args)
+                    Some((callee, args))
                 }
                 _ => None,
             }
         });
         // Calls given nothing (`getPool()` of `getPool().query(…)`) neither add nor remove.
         let mut any = false;
-        let only_caller = lookups.all(|args| {
+        let only_caller = lookups.all(|(callee, args)| {
+            // The client the call is made on (Go's `client.UserManagement()`, Ruby's
+            // `WorkOS.client.user_management`), handed as its receiver, names no record.
+            let receiver = |v: &Value| match v.peel() {
+                Value::CallResult { callee: c } | Value::Derived { via: c, .. } => {
+                    callee.starts_with(c.as_str())
+                }
+                _ => false,
+            };
             let mut given = Vec::new();
             for a in args {
                 flatten(&a.value, &mut given, 0);
@@ -841,6 +849,7 @@ impl<'s> Labeler<'s> {
                 .iter()
                 .filter(|v| !matches!(v.peel(), Value::Object { .. } | Value::Array { .. }))
                 .filter(|v| !matches!(v.peel(), Value::Literal { .. }))
+                .filter(|v| !v.is_go_context() && !receiver(v))
                 .collect();
             if leaves.is_empty() {
                 return true;

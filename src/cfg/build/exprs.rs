@@ -798,12 +798,7 @@ pub(super) fn result_value(
 /// A Go `context.Context` handed to a call: the request's (`r.Context()`, `c.Request().Context()`)
 /// or a variable named for it (`ctx`).
 fn is_go_context(v: &Value) -> bool {
-    match v {
-        Value::Var { name, value } => name == "ctx" || is_go_context(value),
-        Value::Param { name, .. } => name == "ctx",
-        Value::Derived { via, .. } => via == ".Context",
-        _ => false,
-    }
+    v.is_go_context()
 }
 
 /// Methods that read one entry of the request by its key (`get("state")`, Go's

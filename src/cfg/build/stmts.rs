@@ -615,6 +615,16 @@ impl<'p> Builder<'p> {
             }
             Expr::Index { object, .. } => Value::member(self.peek(object, depth + 1), "[]"),
             Expr::Call(c) => {
+                // `normalizeEmail(user.email) !== normalizeEmail(invitation.email)`: a function
+                // that only normalises text keeps whose text it is.
+                if let (Some(path), [only]) = (c.callee.path(), c.args.as_slice()) {
+                    if crate::cfg::value::is_text_normaliser(&path) {
+                        return Value::Derived {
+                            from: Box::new(self.peek(&only.value, depth + 1)),
+                            via: path,
+                        };
+                    }
+                }
                 let receiver = match &c.callee {
                     Expr::Member { object, .. } => Some(self.peek(object, depth + 1)),
                     _ => None,
