@@ -205,6 +205,18 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
             Source::Session(_) | Source::Unknown(_) => {}
         }
     }
+    if rule.random {
+        if let Some(parts) = labeler.predictable_parts(site.cfg(), site.node, value) {
+            return Some(Violation {
+                problem: format!(
+                    "`{key}` is computed only from {parts}, with nothing random in it: anyone can compute the same value"
+                ),
+                evidence: "predictable".into(),
+                path: path_to_action(site),
+                severity: None,
+            });
+        }
+    }
     None
 }
 

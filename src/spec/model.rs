@@ -240,6 +240,10 @@ pub struct ArgumentRule {
     /// Whether a hard-coded literal is acceptable (a fixed OAuth `state` is not).
     #[serde(default = "yes")]
     pub literal: bool,
+    /// The value must have a part nobody can predict: one computed only from fixed text and
+    /// request input (`btoa(JSON.stringify({ returnTo }))` as an OAuth `state`) is reported.
+    #[serde(default)]
+    pub random: bool,
 }
 
 fn yes() -> bool {

@@ -860,6 +860,159 @@ impl<'s> Labeler<'s> {
         any && only_caller
     }
 
+    /// What a value is computed from, when every part of it can be seen and none is random:
+    /// fixed text and request input (`encodeURIComponent(JSON.stringify({ returnTo, signalsId
+    /// }))` of a client's `returnTo` and `signalsId`). `None` when some part is random (a call
+    /// named for it: `randomUUID`, `randomBytes`, `token_urlsafe`, `nanoid`, `SecureRandom`),
+    /// session data (a secret the attacker lacks), or anything idrift cannot see through: an
+    /// unknown caller's parameter, a call it did not follow, a module value.
+    pub fn predictable_parts(&self, cfg: &Cfg, at: NodeIndex, value: &Value) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut opened = HashSet::new();
+        if self.unpredictability(cfg, at, value, &mut parts, &mut opened, 0) != Unpredictable::No
+            || parts.is_empty()
+        {
+            return None;
+        }
+        parts.sort();
+        parts.dedup();
+        let quoted = |pick: fn(&Source) -> Option<String>| {
+            parts.iter().filter_map(pick).collect::<Vec<_>>().join(", ")
+        };
+        let input = quoted(|s| match s {
+            Source::Request(d) => Some(format!("`{d}`")),
+            _ => None,
+        });
+        let text = quoted(|s| match s {
+            Source::Literal(v) => Some(format!("{v:?}")),
+            _ => None,
+        });
+        Some(match (input.is_empty(), text.is_empty()) {
+            (false, false) => format!("request input ({input}) and fixed text ({text})"),
+            (false, true) => format!("request input ({input})"),
+            _ => format!("fixed text ({text})"),
+        })
+    }
+
+    /// See [`Self::predictable_parts`]; the predictable parts seen are added to `parts`.
+    fn unpredictability(
+        &self,
+        cfg: &Cfg,
+        at: NodeIndex,
+        value: &Value,
+        parts: &mut Vec<Source>,
+        opened: &mut HashSet<String>,
+        depth: usize,
+    ) -> Unpredictable {
+        if depth > 12 {
+            return Unpredictable::Unseen;
+        }
+        let all = |values: &mut dyn Iterator<Item = &Value>,
+                   parts: &mut Vec<Source>,
+                   opened: &mut HashSet<String>| {
+            values.fold(Unpredictable::No, |acc, v| {
+                acc.and(self.unpredictability(cfg, at, v, parts, opened, depth + 1))
+            })
+        };
+        // A buffer a random generator filled (`crypto.getRandomValues(array)`, Go's
+        // `rand.Read(b)`) is random from then on, whatever it was made as.
+        let stripped = value.stripped();
+        let filled = || {
+            cfg.calls().into_iter().any(|n| match &cfg.node(n).kind {
+                NodeKind::Call { callee, args, .. } => {
+                    names_randomness(callee) && args.iter().any(|a| a.value.stripped() == stripped)
+                }
+                _ => false,
+            })
+        };
+        if !matches!(value.peel(), Value::Literal { .. }) && filled() {
+            return Unpredictable::Random;
+        }
+        match value.peel() {
+            Value::Literal { value } => {
+                parts.push(Source::Literal(value.clone()));
+                Unpredictable::No
+            }
+            Value::Object { props } => all(&mut props.iter().map(|(_, p)| p), parts, opened),
+            Value::Array { items } => all(&mut items.iter(), parts, opened),
+            // One way or another (`safe(url) ?? fallback`): predictable if some way is and none
+            // is random; a way idrift cannot see is not counted against the others.
+            Value::Either { options } => {
+                // An empty way (`null` when creating the state failed) is its absence, which
+                // the `required` rule judges.
+                let ways: Vec<Unpredictable> = options
+                    .iter()
+                    .filter(|o| !is_empty_value(o))
+                    .map(|o| self.unpredictability(cfg, at, o, parts, opened, depth + 1))
+                    .collect();
+                if ways.contains(&Unpredictable::Random) {
+                    Unpredictable::Random
+                } else if ways.contains(&Unpredictable::No) {
+                    Unpredictable::No
+                } else {
+                    Unpredictable::Unseen
+                }
+            }
+            Value::Derived { via, .. } if names_randomness(via) => Unpredictable::Random,
+            Value::Derived { from, .. } => all(&mut std::iter::once(from.as_ref()), parts, opened),
+            Value::Member { base, .. }
+                if !matches!(self.sources(value).as_slice(), [Source::Request(_)]) =>
+            {
+                all(&mut std::iter::once(base.as_ref()), parts, opened)
+            }
+            Value::CallResult { callee } if names_randomness(callee) => Unpredictable::Random,
+            // Only an encoding (`encodeURIComponent`, `JSON.stringify`, `btoa`,
+            // `base64.urlsafe_b64encode`, `json.dumps`, Go's `hex.EncodeToString`) is judged by
+            // what it was given: any other function, the application's own above all
+            // (`createOAuthState(metadata)`), may make its randomness inside.
+            Value::CallResult { callee } if !names_encoding(callee) => Unpredictable::Unseen,
+            Value::CallResult { callee } => {
+                // Already opened: a loop of calls shows nothing more.
+                if !opened.insert(callee.clone()) {
+                    return Unpredictable::Unseen;
+                }
+                // What the call was given, at the call sites that run before `at`.
+                let sites: Vec<(&Vec<ArgValue>, bool)> = cfg
+                    .calls()
+                    .into_iter()
+                    .filter_map(|n| match &cfg.node(n).kind {
+                        NodeKind::Call {
+                            callee: c,
+                            args,
+                            inlined,
+                            ..
+                        } if c == callee && crate::cfg::query::reaches(cfg, n, at) => {
+                            Some((args, *inlined))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                // An encoding the application wrote itself, or one given nothing, may hold more
+                // than it was handed.
+                if sites.is_empty()
+                    || sites
+                        .iter()
+                        .any(|(args, inlined)| *inlined || args.is_empty())
+                {
+                    return Unpredictable::Unseen;
+                }
+                let mut given = sites
+                    .iter()
+                    .flat_map(|(args, _)| args.iter())
+                    .map(|a| &a.value)
+                    .filter(|v| !v.is_go_context());
+                all(&mut given, parts, opened)
+            }
+            _ => match self.sources(value).as_slice() {
+                [one @ (Source::Request(_) | Source::Literal(_))] => {
+                    parts.push(one.clone());
+                    Unpredictable::No
+                }
+                _ => Unpredictable::Unseen,
+            },
+        }
+    }
+
     /// `current_user`, `current_user.org_id`, `g.user.id`: a session global or a field of one.
     fn is_session_global(&self, path: &str) -> bool {
         self.session_globals
@@ -1181,6 +1334,90 @@ fn flatten<'v>(v: &'v Value, out: &mut Vec<&'v Value>, depth: usize) {
         Value::Object { props } => props.iter().for_each(|(_, p)| flatten(p, out, depth + 1)),
         _ => {}
     }
+}
+
+/// Whether a value has a part nobody can predict (see [`Labeler::predictable_parts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unpredictable {
+    /// Every part is fixed text or request input.
+    No,
+    /// Some part is random.
+    Random,
+    /// Some part could not be seen (and none is random).
+    Unseen,
+}
+
+impl Unpredictable {
+    /// Of a value made of two parts.
+    fn and(self, other: Unpredictable) -> Unpredictable {
+        use Unpredictable::*;
+        match (self, other) {
+            (Random, _) | (_, Random) => Random,
+            (Unseen, _) | (_, Unseen) => Unseen,
+            (No, No) => No,
+        }
+    }
+}
+
+/// Whether a call's name says it makes something unpredictable (`crypto.randomUUID`,
+/// `randomBytes`, `secrets.token_urlsafe`, `nanoid`, `SecureRandom.hex`, `uuid.v4`,
+/// `generators.state`).
+fn names_randomness(callee: &str) -> bool {
+    callee.split(['.', ':', '/']).any(|segment| {
+        let segment = segment.trim_end_matches("()");
+        words(segment).iter().any(|w| {
+            matches!(
+                w.to_ascii_lowercase().as_str(),
+                "random"
+                    | "randomuuid"
+                    | "uuid"
+                    | "uuid4"
+                    | "v4"
+                    | "nanoid"
+                    | "cuid"
+                    | "cuid2"
+                    | "ulid"
+                    | "urandom"
+                    | "securerandom"
+                    | "token"
+                    | "nonce"
+                    | "entropy"
+                    | "csprng"
+                    | "getrandomvalues"
+                    | "randombytes"
+                    | "rand"
+            )
+        })
+    })
+}
+
+/// Whether a call's last name says it only re-encodes what it is given.
+fn names_encoding(callee: &str) -> bool {
+    let name = crate::ir::last_segment(callee);
+    words(name).iter().any(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "encode"
+                | "stringify"
+                | "dumps"
+                | "serialize"
+                | "marshal"
+                | "escape"
+                | "quote"
+                | "btoa"
+                | "b64encode"
+                | "base64"
+                | "hex"
+                | "tostring"
+                | "json"
+                | "join"
+                | "concat"
+                | "format"
+                | "sprintf"
+                | "string"
+                | "decode"
+        )
+    })
 }
 
 /// Whether the last name of `callee` has a word of every group (words folded to lower case).
