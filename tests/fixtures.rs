@@ -85,6 +85,9 @@ const CASES: &[(&str, Expected)] = &[
         "invite-check-behind-flag",
         &[("bypassed-step", "invite", "can_manage_members")],
     ),
+    // OAuth states that encode request input with a random nonce, or hex-encode a buffer
+    // `crypto.getRandomValues` filled: unpredictable, no `random_state`.
+    ("authkit-login-random-state-encoded", &[]),
     // A check and the call under tests of the same value: only ways through that agree on it.
     ("invite-check-under-same-test", &[]),
     (
