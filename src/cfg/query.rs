@@ -172,27 +172,22 @@ impl Outcomes {
         match f {
             Compiled::Test(i) => (self.known & (1 << i) != 0).then(|| self.holds & (1 << i) != 0),
             Compiled::Not(x) => self.eval(x).map(|b| !b),
-            Compiled::All(xs) => {
-                let each: Vec<Option<bool>> = xs.iter().map(|x| self.eval(x)).collect();
-                if each.contains(&Some(false)) {
-                    Some(false)
-                } else if each.iter().all(|b| *b == Some(true)) {
-                    Some(true)
-                } else {
-                    None
-                }
-            }
-            Compiled::Any(xs) => {
-                let each: Vec<Option<bool>> = xs.iter().map(|x| self.eval(x)).collect();
-                if each.contains(&Some(true)) {
-                    Some(true)
-                } else if each.iter().all(|b| *b == Some(false)) {
-                    Some(false)
-                } else {
-                    None
-                }
-            }
+            Compiled::All(xs) => self.junction(xs, false),
+            Compiled::Any(xs) => self.junction(xs, true),
             Compiled::Opaque => None,
+        }
+    }
+
+    /// `&&` (`decider` false) or `||` (`decider` true): one part with the decider's value
+    /// decides it; otherwise every part must be known.
+    fn junction(&self, xs: &[Compiled], decider: bool) -> Option<bool> {
+        let each: Vec<Option<bool>> = xs.iter().map(|x| self.eval(x)).collect();
+        if each.contains(&Some(decider)) {
+            Some(decider)
+        } else if each.iter().all(|b| *b == Some(!decider)) {
+            Some(!decider)
+        } else {
+            None
         }
     }
 

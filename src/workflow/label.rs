@@ -836,9 +836,9 @@ impl<'s> Labeler<'s> {
             // The client the call is made on (Go's `client.UserManagement()`, Ruby's
             // `WorkOS.client.user_management`), handed as its receiver, names no record.
             let receiver = |v: &Value| match v.peel() {
-                Value::CallResult { callee: c } | Value::Derived { via: c, .. } => {
-                    callee.starts_with(c.as_str())
-                }
+                Value::CallResult { callee: c } | Value::Derived { via: c, .. } => callee
+                    .strip_prefix(c.as_str())
+                    .is_some_and(|rest| rest.starts_with(['.', '('])),
                 _ => false,
             };
             let mut given = Vec::new();
