@@ -460,9 +460,10 @@ mod tests {
     use crate::cfg::{CfgNode, Condition};
     use petgraph::graph::DiGraph;
 
-    /// A graph of one function, `f`, built node by node.
+    /// A graph built node by node, in function `f` unless `function` says otherwise.
     struct Graph {
         cfg: Cfg,
+        function: &'static str,
     }
 
     impl Graph {
@@ -490,6 +491,7 @@ mod tests {
                     decided: vec![],
                     repeated_tests: Default::default(),
                 },
+                function: "f",
             }
         }
 
@@ -499,7 +501,7 @@ mod tests {
                 file: "a.ts".into(),
                 span: Default::default(),
                 label: String::new(),
-                function: "f".into(),
+                function: self.function.into(),
             })
         }
 
@@ -533,11 +535,28 @@ mod tests {
         Formula::Test(key.into())
     }
 
-    /// entry → `if (first)` —true→ check → join; —false→ join; join → (loop head?) →
-    /// `if (second)` —true→ action. The check's passing edge is cut: is the action still
-    /// reachable?
-    fn action_reachable_without_check(first: Formula, second: Formula, loop_between: bool) -> bool {
+    /// Where a loop stands between the two tests, if anywhere.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Loop {
+        None,
+        /// In the function of the tests.
+        Same,
+        /// In another function (a helper inlined between them).
+        Other,
+    }
+
+    /// entry → `if (other)` → `if (first)` —true→ check → join; —false→ join; join → (loop
+    /// head?) → `if (second)` —true→ action. `other` is a test repeated elsewhere too, so that
+    /// the two under study are not the only ones numbered. The check's passing edge is cut: is
+    /// the action still reachable?
+    fn action_reachable_without_check(first: Formula, second: Formula, between: Loop) -> bool {
         let mut g = Graph::new();
+        let entry = g.cfg.entry;
+        let other_1 = g.branch(test("a"));
+        let other_2 = g.branch(test("a"));
+        g.edge(entry, other_1, Edge::Normal);
+        g.edge(other_1, other_2, Edge::True);
+        g.edge(other_1, other_2, Edge::False);
         let b1 = g.branch(first);
         let check = g.call();
         let join = g.add(NodeKind::Join {
@@ -545,19 +564,22 @@ mod tests {
         });
         let b2 = g.branch(second);
         let action = g.call();
-        let entry = g.cfg.entry;
-        g.edge(entry, b1, Edge::Normal);
+        g.edge(other_2, b1, Edge::True);
+        g.edge(other_2, b1, Edge::False);
         g.edge(b1, check, Edge::True);
         let passing = g.edge(check, join, Edge::Normal);
         g.edge(b1, join, Edge::False);
-        if loop_between {
+        if between == Loop::None {
+            g.edge(join, b2, Edge::Normal);
+        } else {
+            if between == Loop::Other {
+                g.function = "g";
+            }
             let head = g.add(NodeKind::Join {
                 what: "loop".into(),
             });
             g.edge(join, head, Edge::Normal);
             g.edge(head, b2, Edge::True);
-        } else {
-            g.edge(join, b2, Edge::Normal);
         }
         g.edge(b2, action, Edge::True);
         let exit = g.cfg.exit;
@@ -574,51 +596,57 @@ mod tests {
         assert!(!action_reachable_without_check(
             test("send"),
             all(vec![test("send"), Formula::Opaque]),
-            false
+            Loop::None
         ));
         // `if (!skip) check; if (!skip) action`.
         assert!(!action_reachable_without_check(
             not(test("skip")),
             not(test("skip")),
-            false
+            Loop::None
         ));
         // `if (a || b) check; if (a) action`: a false `a || b` makes `a` false.
         assert!(!action_reachable_without_check(
             Formula::Any(vec![test("a"), test("b")]),
             test("a"),
-            false
+            Loop::None
         ));
         // Another value's test, or the other way round, or a conjunction whose false side says
         // nothing about either part: the action stays reachable.
         assert!(action_reachable_without_check(
             test("send"),
             test("email"),
-            false
+            Loop::None
         ));
         assert!(action_reachable_without_check(
             test("send"),
             not(test("send")),
-            false
+            Loop::None
         ));
         assert!(action_reachable_without_check(
             all(vec![test("send"), test("email")]),
             test("send"),
-            false
+            Loop::None
         ));
         // An opaque test decides nothing.
         assert!(action_reachable_without_check(
             Formula::Opaque,
             Formula::Opaque,
-            false
+            Loop::None
         ));
     }
 
     #[test]
-    fn a_loop_round_forgets_what_the_last_one_learnt() {
+    fn a_loop_round_forgets_what_the_last_one_learnt_of_its_function() {
         assert!(action_reachable_without_check(
             test("send"),
             test("send"),
-            true
+            Loop::Same
+        ));
+        // A loop of another function cannot change this one's values.
+        assert!(!action_reachable_without_check(
+            test("send"),
+            test("send"),
+            Loop::Other
         ));
     }
 }
