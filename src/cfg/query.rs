@@ -610,8 +610,31 @@ mod tests {
             test("a"),
             Loop::None
         ));
+        // `if (a || b) check; if (a || b) action`: both parts false, so the second is too.
+        assert!(!action_reachable_without_check(
+            Formula::Any(vec![test("a"), test("b")]),
+            Formula::Any(vec![test("a"), test("b")]),
+            Loop::None
+        ));
+        // `if (!(a && b)) check; if (!a) action`: skipping the check means `a && b` held.
+        assert!(!action_reachable_without_check(
+            not(all(vec![test("a"), test("b")])),
+            not(test("a")),
+            Loop::None
+        ));
         // Another value's test, or the other way round, or a conjunction whose false side says
-        // nothing about either part: the action stays reachable.
+        // nothing about either part, or a disjunction whose true side says nothing about
+        // either: the action stays reachable.
+        assert!(action_reachable_without_check(
+            all(vec![test("send"), test("email")]),
+            not(test("send")),
+            Loop::None
+        ));
+        assert!(action_reachable_without_check(
+            not(Formula::Any(vec![test("a"), test("b")])),
+            test("a"),
+            Loop::None
+        ));
         assert!(action_reachable_without_check(
             test("send"),
             test("email"),
