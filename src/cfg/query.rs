@@ -196,10 +196,10 @@ impl Outcomes {
         match f {
             Compiled::Test(i) => {
                 self.known |= 1 << i;
+                // An unknown test's bit in `holds` is clear (forgetting clears both masks), and
+                // a known one is only ever assumed the way it went.
                 if holds {
                     self.holds |= 1 << i;
-                } else {
-                    self.holds &= !(1 << i);
                 }
             }
             Compiled::Not(x) => self.assume(x, !holds),
@@ -552,8 +552,8 @@ mod tests {
     fn action_reachable_without_check(first: Formula, second: Formula, between: Loop) -> bool {
         let mut g = Graph::new();
         let entry = g.cfg.entry;
-        let other_1 = g.branch(test("a"));
-        let other_2 = g.branch(test("a"));
+        let other_1 = g.branch(test("0-other"));
+        let other_2 = g.branch(test("0-other"));
         g.edge(entry, other_1, Edge::Normal);
         g.edge(other_1, other_2, Edge::True);
         g.edge(other_1, other_2, Edge::False);
