@@ -782,7 +782,7 @@ pub(super) fn result_value(
             .is_some_and(|w| matches!(w.as_str(), "organization" | "org"))
     {
         // The key, not the Go context handed first (`store.GetOrg(r.Context(), orgID)`).
-        let key = args.iter().find(|a| !is_go_context(&a.value));
+        let key = args.iter().find(|a| !a.value.is_go_context());
         if let Some(a) = key.filter(|a| is_request_rooted(&a.value)) {
             return Value::Derived {
                 from: Box::new(a.value.clone()),
@@ -793,12 +793,6 @@ pub(super) fn result_value(
     Value::CallResult {
         callee: callee.to_string(),
     }
-}
-
-/// A Go `context.Context` handed to a call: the request's (`r.Context()`, `c.Request().Context()`)
-/// or a variable named for it (`ctx`).
-fn is_go_context(v: &Value) -> bool {
-    v.is_go_context()
 }
 
 /// Methods that read one entry of the request by its key (`get("state")`, Go's
