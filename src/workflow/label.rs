@@ -867,13 +867,29 @@ impl<'s> Labeler<'s> {
     /// session data (a secret the attacker lacks), or anything idrift cannot see through: an
     /// unknown caller's parameter, a call it did not follow, a module value.
     pub fn predictable_parts(&self, cfg: &Cfg, at: NodeIndex, value: &Value) -> Option<String> {
-        let mut parts = Vec::new();
-        let mut opened = HashSet::new();
-        if self.unpredictability(cfg, at, value, &mut parts, &mut opened, 0) != Unpredictable::No
-            || parts.is_empty()
+        // A buffer a random generator filled (`crypto.getRandomValues(array)`, Go's
+        // `rand.Read(b)`) is random from then on, whatever it was made as.
+        let filled = cfg
+            .calls()
+            .into_iter()
+            .filter_map(|n| match &cfg.node(n).kind {
+                NodeKind::Call { callee, args, .. } if names_randomness(callee) => Some(args),
+                _ => None,
+            })
+            .flat_map(|args| args.iter().map(|a| a.value.stripped()))
+            .collect();
+        let mut walk = PartsWalk {
+            cfg,
+            at,
+            filled,
+            parts: Vec::new(),
+            opened: HashSet::new(),
+        };
+        if self.unpredictability(&mut walk, value, 0) != Unpredictable::No || walk.parts.is_empty()
         {
             return None;
         }
+        let mut parts = walk.parts;
         parts.sort();
         parts.dedup();
         let quoted = |pick: fn(&Source) -> Option<String>| {
@@ -895,46 +911,27 @@ impl<'s> Labeler<'s> {
     }
 
     /// See [`Self::predictable_parts`]; the predictable parts seen are added to `parts`.
-    fn unpredictability(
-        &self,
-        cfg: &Cfg,
-        at: NodeIndex,
-        value: &Value,
-        parts: &mut Vec<Source>,
-        opened: &mut HashSet<String>,
-        depth: usize,
-    ) -> Unpredictable {
+    fn unpredictability(&self, walk: &mut PartsWalk, value: &Value, depth: usize) -> Unpredictable {
         if depth > 12 {
             return Unpredictable::Unseen;
         }
-        let all = |values: &mut dyn Iterator<Item = &Value>,
-                   parts: &mut Vec<Source>,
-                   opened: &mut HashSet<String>| {
+        let all = |values: &mut dyn Iterator<Item = &Value>, walk: &mut PartsWalk| {
             values.fold(Unpredictable::No, |acc, v| {
-                acc.and(self.unpredictability(cfg, at, v, parts, opened, depth + 1))
+                acc.and(self.unpredictability(walk, v, depth + 1))
             })
         };
-        // A buffer a random generator filled (`crypto.getRandomValues(array)`, Go's
-        // `rand.Read(b)`) is random from then on, whatever it was made as.
-        let stripped = value.stripped();
-        let filled = || {
-            cfg.calls().into_iter().any(|n| match &cfg.node(n).kind {
-                NodeKind::Call { callee, args, .. } => {
-                    names_randomness(callee) && args.iter().any(|a| a.value.stripped() == stripped)
-                }
-                _ => false,
-            })
-        };
-        if !matches!(value.peel(), Value::Literal { .. }) && filled() {
+        if !matches!(value.peel(), Value::Literal { .. }) && walk.filled.contains(&value.stripped())
+        {
             return Unpredictable::Random;
         }
+        let cfg = walk.cfg;
         match value.peel() {
             Value::Literal { value } => {
-                parts.push(Source::Literal(value.clone()));
+                walk.parts.push(Source::Literal(value.clone()));
                 Unpredictable::No
             }
-            Value::Object { props } => all(&mut props.iter().map(|(_, p)| p), parts, opened),
-            Value::Array { items } => all(&mut items.iter(), parts, opened),
+            Value::Object { props } => all(&mut props.iter().map(|(_, p)| p), walk),
+            Value::Array { items } => all(&mut items.iter(), walk),
             // One way or another (`safe(url) ?? fallback`): predictable if some way is and none
             // is random; a way idrift cannot see is not counted against the others.
             Value::Either { options } => {
@@ -943,7 +940,7 @@ impl<'s> Labeler<'s> {
                 let ways: Vec<Unpredictable> = options
                     .iter()
                     .filter(|o| !is_empty_value(o))
-                    .map(|o| self.unpredictability(cfg, at, o, parts, opened, depth + 1))
+                    .map(|o| self.unpredictability(walk, o, depth + 1))
                     .collect();
                 if ways.contains(&Unpredictable::Random) {
                     Unpredictable::Random
@@ -954,11 +951,11 @@ impl<'s> Labeler<'s> {
                 }
             }
             Value::Derived { via, .. } if names_randomness(via) => Unpredictable::Random,
-            Value::Derived { from, .. } => all(&mut std::iter::once(from.as_ref()), parts, opened),
+            Value::Derived { from, .. } => all(&mut std::iter::once(from.as_ref()), walk),
             Value::Member { base, .. }
                 if !matches!(self.sources(value).as_slice(), [Source::Request(_)]) =>
             {
-                all(&mut std::iter::once(base.as_ref()), parts, opened)
+                all(&mut std::iter::once(base.as_ref()), walk)
             }
             Value::CallResult { callee } if names_randomness(callee) => Unpredictable::Random,
             // Only an encoding (`encodeURIComponent`, `JSON.stringify`, `btoa`,
@@ -968,7 +965,7 @@ impl<'s> Labeler<'s> {
             Value::CallResult { callee } if !names_encoding(callee) => Unpredictable::Unseen,
             Value::CallResult { callee } => {
                 // Already opened: a loop of calls shows nothing more.
-                if !opened.insert(callee.clone()) {
+                if !walk.opened.insert(callee.clone()) {
                     return Unpredictable::Unseen;
                 }
                 // What the call was given, at the call sites that run before `at`.
@@ -981,7 +978,7 @@ impl<'s> Labeler<'s> {
                             args,
                             inlined,
                             ..
-                        } if c == callee && crate::cfg::query::reaches(cfg, n, at) => {
+                        } if c == callee && crate::cfg::query::reaches(cfg, n, walk.at) => {
                             Some((args, *inlined))
                         }
                         _ => None,
@@ -1001,11 +998,11 @@ impl<'s> Labeler<'s> {
                     .flat_map(|(args, _)| args.iter())
                     .map(|a| &a.value)
                     .filter(|v| !v.is_go_context());
-                all(&mut given, parts, opened)
+                all(&mut given, walk)
             }
             _ => match self.sources(value).as_slice() {
                 [one @ (Source::Request(_) | Source::Literal(_))] => {
-                    parts.push(one.clone());
+                    walk.parts.push(one.clone());
                     Unpredictable::No
                 }
                 _ => Unpredictable::Unseen,
@@ -1334,6 +1331,16 @@ fn flatten<'v>(v: &'v Value, out: &mut Vec<&'v Value>, depth: usize) {
         Value::Object { props } => props.iter().for_each(|(_, p)| flatten(p, out, depth + 1)),
         _ => {}
     }
+}
+
+/// What [`Labeler::predictable_parts`] carries down a value: the function it is in, the
+/// buffers a random generator filled there, the predictable parts seen, the encodings opened.
+struct PartsWalk<'c> {
+    cfg: &'c Cfg,
+    at: NodeIndex,
+    filled: Vec<Value>,
+    parts: Vec<Source>,
+    opened: HashSet<String>,
 }
 
 /// Whether a value has a part nobody can predict (see [`Labeler::predictable_parts`]).
