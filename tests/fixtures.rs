@@ -564,7 +564,7 @@ const API_KEYS_PARITY: &[(&str, Expected)] = &[
 /// one goes back to a page the request named only when it passes an allow-list (a path test, a
 /// `safe_next` helper, a list of pages, each falling back to a fixed page); the open redirect
 /// sends the browser wherever the query says, or wherever a path test that `//evil.example`
-/// passes lets through. Text that starts with a configured address and a path
+/// passes, or a configured origin without its closing `/`, lets through. Text that starts with a configured address and a path
 /// (`${LOGIN_URL}/continue?next=…`) stays on that address whatever fills its query.
 const AUTHKIT_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const AUTHKIT_PARITY: &[(&str, Expected)] = &[
@@ -588,6 +588,14 @@ const AUTHKIT_PARITY: &[(&str, Expected)] = &[
     ),
     // The configured sign-in domain's page, the request's values only in its query.
     ("authkit-callback-fixed-origin", &[]),
+    // A configured origin as the prefix (`startsWith(process.env.APP_URL)`): a longer host or
+    // credentials (`https://app.example@evil.example`) pass unless the value ends with `/`;
+    // closed by `/` (`${APP_URL}/`), only its own pages do.
+    (
+        "authkit-callback-configured-prefix",
+        &[("added-privilege", "authkit-callback", "redirect_after")],
+    ),
+    ("authkit-callback-configured-prefix-path", &[]),
 ];
 
 /// The preview workflow webhook-events: a handler that acts on WorkOS event names without

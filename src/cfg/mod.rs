@@ -12,6 +12,7 @@ mod value;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
+pub(crate) use build::reads_configuration;
 pub use build::{build, BuildLimits, Framing};
 pub use value::{is_text, Value, ANCHORED_TEXT, CONCAT, TEMPLATE, XOR};
 
@@ -125,6 +126,34 @@ pub struct Condition {
     /// them is known to go the same way (`if (token) check(); …; if (token && ok) accept()`).
     #[serde(skip)]
     pub formula: Formula,
+    /// Its prefix tests (`url.startsWith(p)`, `strings.HasPrefix(u, p)`): what was tested and
+    /// what the prefix says about the host, to tell an allow-list from a test another host
+    /// passes.
+    #[serde(skip)]
+    pub prefix_tests: Vec<PrefixTest>,
+}
+
+/// One prefix test of a condition: `subject.startsWith(prefix)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrefixTest {
+    pub subject: Value,
+    pub prefix: Prefix,
+}
+
+/// What a prefix test's prefix says about the host of a URL that passes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prefix {
+    /// Every text starting with it stays on one host (`"/app/"`, `"https://app.example/"`,
+    /// `` `${APP_URL}/` ``), or the test is the one that tells another host apart (`"//"`).
+    KeepsHost,
+    /// Written text another host also starts with: `"/"` (`//evil.example`), a bare origin
+    /// (`https://app.example.evil.example`, `https://app.example@evil.example`).
+    OtherHosts(String),
+    /// A configured value whose text cannot be seen (`process.env.APP_URL`): another host
+    /// starts with it too unless it ends with `/`, which configured origins seldom do.
+    Configured(String),
+    /// Anything else (a parameter, a computed value): nothing is known.
+    Unknown,
 }
 
 /// A condition in terms of tests that another branch of the same function may repeat.

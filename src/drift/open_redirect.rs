@@ -26,7 +26,7 @@ use petgraph::visit::EdgeRef;
 
 use super::{Finding, Site};
 use crate::cfg::query::path_through;
-use crate::cfg::{Edge, NodeKind, Polarity, Value, ANCHORED_TEXT};
+use crate::cfg::{Edge, NodeKind, Polarity, Prefix, Value, ANCHORED_TEXT};
 use crate::spec::FindingKind;
 use crate::workflow::{Labeler, Source};
 
@@ -109,17 +109,25 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
             // Tested as it is, or as what it was built from (`new URL(returnTo, request.url)`
             // after a test of `returnTo`), on every way to the redirect: whichever way the test
             // went, the code chose what follows (refused, or fell back to a page of its own).
-            let (loose, tests): (Vec<NodeIndex>, Vec<NodeIndex>) = built_from(&arg.value)
-                .into_iter()
+            let parts = built_from(&arg.value);
+            let mut loose: Vec<(NodeIndex, Prefix)> = Vec::new();
+            let mut tests: Vec<NodeIndex> = Vec::new();
+            for t in parts
+                .iter()
                 .flat_map(|part| super::arguments::allow_list_checks(cfg, part))
-                .partition(|t| only_loose_prefix_test(cfg, *t));
+            {
+                match loose_prefix_test(cfg, t, &parts) {
+                    Prefix::KeepsHost => tests.push(t),
+                    prefix => loose.push((t, prefix)),
+                }
+            }
             let cut: std::collections::HashSet<_> = tests
                 .iter()
                 .flat_map(|t| cfg.graph.edges(*t).map(|e| e.id()))
                 .collect();
             // The witness passes the loose prefix tests the way a crafted target does.
             let mut cut_failing = cut.clone();
-            cut_failing.extend(loose.iter().flat_map(|t| failing_side(cfg, *t)));
+            cut_failing.extend(loose.iter().flat_map(|(t, _)| failing_side(cfg, *t)));
             // Entry to the action, then the action to the redirect: the witness shows the
             // redirect coming after the action, the tests avoided on both legs.
             let through_action = |cut| path_through(cfg, site.node, |n| n == sink, cut);
@@ -129,12 +137,15 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
             let at = cfg.node(sink);
             let loose_note = loose
                 .first()
-                .map(|t| {
+                .map(|(t, prefix)| {
                     let test = cfg.node(*t);
-                    format!(
-                        " (the prefix test at {}:{} lets `//evil.example` or a longer host through)",
-                        test.file, test.span.line
-                    )
+                    let passes = match prefix {
+                        Prefix::Configured(name) => format!(
+                            "compares with the configured `{name}`, which another host passes unless the value ends with `/`: `https://app.example.evil.example`, `https://app.example@evil.example`"
+                        ),
+                        _ => "lets `//evil.example` or a longer host through".to_string(),
+                    };
+                    format!(" (the prefix test at {}:{} {passes})", test.file, test.span.line)
                 })
                 .unwrap_or_default();
             out.push(site.finding(
@@ -244,26 +255,54 @@ fn built_from(v: &Value) -> Vec<&Value> {
     }
 }
 
-/// Whether a branch tests the target only by prefixes that other hosts also start with:
+/// The loose prefix a branch tests the target with, when that is all it tests of the target:
 /// `startsWith("/")` passes `//evil.example`, `startsWith("https://app.example")` passes
-/// `https://app.example.evil.example`. A prefix the deployment configures is taken as an
-/// allow-list, since its value cannot be seen here.
-fn only_loose_prefix_test(cfg: &crate::cfg::Cfg, branch: NodeIndex) -> bool {
+/// `https://app.example.evil.example`, and so does `startsWith(process.env.APP_URL)` when the
+/// configured origin has no trailing `/`. [`Prefix::KeepsHost`] for a branch that is an
+/// allow-list (any other test of the target, or a prefix that fixes the host or is unknown).
+fn loose_prefix_test(cfg: &crate::cfg::Cfg, branch: NodeIndex, target: &[&Value]) -> Prefix {
     let NodeKind::Branch { condition, .. } = &cfg.node(branch).kind else {
-        return false;
+        return Prefix::KeepsHost;
     };
     const PREFIX_TESTS: &[&str] = &["startsWith", "startswith", "HasPrefix", "start_with?"];
-    condition.comparisons.is_empty()
-        && !condition.calls.is_empty()
-        && condition
-            .calls
-            .iter()
-            .all(|c| PREFIX_TESTS.contains(&crate::ir::last_segment(c)))
-        && !condition.written_strings.is_empty()
-        && !condition
-            .written_strings
-            .iter()
-            .any(|p| prefix_keeps_host(p))
+    // The target as the redirect has it, or one of its ways (`next` before a fallback
+    // replaced it), as the allow-list search matched it.
+    let stripped: Vec<Value> = target
+        .iter()
+        .flat_map(|v| {
+            let v = v.stripped();
+            let mut ways: Vec<Value> = v.alternatives().into_iter().cloned().collect();
+            ways.push(v);
+            ways
+        })
+        .collect();
+    let is_target = |v: &Value| stripped.contains(&v.stripped());
+    // `typeof url === "string"` compares nothing of the target's; `url === FIXED` does.
+    let compared = condition
+        .comparisons
+        .iter()
+        .any(|c| is_target(&c.left_value) || is_target(&c.right_value));
+    // Reading the configured prefix (`os.Getenv("APP_URL")`, `ENV.fetch`) tests nothing.
+    let only_prefix_calls = condition.calls.iter().all(|c| {
+        PREFIX_TESTS.contains(&crate::ir::last_segment(c)) || crate::cfg::reads_configuration(c)
+    });
+    let mut tests = condition
+        .prefix_tests
+        .iter()
+        .filter(|t| is_target(&t.subject))
+        .peekable();
+    if compared || !only_prefix_calls || tests.peek().is_none() {
+        return Prefix::KeepsHost;
+    }
+    let prefixes: Vec<&Prefix> = tests.map(|t| &t.prefix).collect();
+    // Any test that fixes the host, or one idrift cannot judge, makes the branch an allow-list.
+    if prefixes
+        .iter()
+        .any(|p| matches!(p, Prefix::KeepsHost | Prefix::Unknown))
+    {
+        return Prefix::KeepsHost;
+    }
+    prefixes[0].clone()
 }
 
 /// The edges of a branch on the side where its test failed.
@@ -284,21 +323,6 @@ fn failing_side(cfg: &crate::cfg::Cfg, branch: NodeIndex) -> Vec<petgraph::graph
         .filter(|e| *e.weight() == failed)
         .map(|e| e.id())
         .collect()
-}
-
-/// Whether every URL starting with `prefix` stays on one host, or the test of it is the one
-/// that tells another host apart (`startsWith("//")`).
-fn prefix_keeps_host(prefix: &str) -> bool {
-    if prefix.starts_with("//") || prefix.starts_with("/\\") {
-        return true;
-    }
-    if let Some(path) = prefix.strip_prefix('/') {
-        return path.starts_with(|c: char| c != '/' && c != '\\');
-    }
-    match prefix.split_once("://") {
-        Some((_, rest)) => rest.find('/').is_some_and(|end| end > 0),
-        None => false,
-    }
 }
 
 /// Whether a helper named for making a target safe produced the value, on every way.
@@ -326,21 +350,4 @@ fn sanitized(v: &Value) -> bool {
                 }
             }
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::prefix_keeps_host;
-
-    #[test]
-    fn prefixes_that_other_hosts_pass() {
-        // `//evil.example` and `/\evil.example` start with "/"; a bare origin is extended by
-        // `.evil.example` or `@evil.example`.
-        for loose in ["/", "https://app.example", "http", ""] {
-            assert!(!prefix_keeps_host(loose), "{loose:?} keeps the host");
-        }
-        for tight in ["/app/", "/dashboard", "https://app.example/", "//", "/\\"] {
-            assert!(prefix_keeps_host(tight), "{tight:?} lets another host pass");
-        }
-    }
 }

@@ -966,7 +966,7 @@ fn text_via(
 }
 
 /// The literal text an expression starts with, when it starts with literal text.
-fn leading_text(e: &Expr) -> Option<&str> {
+pub(super) fn leading_text(e: &Expr) -> Option<&str> {
     match e.peel() {
         Expr::Literal(Literal::Str(s)) => Some(s),
         Expr::Template(parts) => parts.first().and_then(leading_text),
@@ -979,10 +979,11 @@ fn leading_text(e: &Expr) -> Option<&str> {
 /// one fixed host (`https://app.example/…`). Not `//host` or `/\\host`, which browsers read
 /// as another host, and not a bare origin (`https://app.example` + `.evil.example`).
 fn fixes_address(text: &str) -> bool {
-    if text.starts_with("//") || text.starts_with("/\\") {
-        return false;
+    if let Some(path) = text.strip_prefix('/') {
+        // `/` alone does not: the rest may start `/evil.example`.
+        return path.starts_with(|c: char| c != '/' && c != '\\');
     }
-    if text.starts_with(['/', '?', '#']) {
+    if text.starts_with(['?', '#']) {
         return true;
     }
     let Some((scheme, rest)) = text.split_once("://") else {
@@ -996,9 +997,15 @@ fn fixes_address(text: &str) -> bool {
         && host_end.is_some_and(|end| end > 0 && !rest[..end].contains('@'))
 }
 
+/// Whether every URL starting with `prefix` stays on one host, or the test of it is the one
+/// that tells another host apart (`startsWith("//")`).
+pub(crate) fn prefix_keeps_host(prefix: &str) -> bool {
+    prefix.starts_with("//") || prefix.starts_with("/\\") || fixes_address(prefix)
+}
+
 /// Whether a callee reads the environment or the configuration (`os.Getenv`,
 /// `os.environ.get`, `ENV.fetch`, `config.get`, Nuxt's `useRuntimeConfig(event)`).
-fn reads_configuration(callee: &str) -> bool {
+pub(crate) fn reads_configuration(callee: &str) -> bool {
     callee.split(['.', ':']).any(|seg| {
         crate::workflow::label::words(seg).iter().any(|w| {
             matches!(
@@ -1011,7 +1018,7 @@ fn reads_configuration(callee: &str) -> bool {
 
 /// A value the deployment sets, not the request: a literal, a module-level name, or what an
 /// environment or configuration reader returned.
-fn is_configured(v: &Value) -> bool {
+pub(super) fn is_configured(v: &Value) -> bool {
     match v {
         Value::Literal { .. } | Value::Global { .. } => true,
         Value::CallResult { callee } => reads_configuration(callee),
@@ -1022,7 +1029,32 @@ fn is_configured(v: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::fixes_address;
+    use super::{fixes_address, prefix_keeps_host};
+
+    #[test]
+    fn prefixes_that_other_hosts_pass() {
+        // `//evil.example` and `/\evil.example` start with "/"; a bare origin is extended by
+        // `.evil.example` or `@evil.example`.
+        for loose in [
+            "/",
+            "https://app.example",
+            "https://app.example@evil",
+            "http",
+            "",
+        ] {
+            assert!(!prefix_keeps_host(loose), "{loose:?} keeps the host");
+        }
+        for tight in [
+            "/app/",
+            "/dashboard",
+            "https://app.example/",
+            "?tab=",
+            "//",
+            "/\\",
+        ] {
+            assert!(prefix_keeps_host(tight), "{tight:?} lets another host pass");
+        }
+    }
 
     #[test]
     fn text_fixes_its_address_only_up_to_a_path() {
@@ -1037,6 +1069,7 @@ mod tests {
         // Another host: protocol-relative, backslash, a bare origin the rest extends
         // (`.evil.example`), credentials before the host, or no address at all.
         for open in [
+            "/",
             "//",
             "/\\evil",
             "https://app.example",

@@ -16,6 +16,8 @@ mod guards;
 mod stmts;
 mod url_path;
 
+pub(crate) use exprs::reads_configuration;
+
 use exprs::*;
 
 pub(crate) use stmts::is_denial_response;

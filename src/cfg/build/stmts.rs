@@ -488,6 +488,7 @@ impl<'p> Builder<'p> {
         c.value_calls.sort();
         c.value_calls.dedup();
         c.formula = self.formula(cond, 0);
+        cond.for_each_call(&mut |call| c.prefix_tests.extend(self.prefix_test(call)));
         for (side, negated) in [(0, false), (1, true)] {
             let mut parts = Vec::new();
             disjuncts(cond, negated, &mut parts, 0);
@@ -553,6 +554,85 @@ impl<'p> Builder<'p> {
                 None => Formula::Opaque,
             },
             _ => Formula::Opaque,
+        }
+    }
+
+    /// A prefix test (`url.startsWith(p)`, `u.startswith(("/a", "/b"))`, Go's
+    /// `strings.HasPrefix(u, p)`, Ruby's `u.start_with?(p)`), with what its prefix says about
+    /// the host: the loosest of several prefixes decides.
+    fn prefix_test(&self, call: &crate::ir::Call) -> Option<PrefixTest> {
+        let path = call.callee.path()?;
+        let name = crate::ir::last_segment(&path);
+        let (subject, prefixes): (&Expr, Vec<&Expr>) = match (name, &call.callee) {
+            ("HasPrefix", _) => match call.args.as_slice() {
+                [s, p] => (&s.value, vec![&p.value]),
+                _ => return None,
+            },
+            ("startsWith" | "startswith" | "start_with?", Expr::Member { object, .. }) => {
+                (object, call.args.iter().map(|a| &a.value).collect())
+            }
+            _ => return None,
+        };
+        let prefixes: Vec<&Expr> = prefixes
+            .into_iter()
+            .flat_map(|p| match p.peel() {
+                Expr::Array(items) => items.iter().collect(),
+                _ => vec![p],
+            })
+            .collect();
+        if prefixes.is_empty() {
+            return None;
+        }
+        let kinds: Vec<Prefix> = prefixes.into_iter().map(|p| self.prefix(p)).collect();
+        let loosest = kinds
+            .iter()
+            .find(|k| matches!(k, Prefix::OtherHosts(_) | Prefix::Configured(_)))
+            .or_else(|| kinds.iter().find(|k| **k == Prefix::Unknown))
+            .unwrap_or(&Prefix::KeepsHost)
+            .clone();
+        Some(PrefixTest {
+            subject: self.peek(subject, 0),
+            prefix: loosest,
+        })
+    }
+
+    /// What one prefix says about the host of the URLs that start with it.
+    fn prefix(&self, e: &Expr) -> Prefix {
+        // Text built by parts (`${APP_URL}/`, `BASE + "/app"`): its head, and what follows.
+        let mut parts = Vec::new();
+        concatenated_parts(e, &mut parts);
+        let (head, next) = (parts[0], parts.get(1).copied());
+        let whole = parts.len() == 1;
+        let text = match head.peel() {
+            Expr::Literal(crate::ir::Literal::Str(s)) => Some(s.clone()),
+            _ => match self.peek(head, 0).peel() {
+                Value::Literal { value } => Some(value.clone()),
+                _ => None,
+            },
+        };
+        if let Some(text) = text {
+            return if super::exprs::prefix_keeps_host(&text) {
+                Prefix::KeepsHost
+            } else if whole {
+                Prefix::OtherHosts(text)
+            } else {
+                // `/${x}`: the rest may or may not close the host.
+                Prefix::Unknown
+            };
+        }
+        if !super::exprs::is_configured(self.peek(head, 0).peel()) {
+            return Prefix::Unknown;
+        }
+        match next {
+            None => Prefix::Configured(configured_name(head)),
+            // A configured origin closed by a path (`${APP_URL}/`).
+            Some(n)
+                if super::exprs::leading_text(n)
+                    .is_some_and(|t| t.starts_with(['/', '?', '#'])) =>
+            {
+                Prefix::KeepsHost
+            }
+            Some(_) => Prefix::Unknown,
         }
     }
 
@@ -672,6 +752,38 @@ pub(super) fn read_chains<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
             items.iter().for_each(|i| read_chains(i, out))
         }
         _ => {}
+    }
+}
+
+/// How a configured value is read, as written: `process.env.APP_URL`, `os.Getenv("APP_URL")`,
+/// `os.environ["APP_URL"]`, `ENV.fetch("APP_URL")`.
+fn configured_name(e: &Expr) -> String {
+    let key = |k: &Expr| match k.peel() {
+        Expr::Literal(crate::ir::Literal::Str(s)) => format!("{s:?}"),
+        _ => "…".to_string(),
+    };
+    match e.peel() {
+        Expr::Call(c) => format!(
+            "{}({})",
+            c.callee.path().unwrap_or_default(),
+            c.args.first().map(|a| key(&a.value)).unwrap_or_default()
+        ),
+        Expr::Index { object, index } => {
+            format!("{}[{}]", object.path().unwrap_or_default(), key(index))
+        }
+        other => other.path().unwrap_or_else(|| "a configured value".into()),
+    }
+}
+
+/// The parts of text built by a template or `+`, in order (one part for anything else).
+fn concatenated_parts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e.peel() {
+        Expr::Template(parts) if !parts.is_empty() => out.extend(parts.iter()),
+        Expr::Binary { op, left, right } if op == "+" => {
+            concatenated_parts(left, out);
+            concatenated_parts(right, out);
+        }
+        _ => out.push(e),
     }
 }
 
