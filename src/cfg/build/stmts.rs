@@ -1068,3 +1068,172 @@ pub(super) fn handler_table(e: &Expr) -> Option<Vec<Property>> {
     (!props.is_empty() && props.iter().all(|p| p.key != "..." && callable(&p.value)))
         .then(|| props.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cfg::{Condition, Formula, NodeKind, Prefix};
+    use crate::lang::Language;
+    use crate::parse::Program;
+
+    /// The conditions of the branches of `f` in a TypeScript module, in source order.
+    fn conditions(source: &str) -> Vec<Condition> {
+        let mut program = Program::default();
+        let module = crate::lang::parse(Language::TypeScript, "a.ts", source).unwrap();
+        program.push(module, source.to_string(), Language::TypeScript);
+        program.resolve_imports();
+        let function = program.modules[0]
+            .functions
+            .iter()
+            .position(|f| f.name == "f")
+            .expect("a function f");
+        let cfg = super::super::build(
+            &program,
+            &Default::default(),
+            0,
+            function,
+            Default::default(),
+            Default::default(),
+        );
+        let mut branches: Vec<_> = cfg
+            .graph
+            .node_indices()
+            .filter_map(|n| match &cfg.node(n).kind {
+                NodeKind::Branch { condition, .. } => {
+                    Some((cfg.node(n).span, (**condition).clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        branches.sort_by_key(|(span, _)| span.start);
+        branches.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// The formula of the first branch of `f(token, user, kind)` whose condition is `cond`.
+    fn formula(cond: &str) -> Formula {
+        let source = format!(
+            "function f(token, user, kind) {{ if ({cond}) {{ g(); }} }}\nfunction g() {{}}\n"
+        );
+        conditions(&source).remove(0).formula
+    }
+
+    fn test(key: &str) -> Formula {
+        Formula::Test(key.into())
+    }
+
+    fn not(f: Formula) -> Formula {
+        Formula::Not(Box::new(f))
+    }
+
+    #[test]
+    fn a_condition_becomes_tests_of_stable_values() {
+        let token = formula("token");
+        let Formula::Test(token_key) = &token else {
+            panic!("a parameter is a test: {token:?}");
+        };
+        assert_eq!(formula("!token"), not(token.clone()));
+        let admin = formula("user.admin");
+        assert_eq!(
+            formula("token && !user.admin"),
+            Formula::All(vec![token.clone(), not(admin.clone())])
+        );
+        assert_eq!(
+            formula("token || user.admin"),
+            Formula::Any(vec![token.clone(), admin.clone()])
+        );
+        // One equality whichever side is written first; `!==` is its negation.
+        let kind_invite = formula("kind === \"invite\"");
+        assert!(matches!(&kind_invite, Formula::Test(k) if k.contains("invite") && k != token_key));
+        assert_eq!(formula("\"invite\" === kind"), kind_invite);
+        assert_eq!(formula("kind !== \"invite\""), not(kind_invite.clone()));
+        assert_ne!(formula("kind === \"remove\""), kind_invite);
+        // A call's result is never assumed to be the same twice; `<` is no equality.
+        assert_eq!(formula("check(token)"), Formula::Opaque);
+        assert_eq!(formula("user.age < 18"), Formula::Opaque);
+        assert_eq!(
+            formula("check(token) && token"),
+            Formula::All(vec![Formula::Opaque, token.clone()])
+        );
+        // Only negation is a negation.
+        assert_eq!(formula("-token"), Formula::Opaque);
+        // Past 16 levels a condition is opaque: 16 negations still reach the test, 17 do not.
+        let nested = |depth: usize| {
+            let mut f = formula(&format!("{}token", "!".repeat(depth)));
+            for _ in 0..depth {
+                let Formula::Not(inner) = f else {
+                    return f;
+                };
+                f = *inner;
+            }
+            f
+        };
+        assert_eq!(nested(16), token);
+        assert_eq!(nested(17), Formula::Opaque);
+    }
+
+    #[test]
+    fn the_alternatives_of_a_condition_are_its_disjuncts() {
+        let alternatives = |cond: &str| {
+            let source = format!(
+                "function f(token, user) {{ if ({cond}) {{ g(); }} }}\nfunction g() {{}}\n"
+            );
+            conditions(&source)
+                .remove(0)
+                .alternatives
+                .map(|side| side.len())
+        };
+        // `a || b` holds by either; `!(a && b)` holds by either failing; their negations by both.
+        assert_eq!(alternatives("token || user.admin"), [2, 0]);
+        assert_eq!(alternatives("!(token && user.admin)"), [2, 0]);
+        assert_eq!(alternatives("token && user.admin"), [0, 2]);
+        assert_eq!(alternatives("!(token || user.admin)"), [0, 2]);
+        // Only negation flips a side.
+        assert_eq!(alternatives("-(token || user.admin)"), [0, 0]);
+    }
+
+    #[test]
+    fn a_prefix_test_says_whether_it_keeps_the_host() {
+        let prefix = |cond: &str| {
+            let source = format!(
+                "const APP = \"https://app.example\";\nfunction f(url) {{ if ({cond}) {{ g(); }} }}\nfunction g() {{}}\n"
+            );
+            let c = conditions(&source).remove(0);
+            c.prefix_tests
+                .into_iter()
+                .map(|t| t.prefix)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(prefix("url.startsWith(\"/app/\")"), [Prefix::KeepsHost]);
+        assert_eq!(
+            prefix("url.startsWith(\"/\")"),
+            [Prefix::OtherHosts("/".into())]
+        );
+        // A module constant's text is seen.
+        assert_eq!(
+            prefix("url.startsWith(APP)"),
+            [Prefix::OtherHosts("https://app.example".into())]
+        );
+        assert_eq!(
+            prefix("url.startsWith(process.env.APP_URL)"),
+            [Prefix::Configured("process.env.APP_URL".into())]
+        );
+        assert_eq!(
+            prefix("url.startsWith(`${process.env.APP_URL}/`)"),
+            [Prefix::KeepsHost]
+        );
+        assert_eq!(
+            prefix("url.startsWith(process.env.APP_URL + \"/\")"),
+            [Prefix::KeepsHost]
+        );
+        // `/${x}` may or may not close the host; a parameter is unknown.
+        assert_eq!(
+            prefix("url.startsWith(`/${url.length}`)"),
+            [Prefix::Unknown]
+        );
+        // The loosest of several prefixes decides.
+        assert_eq!(
+            prefix("url.startsWith([\"/app/\", \"/\"])"),
+            [Prefix::OtherHosts("/".into())]
+        );
+        assert!(prefix("url.includes(\"/\")").is_empty());
+    }
+}
