@@ -1116,10 +1116,6 @@ mod tests {
         conditions(&source).remove(0).formula
     }
 
-    fn test(key: &str) -> Formula {
-        Formula::Test(key.into())
-    }
-
     fn not(f: Formula) -> Formula {
         Formula::Not(Box::new(f))
     }
