@@ -599,7 +599,8 @@ const AUTHKIT_PARITY: &[(&str, Expected)] = &[
 ];
 
 /// The preview workflow webhook-events: a handler that acts on WorkOS event names without
-/// verifying the signature, or whose failed verification is only logged.
+/// verifying the signature, or whose failed verification is only logged, or whose constant-time
+/// comparison compares nothing the server computed.
 const WEBHOOK_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const WEBHOOK_PARITY: &[(&str, Expected)] = &[
     ("webhook-correct", &[]),
@@ -610,6 +611,14 @@ const WEBHOOK_PARITY: &[(&str, Expected)] = &[
     (
         "webhook-verify-fails-open",
         &[("bypassed-step", "webhook-events", "signature_verified")],
+    ),
+    // The application's own check: an HMAC of the body it computed with its secret, compared in
+    // constant time (`timingSafeEqual`, `compare_digest`, `hmac.Equal`, `secure_compare`); and a
+    // constant-time comparison of the header with another value the request sent.
+    ("webhook-hmac-compared", &[]),
+    (
+        "webhook-compares-request-values",
+        &[("missing-check", "webhook-events", "signature_verified")],
     ),
 ];
 

@@ -946,8 +946,10 @@ impl<'a> Lowerer<'a> {
                 let id = self.function(node, name, false, false);
                 Expr::Function(id)
             }
+            // `x.(T)` and `[]byte(x)`: the operand's value in another type (the conversion's
+            // first child is the type).
             "type_assertion_expression" | "type_conversion_expression" => {
-                match node.named_child(0) {
+                match node.child_by_field_name("operand") {
                     Some(inner) => self.expr(inner),
                     None => Expr::Unknown(String::new()),
                 }

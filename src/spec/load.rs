@@ -743,6 +743,13 @@ pub(crate) fn matcher_problem(m: &Matcher) -> Option<(&'static str, String)> {
             return Some(("", "the call list is empty".into()));
         }
     }
+    if !m.compares_computed_by.is_empty() && m.verdict.is_none() {
+        return Some((
+            "compares_computed_by",
+            "`compares_computed_by` applies to `verdict` matchers only (what the verdict compares)"
+                .into(),
+        ));
+    }
     if m.trusted && m.call.is_none() {
         return Some((
             "trusted",

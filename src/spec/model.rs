@@ -406,6 +406,12 @@ pub struct Matcher {
     /// followed helper counts only when it can refuse.
     #[serde(default)]
     pub trusted: bool,
+    /// With `verdict`: it counts only when what it compares was computed by a call with one of
+    /// these words in its name (`[hmac]`: `createHmac(…).digest()`, `hmac.new(…).hexdigest()`,
+    /// Go's `hmac.New` then `Sum`, `OpenSSL::HMAC.hexdigest`). A constant-time comparison of
+    /// anything else (a header with fixed text, two values the request sent) proves no sender.
+    #[serde(default)]
+    pub compares_computed_by: Vec<String>,
 }
 
 /// A branch condition; all given lists must match (any element of each).

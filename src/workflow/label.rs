@@ -459,7 +459,14 @@ impl<'s> Labeler<'s> {
                             .iter()
                             .any(|s| self.check_spelling_matches(callee, s))
                     });
-                    return in_condition || through_value;
+                    return (in_condition || through_value)
+                        && (m.compares_computed_by.is_empty()
+                            || self.compares_computed(
+                                cfg,
+                                condition,
+                                spellings,
+                                &m.compares_computed_by,
+                            ));
                 }
                 let Some(c) = &m.condition else {
                     return false;
@@ -555,6 +562,39 @@ impl<'s> Labeler<'s> {
             }
             _ => false,
         }
+    }
+
+    /// Whether a verdict branch compares a value computed by a call named with one of `words`:
+    /// through what the condition's values were made from, its comparisons' sides, or what the
+    /// verdict calls (`timingSafeEqual(Buffer.from(sig), Buffer.from(expected))`) were given.
+    fn compares_computed(
+        &self,
+        cfg: &Cfg,
+        condition: &crate::cfg::Condition,
+        spellings: &[String],
+        words_wanted: &[String],
+    ) -> bool {
+        let mut producers = condition.value_calls.clone();
+        for c in &condition.comparisons {
+            c.left_value.producing_calls(&mut producers);
+            c.right_value.producing_calls(&mut producers);
+        }
+        for n in cfg.calls() {
+            if let NodeKind::Call { callee, args, .. } = &cfg.node(n).kind {
+                if spellings
+                    .iter()
+                    .any(|s| self.check_spelling_matches(callee, s))
+                {
+                    args.iter()
+                        .for_each(|a| a.value.producing_calls(&mut producers));
+                }
+            }
+        }
+        producers.iter().any(|p| {
+            p.split(['.', ':', '(', ')'])
+                .flat_map(words)
+                .any(|w| words_wanted.iter().any(|want| w.eq_ignore_ascii_case(want)))
+        })
     }
 
     /// Whether one of `value_calls` is a lookup in the graph that was given a value named like one
@@ -1764,6 +1804,12 @@ impl Labeler<'_> {
                             .iter()
                             .any(|s| self.check_spelling_matches(callee, s))
                         {
+                            if !m.compares_computed_by.is_empty() {
+                                return Some(format!(
+                                    "`{callee}` gives this check's answer only when a branch on it refuses and it compares a value computed by a call named for {}",
+                                    m.compares_computed_by.join(" or ")
+                                ));
+                            }
                             return Some(format!(
                                 "`{callee}` gives this check's answer, but no branch on its result refuses the request"
                             ));
@@ -1820,6 +1866,26 @@ impl Labeler<'_> {
                         let s = self.sources(r);
                         !s.is_empty() && s.iter().all(|s| matches!(s, Source::Request(_)))
                     });
+                for m in &check.any_of {
+                    let Some(spellings) = m
+                        .verdict
+                        .as_ref()
+                        .filter(|_| !m.compares_computed_by.is_empty())
+                    else {
+                        continue;
+                    };
+                    let verdict = condition
+                        .calls
+                        .iter()
+                        .chain(&condition.value_calls)
+                        .find(|c| spellings.iter().any(|s| self.check_spelling_matches(c, s)));
+                    if let Some(verdict) = verdict {
+                        return Some(format!(
+                            "the branch tests `{verdict}`, but nothing it compares was computed by a call named for {} (a comparison of values the request sent proves no sender)",
+                            m.compares_computed_by.join(" or ")
+                        ));
+                    }
+                }
                 let mut best: Option<String> = None;
                 for m in &check.any_of {
                     let Some(c) = &m.condition else {

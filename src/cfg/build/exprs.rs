@@ -659,6 +659,14 @@ pub(super) fn result_value(
     args: &[ArgValue],
     namespace: bool,
 ) -> Value {
+    if crate::cfg::value::is_conversion(callee) {
+        if let Some(a) = args.first() {
+            return Value::Derived {
+                from: Box::new(a.value.clone()),
+                via: callee.to_string(),
+            };
+        }
+    }
     let method = callee.rsplit('.').next().unwrap_or(callee).to_string();
     let method_words = crate::workflow::label::words(&method);
     if let Some(r) = receiver {
@@ -741,7 +749,8 @@ pub(super) fn result_value(
     // `SendInvitationParams(role_slug="admin")`, `RoleSingle("admin")`: a constructor called
     // with its fields is the object it builds. Not a method of an object, nor a call handed a
     // Go context first: Go exports every function and method in capitals
-    // (`h.workos.ListOrganizationMemberships(ctx, opts)` asks a server).
+    // (`h.workos.ListOrganizationMemberships(ctx, opts)` asks a server). Nor a Go package's
+    // `New`, which makes its own type from what it is given (`hmac.New(sha256.New, key)`).
     let handed_context = args
         .first()
         .is_some_and(|a| a.name.as_deref() == Some("context"));
@@ -752,6 +761,7 @@ pub(super) fn result_value(
         && !args.is_empty()
         && namespace
         && !handed_context
+        && method != "New"
         && !reads_configuration(callee)
     {
         return Value::Object {

@@ -698,7 +698,9 @@ impl<'p> Builder<'p> {
                 // `normalizeEmail(user.email) !== normalizeEmail(invitation.email)`: a function
                 // that only normalises text keeps whose text it is.
                 if let (Some(path), [only]) = (c.callee.path(), c.args.as_slice()) {
-                    if crate::cfg::value::is_text_normaliser(&path) {
+                    if crate::cfg::value::is_text_normaliser(&path)
+                        || crate::cfg::value::is_conversion(&path)
+                    {
                         return Value::Derived {
                             from: Box::new(self.peek(&only.value, depth + 1)),
                             via: path,
