@@ -986,9 +986,16 @@ pub(crate) fn is_denial_response(e: &Expr) -> bool {
                 }
                 c.args.iter().any(|a| walk(&a.value))
             }
+            // `{ status: 403 }`; a number under another key is data (`{ count: 404 }`).
             Expr::Object(props) => props.iter().any(|p| {
-                (matches!(p.key.as_str(), "status" | "statusCode") && status_literal(&p.value))
-                    || walk(&p.value)
+                if matches!(
+                    p.key.as_str(),
+                    "status" | "statusCode" | "status_code" | "code"
+                ) {
+                    status_literal(&p.value)
+                } else {
+                    !matches!(p.value.peel(), Expr::Literal(_)) && walk(&p.value)
+                }
             }),
             Expr::Array(items) => items.iter().any(walk),
             Expr::Literal(_) | Expr::Member { .. } | Expr::Name(_) => status_literal(e),
@@ -1110,6 +1117,25 @@ mod tests {
         branches.into_iter().map(|(_, c)| c).collect()
     }
 
+    /// The expression of the first `if` of `f` in a TypeScript module.
+    fn if_condition(source: &str) -> crate::ir::Expr {
+        let mut program = Program::default();
+        let module = crate::lang::parse(Language::TypeScript, "a.ts", source).unwrap();
+        program.push(module, source.to_string(), Language::TypeScript);
+        let f = program.modules[0]
+            .functions
+            .iter()
+            .find(|f| f.name == "f")
+            .expect("a function f");
+        f.body
+            .iter()
+            .find_map(|s| match s {
+                crate::ir::Stmt::If { cond, .. } => Some(cond.clone()),
+                _ => None,
+            })
+            .expect("an if statement")
+    }
+
     /// The formula of the first branch of `f(token, user, kind)` whose condition is `cond`.
     fn formula(cond: &str) -> Formula {
         let source = format!(
@@ -1166,6 +1192,71 @@ mod tests {
         };
         assert_eq!(nested(16), token);
         assert_eq!(nested(17), Formula::Opaque);
+    }
+
+    #[test]
+    fn the_true_side_of_a_condition_means_allowed_unless_it_asks_what_is_missing() {
+        use crate::cfg::Polarity::{Negative, Positive};
+        let polarity = |cond: &str| {
+            let source = format!("function f(token, user, kind) {{ if ({cond}) {{ g(); }} }}");
+            super::polarity(&if_condition(&source))
+        };
+        for (cond, expected) in [
+            ("token", Some(Positive)),
+            ("!token", Some(Negative)),
+            ("-token", Some(Positive)),
+            ("kind === \"admin\"", Some(Positive)),
+            ("kind !== \"admin\"", Some(Negative)),
+            ("!(kind === \"admin\")", Some(Negative)),
+            ("user == null", Some(Negative)),
+            ("null == user", Some(Negative)),
+            ("user.verified === false", Some(Negative)),
+            ("token && user", Some(Positive)),
+            ("!token || !user", Some(Negative)),
+            ("token && !user", None),
+        ] {
+            assert_eq!(polarity(cond), expected, "{cond}");
+        }
+    }
+
+    #[test]
+    fn a_comparison_with_a_literal_or_undefined_says_so() {
+        let literal_sides = |cond: &str| {
+            let source = format!(
+                "function f(state, saved) {{ if ({cond}) {{ g(); }} }}\nfunction g() {{}}\n"
+            );
+            let c = conditions(&source).remove(0);
+            c.comparisons
+                .iter()
+                .map(|c| (c.left_is_literal, c.right_is_literal))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(literal_sides("state === \"x\""), [(false, true)]);
+        assert_eq!(literal_sides("undefined === state"), [(true, false)]);
+        assert_eq!(literal_sides("state === saved"), [(false, false)]);
+    }
+
+    #[test]
+    fn a_denial_response_is_one_with_an_error_status() {
+        let denial = |e: &str| {
+            let source = format!("function f(res) {{ if ({e}) {{ g(); }} }}");
+            super::is_denial_response(&if_condition(&source))
+        };
+        for refused in [
+            "res.status(403).json({ error: \"forbidden\" })",
+            "NextResponse.json({ error: \"no\" }, { status: 401 })",
+            "res.sendStatus(404)",
+            "c.JSON(http.StatusForbidden, gin.H{})",
+        ] {
+            assert!(denial(refused), "{refused} refuses");
+        }
+        for answered in [
+            "res.status(200).json({ ok: true })",
+            "NextResponse.json({ ok: true })",
+            "res.json({ count: 404 })",
+        ] {
+            assert!(!denial(answered), "{answered} refuses nothing");
+        }
     }
 
     #[test]
