@@ -4,6 +4,46 @@
 use super::*;
 
 impl Program {
+    /// One module parsed from `source`, its imports resolved, and its function `name`: what the
+    /// unit tests of later stages start from.
+    #[cfg(test)]
+    pub(crate) fn of_source(
+        language: Language,
+        file: &str,
+        source: &str,
+        name: &str,
+    ) -> (Program, FnRef) {
+        let mut program = Program::default();
+        let module = crate::lang::parse(language, file, source).unwrap();
+        program.push(module, source.to_string(), language);
+        program.resolve_imports();
+        let function = program.modules[0]
+            .functions
+            .iter()
+            .position(|f| f.name == name)
+            .unwrap_or_else(|| panic!("a function {name}"));
+        (
+            program,
+            FnRef {
+                module: 0,
+                function,
+            },
+        )
+    }
+
+    /// The condition of the first `if` of a function's body (for tests).
+    #[cfg(test)]
+    pub(crate) fn first_if_condition(&self, func: FnRef) -> crate::ir::Expr {
+        self.function(func)
+            .body
+            .iter()
+            .find_map(|s| match s {
+                crate::ir::Stmt::If { cond, .. } => Some(cond.clone()),
+                _ => None,
+            })
+            .expect("an if statement")
+    }
+
     pub fn push(&mut self, module: Module, source: String, language: Language) {
         self.by_path.insert(module.path.clone(), self.modules.len());
         self.modules.push(module);

@@ -1086,20 +1086,12 @@ mod tests {
 
     /// The conditions of the branches of `f` in a TypeScript module, in source order.
     fn conditions(source: &str) -> Vec<Condition> {
-        let mut program = Program::default();
-        let module = crate::lang::parse(Language::TypeScript, "a.ts", source).unwrap();
-        program.push(module, source.to_string(), Language::TypeScript);
-        program.resolve_imports();
-        let function = program.modules[0]
-            .functions
-            .iter()
-            .position(|f| f.name == "f")
-            .expect("a function f");
+        let (program, func) = Program::of_source(Language::TypeScript, "a.ts", source, "f");
         let cfg = super::super::build(
             &program,
             &Default::default(),
-            0,
-            function,
+            func.module,
+            func.function,
             Default::default(),
             Default::default(),
         );
@@ -1119,21 +1111,8 @@ mod tests {
 
     /// The expression of the first `if` of `f` in a TypeScript module.
     fn if_condition(source: &str) -> crate::ir::Expr {
-        let mut program = Program::default();
-        let module = crate::lang::parse(Language::TypeScript, "a.ts", source).unwrap();
-        program.push(module, source.to_string(), Language::TypeScript);
-        let f = program.modules[0]
-            .functions
-            .iter()
-            .find(|f| f.name == "f")
-            .expect("a function f");
-        f.body
-            .iter()
-            .find_map(|s| match s {
-                crate::ir::Stmt::If { cond, .. } => Some(cond.clone()),
-                _ => None,
-            })
-            .expect("an if statement")
+        let (program, func) = Program::of_source(Language::TypeScript, "a.ts", source, "f");
+        program.first_if_condition(func)
     }
 
     /// The formula of the first branch of `f(token, user, kind)` whose condition is `cond`.

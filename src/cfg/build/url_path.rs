@@ -681,9 +681,8 @@ fn is_request_path(v: &Value) -> bool {
 mod tests {
     use super::{Route, UrlPathTests};
     use crate::cfg::value::Value;
-    use crate::ir::Stmt;
     use crate::lang::Language;
-    use crate::parse::{FnRef, Program};
+    use crate::parse::Program;
 
     /// What the first `if` of `middleware` in a TypeScript module decides for a route `path`.
     fn decided(source: &str, path: &str) -> Option<bool> {
@@ -705,28 +704,8 @@ mod tests {
         path: &str,
         outer: &dyn Fn(&str) -> Value,
     ) -> Option<bool> {
-        let mut program = Program::default();
-        let module = crate::lang::parse(language, file, source).unwrap();
-        program.push(module, source.to_string(), language);
-        program.resolve_imports();
-        let function = program.modules[0]
-            .functions
-            .iter()
-            .position(|f| f.name == "middleware")
-            .expect("a middleware function");
-        let func = FnRef {
-            module: 0,
-            function,
-        };
-        let cond = program
-            .function(func)
-            .body
-            .iter()
-            .find_map(|s| match s {
-                Stmt::If { cond, .. } => Some(cond.clone()),
-                _ => None,
-            })
-            .expect("an if statement");
+        let (program, func) = Program::of_source(language, file, source, "middleware");
+        let cond = program.first_if_condition(func);
         UrlPathTests::new(&program, path).decide(func, &cond, outer)
     }
 
