@@ -1239,6 +1239,25 @@ mod tests {
     }
 
     #[test]
+    fn a_table_of_handlers_holds_only_functions() {
+        let table = |object: &str| {
+            let source = format!("function f() {{ if ({object}) {{ g(); }} }}");
+            super::handler_table(&if_condition(&source)).map(|props| props.len())
+        };
+        assert_eq!(
+            table(
+                "{ \"dsync.user.created\": onCreated, \"dsync.user.deleted\": (e) => remove(e) }"
+            ),
+            Some(2)
+        );
+        assert_eq!(table("{ created: handlers.onCreated }"), Some(1));
+        // Data beside a handler, or entries spread in from elsewhere, make no table.
+        assert_eq!(table("{ created: onCreated, retries: 3 }"), None);
+        assert_eq!(table("{ created: onCreated, ...others }"), None);
+        assert_eq!(table("{}"), None);
+    }
+
+    #[test]
     fn the_alternatives_of_a_condition_are_its_disjuncts() {
         let alternatives = |cond: &str| {
             let source = format!(
