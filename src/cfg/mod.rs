@@ -133,6 +133,10 @@ pub struct Condition {
     pub prefix_tests: Vec<PrefixTest>,
 }
 
+/// The names of prefix tests: `url.startsWith(p)`, Python's `startswith`, Go's
+/// `strings.HasPrefix(u, p)`, Ruby's `start_with?`.
+pub const PREFIX_TESTS: &[&str] = &["startsWith", "startswith", "HasPrefix", "start_with?"];
+
 /// One prefix test of a condition: `subject.startsWith(prefix)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrefixTest {

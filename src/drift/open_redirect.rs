@@ -26,7 +26,7 @@ use petgraph::visit::EdgeRef;
 
 use super::{Finding, Site};
 use crate::cfg::query::path_through;
-use crate::cfg::{Edge, NodeKind, Polarity, Prefix, Value, ANCHORED_TEXT};
+use crate::cfg::{Edge, NodeKind, Polarity, Prefix, Value, ANCHORED_TEXT, PREFIX_TESTS};
 use crate::spec::FindingKind;
 use crate::workflow::{Labeler, Source};
 
@@ -264,7 +264,6 @@ fn loose_prefix_test(cfg: &crate::cfg::Cfg, branch: NodeIndex, target: &[&Value]
     let NodeKind::Branch { condition, .. } = &cfg.node(branch).kind else {
         return Prefix::KeepsHost;
     };
-    const PREFIX_TESTS: &[&str] = &["startsWith", "startswith", "HasPrefix", "start_with?"];
     // The target as the redirect has it, or one of its ways (`next` before a fallback
     // replaced it), as the allow-list search matched it.
     let stripped: Vec<Value> = target

@@ -563,12 +563,16 @@ impl<'p> Builder<'p> {
     fn prefix_test(&self, call: &crate::ir::Call) -> Option<PrefixTest> {
         let path = call.callee.path()?;
         let name = crate::ir::last_segment(&path);
+        if !PREFIX_TESTS.contains(&name) {
+            return None;
+        }
+        // Go's is a function of both; the others are methods of the subject.
         let (subject, prefixes): (&Expr, Vec<&Expr>) = match (name, &call.callee) {
             ("HasPrefix", _) => match call.args.as_slice() {
                 [s, p] => (&s.value, vec![&p.value]),
                 _ => return None,
             },
-            ("startsWith" | "startswith" | "start_with?", Expr::Member { object, .. }) => {
+            (_, Expr::Member { object, .. }) => {
                 (object, call.args.iter().map(|a| &a.value).collect())
             }
             _ => return None,
