@@ -590,10 +590,10 @@ impl<'s> Labeler<'s> {
                 }
             }
         }
+        // Any segment of the callee: `crypto.createHmac().update().digest`.
         producers.iter().any(|p| {
-            p.split(['.', ':', '(', ')'])
-                .flat_map(words)
-                .any(|w| words_wanted.iter().any(|want| w.eq_ignore_ascii_case(want)))
+            p.split(['.', ':'])
+                .any(|segment| has_any_word(crate::ir::without_call_marks(segment), words_wanted))
         })
     }
 

@@ -607,24 +607,19 @@ impl<'p> Builder<'p> {
         concatenated_parts(e, &mut parts);
         let (head, next) = (parts[0], parts.get(1).copied());
         let whole = parts.len() == 1;
-        let text = match head.peel() {
-            Expr::Literal(crate::ir::Literal::Str(s)) => Some(s.clone()),
-            _ => match self.peek(head, 0).peel() {
-                Value::Literal { value } => Some(value.clone()),
-                _ => None,
-            },
-        };
-        if let Some(text) = text {
-            return if super::exprs::prefix_keeps_host(&text) {
+        // Written text, or a name holding it (a module constant).
+        let head_value = self.peek(head, 0);
+        if let Value::Literal { value: text } = head_value.peel() {
+            return if super::exprs::prefix_keeps_host(text) {
                 Prefix::KeepsHost
             } else if whole {
-                Prefix::OtherHosts(text)
+                Prefix::OtherHosts(text.clone())
             } else {
                 // `/${x}`: the rest may or may not close the host.
                 Prefix::Unknown
             };
         }
-        if !super::exprs::is_configured(self.peek(head, 0).peel()) {
+        if !super::exprs::is_configured(head_value.peel()) {
             return Prefix::Unknown;
         }
         match next {
