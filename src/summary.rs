@@ -63,7 +63,7 @@ impl Summaries {
                     me,
                     Facts {
                         reaches_action: graph.reaching.contains(&me),
-                        may_refuse: may_refuse(&f.body),
+                        may_refuse: may_refuse(&f.body) || vocabulary.hands_back_verdict(f),
                         check_vocabulary: vocabulary.spoken_in(f),
                         size: size(&f.body),
                     },
@@ -250,14 +250,34 @@ impl Vocabulary {
                     value: Some(expr), ..
                 } => {
                     // `await requireAdmin()`, `const user = await withAuth()`.
-                    let mut guard = false;
-                    expr.for_each_call(&mut |c| {
-                        if let Some(p) = c.callee.path() {
-                            guard |= v.names(crate::ir::last_segment(&p));
-                        }
-                    });
-                    guard
+                    v.calls_named(expr)
                 }
+                other => other.nested().into_iter().any(|inner| walk(v, inner)),
+            })
+        }
+        walk(self, &f.body) || self.hands_back_verdict(f)
+    }
+
+    /// Whether an expression calls something a check matcher names.
+    fn calls_named(&self, expr: &Expr) -> bool {
+        let mut named = false;
+        expr.for_each_call(&mut |c| {
+            if let Some(p) = c.callee.path() {
+                named |= self.names(crate::ir::last_segment(&p));
+            }
+        });
+        named
+    }
+
+    /// Whether a function returns what a check's call answered (`return timingSafeEqual(a, b)`,
+    /// Go's `return hmac.Equal(x, y)`): its caller tests that verdict, so the function may
+    /// refuse through its caller, wherever its `return` stands.
+    fn hands_back_verdict(&self, f: &Function) -> bool {
+        fn walk(v: &Vocabulary, stmts: &[Stmt]) -> bool {
+            stmts.iter().any(|s| match s {
+                Stmt::Return {
+                    value: Some(expr), ..
+                } => v.calls_named(expr),
                 other => other.nested().into_iter().any(|inner| walk(v, inner)),
             })
         }

@@ -620,6 +620,14 @@ const WEBHOOK_PARITY: &[(&str, Expected)] = &[
         "webhook-compares-request-values",
         &[("missing-check", "webhook-events", "signature_verified")],
     ),
+    // The same two in a helper named in other words that returns the comparison's verdict
+    // (`return timingSafeEqual(a, b)`, Go's `return hmac.Equal(…)`, a Ruby method's last line),
+    // tested by its caller: `if (!sigOk(…)) return 401`.
+    ("webhook-hmac-helper", &[]),
+    (
+        "webhook-helper-compares-request-values",
+        &[("missing-check", "webhook-events", "signature_verified")],
+    ),
 ];
 
 /// The preview workflow account-recovery: a password reset whose URL is emailed, and one whose

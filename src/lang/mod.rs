@@ -35,6 +35,14 @@ pub enum Language {
 }
 
 impl Language {
+    /// Whether a capitalised function call may build an object from its arguments
+    /// (`RoleSingle("admin")`, `SendInvitationParams(role_slug=…)`). Go builds values with
+    /// composite literals (`T{…}`) and exports every function in capitals, so `hmac.Equal(a, b)`
+    /// is a function there.
+    pub fn capitals_construct(self) -> bool {
+        self != Language::Go
+    }
+
     /// Languages whose files import each other's modules share a family: TypeScript, TSX and
     /// JavaScript; every other language is a family of its own.
     pub fn family(self) -> Language {
@@ -387,6 +395,38 @@ mod tests {
         );
         // Any other one-argument call stays a call.
         assert!(matches!(value("N"), Some(crate::ir::Expr::Call(_))));
+    }
+
+    #[test]
+    fn a_ruby_method_returns_its_last_expression() {
+        // `def sig_ok?(…) … secure_compare(a, b) end` hands its caller the verdict; a last
+        // statement that ends the request (`raise`) stays what it is.
+        let rb = "class C
+  def ok?(a, b)
+    x = a.strip
+    ActiveSupport::SecurityUtils.secure_compare(x, b)
+  end
+
+  def stop
+    raise \"no\"
+  end
+end
+";
+        let m = parse(Language::Ruby, "app/c.rb", rb).unwrap();
+        let last = |name: &str| {
+            let f = m.functions.iter().find(|f| f.name == name).unwrap();
+            f.body.last().cloned()
+        };
+        assert!(
+            matches!(
+                last("ok?"),
+                Some(crate::ir::Stmt::Return { value: Some(crate::ir::Expr::Call(c)), .. })
+                    if c.callee.path().is_some_and(|p| p.ends_with("secure_compare"))
+            ),
+            "{:?}",
+            last("ok?")
+        );
+        assert!(matches!(last("stop"), Some(crate::ir::Stmt::Throw { .. })));
     }
 
     #[test]

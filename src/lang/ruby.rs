@@ -483,7 +483,7 @@ impl<'a> Lowerer<'a> {
                 out
             }
         };
-        self.module.functions[id].body = body;
+        self.module.functions[id].body = implicit_result(body);
         id
     }
 
@@ -954,6 +954,20 @@ impl<'a> Lowerer<'a> {
             construct: method == "new",
         }))
     }
+}
+
+/// A method's last expression is its result: `def sig_ok?(…) … secure_compare(a, b) end`
+/// hands its caller the comparison's verdict, as `return secure_compare(a, b)` would.
+fn implicit_result(mut body: Vec<Stmt>) -> Vec<Stmt> {
+    if let Some(Stmt::Expr { expr, span }) = body.last() {
+        let (value, span) = (expr.clone(), *span);
+        body.pop();
+        body.push(Stmt::Return {
+            value: Some(value),
+            span,
+        });
+    }
+    body
 }
 
 fn filter_call(name: &str) -> Expr {

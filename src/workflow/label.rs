@@ -590,10 +590,14 @@ impl<'s> Labeler<'s> {
                 }
             }
         }
-        // Any segment of the callee: `crypto.createHmac().update().digest`.
+        // Any segment of the callee: `crypto.createHmac().update().digest`. The verdict itself
+        // is no producer of what it compares, though its name may hold the word
+        // (`hmac.compare_digest`, `hmac.Equal`).
         producers.iter().any(|p| {
-            p.split(['.', ':'])
-                .any(|segment| has_any_word(crate::ir::without_call_marks(segment), words_wanted))
+            !spellings.iter().any(|s| self.check_spelling_matches(p, s))
+                && p.split(['.', ':']).any(|segment| {
+                    has_any_word(crate::ir::without_call_marks(segment), words_wanted)
+                })
         })
     }
 

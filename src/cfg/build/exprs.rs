@@ -414,7 +414,14 @@ impl<'p> Builder<'p> {
 
         let result = if inline.is_empty() {
             let namespace = receiver.as_ref().is_none_or(|r| self.is_namespace(r));
-            result_value(&callee, receiver.as_ref(), &args, namespace)
+            let capitals_construct = self.program.languages[module].capitals_construct();
+            result_value(
+                &callee,
+                receiver.as_ref(),
+                &args,
+                namespace,
+                capitals_construct,
+            )
         } else {
             // One or several possible bodies (dynamic dispatch): each is a way through.
             let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
@@ -442,10 +449,16 @@ impl<'p> Builder<'p> {
                 *cd = any_deny;
             }
             // Keep the helper's name on its result, so a check on it can be recognised.
-            Value::Derived {
+            let returned = Value::Derived {
                 from: Box::new(Value::either(results)),
                 via: callee.clone(),
+            };
+            if let Some((depth, values)) = &mut self.condition_results {
+                if *depth == self.frames.len() {
+                    values.push(returned.clone());
+                }
             }
+            returned
         };
 
         // Input parsed by a schema that restricts some fields to fixed values: those fields are
@@ -652,12 +665,13 @@ impl<'p> Builder<'p> {
 /// (`request.json()`, `formData.get()`), otherwise the opaque result of the call.
 /// The value a call returns when its body is not inlined. `namespace`: the call is a plain
 /// function, or one of a package or built-in (`JSON.parse`, Go's `json.NewDecoder`), not a
-/// method of an object.
+/// method of an object. `capitals_construct`: see [`crate::lang::Language::capitals_construct`].
 pub(super) fn result_value(
     callee: &str,
     receiver: Option<&Value>,
     args: &[ArgValue],
     namespace: bool,
+    capitals_construct: bool,
 ) -> Value {
     if crate::cfg::value::is_conversion(callee) {
         if let Some(a) = args.first() {
@@ -747,21 +761,16 @@ pub(super) fn result_value(
         }
     }
     // `SendInvitationParams(role_slug="admin")`, `RoleSingle("admin")`: a constructor called
-    // with its fields is the object it builds. Not a method of an object, nor a call handed a
-    // Go context first: Go exports every function and method in capitals
-    // (`h.workos.ListOrganizationMemberships(ctx, opts)` asks a server). Nor a Go package's
-    // `New`, which makes its own type from what it is given (`hmac.New(sha256.New, key)`).
-    let handed_context = args
-        .first()
-        .is_some_and(|a| a.name.as_deref() == Some("context"));
-    if method
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_uppercase())
+    // with its fields is the object it builds. Not a method of an object, nor in a language
+    // whose capitalised calls are functions (Go's `hmac.Equal(a, b)`, `hmac.New(sha256.New, key)`,
+    // `h.workos.ListOrganizationMemberships(ctx, opts)`).
+    if capitals_construct
+        && method
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase())
         && !args.is_empty()
         && namespace
-        && !handed_context
-        && method != "New"
         && !reads_configuration(callee)
     {
         return Value::Object {

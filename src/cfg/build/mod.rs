@@ -90,6 +90,9 @@ struct Builder<'p> {
     truncated: bool,
     /// Tests of the request's URL path, decided for the entry's known path.
     url_path: Option<url_path::UrlPathTests<'p>>,
+    /// While a branch condition is evaluated: its frame depth and the results of the helpers
+    /// it calls that were inlined, so `if (!sigOk(…))` branches on what `sigOk` returned.
+    condition_results: Option<(usize, Vec<Value>)>,
 }
 
 /// What the framework does around an entry's handler.
@@ -165,6 +168,7 @@ pub fn build(
         decided: Vec::new(),
         truncated: false,
         url_path: url_path.map(|p| url_path::UrlPathTests::new(program, p)),
+        condition_results: None,
     };
 
     // Framework guards run first, in order, each in the scope of the handler's module.

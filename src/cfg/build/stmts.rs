@@ -441,7 +441,14 @@ impl<'p> Builder<'p> {
 
     /// What a branch condition says; evaluates the calls inside it first.
     pub(super) fn condition(&mut self, cond: &Expr) -> Condition {
+        // Conditions nest (an inlined helper has its own): keep the enclosing one's results.
+        let enclosing = self
+            .condition_results
+            .replace((self.frames.len(), Vec::new()));
         self.eval(cond);
+        let inlined_results = std::mem::replace(&mut self.condition_results, enclosing)
+            .map(|(_, values)| values)
+            .unwrap_or_default();
         let mut c = Condition::default();
         cond.mentioned_names(&mut c.names);
         cond.literal_values(&mut c.literals);
@@ -482,7 +489,9 @@ impl<'p> Builder<'p> {
                 c.values.push((name, v.clone()));
             }
         }
-        for (_, v) in &c.values {
+        // A helper's result tested in place is tested like one kept in a variable first: a
+        // branch on `sigOk(…)` is one on the `timingSafeEqual` it returns.
+        for v in c.values.iter().map(|(_, v)| v).chain(&inlined_results) {
             v.producing_calls(&mut c.value_calls);
         }
         c.value_calls.sort();
@@ -711,7 +720,7 @@ impl<'p> Builder<'p> {
                     _ => None,
                 };
                 let callee = self.callee_path(&c.callee, receiver.as_ref());
-                result_value(&callee, receiver.as_ref(), &[], false)
+                result_value(&callee, receiver.as_ref(), &[], false, false)
             }
             _ => Value::Unknown,
         }
