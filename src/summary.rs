@@ -270,18 +270,34 @@ impl Vocabulary {
     }
 
     /// Whether a function returns what a check's call answered (`return timingSafeEqual(a, b)`,
-    /// Go's `return hmac.Equal(x, y)`): its caller tests that verdict, so the function may
-    /// refuse through its caller, wherever its `return` stands.
+    /// Go's `return hmac.Equal(x, y)`, or `const ok = …; return ok`): its caller tests that
+    /// verdict, so the function may refuse through its caller, wherever its `return` stands.
     fn hands_back_verdict(&self, f: &Function) -> bool {
-        fn walk(v: &Vocabulary, stmts: &[Stmt]) -> bool {
+        fn walk<'f>(v: &Vocabulary, stmts: &'f [Stmt], verdicts: &mut HashSet<&'f str>) -> bool {
             stmts.iter().any(|s| match s {
+                Stmt::Let {
+                    bindings,
+                    value: Some(expr),
+                    ..
+                } => {
+                    if v.calls_named(expr) {
+                        verdicts.extend(bindings.iter().map(|b| b.name.as_str()));
+                    }
+                    false
+                }
                 Stmt::Return {
                     value: Some(expr), ..
-                } => v.calls_named(expr),
-                other => other.nested().into_iter().any(|inner| walk(v, inner)),
+                } => {
+                    v.calls_named(expr)
+                        || matches!(expr.peel(), Expr::Name(n) if verdicts.contains(n.as_str()))
+                }
+                other => other
+                    .nested()
+                    .into_iter()
+                    .any(|inner| walk(v, inner, verdicts)),
             })
         }
-        walk(self, &f.body)
+        walk(self, &f.body, &mut HashSet::new())
     }
 }
 
@@ -323,4 +339,39 @@ fn size(stmts: &[Stmt]) -> u32 {
         }
     });
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{parse, Language};
+
+    #[test]
+    fn a_function_that_returns_a_checks_verdict_may_refuse_through_its_caller() {
+        let vocabulary = Vocabulary {
+            names: HashSet::from(["timingsafeequal".to_string()]),
+            ..Vocabulary::default()
+        };
+        let ts =
+            "function direct(a, b) { const x = a.trim(); return crypto.timingSafeEqual(x, b); }\n\
+                  function kept(a, b) { const ok = crypto.timingSafeEqual(a, b); return ok; }\n\
+                  function logged(a, b) { crypto.timingSafeEqual(a, b); return a; }\n\
+                  function other(a, b) { const ok = a.trim(); return ok; }\n";
+        let module = parse(Language::TypeScript, "lib/sig.ts", ts).unwrap();
+        let hands_back = |name: &str| {
+            let f = module.functions.iter().find(|f| f.name == name).unwrap();
+            vocabulary.hands_back_verdict(f)
+        };
+        assert!(hands_back("direct"));
+        assert!(hands_back("kept"));
+        assert!(!hands_back("logged"));
+        assert!(!hands_back("other"));
+        // None of them can refuse by its own statements: only the verdict handed back does.
+        let f = module
+            .functions
+            .iter()
+            .find(|f| f.name == "direct")
+            .unwrap();
+        assert!(!may_refuse(&f.body));
+    }
 }
