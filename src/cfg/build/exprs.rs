@@ -1049,6 +1049,95 @@ pub(super) fn is_configured(v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{fixes_address, prefix_keeps_host};
+    use crate::cfg::value::Value;
+    use crate::cfg::NodeKind;
+    use crate::lang::Language;
+
+    /// The value each branch condition of `f` sees for `name`, in source order.
+    fn values_of(language: Language, source: &str, name: &str) -> Vec<Value> {
+        let cfg = super::super::graph_of(language, source, "f");
+        super::super::branch_conditions(&cfg)
+            .into_iter()
+            .flat_map(|c| c.values)
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.peel().clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_catch_that_only_logs_swallows_the_refusal() {
+        let source = |handler: &str| {
+            format!(
+                "function guard(u) {{ if (!u.admin) {{ throw new Error(\"no\"); }} }}\n\
+                 function f(u) {{ guard(u).catch({handler}); act(); }}\n"
+            )
+        };
+        let swallowed = |handler: &str| {
+            let cfg = super::super::graph_of(Language::TypeScript, &source(handler), "f");
+            cfg.graph.node_indices().any(|n| {
+                matches!(&cfg.node(n).kind, NodeKind::Join { what } if what == crate::cfg::SWALLOWED)
+            })
+        };
+        assert!(swallowed("() => {}"));
+        assert!(swallowed("(e) => { console.error(e); }"));
+        assert!(swallowed("console.error"));
+        assert!(!swallowed("(e) => { throw e; }"));
+        assert!(!swallowed("reportAndRethrow"));
+        assert!(!swallowed(""));
+    }
+
+    #[test]
+    fn an_operator_pipe_keeps_where_its_value_came_from() {
+        let values = values_of(
+            Language::TypeScript,
+            "function f() { const x = getUser().pipe(map(1)); if (x) { g(); } }\n\
+             function g() {}\n",
+            "x",
+        );
+        assert!(
+            matches!(&values[..], [Value::Derived { via, from }]
+                if via == ".pipe" && matches!(from.peel(), Value::CallResult { .. })),
+            "{values:?}"
+        );
+        // A package's own `pipe` (`Effect.pipe(…)`) is a function: its result is its own.
+        let values = values_of(
+            Language::TypeScript,
+            "function f() { const y = Effect.pipe(a, b); if (y) { g(); } }\n\
+             function g() {}\n",
+            "y",
+        );
+        assert!(
+            matches!(&values[..], [Value::CallResult { callee }] if callee == "Effect.pipe"),
+            "{values:?}"
+        );
+    }
+
+    #[test]
+    fn a_model_parsed_from_input_allow_lists_its_fixed_fields() {
+        let source = |field: &str| {
+            format!(
+                "from typing import Literal\n\
+                 from pydantic import BaseModel\n\n\
+                 class InviteBody(BaseModel):\n    email: str\n    role: {field}\n\n\
+                 def f(request):\n    body = InviteBody.model_validate(request.json)\n    if body:\n        g()\n"
+            )
+        };
+        let fixed = values_of(
+            Language::Python,
+            &source("Literal[\"member\", \"viewer\"]"),
+            "body",
+        );
+        assert!(
+            matches!(&fixed[..], [Value::SchemaInput { validated, .. }] if validated == &["role".to_string()]),
+            "{fixed:?}"
+        );
+        // No field restricted: the model is the input as it came.
+        let open = values_of(Language::Python, &source("str"), "body");
+        assert!(
+            !open.iter().any(|v| matches!(v, Value::SchemaInput { .. })),
+            "{open:?}"
+        );
+    }
 
     #[test]
     fn prefixes_that_other_hosts_pass() {

@@ -442,3 +442,40 @@ pub(super) fn value_path(v: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// The graph of function `name` of a one-file program, built with default summaries, framing
+/// and limits (for the unit tests of the stages).
+#[cfg(test)]
+pub(super) fn graph_of(language: crate::lang::Language, source: &str, name: &str) -> Cfg {
+    let file = match language {
+        crate::lang::Language::Python => "a.py",
+        crate::lang::Language::Go => "a.go",
+        crate::lang::Language::Ruby => "a.rb",
+        crate::lang::Language::Rust => "a.rs",
+        _ => "a.ts",
+    };
+    let (program, func) = Program::of_source(language, file, source, name);
+    build(
+        &program,
+        &Default::default(),
+        func.module,
+        func.function,
+        Default::default(),
+        Default::default(),
+    )
+}
+
+/// The conditions of the branches of a graph, in source order.
+#[cfg(test)]
+pub(super) fn branch_conditions(cfg: &Cfg) -> Vec<Condition> {
+    let mut branches: Vec<_> = cfg
+        .graph
+        .node_indices()
+        .filter_map(|n| match &cfg.node(n).kind {
+            NodeKind::Branch { condition, .. } => Some((cfg.node(n).span, (**condition).clone())),
+            _ => None,
+        })
+        .collect();
+    branches.sort_by_key(|(span, _)| span.start);
+    branches.into_iter().map(|(_, c)| c).collect()
+}

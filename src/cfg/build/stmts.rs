@@ -1088,33 +1088,13 @@ pub(super) fn handler_table(e: &Expr) -> Option<Vec<Property>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::cfg::{Condition, Formula, NodeKind, Prefix};
+    use crate::cfg::{Condition, Formula, Prefix};
     use crate::lang::Language;
     use crate::parse::Program;
 
     /// The conditions of the branches of `f` in a TypeScript module, in source order.
     fn conditions(source: &str) -> Vec<Condition> {
-        let (program, func) = Program::of_source(Language::TypeScript, "a.ts", source, "f");
-        let cfg = super::super::build(
-            &program,
-            &Default::default(),
-            func.module,
-            func.function,
-            Default::default(),
-            Default::default(),
-        );
-        let mut branches: Vec<_> = cfg
-            .graph
-            .node_indices()
-            .filter_map(|n| match &cfg.node(n).kind {
-                NodeKind::Branch { condition, .. } => {
-                    Some((cfg.node(n).span, (**condition).clone()))
-                }
-                _ => None,
-            })
-            .collect();
-        branches.sort_by_key(|(span, _)| span.start);
-        branches.into_iter().map(|(_, c)| c).collect()
+        super::super::branch_conditions(&super::super::graph_of(Language::TypeScript, source, "f"))
     }
 
     /// The expression of the first `if` of `f` in a TypeScript module.
