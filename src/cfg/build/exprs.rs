@@ -1065,6 +1065,43 @@ mod tests {
     }
 
     #[test]
+    fn what_holds_a_calls_result() {
+        use super::holds_call_result;
+        let call = |c: &str| Value::CallResult { callee: c.into() };
+        let null = Value::Literal {
+            value: "null".into(),
+        };
+        let member = |base: Value, p: &str| Value::Member {
+            base: Box::new(base),
+            property: p.into(),
+        };
+        let maybe = |via: &str, present: Value| Value::Derived {
+            from: Box::new(Value::Either {
+                options: vec![null.clone(), present],
+            }),
+            via: via.into(),
+        };
+        assert!(holds_call_result(&call("listMemberships")));
+        // `memberships.data`: a field of the result.
+        assert!(holds_call_result(&member(call("listMemberships"), "data")));
+        assert!(!holds_call_result(&member(
+            Value::Param {
+                name: "req".into(),
+                role: crate::ir::ParamRole::Request,
+            },
+            "body"
+        )));
+        // What a helper returned, `null` or the call's result.
+        assert!(holds_call_result(&maybe("loadSession", call("getSession"))));
+        assert!(!holds_call_result(&maybe("loadSession", null.clone())));
+        // Text built around the result is text, not the result.
+        assert!(!holds_call_result(&maybe(
+            crate::cfg::value::TEMPLATE,
+            call("getSession")
+        )));
+    }
+
+    #[test]
     fn a_catch_that_only_logs_swallows_the_refusal() {
         let source = |handler: &str| {
             format!(
