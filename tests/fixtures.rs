@@ -403,6 +403,15 @@ const CASES: &[(&str, Expected)] = &[
         &[("missing-check", "authkit-callback", "link_by_email")],
     ),
     ("authkit-callback-link-verified", &[]),
+    // A guard that returns the caller's team or the response to send (`{ ok: false, response }`
+    // or `{ ok: true, organizationId }`), told apart by the route: the team read from the
+    // result is the session's, and the fetched membership is compared with it; and the same
+    // guard returning the team the query names.
+    ("member-remove-guard-result", &[]),
+    (
+        "member-remove-guard-result-request-org",
+        &[("missing-check", "member-remove", "membership_in_caller_org")],
+    ),
     // An edge handler that checks the HMAC itself with Web Crypto (`crypto.subtle.verify`).
     ("webhook-verified-web-crypto", &[]),
     // A hand-rolled constant-time comparison (`mismatch |= a[i] ^ b[i]`) refused on a

@@ -169,12 +169,27 @@ impl Value {
             Value::Global { path } => Value::Global {
                 path: format!("{path}.{property}"),
             },
-            Value::Either { options } => Value::either(
-                options
-                    .into_iter()
-                    .map(|o| Value::member(o, property))
-                    .collect(),
-            ),
+            Value::Either { options } => {
+                // A union of object shapes (`{ ok: false, response }` or `{ ok: true, orgId }`):
+                // the field is the one of the shapes that have it; the others are the variant
+                // the code told apart before reading it (`if (!guard.ok) return guard.response`).
+                let lacks = |o: &Value| {
+                    matches!(o.peel(), Value::Object { props }
+                        if !props.iter().any(|(k, _)| k == property || k == "..."))
+                };
+                let with_field: Vec<Value> =
+                    options.iter().filter(|o| !lacks(o)).cloned().collect();
+                let kept = if with_field.is_empty() {
+                    options
+                } else {
+                    with_field
+                };
+                Value::either(
+                    kept.into_iter()
+                        .map(|o| Value::member(o, property))
+                        .collect(),
+                )
+            }
             Value::Unknown => Value::Unknown,
             // `user, err := f()`: the i-th of several results.
             Value::Array { items } if property.parse::<usize>().is_ok() => items
@@ -480,6 +495,49 @@ mod tests {
             Value::member(results, "length"),
             Value::Member { property, .. } if property == "length"
         ));
+    }
+
+    #[test]
+    fn a_field_of_a_union_of_shapes_is_the_field_of_the_shapes_that_have_it() {
+        // `{ ok: false, response }` or `{ ok: true, organizationId }`: the route reads
+        // `organizationId` only once `ok` told the shapes apart.
+        let object = |props: Vec<(&str, Value)>| Value::Object {
+            props: props.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        };
+        let result = Value::Either {
+            options: vec![
+                object(vec![("ok", lit("false")), ("response", call("json"))]),
+                object(vec![
+                    ("ok", lit("true")),
+                    ("organizationId", call("withAuth")),
+                ]),
+            ],
+        };
+        assert_eq!(
+            Value::member(result.clone(), "organizationId"),
+            call("withAuth")
+        );
+        assert_eq!(
+            Value::member(result, "ok"),
+            Value::Either {
+                options: vec![lit("false"), lit("true")]
+            }
+        );
+        // A shape spread from elsewhere may have the field; no shape has it: unknown.
+        let spread = Value::Either {
+            options: vec![
+                object(vec![("...", call("loadTeam"))]),
+                object(vec![("organizationId", call("withAuth"))]),
+            ],
+        };
+        assert!(matches!(
+            Value::member(spread, "organizationId"),
+            Value::Either { options } if options.len() == 2
+        ));
+        let neither = Value::Either {
+            options: vec![object(vec![("a", lit("1"))]), object(vec![("b", lit("2"))])],
+        };
+        assert_eq!(Value::member(neither, "organizationId"), Value::Unknown);
     }
 
     #[test]
