@@ -1099,6 +1099,150 @@ mod tests {
             crate::cfg::value::TEMPLATE,
             call("getSession")
         )));
+        // Null or fixed text is no call's result; nor is a pick between two calls' results
+        // that can never be empty (only the may-find-nothing shape is read through).
+        assert!(!holds_call_result(&maybe(
+            "loadSession",
+            Value::Literal {
+                value: "guest".into()
+            }
+        )));
+        assert!(!holds_call_result(&Value::Derived {
+            from: Box::new(Value::Either {
+                options: vec![call("a"), call("b")],
+            }),
+            via: "pick".into(),
+        }));
+    }
+
+    #[test]
+    fn what_is_rooted_in_the_request() {
+        use super::is_request_rooted;
+        use crate::ir::ParamRole;
+        let param = |role: ParamRole| Value::Param {
+            name: "p".into(),
+            role,
+        };
+        let member = |base: Value, p: &str| Value::Member {
+            base: Box::new(base),
+            property: p.into(),
+        };
+        let call = Value::CallResult {
+            callee: "authkitLoader".into(),
+        };
+        assert!(is_request_rooted(&param(ParamRole::Request)));
+        assert!(is_request_rooted(&member(param(ParamRole::Input), "orgId")));
+        // Input parsed by a schema is still input.
+        assert!(is_request_rooted(&Value::SchemaInput {
+            base: Box::new(member(param(ParamRole::Request), "body")),
+            validated: vec!["role".into()],
+        }));
+        // The request a helper hands its callback, not any field of what it returned.
+        assert!(is_request_rooted(&member(call.clone(), "request")));
+        assert!(!is_request_rooted(&member(call.clone(), "user")));
+        assert!(!is_request_rooted(&member(
+            Value::Literal { value: "x".into() },
+            "request"
+        )));
+        assert!(!is_request_rooted(&member(call, "orgId")));
+    }
+
+    #[test]
+    fn text_is_anchored_when_its_head_fixes_the_address() {
+        use crate::cfg::value::{ANCHORED_TEXT, TEMPLATE};
+        let via_of = |decl: &str| {
+            let source =
+                format!("function f(y, z) {{ {decl} if (u) {{ g(); }} }}\nfunction g() {{}}\n");
+            match values_of(Language::TypeScript, &source, "u").as_slice() {
+                [Value::Derived { via, .. }] => via.clone(),
+                other => panic!("{decl}: {other:?}"),
+            }
+        };
+        assert_eq!(via_of("const u = `/account/${y}`;"), ANCHORED_TEXT);
+        // A configured origin closed by a path; not one followed by more of the request.
+        assert_eq!(
+            via_of("const u = `${process.env.LOGIN_URL}/verify?u=${y}`;"),
+            ANCHORED_TEXT
+        );
+        assert_eq!(
+            via_of("const u = `${process.env.LOGIN_URL}${y}`;"),
+            TEMPLATE
+        );
+        // Text built on anchored text is anchored; on any other text, not.
+        assert_eq!(
+            via_of("const a = `/account/${y}`; const u = `${a}${z}`;"),
+            ANCHORED_TEXT
+        );
+        assert_eq!(via_of("const a = `${y}`; const u = `${a}/p`;"), TEMPLATE);
+    }
+
+    #[test]
+    fn the_leading_text_of_templates_and_concatenations() {
+        use super::leading_text;
+        use crate::ir::{Expr, Literal};
+        let text = |s: &str| Expr::Literal(Literal::Str(s.into()));
+        let template = Expr::Template(vec![text("/a/"), Expr::Name("x".into())]);
+        assert_eq!(leading_text(&template), Some("/a/"));
+        let concat = Expr::Binary {
+            op: "+".into(),
+            left: Box::new(template.clone()),
+            right: Box::new(Expr::Name("y".into())),
+        };
+        assert_eq!(leading_text(&concat), Some("/a/"));
+        let product = Expr::Binary {
+            op: "*".into(),
+            left: Box::new(text("2")),
+            right: Box::new(Expr::Name("y".into())),
+        };
+        assert_eq!(leading_text(&product), None);
+        assert_eq!(leading_text(&Expr::Name("x".into())), None);
+    }
+
+    #[test]
+    fn merged_branches_keep_one_flat_list_of_what_a_variable_may_hold() {
+        use super::merge_env;
+        use std::collections::HashMap;
+        let lit = |v: &str| Value::Literal { value: v.into() };
+        let var = |name: &str, v: Value| Value::Var {
+            name: name.into(),
+            value: Box::new(v),
+        };
+        let merged = |a: Value, b: Value| {
+            merge_env(
+                HashMap::from([("x".to_string(), a)]),
+                HashMap::from([("x".to_string(), b)]),
+            )
+            .remove("x")
+            .unwrap()
+        };
+        // The same value on both ways stays as it was.
+        assert_eq!(merged(lit("1"), lit("1")), lit("1"));
+        // `x` merged before: its alternatives join the new one's in one list.
+        assert_eq!(
+            merged(var("x", lit("1")), lit("2")),
+            var(
+                "x",
+                Value::Either {
+                    options: vec![lit("1"), lit("2")]
+                }
+            )
+        );
+        // Another variable's value keeps its name: `x = y` on one way.
+        assert_eq!(
+            merged(var("y", lit("1")), lit("2")),
+            var(
+                "x",
+                Value::Either {
+                    options: vec![var("y", lit("1")), lit("2")]
+                }
+            )
+        );
+        // A variable bound on one way only is kept.
+        let out = merge_env(
+            HashMap::from([("a".to_string(), lit("1"))]),
+            HashMap::from([("b".to_string(), lit("2"))]),
+        );
+        assert_eq!(out.len(), 2);
     }
 
     #[test]
