@@ -1177,6 +1177,34 @@ mod tests {
     }
 
     #[test]
+    fn what_the_deployment_sets_is_configured() {
+        use super::is_configured;
+        let call = |c: &str| Value::CallResult { callee: c.into() };
+        let member = |base: Value, p: &str| Value::Member {
+            base: Box::new(base),
+            property: p.into(),
+        };
+        assert!(is_configured(&Value::Literal {
+            value: "https://app.example".into()
+        }));
+        assert!(is_configured(&Value::Global {
+            path: "process.env.APP_URL".into()
+        }));
+        assert!(is_configured(&call("os.Getenv")));
+        // Nuxt's `useRuntimeConfig(event).public.baseUrl`.
+        assert!(is_configured(&member(
+            member(call("useRuntimeConfig"), "public"),
+            "baseUrl"
+        )));
+        assert!(!is_configured(&call("getUser")));
+        assert!(!is_configured(&member(call("getUser"), "homeUrl")));
+        assert!(!is_configured(&Value::Param {
+            name: "req".into(),
+            role: crate::ir::ParamRole::Request,
+        }));
+    }
+
+    #[test]
     fn the_leading_text_of_templates_and_concatenations() {
         use super::leading_text;
         use crate::ir::{Expr, Literal};
@@ -1352,6 +1380,7 @@ mod tests {
             "?step=2",
             "#top",
             "https://app.example/continue?x=",
+            "svn+ssh://repo.example/trunk",
         ] {
             assert!(fixes_address(fixed), "{fixed:?} should fix the address");
         }
@@ -1363,6 +1392,9 @@ mod tests {
             "/\\evil",
             "https://app.example",
             "https://user@evil.example/",
+            // No host at all: browsers read `https:///evil.example` as `https://evil.example`.
+            "https:///evil.example",
+            "ht-tp://app.example/",
             "",
             "next=",
         ] {
