@@ -59,12 +59,14 @@ impl Summaries {
                     module: m,
                     function: i,
                 };
+                // A verdict handed back is both: the caller refuses on it, and it is a check's.
+                let hands_back = vocabulary.hands_back_verdict(f);
                 facts.insert(
                     me,
                     Facts {
                         reaches_action: graph.reaching.contains(&me),
-                        may_refuse: may_refuse(&f.body) || vocabulary.hands_back_verdict(f),
-                        check_vocabulary: vocabulary.spoken_in(f),
+                        may_refuse: may_refuse(&f.body) || hands_back,
+                        check_vocabulary: vocabulary.spoken_in(f) || hands_back,
                         size: size(&f.body),
                     },
                 );
@@ -255,7 +257,7 @@ impl Vocabulary {
                 other => other.nested().into_iter().any(|inner| walk(v, inner)),
             })
         }
-        walk(self, &f.body) || self.hands_back_verdict(f)
+        walk(self, &f.body)
     }
 
     /// Whether an expression calls something a check matcher names.

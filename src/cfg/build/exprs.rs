@@ -1053,6 +1053,19 @@ mod tests {
     use crate::cfg::NodeKind;
     use crate::lang::Language;
 
+    fn call(callee: &str) -> Value {
+        Value::CallResult {
+            callee: callee.into(),
+        }
+    }
+
+    fn member(base: Value, property: &str) -> Value {
+        Value::Member {
+            base: Box::new(base),
+            property: property.into(),
+        }
+    }
+
     /// The value each branch condition of `f` sees for `name`, in source order.
     fn values_of(language: Language, source: &str, name: &str) -> Vec<Value> {
         let cfg = super::super::graph_of(language, source, "f");
@@ -1067,13 +1080,8 @@ mod tests {
     #[test]
     fn what_holds_a_calls_result() {
         use super::holds_call_result;
-        let call = |c: &str| Value::CallResult { callee: c.into() };
         let null = Value::Literal {
             value: "null".into(),
-        };
-        let member = |base: Value, p: &str| Value::Member {
-            base: Box::new(base),
-            property: p.into(),
         };
         let maybe = |via: &str, present: Value| Value::Derived {
             from: Box::new(Value::Either {
@@ -1123,13 +1131,7 @@ mod tests {
             name: "p".into(),
             role,
         };
-        let member = |base: Value, p: &str| Value::Member {
-            base: Box::new(base),
-            property: p.into(),
-        };
-        let call = Value::CallResult {
-            callee: "authkitLoader".into(),
-        };
+        let loader = call("authkitLoader");
         assert!(is_request_rooted(&param(ParamRole::Request)));
         assert!(is_request_rooted(&member(param(ParamRole::Input), "orgId")));
         // Input parsed by a schema is still input.
@@ -1138,13 +1140,13 @@ mod tests {
             validated: vec!["role".into()],
         }));
         // The request a helper hands its callback, not any field of what it returned.
-        assert!(is_request_rooted(&member(call.clone(), "request")));
-        assert!(!is_request_rooted(&member(call.clone(), "user")));
+        assert!(is_request_rooted(&member(loader.clone(), "request")));
+        assert!(!is_request_rooted(&member(loader.clone(), "user")));
         assert!(!is_request_rooted(&member(
             Value::Literal { value: "x".into() },
             "request"
         )));
-        assert!(!is_request_rooted(&member(call, "orgId")));
+        assert!(!is_request_rooted(&member(loader, "orgId")));
     }
 
     #[test]
@@ -1179,11 +1181,6 @@ mod tests {
     #[test]
     fn what_the_deployment_sets_is_configured() {
         use super::is_configured;
-        let call = |c: &str| Value::CallResult { callee: c.into() };
-        let member = |base: Value, p: &str| Value::Member {
-            base: Box::new(base),
-            property: p.into(),
-        };
         assert!(is_configured(&Value::Literal {
             value: "https://app.example".into()
         }));
