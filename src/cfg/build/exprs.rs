@@ -1179,6 +1179,37 @@ mod tests {
     }
 
     #[test]
+    fn a_capitalised_call_builds_an_object_only_where_capitals_construct() {
+        use super::result_value;
+        let args = [crate::cfg::ArgValue {
+            name: None,
+            value: Value::Literal {
+                value: "admin".into(),
+            },
+        }];
+        // Python's `RoleSingle("admin")`: the object it builds.
+        assert!(matches!(
+            result_value("RoleSingle", None, &args, true, true),
+            Value::Object { .. }
+        ));
+        // Go's `hmac.Equal(a, b)`: a function's answer.
+        assert_eq!(
+            result_value("hmac.Equal", None, &args, true, false),
+            call("hmac.Equal")
+        );
+        // A configuration reader spelled in capitals reads the configuration.
+        assert_eq!(
+            result_value("Config.Get", None, &args, true, true),
+            call("Config.Get")
+        );
+        // A method of an object is no constructor.
+        assert_eq!(
+            result_value("client.Invite", None, &args, false, true),
+            call("client.Invite")
+        );
+    }
+
+    #[test]
     fn what_the_deployment_sets_is_configured() {
         use super::is_configured;
         assert!(is_configured(&Value::Literal {
