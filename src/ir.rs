@@ -533,6 +533,41 @@ impl Expr {
         }
     }
 
+    /// Whether a module-level binding of this expression is a constant the CFG builder reads
+    /// (see `cfg::build::constant_value`): literals and lists of them (Ruby's `%w[…].freeze`
+    /// too), and a value with a fallback written in the code (`process.env.SECRET || ""`,
+    /// `os.environ.get("SECRET", "")`, `ENV.fetch("SECRET", "")`), which is the value wherever
+    /// the deployment sets nothing. Every frontend keeps its constants by this one test.
+    pub fn is_module_constant(&self) -> bool {
+        fn literal_tree(e: &Expr) -> bool {
+            match e {
+                Expr::Literal(_) => true,
+                Expr::Array(items) => items.iter().all(literal_tree),
+                Expr::Call(c) => {
+                    c.callee.path().is_some_and(|p| p.ends_with("freeze"))
+                        && matches!(&c.callee, Expr::Member { object, .. } if literal_tree(object))
+                }
+                _ => false,
+            }
+        }
+        match self {
+            Expr::Binary { op, right, .. } => {
+                matches!(op.as_str(), "??" | "||" | "or") && literal_tree(right)
+            }
+            Expr::Call(c) if !literal_tree(self) => {
+                let method = c
+                    .callee
+                    .path()
+                    .map(|p| last_segment(&p).to_ascii_lowercase());
+                matches!(method.as_deref(), Some("get" | "getenv" | "fetch"))
+                    && c.args
+                        .get(1)
+                        .is_some_and(|a| a.name.is_none() && literal_tree(&a.value))
+            }
+            e => literal_tree(e),
+        }
+    }
+
     /// Removes transparent wrappers (`await`, parentheses).
     pub fn peel(&self) -> &Expr {
         match self {

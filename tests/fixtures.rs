@@ -421,6 +421,15 @@ const CASES: &[(&str, Expected)] = &[
         "webhook-xor-compare-fails-open",
         &[("bypassed-step", "webhook-events", "signature_verified")],
     ),
+    // A secret with an empty fallback (a module constant `process.env.SECRET || ""`) that the
+    // handler refuses to run without before verifying: the fallback never reaches the check.
+    ("webhook-secret-fallback-refused", &[]),
+    // A webhook verified with a secret the caller may send (a "test mode" header): anyone signs
+    // their own events.
+    (
+        "webhook-secret-from-request",
+        &[("missing-check", "webhook-events", "secret_configured")],
+    ),
     // A verified webhook whose organization comes from the URL, which the signature does not
     // cover (the provider acting is no user, but tenancy still binds it).
     (
@@ -636,6 +645,13 @@ const WEBHOOK_PARITY: &[(&str, Expected)] = &[
     (
         "webhook-helper-compares-request-values",
         &[("missing-check", "webhook-events", "signature_verified")],
+    ),
+    // The verification's secret falls back to text in the code where the variable is unset
+    // (`?? ""`, `os.environ.get(…, "")`, `ENV.fetch(…, "")`, Go's `if secret == "" { secret =
+    // "…" }`): an empty secret anyone can sign with, or one everyone with the code has.
+    (
+        "webhook-secret-fallback",
+        &[("missing-check", "webhook-events", "secret_configured")],
     ),
 ];
 

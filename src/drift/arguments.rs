@@ -62,6 +62,67 @@ pub fn report_rules(site: &Site, kind: FindingKind, labeler: &Labeler, out: &mut
     }
 }
 
+/// Reports the rules on the arguments of the calls that make the instance's checks (see
+/// `Check::arguments`), each at the call that breaks it.
+pub fn report_check_rules(
+    instance: &crate::workflow::Instance,
+    spec: &crate::spec::WorkflowSpec,
+    labeler: &Labeler,
+    out: &mut Vec<Finding>,
+) {
+    let cfg = &instance.cfg;
+    for check in spec.checks.values() {
+        let Some(action) = check.protects.first() else {
+            continue;
+        };
+        for (id, rule) in &check.arguments {
+            for node in cfg.calls() {
+                let NodeKind::Call { callee, .. } = &cfg.node(node).kind else {
+                    continue;
+                };
+                let Some(spelling) = rule
+                    .calls
+                    .iter()
+                    .find(|s| labeler.check_spelling_matches(callee, s))
+                else {
+                    continue;
+                };
+                let positioned;
+                let rule = match rule.call_positions.get(spelling) {
+                    Some(&position) => {
+                        positioned = ArgumentRule {
+                            position: Some(position),
+                            ..rule.clone()
+                        };
+                        &positioned
+                    }
+                    None => rule,
+                };
+                // The verification itself is judged: a request it covers is no signed one yet.
+                let site = Site {
+                    instance,
+                    spec,
+                    node,
+                    action,
+                    signed_request: false,
+                    operator: false,
+                };
+                if let Some(v) = evaluate(&site, rule, labeler) {
+                    out.push(site.finding(
+                        rule.finding,
+                        id,
+                        v.severity.unwrap_or(rule.severity),
+                        format!("{}; expected: {}.", v.problem, rule.title),
+                        check.help.clone(),
+                        v.path,
+                        &v.evidence,
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// Checks one rule on one action call; `None` when the rule holds.
 pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<Violation> {
     let Some((key, value)) = argument(site, rule) else {
@@ -77,14 +138,34 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         return None;
     };
     let sources = labeler.sources(value);
+    // A secret named by a constant (`process.env.WEBHOOK_SECRET`, `settings.WEBHOOK_SECRET`) is
+    // the deployment's; only text written where the value is made is in the code.
+    let written = |v: &str| {
+        value
+            .alternatives()
+            .iter()
+            .any(|a| matches!(a, Value::Literal { value } if value == v))
+    };
     for source in &sources {
         match source {
+            Source::Literal(v) if rule.secret && (!written(v) || tested_before(site, value)) => {}
             Source::Literal(v) => {
                 if !rule.literal {
                     // `returnTo ? btoa(returnTo) : undefined`: fixed on one path, computed on
                     // another; either way nothing random.
                     let sometimes = sources.len() > 1;
+                    let empty = matches!(v.as_str(), "\"\"" | "''" | "");
                     let problem = match (v.as_str(), sometimes) {
+                        _ if rule.secret => {
+                            let on = if sometimes { " on some path" } else { "" };
+                            if empty {
+                                format!("`{key}` is empty{on}, a secret anyone can sign with")
+                            } else {
+                                format!(
+                                    "`{key}` is a literal written in the code{on} (not shown here)"
+                                )
+                            }
+                        }
                         ("null" | "undefined" | "None" | "nil", true) => {
                             format!("`{key}` is empty on some path")
                         }
@@ -96,7 +177,11 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     };
                     return Some(Violation {
                         problem,
-                        evidence: format!("literal:{v}"),
+                        evidence: if rule.secret {
+                            "literal".into()
+                        } else {
+                            format!("literal:{v}")
+                        },
                         path: path_to_action(site),
                         severity: None,
                     });
@@ -218,6 +303,32 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         }
     }
     None
+}
+
+/// Whether every path to the call passes a test of `value` that refuses the request on one side
+/// (`if (!secret) return 500`): a fallback the test turns away never reaches the call.
+fn tested_before(site: &Site, value: &Value) -> bool {
+    let cfg = site.cfg();
+    let target = value.stripped();
+    let tests: Vec<NodeIndex> = cfg
+        .graph
+        .node_indices()
+        .filter(|&n| match &cfg.node(n).kind {
+            NodeKind::Branch { condition, .. } => {
+                condition.reads.iter().any(|r| r.stripped() == target)
+                    && crate::cfg::query::a_side_refuses(cfg, n)
+            }
+            _ => false,
+        })
+        .collect();
+    !tests.is_empty()
+        && path_avoiding(
+            cfg,
+            cfg.entry,
+            |n| n == site.node,
+            &cut_for(cfg, &tests, site.node),
+        )
+        .is_none()
 }
 
 /// A path to the action that passes no allow-list check of the value, if there is one.

@@ -231,6 +231,7 @@ pub fn compare(
             })
         };
         added_privilege::run_privileged_operations(inst, spec, &judged_elsewhere, &mut local);
+        arguments::report_check_rules(inst, spec, labeler, &mut local);
         // The same node can be reached through several inlining paths: report it once.
         local.sort_by(|a: &Finding, b: &Finding| {
             (&a.file, a.line, a.column, &a.fingerprint).cmp(&(

@@ -384,7 +384,7 @@ impl<'a> Lowerer<'a> {
                 .and_then(|v| v.named_child(0))
                 .map(|v| self.expr(v));
             if let (Some(name), Some(value)) = (name, value) {
-                if is_literal_tree(&value) {
+                if value.is_module_constant() {
                     self.module.constants.push((name, value));
                 }
             }
@@ -1144,14 +1144,6 @@ fn out_params(e: &Expr) -> Vec<Binding> {
         })
         .take(1)
         .collect()
-}
-
-fn is_literal_tree(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(_) => true,
-        Expr::Array(items) => items.iter().all(is_literal_tree),
-        _ => false,
-    }
 }
 
 /// A web framework's request context type: gin's `*gin.Context`, echo's `echo.Context`, fiber's

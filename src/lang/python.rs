@@ -298,7 +298,7 @@ impl<'a> Lowerer<'a> {
                                         .push((self.text(left).to_string(), deps));
                                 }
                             }
-                            if is_literal_tree(&value) {
+                            if value.is_module_constant() {
                                 self.module
                                     .constants
                                     .push((self.text(left).to_string(), value));
@@ -1411,14 +1411,6 @@ fn python_string_value(text: &str) -> String {
         }
     }
     t.to_string()
-}
-
-fn is_literal_tree(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(_) => true,
-        Expr::Array(items) => items.iter().all(is_literal_tree),
-        _ => false,
-    }
 }
 
 /// `def post(self, request, pk=None)`: the request, then URL parameters (client input).

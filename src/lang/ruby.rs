@@ -150,7 +150,7 @@ impl<'a> Lowerer<'a> {
                     ) {
                         if l.kind() == "constant" {
                             let v = self.expr(r);
-                            if is_literal_tree(&v) {
+                            if v.is_module_constant() {
                                 self.module.constants.push((self.text(l).to_string(), v));
                             }
                         }
@@ -1016,17 +1016,5 @@ fn symbols_in(lower: &Lowerer, node: Node) -> Vec<String> {
             .into_iter()
             .flat_map(|c| symbols_in(lower, c))
             .collect(),
-    }
-}
-
-fn is_literal_tree(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(_) => true,
-        Expr::Array(items) => items.iter().all(is_literal_tree),
-        Expr::Call(c) => {
-            c.callee.path().is_some_and(|p| p.ends_with("freeze"))
-                && matches!(&c.callee, Expr::Member { object, .. } if is_literal_tree(object))
-        }
-        _ => false,
     }
 }

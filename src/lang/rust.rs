@@ -262,13 +262,13 @@ impl Lowerer {
             }
             syn::Item::Const(c) => {
                 let v = self.expr(&c.expr);
-                if is_literal_tree(&v) {
+                if v.is_module_constant() {
                     self.module.constants.push((c.ident.to_string(), v));
                 }
             }
             syn::Item::Static(s) => {
                 let v = self.expr(&s.expr);
-                if is_literal_tree(&v) {
+                if v.is_module_constant() {
                     self.module.constants.push((s.ident.to_string(), v));
                 }
             }
@@ -1193,14 +1193,6 @@ fn crate_path(prefix: &str) -> Option<String> {
             Some(format!("./{}", parts.join("/")))
         }
         _ => None,
-    }
-}
-
-fn is_literal_tree(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(_) => true,
-        Expr::Array(items) => items.iter().all(is_literal_tree),
-        _ => false,
     }
 }
 

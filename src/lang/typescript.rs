@@ -291,7 +291,9 @@ impl<'a> Lowerer<'a> {
                             self.module.functions[id].callable = true;
                             self.classify_entry(id, false);
                         }
-                        Expr::Literal(_) | Expr::Array(_) if is_literal_tree(&expr) => {
+                        Expr::Literal(_) | Expr::Array(_) | Expr::Binary { .. }
+                            if expr.is_module_constant() =>
+                        {
                             self.module.constants.push((name.clone(), expr.clone()));
                         }
                         // `export const requireGlobalAdmin = [requireAuth, requireAdmin]`: a
@@ -1462,14 +1464,6 @@ fn assignment_parts(expr: &Expr) -> Option<(Expr, Expr)> {
             Some(((**left).clone(), (**right).clone()))
         }
         _ => None,
-    }
-}
-
-fn is_literal_tree(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(_) => true,
-        Expr::Array(items) => items.iter().all(is_literal_tree),
-        _ => false,
     }
 }
 

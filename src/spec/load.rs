@@ -578,20 +578,12 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
             }
         }
         for (rule_id, rule) in &action.arguments {
-            if rule.keys.is_empty() && rule.position.is_none() {
+            if let Some((key, needle, problem)) = argument_rule_problem(rule_id, rule, false) {
+                let path = ["actions", name, "arguments", rule_id, key];
                 return Err(err(
-                    &["actions", name, "arguments", rule_id],
-                    "",
-                    format!("argument rule `{rule_id}` names no keys and no position"),
-                ));
-            }
-            if rule.finding == FindingKind::BypassedStep {
-                return Err(err(
-                    &["actions", name, "arguments", rule_id, "finding"],
-                    "bypassed-step",
-                    format!(
-                        "argument rule `{rule_id}`: an argument rule reports missing-check or added-privilege"
-                    ),
+                    &path[..path.len() - usize::from(key.is_empty())],
+                    needle,
+                    problem,
                 ));
             }
         }
@@ -642,6 +634,7 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
     }
     for step in &spec.operator_exempt {
         let known = spec.checks.contains_key(step)
+            || spec.checks.values().any(|c| c.arguments.contains_key(step))
             || spec
                 .actions
                 .values()
@@ -682,6 +675,16 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 format!("check `{id}` has an empty any_of: nothing in code could satisfy it"),
             ));
         }
+        for (rule_id, rule) in &check.arguments {
+            if let Some((key, needle, problem)) = argument_rule_problem(rule_id, rule, true) {
+                let path = ["checks", id, "arguments", rule_id, key];
+                return Err(err(
+                    &path[..path.len() - usize::from(key.is_empty())],
+                    needle,
+                    problem,
+                ));
+            }
+        }
         for (i, m) in check.any_of.iter().enumerate() {
             if let Some((needle, problem)) = matcher_problem(m) {
                 return Err(err(
@@ -702,6 +705,57 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
         })?;
     }
     Ok(())
+}
+
+/// What is wrong with one argument rule (of an action, or of a check when `of_check`): the key
+/// under the rule to point at, the text there, and the problem; `None` when it is well-formed.
+fn argument_rule_problem(
+    rule_id: &str,
+    rule: &crate::spec::ArgumentRule,
+    of_check: bool,
+) -> Option<(&'static str, &'static str, String)> {
+    if rule.keys.is_empty() && rule.position.is_none() {
+        return Some((
+            "",
+            "",
+            format!("argument rule `{rule_id}` names no keys and no position"),
+        ));
+    }
+    if rule.finding == FindingKind::BypassedStep {
+        return Some((
+            "finding",
+            "bypassed-step",
+            format!(
+                "argument rule `{rule_id}`: an argument rule reports missing-check or added-privilege"
+            ),
+        ));
+    }
+    if of_check && (rule.calls.is_empty() || rule.calls.iter().any(|c| c.trim().is_empty())) {
+        return Some((
+            "calls",
+            "",
+            format!(
+                "argument rule `{rule_id}` of a check names no `calls`: which of the check's calls take this argument?"
+            ),
+        ));
+    }
+    if let Some(call) = rule.call_positions.keys().find(|c| !rule.calls.contains(c)) {
+        return Some((
+            "call_positions",
+            "",
+            format!("argument rule `{rule_id}`: `call_positions` names `{call}`, which is not among its `calls`"),
+        ));
+    }
+    if !of_check && !rule.calls.is_empty() {
+        return Some((
+            "calls",
+            "",
+            format!(
+                "argument rule `{rule_id}`: `calls` belongs to a check's rules; an action's rules read the action's own call"
+            ),
+        ));
+    }
+    None
 }
 
 /// What is wrong with one matcher of a check, and the key to point at; `None` when it is
@@ -873,6 +927,38 @@ mod tests {
         let empty = "    literals: [\"*\"]\n";
         let err = super::parse_workflow("w.yaml", &spec(empty)).unwrap_err();
         assert!(err.to_string().contains("empty literal"), "{err}");
+    }
+
+    #[test]
+    fn a_check_rule_names_its_calls_and_an_action_rule_does_not() {
+        let spec = |action_rule: &str, check_rule: &str| {
+            format!(
+                "id: w\nprovider: workos\ntitle: t\ncontract: []\nactions:\n  a:\n    title: t\n    calls: [x.y]\n{action_rule}checks:\n  c:\n    title: t\n    severity: high\n    protects: [a]\n    any_of:\n      - call: [v.w]\n{check_rule}"
+            )
+        };
+        let rule = |extra: &str| {
+            format!("      r:\n        title: t\n        keys: [secret]\n        finding: missing-check\n        severity: high\n{extra}")
+        };
+        // Action and check fields sit at the same depth, so one rule text fits under either.
+        let arguments = |extra: &str| format!("    arguments:\n{}", rule(extra));
+        let parsed = |action_rule: &str, check_rule: &str| {
+            super::parse_workflow("w.yaml", &spec(action_rule, check_rule)).map(|_| ())
+        };
+        let with_calls = arguments("        calls: [v.w]\n");
+        assert!(parsed("", &with_calls).is_ok());
+        let err = parsed("", &arguments("")).unwrap_err();
+        assert!(err.to_string().contains("names no `calls`"), "{err}");
+        let err = parsed(&with_calls, "").unwrap_err();
+        assert!(
+            err.to_string().contains("belongs to a check's rules"),
+            "{err}"
+        );
+        let stray = arguments("        calls: [v.w]\n        call_positions: { z.q: 0 }\n");
+        let err = parsed("", &stray).unwrap_err();
+        assert!(
+            err.to_string().contains("`z.q`, which is not among"),
+            "{err}"
+        );
     }
 
     #[test]

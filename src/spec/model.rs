@@ -244,6 +244,19 @@ pub struct ArgumentRule {
     /// request input (`btoa(JSON.stringify({ returnTo }))` as an OAuth `state`) is reported.
     #[serde(default)]
     pub random: bool,
+    /// The value is a secret: a report names a literal of it only when it is empty, never its
+    /// text (a hard-coded webhook secret must not be copied into CI logs).
+    #[serde(default)]
+    pub secret: bool,
+    /// Only in a check's `arguments`: the calls whose argument this is (the SDK's webhook
+    /// helpers for the secret they verify with). A check is made by several calls, some with
+    /// no such argument; an action's rules read the action's own call.
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// With `calls`: the argument's position for calls that pass it elsewhere than `position`
+    /// (Go's `NewWebhookVerifier(secret)` takes first what Python's `verify_event` takes third).
+    #[serde(default)]
+    pub call_positions: BTreeMap<String, usize>,
 }
 
 fn yes() -> bool {
@@ -344,6 +357,12 @@ pub struct Check {
     pub applies_to: AppliesTo,
     /// Code that counts as this check; any one matcher is enough.
     pub any_of: Vec<Matcher>,
+    /// Rules on the arguments of the calls that make the check, by step id, judged on every
+    /// such call of an instance (the secret a webhook's signature is verified with comes from
+    /// configuration: a verification keyed by a literal in the code, or by a value the request
+    /// sent, proves nothing about the sender). Each rule names its `calls`.
+    #[serde(default)]
+    pub arguments: BTreeMap<String, ArgumentRule>,
     /// Advice shown with a finding: how to fix it.
     #[serde(default)]
     pub help: String,

@@ -809,6 +809,19 @@ pub(super) fn result_value(
             };
         }
     }
+    // A configuration read with a fallback (`os.environ.get("SECRET", "")`, `os.getenv("K",
+    // "dev")`, Ruby's `ENV.fetch("SECRET", "")`): where the deployment sets nothing, the
+    // fallback is the value.
+    if configuration_fallback_reader(callee) {
+        if let Some(fallback) = args.get(1).filter(|a| a.name.is_none()) {
+            return Value::either(vec![
+                Value::CallResult {
+                    callee: callee.to_string(),
+                },
+                fallback.value.clone(),
+            ]);
+        }
+    }
     Value::CallResult {
         callee: callee.to_string(),
     }
@@ -1035,6 +1048,17 @@ pub(crate) fn reads_configuration(callee: &str) -> bool {
     })
 }
 
+/// A configuration reader whose second argument is the fallback (`os.environ.get`, `os.getenv`,
+/// Ruby's `ENV.fetch`).
+pub(crate) fn configuration_fallback_reader(callee: &str) -> bool {
+    let method = callee.rsplit(['.', ':']).next().unwrap_or(callee);
+    reads_configuration(callee)
+        && matches!(
+            method.to_ascii_lowercase().as_str(),
+            "get" | "getenv" | "fetch"
+        )
+}
+
 /// A value the deployment sets, not the request: a literal, a module-level name, or what an
 /// environment or configuration reader returned.
 pub(super) fn is_configured(v: &Value) -> bool {
@@ -1042,6 +1066,7 @@ pub(super) fn is_configured(v: &Value) -> bool {
         Value::Literal { .. } | Value::Global { .. } => true,
         Value::CallResult { callee } => reads_configuration(callee),
         Value::Member { base, .. } => is_configured(base.peel()),
+        Value::Either { options } => options.iter().all(|o| is_configured(o.peel())),
         _ => false,
     }
 }
@@ -1230,6 +1255,68 @@ mod tests {
             name: "req".into(),
             role: crate::ir::ParamRole::Request,
         }));
+        // A configuration read or its fallback: configured only when every alternative is.
+        let fallback = |other: Value| Value::either(vec![call("os.environ.get"), other]);
+        assert!(is_configured(&fallback(Value::Literal {
+            value: "".into()
+        })));
+        assert!(!is_configured(&fallback(call("getUser"))));
+    }
+
+    #[test]
+    fn a_module_constant_with_a_fallback_is_the_configuration_or_the_fallback() {
+        let literal = |v: &str| Value::Literal { value: v.into() };
+        let global = |p: &str| Value::Global { path: p.into() };
+        // What each branch of `f` reads (module names are no local variables), in source order.
+        let values_of = |language: Language, source: &str, nth: usize| -> Vec<Value> {
+            let cfg = super::super::graph_of(language, source, "f");
+            super::super::branch_conditions(&cfg).remove(nth).reads
+        };
+        let ts = "const S = process.env.S || \"\";\nconst T = process.env.T ?? OTHER;\nfunction f() {\n  if (S) {\n    return 1;\n  }\n  if (T) {\n    return 2;\n  }\n}\n";
+        assert_eq!(
+            values_of(Language::TypeScript, ts, 0),
+            vec![Value::either(vec![global("process.env.S"), literal("")])]
+        );
+        // No literal fallback: no constant, a name of the module.
+        assert_eq!(values_of(Language::TypeScript, ts, 1), vec![global("T")]);
+        let python = "import os\nS = os.environ.get(\"S\", \"\")\nC = cache.get(\"C\", \"\")\n\ndef f():\n    if S:\n        return 1\n    if C:\n        return 2\n";
+        assert_eq!(
+            values_of(Language::Python, python, 0),
+            vec![Value::either(vec![call("os.environ.get"), literal("")])]
+        );
+        // A cache's default is no configuration's fallback.
+        assert_eq!(values_of(Language::Python, python, 1), vec![Value::Unknown]);
+        let ruby = "SECRET = ENV.fetch(\"S\", \"\")\n\ndef f\n  return 1 if SECRET\nend\n";
+        assert_eq!(
+            values_of(Language::Ruby, ruby, 0),
+            vec![Value::either(vec![call("ENV.fetch"), literal("")])]
+        );
+    }
+
+    #[test]
+    fn a_configuration_read_with_a_fallback_may_be_the_fallback() {
+        let literal = |v: &str| Value::Literal { value: v.into() };
+        let python = "import os\n\ndef f(key):\n    a = os.environ.get(\"S\", \"\")\n    b = os.environ.get(\"S\")\n    c = os.getenv(\"S\", key)\n    d = os.environ.get(\"S\", default=\"x\")\n    if a or b or c or d:\n        return 1\n";
+        let value = |name: &str| values_of(Language::Python, python, name).remove(0);
+        assert_eq!(
+            value("a"),
+            Value::either(vec![call("os.environ.get"), literal("")])
+        );
+        assert_eq!(value("b"), call("os.environ.get"));
+        assert!(matches!(value("c"), Value::Either { options } if options.len() == 2));
+        // A default passed by name is some other parameter of some other reader.
+        assert_eq!(value("d"), call("os.environ.get"));
+        let ruby = "def f\n  s = ENV.fetch(\"S\", \"\")\n  return 1 if s\nend\n";
+        assert_eq!(
+            values_of(Language::Ruby, ruby, "s").remove(0),
+            Value::either(vec![call("ENV.fetch"), literal("")])
+        );
+        // No fallback for a reader that is not one of configuration.
+        let other = "def f():\n    s = cache.get(\"S\", \"\")\n    if s:\n        return 1\n";
+        assert_eq!(
+            values_of(Language::Python, other, "s").remove(0),
+            call("cache.get")
+        );
     }
 
     #[test]

@@ -419,6 +419,29 @@ pub const COMPUTED_MEMBER: &str = "[…]";
 
 pub(super) fn constant_value(e: &Expr) -> Value {
     match e {
+        // A module-level read of the deployment's configuration with a fallback
+        // (`process.env.SECRET || ""`, `os.environ.get("SECRET", "")`): where the deployment
+        // sets nothing, the fallback is the value; what it sets is not known here.
+        Expr::Binary { op, left, right } if matches!(op.as_str(), "??" | "||" | "or") => {
+            Value::either(vec![constant_value(left), constant_value(right)])
+        }
+        Expr::Call(c)
+            if c.callee
+                .path()
+                .is_some_and(|p| exprs::configuration_fallback_reader(&p))
+                && c.args.len() > 1
+                && c.args[1].name.is_none() =>
+        {
+            let callee = c.callee.path().unwrap_or_default();
+            Value::either(vec![
+                Value::CallResult { callee },
+                constant_value(&c.args[1].value),
+            ])
+        }
+        // `process.env.SECRET` itself: what the deployment sets.
+        Expr::Member { .. } if e.path().is_some_and(|p| reads_configuration(&p)) => Value::Global {
+            path: e.path().unwrap_or_default(),
+        },
         // Ruby's `%w[member admin].freeze`.
         Expr::Call(c) => match &c.callee {
             Expr::Member { object, .. } => constant_value(object),
