@@ -424,6 +424,14 @@ const CASES: &[(&str, Expected)] = &[
     // A secret with an empty fallback (a module constant `process.env.SECRET || ""`) that the
     // handler refuses to run without before verifying: the fallback never reaches the check.
     ("webhook-secret-fallback-refused", &[]),
+    // An API key validation taken to throw for a bad key (WorkOS answers `{ apiKey: null }`,
+    // no error); and a helper that tests the answer and hands `null` back to a caller that
+    // falls back to the session (what it then does is the caller's policy).
+    (
+        "api-keys-validation-only-catches",
+        &[("missing-check", "api-keys", "key_tested")],
+    ),
+    ("api-keys-validation-helper-falls-back", &[]),
     // A webhook verified with a secret the caller may send (a "test mode" header): anyone signs
     // their own events.
     (
@@ -571,6 +579,8 @@ const API_KEYS_PARITY: &[(&str, Expected)] = &[
         &[
             ("added-privilege", "api-keys", "permissions_allowed"),
             ("missing-check", "api-keys", "can_manage_api_keys"),
+            // The validation's answer read (or, in Go, only its `err`) but never tested.
+            ("missing-check", "api-keys", "key_tested"),
             ("missing-check", "api-keys", "organization_from_session"),
         ],
     ),

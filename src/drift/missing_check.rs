@@ -48,6 +48,12 @@ pub fn run(
                 site.action_title(),
                 site.written(),
             ),
+            crate::spec::CheckPosition::Tested => format!(
+                "Nothing tests what `{}` ({}) returned before the request completes: {}.",
+                site.action_title(),
+                site.written(),
+                check.title,
+            ),
         };
         out.push(site.finding(
             FindingKind::MissingCheck,

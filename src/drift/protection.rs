@@ -46,7 +46,33 @@ pub fn analyse(
     match position {
         CheckPosition::Before => before(cfg, action, checks),
         CheckPosition::After => after(cfg, action, checks),
+        CheckPosition::Tested => tested(cfg, action, checks),
     }
+}
+
+/// `position: tested`: every path from the action to a normal exit passes a check, on either
+/// side of it.
+fn tested(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
+    let cut: std::collections::HashSet<_> = cfg
+        .graph
+        .edge_indices()
+        .filter(|e| {
+            // An error path uses nothing the action returned (as for `after`).
+            cfg.graph[*e] == crate::cfg::Edge::Exception
+                || cfg
+                    .graph
+                    .edge_endpoints(*e)
+                    .is_some_and(|(from, _)| checks.contains(&from))
+        })
+        .collect();
+    let is_exit = |n: NodeIndex| matches!(cfg.node(n).kind, NodeKind::Exit);
+    let Some(tail) = path_avoiding(cfg, action, is_exit, &cut) else {
+        return Protection::Protected;
+    };
+    let mut path = path_avoiding(cfg, cfg.entry, |n| n == action, &Default::default())
+        .unwrap_or_else(|| vec![action]);
+    path.extend(tail.into_iter().skip(1));
+    Protection::Missing { path }
 }
 
 fn before(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {

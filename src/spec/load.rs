@@ -804,6 +804,12 @@ pub(crate) fn matcher_problem(m: &Matcher) -> Option<(&'static str, String)> {
                 .into(),
         ));
     }
+    if m.reads_result && m.verdict.is_none() {
+        return Some((
+            "reads_result",
+            "`reads_result` applies to `verdict` matchers only (what the branch reads)".into(),
+        ));
+    }
     if m.trusted && m.call.is_none() {
         return Some((
             "trusted",
@@ -927,6 +933,23 @@ mod tests {
         let empty = "    literals: [\"*\"]\n";
         let err = super::parse_workflow("w.yaml", &spec(empty)).unwrap_err();
         assert!(err.to_string().contains("empty literal"), "{err}");
+    }
+
+    #[test]
+    fn reads_result_belongs_to_verdicts() {
+        let verdict = crate::spec::Matcher {
+            verdict: Some(vec!["apiKeys.createValidation".into()]),
+            reads_result: true,
+            ..Default::default()
+        };
+        assert!(super::matcher_problem(&verdict).is_none());
+        let call = crate::spec::Matcher {
+            call: Some(vec!["requireAuth".into()]),
+            reads_result: true,
+            ..Default::default()
+        };
+        let (key, problem) = super::matcher_problem(&call).unwrap();
+        assert_eq!(key, "reads_result", "{problem}");
     }
 
     #[test]

@@ -348,7 +348,8 @@ pub struct Check {
     pub protects: Vec<String>,
     /// `before` (default): every path from the entry to the action passes the check.
     /// `after`: every path from the action to a normal exit passes the check (a result that
-    /// must be validated before it is used).
+    /// must be validated before it is used). `tested`: as `after`, but either side of the check
+    /// will do (the result is looked at, whatever the code then does with a failure).
     #[serde(default)]
     pub position: CheckPosition,
     /// Which roots the check is judged in: `requests` (default) for checks about the caller of
@@ -374,6 +375,10 @@ pub enum CheckPosition {
     #[default]
     Before,
     After,
+    /// Every path from the action to a normal exit passes the check, on either side: what the
+    /// action returned is looked at before the request goes on. Weaker than `after`, for a
+    /// result a helper may hand back empty to a caller that falls back to other credentials.
+    Tested,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -431,6 +436,11 @@ pub struct Matcher {
     /// anything else (a header with fixed text, two values the request sent) proves no sender.
     #[serde(default)]
     pub compares_computed_by: Vec<String>,
+    /// With `verdict`: the branch reads what the call returned, not only the error it reported
+    /// (a name with the word `err` or `error`). An API that answers a failed check with an
+    /// empty result and no error (an API key validation) is not checked by `if err != nil`.
+    #[serde(default)]
+    pub reads_result: bool,
 }
 
 /// A branch condition; all given lists must match (any element of each).

@@ -454,11 +454,24 @@ impl<'s> Labeler<'s> {
                         .any(|c| spellings.iter().any(|s| self.check_spelling_matches(c, s)));
                     // A branch on what a verdict call (or a guard that reports failure by its
                     // result, like Go's `if err := auth.RequireAdmin(u); err != nil`) returned.
-                    let through_value = condition.value_calls.iter().any(|callee| {
+                    let is_verdict = |callee: &String| {
                         spellings
                             .iter()
                             .any(|s| self.check_spelling_matches(callee, s))
-                    });
+                    };
+                    // With `reads_result`, not through a name for the error alone (`err`, not
+                    // `validation`); a helper's result tested in place still counts.
+                    let (mut read, mut errors) = (Vec::new(), Vec::new());
+                    if m.reads_result {
+                        for (name, v) in &condition.values {
+                            let is_error = words(name).iter().any(|w| w == "err" || w == "error");
+                            v.producing_calls(if is_error { &mut errors } else { &mut read });
+                        }
+                    }
+                    let through_value = condition
+                        .value_calls
+                        .iter()
+                        .any(|c| is_verdict(c) && (read.contains(c) || !errors.contains(c)));
                     return (in_condition || through_value)
                         && (m.compares_computed_by.is_empty()
                             || self.compares_computed(
