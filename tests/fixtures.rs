@@ -542,6 +542,15 @@ const ID_KEY_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// Python's own idioms: FastAPI fills a handler parameter from the query string (`next: str =
+/// "/dashboard"`), a target the request chose; Starlette keeps the sign-in `state` in
+/// `request.session`, which the server wrote (no state computed from request input).
+const PYTHON_LANGUAGES: &[&str] = &["py"];
+const PYTHON_PARITY: &[(&str, Expected)] = &[(
+    "authkit-callback-next-parameter",
+    &[("added-privilege", "authkit-callback", "redirect_after")],
+)];
+
 /// The preview workflow member-remove, in the languages written so far.
 const MEMBER_REMOVE_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const MEMBER_REMOVE_PARITY: &[(&str, Expected)] = &[
@@ -728,6 +737,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (TYPED_LANGUAGES, TYPED_PARITY),
     (ASYNC_LANGUAGES, ASYNC_PARITY),
     (ID_KEY_LANGUAGES, ID_KEY_PARITY),
+    (PYTHON_LANGUAGES, PYTHON_PARITY),
     (MEMBER_REMOVE_LANGUAGES, MEMBER_REMOVE_PARITY),
     (ADMIN_PORTAL_LANGUAGES, ADMIN_PORTAL_PARITY),
     (API_KEYS_LANGUAGES, API_KEYS_PARITY),

@@ -202,3 +202,76 @@ fn is_result(v: &Value, callee: &str) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::leaked;
+    use crate::cfg::Value;
+    use crate::spec::{SecretResult, Severity};
+
+    const RESET: &str = "workos.userManagement.createPasswordReset";
+
+    fn rule(whole_result: bool) -> SecretResult {
+        SecretResult {
+            title: "the reset token stays on the server".into(),
+            severity: Severity::High,
+            fields: vec!["passwordResetToken".into()],
+            whole_result,
+            help: String::new(),
+        }
+    }
+
+    fn field_of(callee: &str, property: &str) -> Value {
+        Value::Member {
+            base: Box::new(Value::CallResult {
+                callee: callee.into(),
+            }),
+            property: property.into(),
+        }
+    }
+
+    #[test]
+    fn a_secret_on_one_way_or_in_a_list_is_leaked() {
+        let token = field_of(RESET, "password_reset_token");
+        let one_way = Value::either(vec![Value::Literal { value: "".into() }, token.clone()]);
+        assert_eq!(
+            leaked(&one_way, RESET, &rule(false), 0).as_deref(),
+            Some("`password_reset_token`")
+        );
+        let listed = Value::Array {
+            items: vec![Value::CallResult {
+                callee: RESET.into(),
+            }],
+        };
+        assert_eq!(
+            leaked(&listed, RESET, &rule(true), 0).as_deref(),
+            Some("the whole result")
+        );
+        let nested = Value::Object {
+            props: vec![(
+                "data".into(),
+                Value::Object {
+                    props: vec![("token".into(), token)],
+                },
+            )],
+        };
+        assert!(leaked(&nested, RESET, &rule(false), 0).is_some());
+    }
+
+    #[test]
+    fn a_field_of_another_call_or_another_field_is_no_leak() {
+        // The same field name read from something else (a database row) is not the secret.
+        let other = field_of("db.passwordReset.findFirst", "passwordResetToken");
+        assert_eq!(leaked(&other, RESET, &rule(false), 0), None);
+        // Other fields of the result (`id`, `expiresAt`) may be sent.
+        assert_eq!(
+            leaked(&field_of(RESET, "expiresAt"), RESET, &rule(true), 0),
+            None
+        );
+        // An older SDK's method of the same name returned the user: not the whole result.
+        let whole = Value::CallResult {
+            callee: RESET.into(),
+        };
+        assert_eq!(leaked(&whole, RESET, &rule(false), 0), None);
+    }
+}

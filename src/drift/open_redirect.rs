@@ -350,3 +350,26 @@ fn sanitized(v: &Value) -> bool {
             }
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_redirect;
+
+    #[test]
+    fn a_redirect_is_a_function_a_package_s_or_the_response_s() {
+        for callee in [
+            "redirect",
+            "res.redirect",
+            "NextResponse.redirect",
+            "http.Redirect",
+            "c.Redirect",
+            "redirect_to",
+        ] {
+            assert!(is_redirect(callee), "{callee}");
+        }
+        // A method of something else named like one, or of a field of the response.
+        for callee in ["mailer.redirect", "res.locals.redirect", "router.push"] {
+            assert!(!is_redirect(callee), "{callee}");
+        }
+    }
+}

@@ -1009,6 +1009,10 @@ impl<'s> Labeler<'s> {
             }
             Value::Derived { via, .. } if names_randomness(via) => Unpredictable::Random,
             Value::Derived { from, .. } => all(&mut std::iter::once(from.as_ref()), walk),
+            // What the server keeps in the session (`request.session["state"]`, `req.session.state`)
+            // was written by the server, not computed from what the client sends: not walked
+            // down to the request it hangs on.
+            Value::Member { .. } if self.is_session(value) => Unpredictable::Unseen,
             Value::Member { base, .. }
                 if !matches!(self.sources(value).as_slice(), [Source::Request(_)]) =>
             {
