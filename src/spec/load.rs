@@ -577,16 +577,7 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 ));
             }
         }
-        for (rule_id, rule) in &action.arguments {
-            if let Some((key, needle, problem)) = argument_rule_problem(rule_id, rule, false) {
-                let path = ["actions", name, "arguments", rule_id, key];
-                return Err(err(
-                    &path[..path.len() - usize::from(key.is_empty())],
-                    needle,
-                    problem,
-                ));
-            }
-        }
+        argument_rules_valid(&err, ["actions", name], &action.arguments)?;
         for (w, waiver) in action.waive.iter().enumerate() {
             let here = format!("action `{name}`, waiver {}", w + 1);
             if waiver.when.is_empty() || waiver.steps.is_empty() {
@@ -675,16 +666,7 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 format!("check `{id}` has an empty any_of: nothing in code could satisfy it"),
             ));
         }
-        for (rule_id, rule) in &check.arguments {
-            if let Some((key, needle, problem)) = argument_rule_problem(rule_id, rule, true) {
-                let path = ["checks", id, "arguments", rule_id, key];
-                return Err(err(
-                    &path[..path.len() - usize::from(key.is_empty())],
-                    needle,
-                    problem,
-                ));
-            }
-        }
+        argument_rules_valid(&err, ["checks", id], &check.arguments)?;
         for (i, m) in check.any_of.iter().enumerate() {
             if let Some((needle, problem)) = matcher_problem(m) {
                 return Err(err(
@@ -703,6 +685,26 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                 format!("privileged operation {} has no calls", i + 1),
             )
         })?;
+    }
+    Ok(())
+}
+
+/// Every argument rule of an action or a check (`owner`: `["checks", id]`) is well-formed.
+fn argument_rules_valid(
+    err: &dyn Fn(&[&str], &str, String) -> SpecError,
+    owner: [&str; 2],
+    rules: &BTreeMap<String, crate::spec::ArgumentRule>,
+) -> Result<(), SpecError> {
+    for (rule_id, rule) in rules {
+        let of_check = owner[0] == "checks";
+        if let Some((key, needle, problem)) = argument_rule_problem(rule_id, rule, of_check) {
+            let path = [owner[0], owner[1], "arguments", rule_id, key];
+            return Err(err(
+                &path[..path.len() - usize::from(key.is_empty())],
+                needle,
+                problem,
+            ));
+        }
     }
     Ok(())
 }
