@@ -353,7 +353,32 @@ fn sanitized(v: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_redirect;
+    use super::{built_from, is_redirect};
+    use crate::cfg::Value;
+
+    #[test]
+    fn a_target_is_built_from_what_a_function_was_given_not_what_a_method_read() {
+        let input = Value::Param {
+            name: "next".into(),
+            role: crate::ir::ParamRole::Input,
+        };
+        let url = Value::Var {
+            name: "target".into(),
+            value: Box::new(Value::Derived {
+                from: Box::new(input.clone()),
+                via: "URL".into(),
+            }),
+        };
+        let parts = built_from(&url);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        assert_eq!(parts[2], &input);
+        // `request.args.get("next")`: the object a method read from is no part of the target.
+        let read = Value::Derived {
+            from: Box::new(input),
+            via: ".get(\"next\")".into(),
+        };
+        assert_eq!(built_from(&read).len(), 1);
+    }
 
     #[test]
     fn a_redirect_is_a_function_a_package_s_or_the_response_s() {
