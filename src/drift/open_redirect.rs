@@ -353,8 +353,38 @@ fn sanitized(v: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{built_from, is_redirect};
+    use super::{built_from, is_redirect, sanitized};
     use crate::cfg::Value;
+
+    #[test]
+    fn a_target_a_safety_helper_made_is_sanitized_on_every_way_only() {
+        let next = Value::Param {
+            name: "next".into(),
+            role: crate::ir::ParamRole::Input,
+        };
+        let through = |via: &str, from: Value| Value::Derived {
+            from: Box::new(from),
+            via: via.into(),
+        };
+        let made_safe = Value::Var {
+            name: "target".into(),
+            value: Box::new(through("utils.sanitizeRedirectPath", next.clone())),
+        };
+        assert!(sanitized(&made_safe));
+        // A field of what the helper returned (`safe.path`), or a value a validator checked.
+        let field = Value::Member {
+            base: Box::new(through("toSafeUrl", next.clone())),
+            property: "path".into(),
+        };
+        assert!(sanitized(&field));
+        assert!(sanitized(&Value::Validated {
+            from: Box::new(next.clone())
+        }));
+        // Encoded, not made safe; and safe on one way but not on the other.
+        assert!(!sanitized(&through("encodeURIComponent", next.clone())));
+        assert!(!sanitized(&Value::either(vec![made_safe, next.clone()])));
+        assert!(!sanitized(&next));
+    }
 
     #[test]
     fn a_target_is_built_from_what_a_function_was_given_not_what_a_method_read() {
