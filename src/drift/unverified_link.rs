@@ -125,3 +125,61 @@ fn tests_verification(cfg: &crate::cfg::Cfg, n: NodeIndex) -> bool {
     matches!(&cfg.node(n).kind, NodeKind::Branch { condition, .. }
         if condition.names.iter().any(|name| VERIFIED.contains(&name.as_str())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::returned_email;
+    use crate::cfg::Value;
+
+    const EXCHANGE: &str = "workos.userManagement.authenticateWithCode";
+
+    fn field(base: Value, property: &str) -> Value {
+        Value::Member {
+            base: Box::new(base),
+            property: property.into(),
+        }
+    }
+
+    #[test]
+    fn the_returned_email_is_found_through_variables_ways_and_conversions() {
+        let user = field(
+            Value::CallResult {
+                callee: EXCHANGE.into(),
+            },
+            "user",
+        );
+        let email = field(user.clone(), "email");
+        assert!(returned_email(&email, EXCHANGE, 0));
+        let kept = Value::Var {
+            name: "email".into(),
+            value: Box::new(email.clone()),
+        };
+        assert!(returned_email(&kept, EXCHANGE, 0));
+        // `{ where: { email: email.toLowerCase() } }`, or one way of two.
+        let lowered = Value::Derived {
+            from: Box::new(kept),
+            via: ".toLowerCase".into(),
+        };
+        assert!(returned_email(
+            &Value::Object {
+                props: vec![("email".into(), lowered.clone())]
+            },
+            EXCHANGE,
+            0
+        ));
+        assert!(returned_email(
+            &Value::either(vec![Value::Literal { value: "".into() }, lowered]),
+            EXCHANGE,
+            0
+        ));
+        // Another field of the user, or the email of something else, is not it.
+        assert!(!returned_email(&field(user, "id"), EXCHANGE, 0));
+        let other = field(
+            Value::CallResult {
+                callee: "db.invite.findFirst".into(),
+            },
+            "email",
+        );
+        assert!(!returned_email(&other, EXCHANGE, 0));
+    }
+}
