@@ -66,13 +66,21 @@ fn tested(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
         })
         .collect();
     let is_exit = |n: NodeIndex| matches!(cfg.node(n).kind, NodeKind::Exit);
-    let Some(tail) = path_avoiding(cfg, action, is_exit, &cut) else {
-        return Protection::Protected;
-    };
+    match path_avoiding(cfg, action, is_exit, &cut) {
+        Some(tail) => Protection::Missing {
+            path: through_action(cfg, action, tail),
+        },
+        None => Protection::Protected,
+    }
+}
+
+/// The whole story of a path that goes on after the action: entry → action, then `tail`
+/// (which starts at the action).
+fn through_action(cfg: &Cfg, action: NodeIndex, tail: Vec<NodeIndex>) -> Vec<NodeIndex> {
     let mut path = path_avoiding(cfg, cfg.entry, |n| n == action, &Default::default())
         .unwrap_or_else(|| vec![action]);
     path.extend(tail.into_iter().skip(1));
-    Protection::Missing { path }
+    path
 }
 
 fn before(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
@@ -199,9 +207,7 @@ fn after(cfg: &Cfg, action: NodeIndex, checks: &[NodeIndex]) -> Protection {
         return Protection::Protected;
     };
     // Show the whole story: entry → action → exit.
-    let mut path = path_avoiding(cfg, cfg.entry, |n| n == action, &Default::default())
-        .unwrap_or_else(|| vec![action]);
-    path.extend(tail.into_iter().skip(1));
+    let path = through_action(cfg, action, tail);
     if checks.is_empty() {
         return Protection::Missing { path };
     }

@@ -814,12 +814,7 @@ pub(super) fn result_value(
     // fallback is the value.
     if configuration_fallback_reader(callee) {
         if let Some(fallback) = args.get(1).filter(|a| a.name.is_none()) {
-            return Value::either(vec![
-                Value::CallResult {
-                    callee: callee.to_string(),
-                },
-                fallback.value.clone(),
-            ]);
+            return configuration_or(callee, fallback.value.clone());
         }
     }
     Value::CallResult {
@@ -1057,6 +1052,16 @@ pub(crate) fn configuration_fallback_reader(callee: &str) -> bool {
             method.to_ascii_lowercase().as_str(),
             "get" | "getenv" | "fetch"
         )
+}
+
+/// What a configuration reader with a fallback gives: what the deployment set, or the fallback.
+pub(super) fn configuration_or(callee: &str, fallback: Value) -> Value {
+    Value::either(vec![
+        Value::CallResult {
+            callee: callee.to_string(),
+        },
+        fallback,
+    ])
 }
 
 /// A value the deployment sets, not the request: a literal, a module-level name, or what an

@@ -429,14 +429,10 @@ pub(super) fn constant_value(e: &Expr) -> Value {
             if c.callee
                 .path()
                 .is_some_and(|p| exprs::configuration_fallback_reader(&p))
-                && c.args.len() > 1
-                && c.args[1].name.is_none() =>
+                && c.args.get(1).is_some_and(|a| a.name.is_none()) =>
         {
             let callee = c.callee.path().unwrap_or_default();
-            Value::either(vec![
-                Value::CallResult { callee },
-                constant_value(&c.args[1].value),
-            ])
+            exprs::configuration_or(&callee, constant_value(&c.args[1].value))
         }
         // `process.env.SECRET` itself: what the deployment sets.
         Expr::Member { .. } if e.path().is_some_and(|p| reads_configuration(&p)) => Value::Global {
