@@ -66,8 +66,11 @@ const OWN_ADDRESS: &[&str] = &[
     "baseurl", "host_url", "url_root",
 ];
 
-/// Parts of the request the client writes freely (the request's own URL, origin or host is
-/// the application's address, not a target).
+/// Parts of the request a link can choose: the open redirect's attack is a link (a crafted
+/// sign-in link, or a form another site posts). Headers other than cookies are not among them:
+/// a link sets none, and the Referer of a sign-in callback is the provider's page the browser
+/// comes back from. Cookies are, because applications keep the query's `returnTo` in one at
+/// sign-in. The request's own URL, origin or host is the application's address, not a target.
 const CHOSEN: &[&str] = &[
     "query",
     "searchparams",
@@ -344,7 +347,6 @@ fn sanitized(v: &Value) -> bool {
                         cur = from.peel();
                     }
                     Value::Member { base, .. } => cur = base.peel(),
-                    Value::Var { value, .. } => cur = value.peel(),
                     _ => return false,
                 }
             }
@@ -353,8 +355,160 @@ fn sanitized(v: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{built_from, is_redirect, sanitized};
-    use crate::cfg::Value;
+    use super::{built_from, failing_side, is_redirect, loose_prefix_test, sanitized};
+    use crate::cfg::{Cfg, Edge, NodeKind, Prefix, Value};
+    use crate::lang::Language;
+    use petgraph::graph::NodeIndex;
+
+    /// The graph of `callback`, its first branch, and the parts of its redirect's target.
+    fn redirect_after_test(language: Language, source: &str) -> (Cfg, NodeIndex, Vec<Value>) {
+        let cfg = crate::cfg::build::graph_of(language, source, "callback");
+        let mut branches: Vec<NodeIndex> = cfg
+            .graph
+            .node_indices()
+            .filter(|n| matches!(cfg.node(*n).kind, NodeKind::Branch { .. }))
+            .collect();
+        branches.sort_by_key(|n| cfg.node(*n).span.start);
+        let target = cfg
+            .graph
+            .node_indices()
+            .find_map(|n| match &cfg.node(n).kind {
+                NodeKind::Call { callee, args, .. } if is_redirect(callee) => {
+                    Some(args[0].value.clone())
+                }
+                _ => None,
+            })
+            .expect("a redirect");
+        let parts = built_from(&target).into_iter().cloned().collect();
+        (cfg, branches[0], parts)
+    }
+
+    fn prefix_of(language: Language, source: &str) -> Prefix {
+        let (cfg, branch, parts) = redirect_after_test(language, source);
+        let parts: Vec<&Value> = parts.iter().collect();
+        loose_prefix_test(&cfg, branch, &parts)
+    }
+
+    #[test]
+    fn a_prefix_test_alone_is_loose_and_one_that_tells_hosts_apart_is_not() {
+        let ts = |test: &str| {
+            prefix_of(
+                Language::TypeScript,
+                &format!(
+                    "function callback(req, res) {{\n  const next = req.query.next;\n  if ({test}) return res.status(400).end();\n  return res.redirect(next);\n}}\n"
+                ),
+            )
+        };
+        assert_eq!(
+            ts("!next.startsWith(\"/\")"),
+            Prefix::OtherHosts("/".into())
+        );
+        // The test that tells `//evil.example` apart, a comparison with a fixed page, or an
+        // allow-list helper beside the prefix test: the branch is an allow-list.
+        assert_eq!(
+            ts("!next.startsWith(\"/\") || next.startsWith(\"//\")"),
+            Prefix::KeepsHost
+        );
+        assert_eq!(ts("next !== \"/home\""), Prefix::KeepsHost);
+        assert_eq!(
+            ts("!isAllowedRedirect(next) || !next.startsWith(\"/\")"),
+            Prefix::KeepsHost
+        );
+        // A prefix test of another value says nothing of the target.
+        assert_eq!(ts("!req.path.startsWith(\"/\")"), Prefix::KeepsHost);
+        // Reading the configured origin is no test of the target: the prefix is still loose.
+        let configured = prefix_of(
+            Language::Python,
+            "import os\nfrom flask import redirect, request, abort\n\ndef callback():\n    next_page = request.args.get(\"next\")\n    if not next_page.startswith(os.environ.get(\"APP_URL\")):\n        abort(400)\n    return redirect(next_page)\n",
+        );
+        assert!(
+            matches!(configured, Prefix::Configured(_)),
+            "{configured:?}"
+        );
+    }
+
+    #[test]
+    fn a_target_is_chosen_by_the_parts_of_the_request_a_link_can_write() {
+        use crate::ir::ParamRole;
+        let specs = crate::spec::load_builtin().unwrap();
+        let labeler = crate::workflow::Labeler::new(&specs);
+        let param = |name: &str, role| Value::Param {
+            name: name.into(),
+            role,
+        };
+        let member = |base: Value, property: &str| Value::Member {
+            base: Box::new(base),
+            property: property.into(),
+        };
+        let chosen = |v: &Value| super::chosen_by_request(v, &labeler);
+        let req = param("req", ParamRole::Request);
+        let query_next = member(member(req.clone(), "query"), "next");
+        assert!(chosen(&query_next).is_some());
+        assert!(chosen(&member(member(req.clone(), "cookies"), "returnTo")).is_some());
+        // One way of two is enough (`req.query.next ?? "/"`).
+        let fallback = Value::Literal { value: "/".into() };
+        assert!(chosen(&Value::either(vec![fallback.clone(), query_next.clone()])).is_some());
+        // The request object, its headers, and its own address are no target a link chose.
+        assert_eq!(chosen(&req), None);
+        assert_eq!(
+            chosen(&member(member(req.clone(), "headers"), "referer")),
+            None
+        );
+        assert_eq!(chosen(&member(req.clone(), "url")), None);
+        assert_eq!(chosen(&fallback), None);
+        // Text fixed to an address before the input enters it.
+        let anchored = Value::Derived {
+            from: Box::new(query_next),
+            via: crate::cfg::ANCHORED_TEXT.into(),
+        };
+        assert_eq!(chosen(&anchored), None);
+        // Input the framework parsed into a parameter (FastAPI's `next: str = Query("/")`),
+        // however it was then held, read, converted or validated by schema, names no part of
+        // the request: it is chosen unless it names the request's own address.
+        let next = param("next", ParamRole::Input);
+        let held = Value::Var {
+            name: "target".into(),
+            value: Box::new(next.clone()),
+        };
+        let read = member(param("login", ParamRole::Input), "next");
+        let converted = Value::Derived {
+            from: Box::new(next.clone()),
+            via: "str".into(),
+        };
+        let schema = member(
+            Value::SchemaInput {
+                base: Box::new(param("payload", ParamRole::Input)),
+                validated: Vec::new(),
+            },
+            "next",
+        );
+        for v in [&next, &held, &read, &converted, &schema] {
+            assert!(chosen(v).is_some(), "{v:?}");
+        }
+        assert_eq!(
+            chosen(&member(param("page", ParamRole::Input), "url")),
+            None
+        );
+        assert!(!super::rooted_in_input(&member(req, "next")));
+    }
+
+    #[test]
+    fn the_failing_side_of_a_test_is_the_one_its_polarity_names() {
+        let sides = |test: &str| {
+            let (cfg, branch, _) = redirect_after_test(
+                Language::TypeScript,
+                &format!(
+                    "function callback(req, res) {{\n  const next = req.query.next;\n  if ({test}) {{ log(next); }}\n  return res.redirect(next);\n}}\n"
+                ),
+            );
+            failing_side(&cfg, branch)
+                .into_iter()
+                .map(|e| cfg.graph[e].clone())
+                .collect::<Vec<Edge>>()
+        };
+        assert_eq!(sides("next.startsWith(\"/\")"), [Edge::False]);
+        assert_eq!(sides("!next.startsWith(\"/\")"), [Edge::True]);
+    }
 
     #[test]
     fn a_target_a_safety_helper_made_is_sanitized_on_every_way_only() {

@@ -465,7 +465,7 @@ pub(super) fn value_path(v: &Value) -> Option<String> {
 /// The graph of function `name` of a one-file program, built with default summaries, framing
 /// and limits (for the unit tests of the stages).
 #[cfg(test)]
-pub(super) fn graph_of(language: crate::lang::Language, source: &str, name: &str) -> Cfg {
+pub(crate) fn graph_of(language: crate::lang::Language, source: &str, name: &str) -> Cfg {
     let file = match language {
         crate::lang::Language::Python => "a.py",
         crate::lang::Language::Go => "a.go",
