@@ -537,7 +537,10 @@ impl Expr {
     /// (see `cfg::build::constant_value`): literals and lists of them (Ruby's `%w[…].freeze`
     /// too), and a value with a fallback written in the code (`process.env.SECRET || ""`,
     /// `os.environ.get("SECRET", "")`, `ENV.fetch("SECRET", "")`), which is the value wherever
-    /// the deployment sets nothing. Every frontend keeps its constants by this one test.
+    /// the deployment sets nothing. A configuration object (`export const ENV = { SECRET:
+    /// process.env.SECRET || "", API_URL: process.env.API_URL }`) is one when its fields are
+    /// such constants or paths, at least one a constant. Every frontend keeps its constants by
+    /// this one test.
     pub fn is_module_constant(&self) -> bool {
         fn literal_tree(e: &Expr) -> bool {
             match e {
@@ -553,6 +556,14 @@ impl Expr {
         match self {
             Expr::Binary { op, right, .. } => {
                 matches!(op.as_str(), "??" | "||" | "or") && literal_tree(right)
+            }
+            Expr::Object(props) => {
+                props.iter().any(|p| p.value.is_module_constant())
+                    && props.iter().all(|p| {
+                        !p.key.starts_with("...")
+                            && (p.value.is_module_constant()
+                                || matches!(&p.value, Expr::Member { .. } if p.value.path().is_some()))
+                    })
             }
             Expr::Call(c) if !literal_tree(self) => {
                 let method = c

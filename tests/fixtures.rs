@@ -424,6 +424,14 @@ const CASES: &[(&str, Expected)] = &[
     // A secret with an empty fallback (a module constant `process.env.SECRET || ""`) that the
     // handler refuses to run without before verifying: the fallback never reaches the check.
     ("webhook-secret-fallback-refused", &[]),
+    // The secret read from a configuration object kept in another file (`ENV.WEBHOOK_SECRET`,
+    // `export const ENV = { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET || "" }`): the empty
+    // fallback is found there; with no fallback, the secret is the deployment's.
+    (
+        "webhook-secret-config-object",
+        &[("missing-check", "webhook-events", "secret_configured")],
+    ),
+    ("webhook-secret-config-object-required", &[]),
     // An API key validation taken to throw for a bad key (WorkOS answers `{ apiKey: null }`,
     // no error); and a helper that tests the answer and hands `null` back to a caller that
     // falls back to the session (what it then does is the caller's policy).

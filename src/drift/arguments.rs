@@ -157,7 +157,19 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     let empty = matches!(v.as_str(), "\"\"" | "''" | "");
                     let problem = match (v.as_str(), sometimes) {
                         _ if rule.secret => {
-                            let on = if sometimes { " on some path" } else { "" };
+                            // The fallback of a configuration read: name the setting it stands
+                            // in for, which may be read in another file.
+                            let setting = value.alternatives().into_iter().find_map(|a| match a {
+                                Value::Global { path } if crate::cfg::reads_configuration(path) => {
+                                    Some(path.clone())
+                                }
+                                _ => None,
+                            });
+                            let on = match (&setting, sometimes) {
+                                (Some(path), _) => format!(" where `{path}` is not set"),
+                                (None, true) => " on some path".to_string(),
+                                (None, false) => String::new(),
+                            };
                             if empty {
                                 format!("`{key}` is empty{on}, a secret anyone can sign with")
                             } else {

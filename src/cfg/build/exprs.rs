@@ -132,8 +132,12 @@ impl<'p> Builder<'p> {
         if let Some(v) = self.frame().env.get(name) {
             return v.clone();
         }
-        let module = &self.program.modules[self.module()];
-        if let Some((_, e)) = module.constants.iter().rev().find(|(n, _)| n == name) {
+        // This module's constant, or the one it imports under this name (a configuration
+        // object kept in another file).
+        let constant = self.program.lookup_named(self.module(), name, |m, n| {
+            m.constants.iter().rev().find(|(c, _)| c == n).map(|(_, e)| e)
+        });
+        if let Some((_, e)) = constant {
             return Value::Var {
                 name: name.to_string(),
                 value: Box::new(constant_value(e)),

@@ -438,6 +438,21 @@ pub(super) fn constant_value(e: &Expr) -> Value {
         Expr::Member { .. } if e.path().is_some_and(|p| reads_configuration(&p)) => Value::Global {
             path: e.path().unwrap_or_default(),
         },
+        // A configuration object: each field as a constant, or the path it names.
+        Expr::Object(props) => Value::Object {
+            props: props
+                .iter()
+                .map(|p| {
+                    let value = match &p.value {
+                        Expr::Member { .. } if !p.value.is_module_constant() => Value::Global {
+                            path: p.value.path().unwrap_or_default(),
+                        },
+                        v => constant_value(v),
+                    };
+                    (p.key.clone(), value)
+                })
+                .collect(),
+        },
         // Ruby's `%w[member admin].freeze`.
         Expr::Call(c) => match &c.callee {
             Expr::Member { object, .. } => constant_value(object),
