@@ -558,12 +558,11 @@ impl Expr {
                 matches!(op.as_str(), "??" | "||" | "or") && literal_tree(right)
             }
             Expr::Object(props) => {
-                props.iter().any(|p| p.value.is_module_constant())
-                    && props.iter().all(|p| {
-                        !p.key.starts_with("...")
-                            && (p.value.is_module_constant()
-                                || matches!(&p.value, Expr::Member { .. } if p.value.path().is_some()))
-                    })
+                props.iter().any(|p| p.value.is_module_constant()) && props.iter().all(|p| {
+                    !p.key.starts_with("...")
+                        && (p.value.is_module_constant()
+                            || matches!(&p.value, Expr::Member { .. } if p.value.path().is_some()))
+                })
             }
             Expr::Call(c) if !literal_tree(self) => {
                 let method = c

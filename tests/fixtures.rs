@@ -680,6 +680,12 @@ const WEBHOOK_PARITY: &[(&str, Expected)] = &[
         "webhook-secret-fallback",
         &[("missing-check", "webhook-events", "secret_configured")],
     ),
+    // The application's own HMAC keyed with text in the code (a module constant, a literal
+    // converted to bytes, a development fallback): anyone with the code signs events.
+    (
+        "webhook-hmac-literal-key",
+        &[("missing-check", "webhook-events", "secret_configured")],
+    ),
 ];
 
 /// The preview workflow account-recovery: a password reset whose URL is emailed, and one whose

@@ -80,11 +80,16 @@ pub fn report_check_rules(
                 let NodeKind::Call { callee, .. } = &cfg.node(node).kind else {
                     continue;
                 };
-                let Some(spelling) = rule
-                    .calls
-                    .iter()
-                    .find(|s| labeler.check_spelling_matches(callee, s))
-                else {
+                // A spelling written exactly as called first: `hmac.New` (Go) and `hmac.new`
+                // (Python) are one name in any style, with the key at other positions.
+                let matching = || {
+                    rule.calls
+                        .iter()
+                        .filter(|s| labeler.check_spelling_matches(callee, s))
+                };
+                let exact =
+                    |s: &&String| crate::ir::last_segment(callee) == crate::ir::last_segment(s);
+                let Some(spelling) = matching().find(exact).or_else(|| matching().next()) else {
                     continue;
                 };
                 let positioned;
@@ -137,12 +142,23 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         }
         return None;
     };
-    let sources = labeler.sources(value);
+    let sources = if rule.secret {
+        // A secret's every way, through conversions (`(os.environ.get(k) or "dev").encode()`):
+        // one written way is one too many, even where another is the deployment's.
+        let mut sources: Vec<Source> = through_conversions(value)
+            .into_iter()
+            .flat_map(|way| labeler.sources(way))
+            .collect();
+        sources.sort();
+        sources.dedup();
+        sources
+    } else {
+        labeler.sources(value)
+    };
     // A secret named by a constant (`process.env.WEBHOOK_SECRET`, `settings.WEBHOOK_SECRET`) is
     // the deployment's; only text written where the value is made is in the code.
     let written = |v: &str| {
-        value
-            .alternatives()
+        through_conversions(value)
             .iter()
             .any(|a| matches!(a, Value::Literal { value } if value == v))
     };
@@ -170,11 +186,17 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                                 (None, true) => " on some path".to_string(),
                                 (None, false) => String::new(),
                             };
+                            // A positional key names its call (`argument 2 of createHmac`).
+                            let named = if key.starts_with("argument ") {
+                                format!("{key} of `{}`", site.written())
+                            } else {
+                                format!("`{key}`")
+                            };
                             if empty {
-                                format!("`{key}` is empty{on}, a secret anyone can sign with")
+                                format!("{named} is empty{on}, a secret anyone can sign with")
                             } else {
                                 format!(
-                                    "`{key}` is a literal written in the code{on} (not shown here)"
+                                    "{named} is a literal written in the code{on} (not shown here)"
                                 )
                             }
                         }
@@ -315,6 +337,21 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         }
     }
     None
+}
+
+/// The ways a value takes, each followed back through what it was converted from: converted
+/// text is still the text (`secret.encode()`, `[]byte("…")`, `Buffer.from("…")`).
+fn through_conversions(value: &Value) -> Vec<&Value> {
+    value
+        .alternatives()
+        .into_iter()
+        .flat_map(|way| match way {
+            Value::Derived { from, via } if via == ".encode" || crate::cfg::is_conversion(via) => {
+                through_conversions(from)
+            }
+            way => vec![way],
+        })
+        .collect()
 }
 
 /// Whether every path to the call passes a test of `value` that refuses the request on one side

@@ -291,7 +291,10 @@ impl<'a> Lowerer<'a> {
                             self.module.functions[id].callable = true;
                             self.classify_entry(id, false);
                         }
-                        Expr::Literal(_) | Expr::Array(_) | Expr::Binary { .. } | Expr::Object(_)
+                        Expr::Literal(_)
+                        | Expr::Array(_)
+                        | Expr::Binary { .. }
+                        | Expr::Object(_)
                             if expr.is_module_constant() =>
                         {
                             self.module.constants.push((name.clone(), expr.clone()));

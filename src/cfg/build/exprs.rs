@@ -135,7 +135,11 @@ impl<'p> Builder<'p> {
         // This module's constant, or the one it imports under this name (a configuration
         // object kept in another file).
         let constant = self.program.lookup_named(self.module(), name, |m, n| {
-            m.constants.iter().rev().find(|(c, _)| c == n).map(|(_, e)| e)
+            m.constants
+                .iter()
+                .rev()
+                .find(|(c, _)| c == n)
+                .map(|(_, e)| e)
         });
         if let Some((_, e)) = constant {
             return Value::Var {
@@ -687,6 +691,19 @@ pub(super) fn result_value(
     }
     let method = callee.rsplit('.').next().unwrap_or(callee).to_string();
     let method_words = crate::workflow::label::words(&method);
+    // Text as bytes (Python's `secret.encode()`, `s.encode("utf-8")`): the same data; not a
+    // package's encoder (`jwt.encode(claims, key)`), which makes something new.
+    if let Some(r) = receiver.filter(|_| method == "encode" && !namespace) {
+        if args
+            .iter()
+            .all(|a| matches!(a.value.peel(), Value::Literal { .. }))
+        {
+            return Value::Derived {
+                from: Box::new(r.clone()),
+                via: ".encode".into(),
+            };
+        }
+    }
     if let Some(r) = receiver {
         // `effect.pipe(Effect.mapError(…))`, `obs.pipe(map(…))`: operators applied to a value
         // keep where it came from.
@@ -1240,6 +1257,49 @@ mod tests {
         assert_eq!(
             result_value("client.Invite", None, &args, false, true),
             call("client.Invite")
+        );
+    }
+
+    #[test]
+    fn text_encoded_as_bytes_is_the_same_text_and_a_package_s_encoder_makes_another() {
+        use super::result_value;
+        let secret = Value::Var {
+            name: "secret".into(),
+            value: Box::new(Value::Literal {
+                value: "\"dev\"".into(),
+            }),
+        };
+        let encoding = [crate::cfg::ArgValue {
+            name: None,
+            value: Value::Literal {
+                value: "\"utf-8\"".into(),
+            },
+        }];
+        for args in [&encoding[..], &[]] {
+            assert_eq!(
+                result_value("secret.encode", Some(&secret), args, false, false),
+                Value::Derived {
+                    from: Box::new(secret.clone()),
+                    via: ".encode".into()
+                }
+            );
+        }
+        // `jwt.encode(claims, key)`: a token made of its arguments, not the package.
+        let claims = [crate::cfg::ArgValue {
+            name: None,
+            value: Value::Global {
+                path: "claims".into(),
+            },
+        }];
+        let jwt = Value::Global { path: "jwt".into() };
+        assert_eq!(
+            result_value("jwt.encode", Some(&jwt), &claims, true, false),
+            call("jwt.encode")
+        );
+        // `serializer.encode(user)`: data of its own, not the serializer's.
+        assert_eq!(
+            result_value("serializer.encode", Some(&secret), &claims, false, false),
+            call("serializer.encode")
         );
     }
 
