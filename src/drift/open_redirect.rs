@@ -503,7 +503,7 @@ mod tests {
             );
             failing_side(&cfg, branch)
                 .into_iter()
-                .map(|e| cfg.graph[e].clone())
+                .map(|e| cfg.graph[e])
                 .collect::<Vec<Edge>>()
         };
         assert_eq!(sides("next.startsWith(\"/\")"), [Edge::False]);
