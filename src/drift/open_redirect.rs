@@ -410,6 +410,17 @@ mod tests {
             Prefix::KeepsHost
         );
         assert_eq!(ts("next !== \"/home\""), Prefix::KeepsHost);
+        // A comparison of the target beside the prefix test, on either side: what it rules out
+        // is not judged, so the branch is taken for an allow-list (no finding rather than a
+        // guess).
+        assert_eq!(
+            ts("!next.startsWith(\"/\") && next !== \"/home\""),
+            Prefix::KeepsHost
+        );
+        assert_eq!(
+            ts("!next.startsWith(\"/\") && \"/home\" !== next"),
+            Prefix::KeepsHost
+        );
         assert_eq!(
             ts("!isAllowedRedirect(next) || !next.startsWith(\"/\")"),
             Prefix::KeepsHost
@@ -482,7 +493,9 @@ mod tests {
             },
             "next",
         );
-        for v in [&next, &held, &read, &converted, &schema] {
+        // A field of what a variable holds (`target.next`).
+        let field_of_held = member(held.clone(), "next");
+        for v in [&next, &held, &read, &converted, &schema, &field_of_held] {
             assert!(chosen(v).is_some(), "{v:?}");
         }
         assert_eq!(
