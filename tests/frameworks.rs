@@ -155,6 +155,21 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "role-assign", "can_manage_members")],
         unresolved: &[],
     },
+    // Astro endpoints: a file under src/pages exporting `POST` (`export const POST: APIRoute =
+    // async ({ request, locals }) => …`), its path the file's; `locals` holds what the
+    // middleware verified.
+    Case {
+        dir: "astro-correct",
+        entries: &[("role-assign", "route POST /api/org/members/role", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "astro-drifted",
+        entries: &[("role-assign", "route POST /api/org/members/role", "request")],
+        findings: &[("missing-check", "role-assign", "can_manage_members")],
+        unresolved: &[],
+    },
     // A webhook: the signature check makes the request the provider's, not a user's.
     Case {
         dir: "webhook-correct",

@@ -107,9 +107,14 @@ fn mask_import_types(source: &str) -> Option<String> {
 }
 
 fn is_route_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    // Next.js route handlers; SvelteKit endpoints.
-    name.starts_with("route.") || name.starts_with("+server.")
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    // Next.js route handlers; SvelteKit endpoints; Astro endpoints (`src/pages/**/x.ts`
+    // exporting `POST`; the pages of Next's pages router export no such name).
+    let astro_endpoint = dir.split('/').any(|segment| segment == "pages")
+        && [".ts", ".js", ".mts", ".mjs"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+    name.starts_with("route.") || name.starts_with("+server.") || astro_endpoint
 }
 
 fn is_page_file(path: &str) -> bool {
