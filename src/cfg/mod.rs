@@ -14,7 +14,9 @@ use serde::Serialize;
 
 pub(crate) use build::reads_configuration;
 pub use build::{build, BuildLimits, Framing};
-pub use value::{is_conversion, is_text, Value, ANCHORED_TEXT, CONCAT, TEMPLATE, XOR};
+pub use value::{
+    is_conversion, is_text, Value, ANCHORED_TEXT, CONCAT, TEMPLATE, TEXT_AS_BYTES, XOR,
+};
 
 use crate::ir::Span;
 

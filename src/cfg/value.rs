@@ -110,12 +110,19 @@ pub fn is_text_normaliser(path: &str) -> bool {
     })
 }
 
+/// How a value's own method turns it from text to bytes (Python's `secret.encode()`): the
+/// derivation's `via`.
+pub const TEXT_AS_BYTES: &str = ".encode";
+
 /// Whether a call returns the data it was given in another type: bytes of text or text of bytes
 /// (`Buffer.from(expected)`, `new TextEncoder().encode(s)`, `Uint8Array.from(b)`, Python's
 /// `bytes(s)`, `bytes.fromhex(sig)`, `binascii.unhexlify(sig)`, Go's `hex.DecodeString(sig)`).
 /// What it returns is still whoever's data it was: a signature compared in constant time as
 /// `timingSafeEqual(Buffer.from(sig), Buffer.from(expected))` compares `expected`.
 pub fn is_conversion(path: &str) -> bool {
+    if path == TEXT_AS_BYTES {
+        return true;
+    }
     let mut segments = path.rsplit('.');
     let last = segments.next().unwrap_or(path);
     let receiver = segments.next().unwrap_or("");

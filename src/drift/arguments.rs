@@ -142,13 +142,11 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         }
         return None;
     };
+    // A secret's every way, through conversions (`(os.environ.get(k) or "dev").encode()`): one
+    // written way is one too many, even where another is the deployment's.
+    let ways = through_conversions(value);
     let sources = if rule.secret {
-        // A secret's every way, through conversions (`(os.environ.get(k) or "dev").encode()`):
-        // one written way is one too many, even where another is the deployment's.
-        let mut sources: Vec<Source> = through_conversions(value)
-            .into_iter()
-            .flat_map(|way| labeler.sources(way))
-            .collect();
+        let mut sources: Vec<Source> = ways.iter().flat_map(|way| labeler.sources(way)).collect();
         sources.sort();
         sources.dedup();
         sources
@@ -158,8 +156,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
     // A secret named by a constant (`process.env.WEBHOOK_SECRET`, `settings.WEBHOOK_SECRET`) is
     // the deployment's; only text written where the value is made is in the code.
     let written = |v: &str| {
-        through_conversions(value)
-            .iter()
+        ways.iter()
             .any(|a| matches!(a, Value::Literal { value } if value == v))
     };
     for source in &sources {
@@ -175,7 +172,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                         _ if rule.secret => {
                             // The fallback of a configuration read: name the setting it stands
                             // in for, which may be read in another file.
-                            let setting = value.alternatives().into_iter().find_map(|a| match a {
+                            let setting = ways.iter().find_map(|a| match a {
                                 Value::Global { path } if crate::cfg::reads_configuration(path) => {
                                     Some(path.clone())
                                 }
@@ -346,7 +343,7 @@ fn through_conversions(value: &Value) -> Vec<&Value> {
         .alternatives()
         .into_iter()
         .flat_map(|way| match way {
-            Value::Derived { from, via } if via == ".encode" || crate::cfg::is_conversion(via) => {
+            Value::Derived { from, via } if crate::cfg::is_conversion(via) => {
                 through_conversions(from)
             }
             way => vec![way],

@@ -700,7 +700,7 @@ pub(super) fn result_value(
         {
             return Value::Derived {
                 from: Box::new(r.clone()),
-                via: ".encode".into(),
+                via: crate::cfg::TEXT_AS_BYTES.into(),
             };
         }
     }
