@@ -170,6 +170,21 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "role-assign", "can_manage_members")],
         unresolved: &[],
     },
+    // Astro's `src/middleware.ts`: `onRequest` (here `sequence(authenticate, requireUser)` of
+    // hooks made with `defineMiddleware`) runs before every endpoint of src/pages; a returned
+    // `context.redirect(…)` refuses, `next()` goes on. Drifted: it only loads the user.
+    Case {
+        dir: "astro-middleware-correct",
+        entries: &[("invite", "route POST /api/org/members/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "astro-middleware-drifted",
+        entries: &[("invite", "route POST /api/org/members/invite", "request")],
+        findings: &[("missing-check", "invite", "authenticated")],
+        unresolved: &[],
+    },
     // A webhook: the signature check makes the request the provider's, not a user's.
     Case {
         dir: "webhook-correct",

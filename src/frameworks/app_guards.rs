@@ -9,6 +9,9 @@
 //!   read applies the guard nowhere: a check is never assumed.
 //! - SvelteKit's `src/hooks.server.ts`: its `handle` (or each hook of `sequence(a, b, …)`), run
 //!   before every route, action and page of `src/routes/`; `resolve(event)` goes on.
+//! - Astro's `src/middleware.ts`: its `onRequest` (a function, `defineMiddleware(fn)`, or each
+//!   hook of `sequence(a, b, …)`), run before every endpoint and page of `src/pages/`;
+//!   `next()` goes on.
 //!
 //! NestJS `APP_GUARD` providers, found in a module's decorators, are the third kind (see the
 //! TypeScript frontend).
@@ -22,6 +25,8 @@ const NEXT_ROUTE_FOLDERS: &[&str] = &["app", "pages"];
 /// SvelteKit's server hooks file and the folder of the routes beside it.
 const SVELTEKIT_HOOKS: &str = "hooks.server";
 const SVELTEKIT_ROUTE_FOLDERS: &[&str] = &["routes"];
+/// Where Astro's pages and endpoints live, beside its `middleware.ts`.
+const ASTRO_PAGES: &str = "pages";
 /// Options of middleware libraries that list paths the guard lets through unchecked.
 const EXEMPT_OPTIONS: &[&str] = &[
     "unauthenticatedPaths",
@@ -144,6 +149,50 @@ pub fn recognise(module: &mut Module) {
                 scope: AppGuardScope::Paths {
                     project: project.clone(),
                     route_folders: route_folders.clone(),
+                    matchers: Vec::new(),
+                    exempt: Vec::new(),
+                },
+            });
+        }
+        return;
+    }
+    // Astro: `export const onRequest = defineMiddleware(fn)` / `sequence(a, b)`, or
+    // `export function onRequest(context, next)`; no matcher, every page and endpoint.
+    let on_request: Vec<Expr> = match bound("onRequest").as_ref().map(Expr::peel) {
+        Some(Expr::Call(call)) => call.args.iter().map(|a| a.value.clone()).collect(),
+        Some(Expr::Function(id)) => vec![Expr::Function(*id)],
+        Some(_) => Vec::new(),
+        None => module
+            .functions
+            .iter()
+            .any(|f| f.exported && f.callable && f.name == "onRequest")
+            .then(|| Expr::Name("onRequest".into()))
+            .into_iter()
+            .collect(),
+    };
+    // A hook of the sequence defined at the top (`const auth = defineMiddleware(fn)`): the
+    // function it wraps.
+    let defined = |guard: Expr| match &guard {
+        Expr::Name(name) => match bound(name).as_ref().map(Expr::peel) {
+            Some(Expr::Call(call))
+                if call
+                    .callee
+                    .path()
+                    .is_some_and(|p| p.ends_with("defineMiddleware")) =>
+            {
+                call.args.first().map(|a| a.value.clone()).unwrap_or(guard)
+            }
+            _ => guard,
+        },
+        _ => guard,
+    };
+    if !on_request.is_empty() {
+        for guard in on_request.into_iter().map(defined) {
+            module.global_guards.push(AppGuard {
+                guard,
+                scope: AppGuardScope::Paths {
+                    project: project.clone(),
+                    route_folders: vec![ASTRO_PAGES.to_string()],
                     matchers: Vec::new(),
                     exempt: Vec::new(),
                 },
