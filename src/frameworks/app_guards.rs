@@ -74,6 +74,46 @@ pub fn in_project<S: AsRef<str>>(project: &str, route_folders: &[S], entry_path:
     })
 }
 
+/// The hooks a hook file exports under `name` (SvelteKit's `handle`, Astro's `onRequest`): a
+/// function (`export const handle = async (…) => …`, `export async function handle(…)`), each
+/// hook of `sequence(a, b, …)`, or the function `defineMiddleware(fn)` wraps, also for a hook
+/// of the sequence bound at the top (`const auth = defineMiddleware(fn)`).
+fn exported_hooks(module: &Module, name: &str, bound: &dyn Fn(&str) -> Option<Expr>) -> Vec<Expr> {
+    let combined = |call: &crate::ir::Call| {
+        call.callee
+            .path()
+            .is_some_and(|p| p.ends_with("sequence") || p.ends_with("defineMiddleware"))
+    };
+    let wraps = |call: &crate::ir::Call| {
+        call.callee
+            .path()
+            .is_some_and(|p| p.ends_with("defineMiddleware"))
+    };
+    let defined = |hook: Expr| match &hook {
+        Expr::Name(n) => match bound(n).as_ref().map(Expr::peel) {
+            Some(Expr::Call(call)) if wraps(call) => {
+                call.args.first().map(|a| a.value.clone()).unwrap_or(hook)
+            }
+            _ => hook,
+        },
+        _ => hook,
+    };
+    match bound(name).as_ref().map(Expr::peel) {
+        Some(Expr::Call(call)) if combined(call) => {
+            call.args.iter().map(|a| defined(a.value.clone())).collect()
+        }
+        Some(Expr::Function(id)) => vec![Expr::Function(*id)],
+        Some(_) => Vec::new(),
+        None => module
+            .functions
+            .iter()
+            .any(|f| f.exported && f.callable && f.name == name)
+            .then(|| Expr::Name(name.into()))
+            .into_iter()
+            .collect(),
+    }
+}
+
 /// NestJS's `app.setGlobalPrefix("api")`, wherever the bootstrap code calls it: the path every
 /// route of the application is under.
 fn nest_global_prefix(module: &mut Module) {
@@ -124,75 +164,26 @@ pub fn recognise(module: &mut Module) {
             _ => None,
         })
     };
-    if sveltekit {
-        // `export const handle = sequence(a, b)`, `export const handle = async (…) => …`,
-        // `export async function handle(…)`.
-        let guards: Vec<Expr> = match bound("handle").as_ref().map(Expr::peel) {
-            Some(Expr::Call(call))
-                if call.callee.path().is_some_and(|p| p.ends_with("sequence")) =>
-            {
-                call.args.iter().map(|a| a.value.clone()).collect()
-            }
-            Some(Expr::Function(id)) => vec![Expr::Function(*id)],
-            Some(_) => Vec::new(),
-            None => module
-                .functions
-                .iter()
-                .any(|f| f.exported && f.callable && f.name == "handle")
-                .then(|| Expr::Name("handle".into()))
-                .into_iter()
-                .collect(),
-        };
-        for guard in guards {
+    // SvelteKit's `handle` before the routes of `src/routes/`; Astro's `onRequest` (in a
+    // `middleware.ts`, as Next's is named) before every page and endpoint of `src/pages/`.
+    let (hooks, folders) = if sveltekit {
+        (
+            exported_hooks(module, "handle", &bound),
+            route_folders.clone(),
+        )
+    } else {
+        (
+            exported_hooks(module, "onRequest", &bound),
+            vec![ASTRO_PAGES.to_string()],
+        )
+    };
+    if sveltekit || !hooks.is_empty() {
+        for guard in hooks {
             module.global_guards.push(AppGuard {
                 guard,
                 scope: AppGuardScope::Paths {
                     project: project.clone(),
-                    route_folders: route_folders.clone(),
-                    matchers: Vec::new(),
-                    exempt: Vec::new(),
-                },
-            });
-        }
-        return;
-    }
-    // Astro: `export const onRequest = defineMiddleware(fn)` / `sequence(a, b)`, or
-    // `export function onRequest(context, next)`; no matcher, every page and endpoint.
-    let on_request: Vec<Expr> = match bound("onRequest").as_ref().map(Expr::peel) {
-        Some(Expr::Call(call)) => call.args.iter().map(|a| a.value.clone()).collect(),
-        Some(Expr::Function(id)) => vec![Expr::Function(*id)],
-        Some(_) => Vec::new(),
-        None => module
-            .functions
-            .iter()
-            .any(|f| f.exported && f.callable && f.name == "onRequest")
-            .then(|| Expr::Name("onRequest".into()))
-            .into_iter()
-            .collect(),
-    };
-    // A hook of the sequence defined at the top (`const auth = defineMiddleware(fn)`): the
-    // function it wraps.
-    let defined = |guard: Expr| match &guard {
-        Expr::Name(name) => match bound(name).as_ref().map(Expr::peel) {
-            Some(Expr::Call(call))
-                if call
-                    .callee
-                    .path()
-                    .is_some_and(|p| p.ends_with("defineMiddleware")) =>
-            {
-                call.args.first().map(|a| a.value.clone()).unwrap_or(guard)
-            }
-            _ => guard,
-        },
-        _ => guard,
-    };
-    if !on_request.is_empty() {
-        for guard in on_request.into_iter().map(defined) {
-            module.global_guards.push(AppGuard {
-                guard,
-                scope: AppGuardScope::Paths {
-                    project: project.clone(),
-                    route_folders: vec![ASTRO_PAGES.to_string()],
+                    route_folders: folders.clone(),
                     matchers: Vec::new(),
                     exempt: Vec::new(),
                 },
