@@ -1363,6 +1363,27 @@ mod tests {
     }
 
     #[test]
+    fn a_configuration_object_s_fields_are_its_constants_or_the_paths_it_names() {
+        let literal = |v: &str| Value::Literal { value: v.into() };
+        let global = |p: &str| Value::Global { path: p.into() };
+        let reads = |source: &str, nth: usize| -> Vec<Value> {
+            let cfg = super::super::graph_of(Language::TypeScript, source, "f");
+            super::super::branch_conditions(&cfg).remove(nth).reads
+        };
+        let ts = "const ENV = { S: process.env.S || \"\", URL: process.env.URL, NAME: \"app\" } as const;\nconst PAGES = { home: homePage, admin: adminPage };\nconst MERGED = { ...shared.defaults, S: process.env.S || \"\" };\nfunction f() {\n  if (ENV.S) {\n    return 1;\n  }\n  if (ENV.URL) {\n    return 2;\n  }\n  if (ENV.NAME) {\n    return 3;\n  }\n  if (PAGES.home) {\n    return 4;\n  }\n  if (MERGED.S) {\n    return 5;\n  }\n}\n";
+        assert_eq!(
+            reads(ts, 0),
+            vec![Value::either(vec![global("process.env.S"), literal("")])]
+        );
+        assert_eq!(reads(ts, 1), vec![global("process.env.URL")]);
+        assert_eq!(reads(ts, 2), vec![literal("app")]);
+        // Not configuration objects: one of other names (handlers), and one spread from
+        // elsewhere, whose fields idrift cannot all see.
+        assert_eq!(reads(ts, 3), vec![global("PAGES.home")]);
+        assert_eq!(reads(ts, 4), vec![global("MERGED.S")]);
+    }
+
+    #[test]
     fn a_configuration_read_with_a_fallback_may_be_the_fallback() {
         let literal = |v: &str| Value::Literal { value: v.into() };
         let python = "import os\n\ndef f(key):\n    a = os.environ.get(\"S\", \"\")\n    b = os.environ.get(\"S\")\n    c = os.getenv(\"S\", key)\n    d = os.environ.get(\"S\", default=\"x\")\n    if a or b or c or d:\n        return 1\n";
