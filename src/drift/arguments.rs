@@ -143,8 +143,13 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         return None;
     };
     // A secret's every way, through conversions (`(os.environ.get(k) or "dev").encode()`): one
-    // written way is one too many, even where another is the deployment's.
-    let ways = through_conversions(value);
+    // written way is one too many, even where another is the deployment's. Other rules read the
+    // value as it is.
+    let ways = if rule.secret {
+        through_conversions(value)
+    } else {
+        Vec::new()
+    };
     let sources = if rule.secret {
         let mut sources: Vec<Source> = ways.iter().flat_map(|way| labeler.sources(way)).collect();
         sources.sort();

@@ -79,15 +79,13 @@ pub fn in_project<S: AsRef<str>>(project: &str, route_folders: &[S], entry_path:
 /// hook of `sequence(a, b, …)`, or the function `defineMiddleware(fn)` wraps, also for a hook
 /// of the sequence bound at the top (`const auth = defineMiddleware(fn)`).
 fn exported_hooks(module: &Module, name: &str, bound: &dyn Fn(&str) -> Option<Expr>) -> Vec<Expr> {
-    let combined = |call: &crate::ir::Call| {
-        call.callee
-            .path()
-            .is_some_and(|p| p.ends_with("sequence") || p.ends_with("defineMiddleware"))
-    };
     let wraps = |call: &crate::ir::Call| {
         call.callee
             .path()
             .is_some_and(|p| p.ends_with("defineMiddleware"))
+    };
+    let combined = |call: &crate::ir::Call| {
+        wraps(call) || call.callee.path().is_some_and(|p| p.ends_with("sequence"))
     };
     let defined = |hook: Expr| match &hook {
         Expr::Name(n) => match bound(n).as_ref().map(Expr::peel) {
