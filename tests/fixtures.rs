@@ -746,6 +746,14 @@ const INVITATION_ACCEPT_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// A method called on what a repository function returns (Go `archive.New(db).DeleteMembership`,
+/// TypeScript `openArchive(pool).deleteMembership`) is the method defined beside that function,
+/// not a same-named WorkOS wrapper elsewhere: the application's own archive query is no member
+/// removal. (Python's route of the same shape names nothing the prefilter reads, so it is never
+/// parsed and cannot show the difference.)
+const OWN_STORE_LANGUAGES: &[&str] = &["ts", "go"];
+const OWN_STORE_PARITY: &[(&str, Expected)] = &[("member-remove-own-store", &[])];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -759,6 +767,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (WEBHOOK_LANGUAGES, WEBHOOK_PARITY),
     (ACCOUNT_RECOVERY_LANGUAGES, ACCOUNT_RECOVERY_PARITY),
     (INVITATION_ACCEPT_LANGUAGES, INVITATION_ACCEPT_PARITY),
+    (OWN_STORE_LANGUAGES, OWN_STORE_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

@@ -371,10 +371,43 @@ impl Program {
                     }
                     Vec::new()
                 }
+                Expr::Call(inner) => self.method_of_result(module, &inner.callee, property),
                 _ => Vec::new(),
             },
             _ => Vec::new(),
         }
+    }
+
+    /// `property` called on what a repository function returns (`repo.New(db).RevokeInvitation`,
+    /// `getStore().revoke()`): a method of that name defined beside the function (its file, or
+    /// its Go package), where the type it builds lives. Without one the call stays unresolved,
+    /// and dispatch by name decides; with one, a same-named wrapper elsewhere is not it.
+    fn method_of_result(&self, module: usize, producer: &Expr, property: &str) -> Vec<FnRef> {
+        let mut found: Vec<FnRef> = self
+            .resolve_callee_all(module, producer)
+            .into_iter()
+            .flat_map(|f| {
+                let package = match self.modules[f.module].scope {
+                    ModuleScope::Folder => self.visible_modules(f.module),
+                    _ => Vec::new(),
+                };
+                std::iter::once(f.module).chain(package)
+            })
+            .flat_map(|m| {
+                self.modules[m]
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.method && f.callable && last_segment(&f.name) == property)
+                    .map(move |(function, _)| FnRef {
+                        module: m,
+                        function,
+                    })
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found
     }
 
     /// `property` of the module `target` that the name `ns` imports: a function of it, a
