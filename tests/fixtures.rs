@@ -641,6 +641,15 @@ const AUTHKIT_PARITY: &[(&str, Expected)] = &[
         &[("added-privilege", "authkit-callback", "redirect_after")],
     ),
     ("authkit-callback-configured-prefix-path", &[]),
+    // The browser keeps only a digest of the state (`sha256(state).hexdigest()`, Node's
+    // `createHash(…).update(state).digest("hex")`, Go's `sha256.Sum256`, `Digest::SHA256`), and
+    // the callback compares the digest of the returned state with it; its drifted twin digests
+    // the code instead, so nothing compares the state.
+    ("authkit-callback-hashed-state", &[]),
+    (
+        "authkit-callback-hashed-other-value",
+        &[("missing-check", "authkit-callback", "state_verified")],
+    ),
 ];
 
 /// The preview workflow webhook-events: a handler that acts on WorkOS event names without

@@ -136,6 +136,59 @@ pub fn is_conversion(path: &str) -> bool {
     }
 }
 
+/// `via` of an unkeyed digest of a value (`hashlib.sha256(s).hexdigest()`, Node's
+/// `createHash("sha256").update(s).digest("hex")`, Go's `sha256.Sum256(b)`, Ruby's
+/// `Digest::SHA256.hexdigest(s)`). Two digests are equal when their inputs are, so a digest
+/// compared with a kept digest compares the value; it reveals nothing of it, though.
+pub const DIGEST: &str = "digest";
+
+/// Whether a call computes an unkeyed digest of its argument, or (`.hexdigest()`, `.digest()`)
+/// reads out the digest its receiver computed. A keyed one (an HMAC) is not: its key matters.
+pub fn is_digest(path: &str) -> bool {
+    if path == DIGEST {
+        return true;
+    }
+    let mut segments = path.rsplit('.');
+    let last = segments.next().unwrap_or(path);
+    let receiver = segments.next().unwrap_or("");
+    if path.to_ascii_lowercase().contains("hmac") {
+        return false;
+    }
+    matches!(
+        last,
+        "sha1"
+            | "sha224"
+            | "sha256"
+            | "sha384"
+            | "sha512"
+            | "sha3_256"
+            | "sha3_512"
+            | "blake2b"
+            | "blake2s"
+            | "md5"
+            | "Sum256"
+            | "Sum512"
+            | "Sum224"
+            | "Sum384"
+            | "hexdigest"
+            | "base64digest"
+            | "digest"
+    ) || (last == "Sum" && matches!(receiver, "md5" | "sha1"))
+}
+
+/// The `via` of a value read from the request by its key (`searchParams.get("state")`).
+pub fn keyed_read_via(method: &str, key: &str) -> String {
+    format!(".{method}({key:?})")
+}
+
+/// The key of a [`keyed_read_via`] derivation.
+fn key_of_read(via: &str) -> Option<&str> {
+    via.strip_prefix('.')?
+        .split_once("(\"")?
+        .1
+        .strip_suffix("\")")
+}
+
 /// Whether a derivation built text around other values rather than computing a new value.
 pub fn is_text(via: &str) -> bool {
     matches!(via, TEMPLATE | CONCAT | ANCHORED_TEXT)
@@ -354,6 +407,44 @@ impl Value {
             Value::Derived { from, .. } | Value::Validated { from } => from.var_names(out),
             Value::SchemaInput { base, .. } => base.var_names(out),
             Value::Either { options } => options.iter().for_each(|o| o.var_names(out)),
+            _ => {}
+        }
+    }
+
+    /// The names a value is known by in whatever shape it is compared: the locals that held it
+    /// and the key it was read by (`request.args.get("state")`), through conversions, normalisers
+    /// and digests. `sha256(returned.encode()).hexdigest()` is compared as `returned` and `state`.
+    pub fn same_data_names(&self, out: &mut Vec<String>) {
+        match self {
+            Value::Var { name, value } => {
+                out.push(name.clone());
+                value.same_data_names(out);
+            }
+            Value::Derived { from, via } => {
+                if let Some(key) = key_of_read(via) {
+                    out.push(key.to_string());
+                } else if is_conversion(via)
+                    || is_digest(via)
+                    || is_text_normaliser(via)
+                    || via == TEXT_AS_BYTES
+                {
+                    from.same_data_names(out);
+                }
+            }
+            // Ruby's `params[:state]`: a field of the request is read by its key too.
+            Value::Member { base, property }
+                if matches!(
+                    base.peel(),
+                    Value::Param {
+                        role: ParamRole::Request,
+                        ..
+                    }
+                ) =>
+            {
+                out.push(property.clone());
+            }
+            // `searchParams.get("state") ?? ""`: what the value is when it is not the fallback.
+            Value::Either { options } => options.iter().for_each(|o| o.same_data_names(out)),
             _ => {}
         }
     }
@@ -593,6 +684,81 @@ mod tests {
         let mut names = Vec::new();
         v.var_names(&mut names);
         assert_eq!(names, vec!["r", "role", "body", "v", "parsed"]);
+    }
+
+    #[test]
+    fn a_value_is_named_by_what_it_is_the_same_data_as() {
+        let request = || Value::Param {
+            name: "request".into(),
+            role: ParamRole::Request,
+        };
+        let derived = |from: Value, via: &str| Value::Derived {
+            from: Box::new(from),
+            via: via.into(),
+        };
+        // `returned = args.get("state") or ""; d = sha256(returned.encode()).hexdigest()`.
+        let returned = var(
+            "returned",
+            Value::Either {
+                options: vec![
+                    derived(request(), &super::keyed_read_via("get", "state")),
+                    lit(""),
+                ],
+            },
+        );
+        let digest = var(
+            "d",
+            derived(derived(returned, super::TEXT_AS_BYTES), super::DIGEST),
+        );
+        let mut names = Vec::new();
+        digest.same_data_names(&mut names);
+        assert_eq!(names, vec!["d", "returned", "state"]);
+        // Ruby's `params[:state]` through `Buffer.from` and a normaliser.
+        let field = derived(
+            derived(Value::member(request(), "state"), "Buffer.from"),
+            "normalizeState",
+        );
+        let mut names = Vec::new();
+        field.same_data_names(&mut names);
+        assert_eq!(names, vec!["state"]);
+        // Not what a value was picked from or built with: `memberships.find(…)`, a template,
+        // a field of a server object, an HMAC keyed with the value.
+        for other in [
+            derived(var("memberships", call("list")), "memberships.find"),
+            derived(var("state", lit("x")), super::TEMPLATE),
+            Value::member(var("invitation", call("getInvitation")), "state"),
+            derived(var("state", lit("x")), "crypto.createHmac().update"),
+        ] {
+            let mut names = Vec::new();
+            other.same_data_names(&mut names);
+            assert!(names.is_empty(), "{other:?} named {names:?}");
+        }
+    }
+
+    #[test]
+    fn a_digest_is_an_unkeyed_hash_and_never_an_hmac() {
+        for digest in [
+            "hashlib.sha256",
+            "hashlib.md5",
+            "hashlib.sha256().hexdigest",
+            "sha256.Sum256",
+            "md5.Sum",
+            "Digest.SHA256.hexdigest",
+            "Digest.SHA256.base64digest",
+            super::DIGEST,
+        ] {
+            assert!(super::is_digest(digest), "{digest}");
+        }
+        for other in [
+            "OpenSSL.HMAC.hexdigest",
+            "hmac.new().hexdigest",
+            "hashlib.new",
+            "strings.Sum",
+            "crypto.createHash",
+            "update",
+        ] {
+            assert!(!super::is_digest(other), "{other}");
+        }
     }
 
     #[test]

@@ -181,5 +181,11 @@ mod tests {
             "email",
         );
         assert!(!returned_email(&other, EXCHANGE, 0));
+        // An account found by a digest of the address is found by the address.
+        let digest = Value::Derived {
+            from: Box::new(email),
+            via: crate::cfg::DIGEST.into(),
+        };
+        assert!(returned_email(&digest, EXCHANGE, 0));
     }
 }

@@ -954,6 +954,13 @@ impl<'a> Lowerer<'a> {
                     None => Expr::Unknown(String::new()),
                 }
             }
+            // `sum[:]`: a slice of the whole array is the same data (a digest handed on as bytes).
+            "slice_expression"
+                if node.child_by_field_name("start").is_none()
+                    && node.child_by_field_name("end").is_none() =>
+            {
+                self.field_expr(node, "operand")
+            }
             "expression_list" => {
                 let mut cursor = node.walk();
                 let items: Vec<Node> = node.named_children(&mut cursor).collect();

@@ -691,6 +691,9 @@ pub(super) fn result_value(
     }
     let method = callee.rsplit('.').next().unwrap_or(callee).to_string();
     let method_words = crate::workflow::label::words(&method);
+    if let Some(digest) = digest_value(callee, &method, receiver, args, namespace) {
+        return digest;
+    }
     // Text as bytes (Python's `secret.encode()`, `s.encode("utf-8")`): the same data; not a
     // package's encoder (`jwt.encode(claims, key)`), which makes something new.
     if let Some(r) = receiver.filter(|_| method == "encode" && !namespace) {
@@ -720,7 +723,9 @@ pub(super) fn result_value(
                 is_keyed_reader(&method),
                 args.first().map(|a| a.value.peel()),
             ) {
-                (true, Some(Value::Literal { value })) => format!(".{method}({value:?})"),
+                (true, Some(Value::Literal { value })) => {
+                    crate::cfg::value::keyed_read_via(&method, value)
+                }
                 _ => format!(".{method}"),
             };
             return Value::Derived {
@@ -840,6 +845,44 @@ pub(super) fn result_value(
     }
     Value::CallResult {
         callee: callee.to_string(),
+    }
+}
+
+/// A digest computed of a value ([`crate::cfg::value::DIGEST`]): a hash function given it
+/// (`hashlib.sha256(b)`, `sha256.Sum256(b)`, `Digest::SHA256.hexdigest(s)`), Node's
+/// `createHash(alg).update(s)`, and the digest read out of either (`.hexdigest()`, `.digest("hex")`).
+fn digest_value(
+    callee: &str,
+    method: &str,
+    receiver: Option<&Value>,
+    args: &[ArgValue],
+    namespace: bool,
+) -> Option<Value> {
+    let digest = |from: &Value| Value::Derived {
+        from: Box::new(from.clone()),
+        via: crate::cfg::value::DIGEST.into(),
+    };
+    let digested = |v: &Value| matches!(v.peel(), Value::Derived { via, .. } if via == crate::cfg::value::DIGEST);
+    match receiver {
+        Some(r) if digested(r) && matches!(method, "hexdigest" | "digest" | "base64digest") => {
+            Some(r.clone())
+        }
+        Some(r) if method == "update" => {
+            let Value::CallResult { callee: made } = r.peel() else {
+                return None;
+            };
+            let input = args
+                .first()
+                .filter(|_| crate::ir::last_segment(made) == "createHash")?;
+            Some(digest(&input.value))
+        }
+        // A package's function (`hashlib.sha256`), or a class method (`Digest::SHA256.hexdigest`).
+        _ if (namespace || matches!(receiver.map(Value::peel), Some(Value::Global { .. })))
+            && crate::cfg::value::is_digest(callee) =>
+        {
+            args.first().map(|a| digest(&a.value))
+        }
+        _ => None,
     }
 }
 

@@ -676,13 +676,19 @@ impl<'p> Builder<'p> {
         // `request.args.get("state")`, Go's `r.URL.Query().Get("state")`.
         l.extend(keyed_read(left));
         r.extend(keyed_read(right));
+        let left_value = self.peek(left, 0);
+        let right_value = self.peek(right, 0);
+        // And by the names of what it is the same data as (`returned_digest` holds a digest of
+        // `request.args.get("state")`).
+        left_value.same_data_names(&mut l);
+        right_value.same_data_names(&mut r);
         Comparison {
             left: l,
             right: r,
             left_is_literal: is_literalish(left),
             right_is_literal: is_literalish(right),
-            left_value: self.peek(left, 0),
-            right_value: self.peek(right, 0),
+            left_value,
+            right_value,
         }
     }
 
