@@ -360,7 +360,6 @@ impl Value {
         }
     }
 
-    /// Removes `Var` wrappers.
     /// Whether the value is the same wherever the function reads it, unless the name holding
     /// it is reassigned: a parameter or a field of one, a literal, a module constant, what the
     /// request carries read out of it (`(await request.json()).send`). Not a call's result (two
@@ -389,6 +388,7 @@ impl Value {
         }
     }
 
+    /// Removes `Var` wrappers.
     pub fn peel(&self) -> &Value {
         match self {
             Value::Var { value, .. } => value.peel(),
