@@ -134,13 +134,12 @@ impl CallGraph {
                                     sdk_namespaces.contains(crate::ir::without_call_marks(seg))
                                 })
                             });
-                            if resolved.is_empty() && !sdk_call {
-                                if let Expr::Member { object, property } = call.callee.peel() {
-                                    let root = object.path().unwrap_or_default();
-                                    let root = root.split('.').next().unwrap_or("");
-                                    if !program.names_package_import(&module.path, root) {
-                                        unresolved_methods.push(property.clone());
-                                    }
+                            if resolved.is_empty()
+                                && !sdk_call
+                                && program.dispatches_by_name(me, &call.callee)
+                            {
+                                if let Expr::Member { property, .. } = call.callee.peel() {
+                                    unresolved_methods.push(property.clone());
                                 }
                             }
                             out.extend(resolved);

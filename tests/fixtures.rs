@@ -28,6 +28,10 @@ const CASES: &[(&str, Expected)] = &[
     ("invite-returned-guard", &[]),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
+    // The same, behind an application class's `create` the handler calls on an object of
+    // unnamed class; and a public billing route calling `stripe.billingPortal.sessions.create`
+    // on the client the stripe package built, which is Stripe's `create`, not the class's.
+    ("role-assign-package-client-method", &[]),
     // tRPC procedures with middleware chains, a provider class behind an imported instance.
     ("trpc-correct", &[]),
     // The same helper, but the handler never looks at its verdict.

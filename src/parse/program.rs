@@ -195,6 +195,57 @@ impl Program {
         self.package_import_source(path, name).is_some()
     }
 
+    /// Whether a method call the code does not resolve (`this.workosService.invite()`, an
+    /// interface's `h.workos.CreateMembership(…)`) may be any in-repo method of its name: not when
+    /// its receiver is rooted in a package (`Sentry.captureException`) or in an object a package
+    /// built (`stripe.checkout.sessions.create(…)`), whose methods are the package's.
+    pub fn dispatches_by_name(&self, func: FnRef, callee: &Expr) -> bool {
+        let Expr::Member { object, .. } = callee.peel() else {
+            return false;
+        };
+        let root = object.path().unwrap_or_default();
+        let root = root.split('.').next().unwrap_or("");
+        !self.names_package_import(&self.modules[func.module].path, root)
+            && !self.names_package_object(func.module, self.function(func), root)
+    }
+
+    /// Whether `name` in `module` holds an object a third-party package built (`export const
+    /// stripe = new Stripe(key)`, `createClient(url)` of an imported package): bound at the top
+    /// of `module`, of the repository file it is imported from, or in `function`'s own body. Its
+    /// methods are the package's, never an in-repo function of the same name.
+    pub fn names_package_object(
+        &self,
+        module: usize,
+        function: &crate::ir::Function,
+        name: &str,
+    ) -> bool {
+        fn bound<'s>(stmts: &'s [Stmt], name: &str) -> Option<&'s Expr> {
+            stmts.iter().find_map(|stmt| match stmt {
+                Stmt::Let {
+                    bindings,
+                    value: Some(value),
+                    ..
+                } if bindings.len() == 1 && bindings[0].name == name => Some(value),
+                _ => None,
+            })
+        }
+        let built_by_package = |defining: usize, value: &Expr| {
+            let Expr::Call(call) = value.peel() else {
+                return false;
+            };
+            let Some(callee) = call.callee.path() else {
+                return false;
+            };
+            let root = callee.split('.').next().unwrap_or(&callee);
+            self.names_package_import(&self.modules[defining].path, root)
+        };
+        if let Some(value) = bound(&function.body, name) {
+            return built_by_package(module, value);
+        }
+        self.lookup_named(module, name, |m, n| bound(&m.top_level, n))
+            .is_some_and(|(defining, value)| built_by_package(defining, value))
+    }
+
     /// The package (not a file of the repository) that `name` in the module at `path` is
     /// imported from (`@workos-inc/authkit-nextjs`, `django.contrib.auth.decorators`): an
     /// import that is not written as a path of the repository and resolves to no file of it.

@@ -351,7 +351,10 @@ impl<'p> Builder<'p> {
         if targets.is_empty() {
             // A method of an object whose class the code does not name: every in-repo method of
             // that name that leads to an action (see `CallGraph::dispatch`).
-            if let Expr::Member { property, .. } = call.callee.peel() {
+            let by_name = self
+                .program
+                .dispatches_by_name(self.frame().func, &call.callee);
+            if let (Expr::Member { property, .. }, true) = (call.callee.peel(), by_name) {
                 let family = self.program.languages[module].family();
                 targets.extend(
                     self.summaries
