@@ -75,10 +75,24 @@ fn specs_coverage_lists_every_operation_with_its_workflow_or_reason() {
         Some(vec!["invite".to_string()])
     );
 
+    // A covered operation whose workflow judges only part of it says which part: a clean
+    // report does not vouch for an organization renamed across tenants.
+    let update = rows
+        .iter()
+        .find(|r| r.operation == "OrganizationsController_updateOrganization")
+        .unwrap();
+    assert_eq!(update.workflows, vec!["domain-verify".to_string()]);
+    assert!(update
+        .partial
+        .as_deref()
+        .is_some_and(|p| p.contains("domains")));
+    assert_eq!(covered.and_then(|r| r.partial.clone()), None);
+
     let output = idrift().args(["specs", "coverage"]).assert().code(0);
     let text = String::from_utf8(output.get_output().stdout.clone()).unwrap();
     assert!(text.contains("UserlandUserInvitesController_create"));
-    assert!(text.contains("-> invite"));
+    assert!(text.contains("-> invite\n"));
+    assert!(text.contains("-> domain-verify (partly: judged only when the call changes"));
     assert!(text.contains("not covered: "));
     // --strict fails while some operation is not covered.
     idrift()

@@ -134,7 +134,10 @@ fn coverage(set: &SpecSet, format: CoverageFormat, strict: bool) -> Result<i32, 
                 let verdict = if r.workflows.is_empty() {
                     format!("not covered: {}", r.reason.as_deref().unwrap_or(""))
                 } else {
-                    r.workflows.join(", ")
+                    match &r.partial {
+                        Some(partial) => format!("{} (partly: {partial})", r.workflows.join(", ")),
+                        None => r.workflows.join(", "),
+                    }
                 };
                 out.push_str(&format!(
                     "{:<width$}  {:<6} {}  ({})\n    -> {verdict}\n",

@@ -58,6 +58,10 @@ pub struct Operation {
     /// Why no spec covers the operation (required when `workflow` is empty).
     #[serde(default)]
     pub reason: Option<String>,
+    /// What of a covered operation its workflows do not judge, and why (`updateOrganization`
+    /// is anchored only when it changes domains; a rename is not judged).
+    #[serde(default)]
+    pub partial: Option<String>,
     /// The SDK calls that reach the operation (for anchored operations).
     #[serde(default)]
     pub spellings: Vec<Spelling>,
@@ -169,6 +173,9 @@ pub struct Coverage {
     pub workflows: Vec<String>,
     /// Why no loaded workflow covers it.
     pub reason: Option<String>,
+    /// What of it the covering workflows do not judge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<String>,
 }
 
 impl super::SpecSet {
@@ -198,6 +205,9 @@ impl super::SpecSet {
                     what: op.what.clone(),
                     method: op.method.clone(),
                     path: op.path.clone(),
+                    partial: (!workflows.is_empty())
+                        .then(|| op.partial.clone())
+                        .flatten(),
                     workflows,
                     reason,
                 });
