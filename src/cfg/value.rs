@@ -832,6 +832,142 @@ mod tests {
         let chain = var("a", var("b", shallow.clone()));
         assert_eq!(chain.clone().within_depth(2), Value::Unknown);
         assert_eq!(chain.clone().within_depth(3), chain);
+        // A list or a choice keeps its shallow items and loses only the deep one.
+        let deep = var("a", var("b", var("c", lit("x"))));
+        for (cut, kept) in [
+            (
+                Value::Array {
+                    items: vec![lit("y"), deep.clone()],
+                }
+                .within_depth(2),
+                Value::Array {
+                    items: vec![lit("y"), Value::Unknown],
+                },
+            ),
+            (
+                Value::Either {
+                    options: vec![deep, lit("y")],
+                }
+                .within_depth(2),
+                Value::Either {
+                    options: vec![Value::Unknown, lit("y")],
+                },
+            ),
+        ] {
+            assert_eq!(cut, kept);
+        }
+    }
+
+    #[test]
+    fn a_stable_value_is_the_same_wherever_the_function_reads_it() {
+        let param = Value::Param {
+            name: "request".into(),
+            role: ParamRole::Request,
+        };
+        let read = |v: Value| Value::Derived {
+            from: Box::new(v),
+            via: ".json".into(),
+        };
+        for stable in [
+            lit("x"),
+            param.clone(),
+            Value::Global {
+                path: "process.env.X".into(),
+            },
+            var("body", read(param.clone())),
+            Value::member(read(param.clone()), "send"),
+            Value::SchemaInput {
+                base: Box::new(param.clone()),
+                validated: vec![],
+            },
+            Value::Validated {
+                from: Box::new(param.clone()),
+            },
+        ] {
+            assert!(stable.is_stable(), "{stable:?}");
+        }
+        for changing in [
+            call("Date.now"),
+            var("now", call("Date.now")),
+            read(call("fetchBody")),
+            // An element of a collection: another one each time round a loop.
+            Value::member(param.clone(), "[]"),
+            Value::member(call("list"), "id"),
+            Value::SchemaInput {
+                base: Box::new(call("parse")),
+                validated: vec![],
+            },
+            Value::Validated {
+                from: Box::new(call("parse")),
+            },
+            Value::Either {
+                options: vec![lit("a"), lit("b")],
+            },
+        ] {
+            assert!(!changing.is_stable(), "{changing:?}");
+        }
+    }
+
+    #[test]
+    fn go_request_context_is_ctx_or_what_context_returns() {
+        let ctx = Value::Param {
+            name: "ctx".into(),
+            role: ParamRole::Context,
+        };
+        let request = Value::Param {
+            name: "r".into(),
+            role: ParamRole::Request,
+        };
+        let from_request = Value::Derived {
+            from: Box::new(request.clone()),
+            via: ".Context".into(),
+        };
+        for context in [
+            ctx.clone(),
+            var("ctx", call("context.Background")),
+            var("c", ctx),
+            from_request.clone(),
+            var("reqCtx", from_request),
+        ] {
+            assert!(context.is_go_context(), "{context:?}");
+        }
+        for other in [
+            request.clone(),
+            var("id", lit("x")),
+            Value::Derived {
+                from: Box::new(request),
+                via: ".Body".into(),
+            },
+            call("ctx"),
+        ] {
+            assert!(!other.is_go_context(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_conversion_keeps_the_data_in_another_type() {
+        for conversion in [
+            "Buffer.from",
+            "Uint8Array.from",
+            "TextEncoder.encode",
+            "bytes.fromhex",
+            "binascii.unhexlify",
+            "hex.DecodeString",
+            "hex.EncodeToString",
+            super::TEXT_AS_BYTES,
+        ] {
+            assert!(super::is_conversion(conversion), "{conversion}");
+        }
+        for other in [
+            "jwt.encode",
+            "serializer.encode",
+            "codecs.fromhex",
+            "Object.from",
+            "base64.DecodeString",
+            "hashlib.sha256",
+        ] {
+            assert!(!super::is_conversion(other), "{other}");
+        }
     }
 
     #[test]
