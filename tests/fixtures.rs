@@ -24,6 +24,9 @@ const CASES: &[(&str, Expected)] = &[
     // One token with every manage scope, bound to the session user: WorkOS caps it to the
     // user's own permissions.
     ("widget-token-all-scopes", &[]),
+    // Bound to the session user, for an organization the request picks: WorkOS grants only the
+    // user's own permissions there, none where the user is no member.
+    ("widget-token-bound-other-organization", &[]),
     // A helper that reports failure by returning a response the handler returns.
     ("invite-returned-guard", &[]),
     // The creator of a new organization becomes its admin.

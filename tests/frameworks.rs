@@ -644,6 +644,7 @@ const CASES: &[Case] = &[
         ],
         findings: &[
             ("added-privilege", "invite", "role_allowed"),
+            ("added-privilege", "invite", "token_bound_to_user"),
             ("missing-check", "invite", "can_manage_members"),
             ("missing-check", "invite", "organization_from_session"),
         ],
