@@ -148,13 +148,21 @@ impl CallGraph {
                             // for later (a route, an event handler, a registry).
                             if !crate::frameworks::keeps_callback(call) {
                                 for a in &call.args {
-                                    if let Expr::Function(id) = a.value.peel() {
-                                        if !module.is_entry_handler(*id) {
+                                    match a.value.peel() {
+                                        Expr::Function(id) if !module.is_entry_handler(*id) => {
                                             out.push(FnRef {
                                                 module: m,
                                                 function: *id,
                                             });
                                         }
+                                        // Handed over by name: `asyncio.to_thread(exchange)`.
+                                        Expr::Name(_) => out.extend(
+                                            program.resolve_callee(m, &a.value).filter(|f| {
+                                                !program.modules[f.module]
+                                                    .is_entry_handler(f.function)
+                                            }),
+                                        ),
+                                        _ => {}
                                     }
                                 }
                             }

@@ -236,10 +236,28 @@ impl<'p> Builder<'p> {
         let runs_now = !crate::frameworks::keeps_callback(call);
         let module_ir = &self.program.modules[self.module()];
         for a in &call.args {
-            if let Expr::Function(id) = a.value.peel() {
-                if runs_now && !module_ir.is_entry_handler(*id) {
-                    callbacks.push(*id);
+            match a.value.peel() {
+                Expr::Function(id) if runs_now && !module_ir.is_entry_handler(*id) => {
+                    callbacks.push((
+                        FnRef {
+                            module: self.module(),
+                            function: *id,
+                        },
+                        true,
+                    ));
                 }
+                // A function handed over by name (`asyncio.to_thread(exchange, code)`,
+                // `items.map(toPlan)`): runs like a literal one, without the caller's locals.
+                Expr::Name(n) if runs_now && !self.frame().env.contains_key(n) => {
+                    if let Some(f) = self.frame().closures.get(n).copied() {
+                        callbacks.push((f, true));
+                    } else if let Some(f) = self.program.resolve_callee(self.module(), &a.value) {
+                        if !self.program.modules[f.module].is_entry_handler(f.function) {
+                            callbacks.push((f, false));
+                        }
+                    }
+                }
+                _ => {}
             }
             let v = self.eval(&a.value);
             args.push(ArgValue {
@@ -478,14 +496,10 @@ impl<'p> Builder<'p> {
         // Callbacks passed to the call may run (or not) before it returns; some calls always run
         // theirs, and return what it returns (`Effect.gen(function* () { … })`).
         let always = crate::frameworks::always_runs_callback(call);
-        for cb in callbacks {
+        for (t, closure) in callbacks {
             if self.frames.len() >= self.limits.max_inline_depth {
                 break;
             }
-            let t = FnRef {
-                module,
-                function: cb,
-            };
             if !self.summaries.worth_expanding(t, "") {
                 continue;
             }
@@ -496,7 +510,11 @@ impl<'p> Builder<'p> {
                 callee: callee.clone(),
             };
             let n_params = self.program.function(t).params.len();
-            let captured = self.frame().env.clone();
+            let captured = if closure {
+                self.frame().env.clone()
+            } else {
+                HashMap::new()
+            };
             let (returned, _) = self.inline_in(t, &vec![passed; n_params], captured);
             if always {
                 result = Value::Derived {
