@@ -682,6 +682,12 @@ const WEBHOOK_PARITY: &[(&str, Expected)] = &[
         "webhook-verify-fails-open",
         &[("bypassed-step", "webhook-events", "signature_verified")],
     ),
+    // The same unverified handler with the event names in constants of its file
+    // (`event.event === USER_CREATED`, Go's `case eventUserCreated:`, a Ruby class constant).
+    (
+        "webhook-unverified-event-constants",
+        &[("missing-check", "webhook-events", "signature_verified")],
+    ),
     // The application's own check: an HMAC of the body it computed with its secret, compared in
     // constant time (`timingSafeEqual`, `compare_digest`, `hmac.Equal`, `secure_compare`); and a
     // constant-time comparison of the header with another value the request sent.

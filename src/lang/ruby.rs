@@ -143,20 +143,24 @@ impl<'a> Lowerer<'a> {
                     self.in_filter = false;
                 }
                 "call" => self.sinatra_route(child),
-                "assignment" => {
-                    if let (Some(l), Some(r)) = (
-                        child.child_by_field_name("left"),
-                        child.child_by_field_name("right"),
-                    ) {
-                        if l.kind() == "constant" {
-                            let v = self.expr(r);
-                            if v.is_module_constant() {
-                                self.module.constants.push((self.text(l).to_string(), v));
-                            }
-                        }
-                    }
-                }
+                "assignment" => self.constant(child),
                 _ => {}
+            }
+        }
+    }
+
+    /// `ROLES = %w[member]`, a class's `USER_CREATED = "dsync.user.created"`: a constant its
+    /// file's code reads by name.
+    fn constant(&mut self, assignment: Node) {
+        if let (Some(l), Some(r)) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) {
+            if l.kind() == "constant" {
+                let v = self.expr(r);
+                if v.is_module_constant() {
+                    self.module.constants.push((self.text(l).to_string(), v));
+                }
             }
         }
     }
@@ -222,6 +226,7 @@ impl<'a> Lowerer<'a> {
                 }
                 "class" => self.class(child),
                 "module" => self.mixin(child),
+                "assignment" => self.constant(child),
                 _ => {}
             }
         }

@@ -293,6 +293,11 @@ impl ActionCalls {
             found = found
                 || match e {
                     Expr::Literal(Literal::Str(s)) => named(s),
+                    // `case EventTypeInvitationAccepted:`, `event.event === ACCEPTED`: a constant
+                    // of this file that holds the name.
+                    Expr::Name(n) => module.constants.iter().any(|(c, v)| {
+                        c == n && matches!(v.peel(), Expr::Literal(Literal::Str(s)) if named(s))
+                    }),
                     Expr::Object(_) => keyed_by_name(e),
                     // `handlers[event.event](…)` with the table written at module level.
                     Expr::Index { object, .. } => {

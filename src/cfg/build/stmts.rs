@@ -225,10 +225,17 @@ impl<'p> Builder<'p> {
                 // A switch's case edges each test another value: no one test.
                 condition.formula = Formula::Opaque;
                 for test in cases.iter().filter_map(|c| c.test.as_ref()) {
-                    crate::ir::visit_expr(test, &mut |e| {
-                        if let Expr::Literal(crate::ir::Literal::Str(s)) = e {
+                    crate::ir::visit_expr(test, &mut |e| match e {
+                        Expr::Literal(crate::ir::Literal::Str(s)) => {
                             condition.written_strings.push(s.clone());
                         }
+                        // `case EventTypeInvitationAccepted:`: the text a constant holds.
+                        Expr::Name(n) => {
+                            if let Value::Literal { value } = self.lookup(n).peel() {
+                                condition.written_strings.push(value.clone());
+                            }
+                        }
+                        _ => {}
                     });
                 }
                 let sw = self.push(
