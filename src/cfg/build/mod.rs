@@ -513,3 +513,69 @@ pub(super) fn branch_conditions(cfg: &Cfg) -> Vec<Condition> {
     branches.sort_by_key(|(span, _)| span.start);
     branches.into_iter().map(|(_, c)| c).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constants_of(language: crate::lang::Language, file: &str, source: &str) -> Vec<Value> {
+        let (program, func) = Program::of_source(language, file, source, "f");
+        program.modules[func.module]
+            .constants
+            .iter()
+            .map(|(_, e)| constant_value(e))
+            .collect()
+    }
+
+    fn lit(s: &str) -> Value {
+        Value::Literal { value: s.into() }
+    }
+
+    fn global(path: &str) -> Value {
+        Value::Global { path: path.into() }
+    }
+
+    #[test]
+    fn a_module_constant_is_its_text_or_the_configuration_it_reads() {
+        let ts = constants_of(
+            crate::lang::Language::TypeScript,
+            "a.ts",
+            r#"
+const ROLE = "member";
+const SECRET = process.env.SECRET || "";
+const ROLES = ["member", "admin"];
+const ENV = { SECRET: process.env.SECRET, MODE: "live" };
+function f() {}
+"#,
+        );
+        assert_eq!(
+            ts,
+            vec![
+                lit("member"),
+                // Where the deployment sets nothing, the fallback is the value.
+                Value::either(vec![global("process.env.SECRET"), lit("")]),
+                Value::Array {
+                    items: vec![lit("member"), lit("admin")],
+                },
+                Value::Object {
+                    props: vec![
+                        ("SECRET".into(), global("process.env.SECRET")),
+                        ("MODE".into(), lit("live")),
+                    ],
+                },
+            ]
+        );
+        // Ruby's `%w[member admin].freeze` is the list it freezes.
+        let rb = constants_of(
+            crate::lang::Language::Ruby,
+            "a.rb",
+            "ROLES = %w[member admin].freeze\ndef f; end\n",
+        );
+        assert_eq!(
+            rb,
+            vec![Value::Array {
+                items: vec![lit("member"), lit("admin")],
+            }]
+        );
+    }
+}
