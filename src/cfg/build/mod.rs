@@ -565,17 +565,5 @@ function f() {}
                 },
             ]
         );
-        // Ruby's `%w[member admin].freeze` is the list it freezes.
-        let rb = constants_of(
-            crate::lang::Language::Ruby,
-            "a.rb",
-            "ROLES = %w[member admin].freeze\ndef f; end\n",
-        );
-        assert_eq!(
-            rb,
-            vec![Value::Array {
-                items: vec![lit("member"), lit("admin")],
-            }]
-        );
     }
 }
