@@ -323,17 +323,7 @@ impl Program {
             .filter(|(m, module)| {
                 self.languages[*m].family() == family && !is_test_double(&module.path)
             })
-            .flat_map(|(m, module)| {
-                module
-                    .functions
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.method && f.callable && last_segment(&f.name) == property)
-                    .map(move |(i, _)| FnRef {
-                        module: m,
-                        function: i,
-                    })
-            })
+            .flat_map(|(m, _)| self.methods_named(m, property))
             .collect();
         if named.len() > MAX_IMPLEMENTATIONS {
             return Vec::new();
@@ -444,21 +434,28 @@ impl Program {
                 };
                 std::iter::once(f.module).chain(package)
             })
-            .flat_map(|m| {
-                self.modules[m]
-                    .functions
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.method && f.callable && last_segment(&f.name) == property)
-                    .map(move |(function, _)| FnRef {
-                        module: m,
-                        function,
-                    })
-            })
+            .flat_map(|m| self.methods_named(m, property))
             .collect();
         found.sort();
         found.dedup();
         found
+    }
+
+    /// The callable methods of module `m` named `property` (whatever their class).
+    fn methods_named<'s>(
+        &'s self,
+        m: usize,
+        property: &'s str,
+    ) -> impl Iterator<Item = FnRef> + 's {
+        self.modules[m]
+            .functions
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.method && f.callable && last_segment(&f.name) == property)
+            .map(move |(function, _)| FnRef {
+                module: m,
+                function,
+            })
     }
 
     /// `property` of the module `target` that the name `ns` imports: a function of it, a
