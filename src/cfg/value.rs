@@ -423,11 +423,7 @@ impl Value {
             Value::Derived { from, via } => {
                 if let Some(key) = key_of_read(via) {
                     out.push(key.to_string());
-                } else if is_conversion(via)
-                    || is_digest(via)
-                    || is_text_normaliser(via)
-                    || via == TEXT_AS_BYTES
-                {
+                } else if is_conversion(via) || is_digest(via) || is_text_normaliser(via) {
                     from.same_data_names(out);
                 }
             }
