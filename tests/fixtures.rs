@@ -740,6 +740,13 @@ const ACCOUNT_RECOVERY_PARITY: &[(&str, Expected)] = &[
             "email_verified_not_from_input",
         )],
     ),
+    // A signup that marks the form's address verified with nobody having proved they own it, and
+    // one that does so only once the code the application mailed to the address came back.
+    (
+        "user-signup-verified-unproven",
+        &[("added-privilege", "account-recovery", "email_verified_proven")],
+    ),
+    ("user-signup-verified-by-code", &[]),
     // `updateUser` goes by id across the environment: the session user's own profile, an admin
     // editing a member found in the caller's organization, any user by id, and an admin
     // editing users of other organizations.

@@ -223,8 +223,16 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                     });
                 }
                 if rule.forbid.iter().any(|f| literal_eq(v, f)) {
+                    let vouched = if rule.vouches_for.is_empty() {
+                        Some(String::new())
+                    } else {
+                        unproven_claim(site, rule, labeler)
+                    };
+                    let Some(vouched) = vouched else {
+                        continue;
+                    };
                     return Some(Violation {
-                        problem: format!("`{key}` is the literal {v:?}"),
+                        problem: format!("`{key}` is the literal {v:?}{vouched}"),
                         evidence: format!("literal:{v}"),
                         path: path_to_action(site),
                         severity: None,
@@ -339,6 +347,30 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
         }
     }
     None
+}
+
+/// What a literal that vouches for another argument (`emailVerified: true` for `email`) leaves
+/// unproven, as the rest of a message: that argument is request input and no lookup given it
+/// with another value of the request decided first whether the request goes on. `None` when
+/// the argument is the application's own (a record it looked up, the session's) or was proven.
+fn unproven_claim(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<String> {
+    if site.signed_request {
+        return None;
+    }
+    let NodeKind::Call { args, .. } = &site.cfg().node(site.node).kind else {
+        return None;
+    };
+    let (key, value) = find_named_argument(args, &rule.vouches_for, None)?;
+    let desc = labeler.sources(value).into_iter().find_map(|s| match s {
+        Source::Request(desc) => Some(desc),
+        _ => None,
+    })?;
+    if labeler.proven_with_request(site.cfg(), site.node, value) {
+        return None;
+    }
+    Some(format!(
+        " while `{key}` is request input (`{desc}`) that nothing proved the sender owns"
+    ))
 }
 
 /// The ways a value takes, each followed back through what it was converted from: converted

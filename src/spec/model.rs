@@ -229,6 +229,13 @@ pub struct ArgumentRule {
     /// Literal values never allowed.
     #[serde(default)]
     pub forbid: Vec<String>,
+    /// With `forbid`: the literal vouches for another argument of the call, named by these keys
+    /// (`emailVerified: true` vouches that the sender owns `email`). The literal is reported
+    /// only when that argument is request input that nothing checked first: no lookup given it
+    /// together with another value of the request (the code the application mailed to the
+    /// address) decides whether the request goes on.
+    #[serde(default)]
+    pub vouches_for: Vec<String>,
     /// With `allow`: words of literals that grant power over others (`admin`, `owner`). A
     /// literal outside `allow` that names none of them is one of the application's own roles
     /// (`broker`, `expert`): reported at low severity, to be reviewed, not gated on.

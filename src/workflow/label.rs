@@ -754,11 +754,6 @@ impl<'s> Labeler<'s> {
     /// returned refuses.
     pub fn checked_for_caller(&self, cfg: &Cfg, at: NodeIndex, value: &Value) -> bool {
         let labeler = self;
-        let target = value.stripped();
-        let is_value = |v: &Value| {
-            let s = v.stripped();
-            s == target || s.alternatives().iter().any(|a| a.stripped() == target)
-        };
         let of_caller = |v: &Value| {
             let sources = labeler.sources(v);
             if sources.iter().any(|s| matches!(s, Source::Session(_)))
@@ -784,6 +779,39 @@ impl<'s> Labeler<'s> {
                     .any(|s| labeler.check_spelling_matches(name, s))
             })
         };
+        Self::decided_lookup(cfg, at, value, of_caller)
+    }
+
+    /// Whether, before the call on every path, the request was refused unless what the sender
+    /// claims of `value` held: some call was given the value together with another value of the
+    /// request (`findFirst({ where: { email, code } })`, a code the application mailed to the
+    /// address) and either refuses itself or a branch on what it returned refuses.
+    pub fn proven_with_request(&self, cfg: &Cfg, at: NodeIndex, value: &Value) -> bool {
+        let target = value.stripped();
+        let other_input = |v: &Value| {
+            v.stripped() != target
+                && self
+                    .sources(v)
+                    .iter()
+                    .any(|s| matches!(s, Source::Request(_)))
+        };
+        Self::decided_lookup(cfg, at, value, other_input)
+    }
+
+    /// Whether, before `at` on every path, a call given `value` together with another value
+    /// that `other` accepts decided whether the request goes on: it refuses itself, or a branch
+    /// on what it returned refuses.
+    fn decided_lookup(
+        cfg: &Cfg,
+        at: NodeIndex,
+        value: &Value,
+        other: impl Fn(&Value) -> bool,
+    ) -> bool {
+        let target = value.stripped();
+        let is_value = |v: &Value| {
+            let s = v.stripped();
+            s == target || s.alternatives().iter().any(|a| a.stripped() == target)
+        };
         let mut lookups: Vec<(NodeIndex, String)> = Vec::new();
         for n in cfg.calls() {
             if n == at {
@@ -798,8 +826,8 @@ impl<'s> Labeler<'s> {
                 flatten(&a.value, &mut given, 0);
             }
             let given_value = given.iter().any(|v| is_value(v));
-            let given_caller = given.iter().any(|v| !is_value(v) && of_caller(v));
-            if given_value && given_caller && crate::cfg::query::reaches(cfg, n, at) {
+            let given_other = given.iter().any(|v| !is_value(v) && other(v));
+            if given_value && given_other && crate::cfg::query::reaches(cfg, n, at) {
                 lookups.push((n, callee.clone()));
             }
         }
