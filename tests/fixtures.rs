@@ -560,7 +560,7 @@ const ID_KEY_PARITY: &[(&str, Expected)] = &[
 /// Python's own idioms: FastAPI fills a handler parameter from the query string (`next: str =
 /// "/dashboard"`), a target the request chose; Starlette keeps the sign-in `state` in
 /// `request.session`, which the server wrote (no state computed from request input); a blocking
-/// call runs on a worker thread.
+/// call runs on a worker thread; SQLAlchemy filters by an equality.
 const PYTHON_LANGUAGES: &[&str] = &["py"];
 const PYTHON_PARITY: &[(&str, Expected)] = &[
     (
@@ -573,6 +573,14 @@ const PYTHON_PARITY: &[(&str, Expected)] = &[
         "authkit-callback-exchange-in-thread",
         &[("missing-check", "authkit-callback", "state_verified")],
     ),
+    // SQLAlchemy finds the account with an equality it is handed
+    // (`select(Account).where(Account.email == auth.user.email)`): a lookup by the returned
+    // email, taken over unless `email_verified` was tested.
+    (
+        "authkit-callback-link-sqlalchemy-unverified",
+        &[("missing-check", "authkit-callback", "link_by_email")],
+    ),
+    ("authkit-callback-link-sqlalchemy-verified", &[]),
 ];
 
 /// The preview workflow member-remove, in the languages written so far.
@@ -744,7 +752,11 @@ const ACCOUNT_RECOVERY_PARITY: &[(&str, Expected)] = &[
     // one that does so only once the code the application mailed to the address came back.
     (
         "user-signup-verified-unproven",
-        &[("added-privilege", "account-recovery", "email_verified_proven")],
+        &[(
+            "added-privilege",
+            "account-recovery",
+            "email_verified_proven",
+        )],
     ),
     ("user-signup-verified-by-code", &[]),
     // `updateUser` goes by id across the environment: the session user's own profile, an admin

@@ -15,7 +15,8 @@ use serde::Serialize;
 pub(crate) use build::reads_configuration;
 pub use build::{build, BuildLimits, Framing};
 pub use value::{
-    is_conversion, is_text, Value, ANCHORED_TEXT, CONCAT, DIGEST, TEMPLATE, TEXT_AS_BYTES, XOR,
+    is_conversion, is_text, Value, ANCHORED_TEXT, CONCAT, DIGEST, EQUALITY, TEMPLATE,
+    TEXT_AS_BYTES, XOR,
 };
 
 use crate::ir::Span;

@@ -87,6 +87,11 @@ pub const ANCHORED_TEXT: &str = "text at a fixed address";
 /// `via` of the bitwise difference of two values (`a[i] ^ b[i]`).
 pub const XOR: &str = "^";
 
+/// `via` of an equality test of two values handed on as a value (SQLAlchemy's
+/// `select(User).where(User.email == email)`, a filter built from a column and what it must
+/// equal): a lookup given it is given both sides.
+pub const EQUALITY: &str = "==";
+
 /// A function (or a package's: Go's `strings.ToLower`) named for normalising text:
 /// `normalizeEmail`, `normalize_email`, `canonicalEmail`, `lower`, `strings.TrimSpace`.
 pub fn is_text_normaliser(path: &str) -> bool {

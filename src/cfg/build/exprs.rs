@@ -79,6 +79,10 @@ impl<'p> Builder<'p> {
                         from: Box::new(Value::either(vec![l, r])),
                         via: XOR.into(),
                     },
+                    "==" | "===" => Value::Derived {
+                        from: Box::new(Value::either(vec![l, r])),
+                        via: EQUALITY.into(),
+                    },
                     "=" => {
                         if let Expr::Name(n) = left.peel() {
                             self.frame_mut().env.insert(
