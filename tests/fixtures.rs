@@ -410,6 +410,9 @@ const CASES: &[(&str, Expected)] = &[
         &[("missing-check", "authkit-callback", "link_by_email")],
     ),
     ("authkit-callback-link-verified", &[]),
+    // The organization the link named is kept only once the user just signed in was found a
+    // member of it (a membership lookup with the returned user's id, refused when empty).
+    ("authkit-callback-org-checked-membership", &[]),
     // A guard that returns the caller's team or the response to send (`{ ok: false, response }`
     // or `{ ok: true, organizationId }`), told apart by the route: the team read from the
     // result is the session's, and the fetched membership is compared with it; and the same
@@ -674,6 +677,17 @@ const AUTHKIT_PARITY: &[(&str, Expected)] = &[
         "authkit-callback-hashed-other-value",
         &[("missing-check", "authkit-callback", "state_verified")],
     ),
+    // After the exchange, the organization kept for later requests (a cookie, a session field)
+    // is the one the request named, or the one WorkOS signed the user in to.
+    (
+        "authkit-callback-org-from-request",
+        &[(
+            "added-privilege",
+            "authkit-callback",
+            "session_from_response",
+        )],
+    ),
+    ("authkit-callback-org-from-response", &[]),
 ];
 
 /// The preview workflow webhook-events: a handler that acts on WorkOS event names without

@@ -219,6 +219,15 @@ pub enum NodeKind {
         value: Option<Value>,
     },
     Throw,
+    /// A value kept in the session or a cookie by assignment (`req.session.orgId = x`,
+    /// `session["org_id"] = x`, Rails' `session[:org_id] = x`): what later requests will take
+    /// as the caller's. Calls that keep one (`cookies().set(…)`) stay calls.
+    Store {
+        /// The place written, as a path (`req.session.organizationId`).
+        target: String,
+        #[serde(skip)]
+        value: Value,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -7,6 +7,7 @@ pub mod added_privilege;
 pub mod arguments;
 pub mod bypassed_step;
 pub mod exposed_secret;
+pub mod kept_from_request;
 pub mod missing_check;
 pub mod open_redirect;
 pub mod protection;
@@ -219,6 +220,7 @@ pub fn compare(
             exposed_secret::run(&site, &mut local);
             open_redirect::run(&site, labeler, &mut local);
             unverified_link::run(&site, &mut local);
+            kept_from_request::run(&site, labeler, &mut local);
             if companions_judged.insert(action.as_str()) {
                 unhandled_literal::run(&site, &mut local);
             }

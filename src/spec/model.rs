@@ -129,6 +129,11 @@ pub struct Action {
     /// the provider says the address is verified (account linking by email).
     #[serde(default)]
     pub link_by_email: Option<FollowingRule>,
+    /// After the call, what the request keeps for the caller's later requests (a session field,
+    /// a cookie) under one of the rule's keys comes from the call's result, never from the
+    /// request (the organization a sign-in returned).
+    #[serde(default)]
+    pub session_from_response: Option<KeptRule>,
     /// The call is not this action in a file that also makes one of these calls: a Magic Link
     /// app exchanges its passwordless code with the same SDK call as an SSO callback.
     #[serde(default)]
@@ -158,6 +163,21 @@ pub struct FollowingRule {
     /// The rule as the expected state ("the post-sign-in redirect is fixed or allow-listed").
     pub title: String,
     pub severity: Severity,
+    /// How to fix it.
+    #[serde(default)]
+    pub help: String,
+}
+
+/// What the session may hold after an action (see `Action::session_from_response`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeptRule {
+    /// The rule as the expected state ("the organization kept is the one the sign-in returned").
+    pub title: String,
+    pub severity: Severity,
+    /// The session keys or cookie names it is about, in the spellings applications use
+    /// (`organizationId`, `org_id`).
+    pub keys: Vec<String>,
     /// How to fix it.
     #[serde(default)]
     pub help: String,

@@ -798,6 +798,28 @@ impl<'s> Labeler<'s> {
         Self::decided_lookup(cfg, at, value, other_input)
     }
 
+    /// Whether, before `at` on every path, the request was refused unless the user `callee` just
+    /// authenticated may use `value`: a lookup given the value with something of that user's
+    /// (`listOrganizationMemberships({ userId: auth.user.id, organizationId: org })`) decided.
+    pub fn checked_with_result(
+        &self,
+        cfg: &Cfg,
+        at: NodeIndex,
+        value: &Value,
+        callee: &str,
+    ) -> bool {
+        let of_user = |v: &Value| {
+            let mut producers = Vec::new();
+            v.producing_calls(&mut producers);
+            producers.iter().any(|p| p == callee)
+                || self
+                    .sources(v)
+                    .iter()
+                    .any(|s| matches!(s, Source::Session(_)))
+        };
+        Self::decided_lookup(cfg, at, value, of_user)
+    }
+
     /// Whether, before `at` on every path, a call given `value` together with another value
     /// that `other` accepts decided whether the request goes on: it refuses itself, or a branch
     /// on what it returned refuses.

@@ -105,8 +105,23 @@ impl<'p> Builder<'p> {
                 };
                 self.bind(bindings, v);
             }
-            Stmt::Assign { target, value, .. } => {
+            Stmt::Assign {
+                target,
+                value,
+                span,
+            } => {
                 let v = self.eval(value);
+                if let Some(place) = target.peel().path().filter(|p| keeps_for_later_requests(p)) {
+                    let label = self.source_line(self.module(), *span);
+                    self.push(
+                        NodeKind::Store {
+                            target: place,
+                            value: v.clone(),
+                        },
+                        *span,
+                        label,
+                    );
+                }
                 match target.peel() {
                     Expr::Name(n) => {
                         let n = n.clone();
@@ -1099,8 +1114,36 @@ pub(super) fn handler_table(e: &Expr) -> Option<Vec<Property>> {
         .then(|| props.clone())
 }
 
+/// Whether an assigned place is kept for the caller's later requests: a field of the session or
+/// a cookie (`req.session.orgId`, `session["org_id"]`, `session.Values["org"]`,
+/// `cookies[:org_id]`), not of a local object or the response being built.
+fn keeps_for_later_requests(place: &str) -> bool {
+    let mut segments = place.split('.');
+    // The written field itself (`session` alone is the variable being reassigned).
+    segments.next_back();
+    segments.any(|s| {
+        let s = s.trim_end_matches("()").to_ascii_lowercase();
+        matches!(s.as_str(), "session" | "cookies" | "cookie")
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_session_and_cookie_fields_are_kept_for_later_requests() {
+        use super::keeps_for_later_requests as kept;
+        assert!(kept("req.session.organizationId"));
+        assert!(kept("session.organization_id"));
+        assert!(kept("session.Values.org"));
+        assert!(kept("cookies.org_id"));
+        assert!(kept("cookies().org_id"));
+        // The variable itself reassigned, a local object, the response being built.
+        assert!(!kept("session"));
+        assert!(!kept("params.organization_id"));
+        assert!(!kept("res.locals.orgId"));
+        assert!(!kept("sessionStore.orgId"));
+    }
+
     use crate::cfg::{Condition, Formula, Prefix};
     use crate::lang::Language;
     use crate::parse::Program;
