@@ -424,6 +424,11 @@ const CASES: &[(&str, Expected)] = &[
     ),
     // An edge handler that checks the HMAC itself with Web Crypto (`crypto.subtle.verify`).
     ("webhook-verified-web-crypto", &[]),
+    // …and one whose imported key falls back to text in the code.
+    (
+        "webhook-web-crypto-secret-fallback",
+        &[("missing-check", "webhook-events", "secret_configured")],
+    ),
     // A hand-rolled constant-time comparison (`mismatch |= a[i] ^ b[i]`) refused on a
     // difference; and the same comparison whose difference is only logged.
     ("webhook-verified-xor-compare", &[]),
@@ -773,6 +778,15 @@ const ACCOUNT_RECOVERY_PARITY: &[(&str, Expected)] = &[
         )],
     ),
     ("user-signup-verified-by-code", &[]),
+    // A lookup of the address alone (is it taken?) proves nothing about who sent it.
+    (
+        "user-signup-verified-taken-check",
+        &[(
+            "added-privilege",
+            "account-recovery",
+            "email_verified_proven",
+        )],
+    ),
     // `updateUser` goes by id across the environment: the session user's own profile, an admin
     // editing a member found in the caller's organization, any user by id, and an admin
     // editing users of other organizations.

@@ -787,9 +787,16 @@ impl<'s> Labeler<'s> {
     /// request (`findFirst({ where: { email, code } })`, a code the application mailed to the
     /// address) and either refuses itself or a branch on what it returned refuses.
     pub fn proven_with_request(&self, cfg: &Cfg, at: NodeIndex, value: &Value) -> bool {
-        let target = value.stripped();
+        // Another value the request sent: not a record that holds the value (`{ where: { email
+        // } }`), nor the value itself normalised (`email.trim().toLowerCase()`): a lookup of the
+        // address alone (is it taken?) proves nothing about who sent it.
+        let mut names = Vec::new();
+        value.same_data_names(&mut names);
         let other_input = |v: &Value| {
-            v.stripped() != target
+            let mut its = Vec::new();
+            v.same_data_names(&mut its);
+            !matches!(v.peel(), Value::Object { .. } | Value::Array { .. })
+                && !its.iter().any(|n| names.contains(n))
                 && self
                     .sources(v)
                     .iter()
