@@ -413,6 +413,18 @@ const CASES: &[(&str, Expected)] = &[
     // The organization the link named is kept only once the user just signed in was found a
     // member of it (a membership lookup with the returned user's id, refused when empty).
     ("authkit-callback-org-checked-membership", &[]),
+    // The pages router's `getServerSideProps` is the request's entry: a callback there keeps the
+    // organization the link named in a `Set-Cookie` header (`serialize("org_id", …)`), or the
+    // one WorkOS returned.
+    (
+        "authkit-callback-pages-router-org-from-query",
+        &[(
+            "added-privilege",
+            "authkit-callback",
+            "session_from_response",
+        )],
+    ),
+    ("authkit-callback-pages-router-correct", &[]),
     // A guard that returns the caller's team or the response to send (`{ ok: false, response }`
     // or `{ ok: true, organizationId }`), told apart by the route: the team read from the
     // result is the session's, and the fetched membership is compared with it; and the same

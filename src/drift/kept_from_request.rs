@@ -93,7 +93,9 @@ fn kept(cfg: &crate::cfg::Cfg, n: NodeIndex) -> Vec<(String, &Value)> {
             let key = target.rsplit('.').next().unwrap_or(target);
             vec![(key.to_string(), value)]
         }
-        NodeKind::Call { callee, args, .. } if sets_session_or_cookie(callee) => {
+        NodeKind::Call { callee, args, .. }
+            if sets_session_or_cookie(callee) || serializes_cookie(callee, args) =>
+        {
             let mut out = Vec::new();
             if let (Some(name), Some(value)) = (args.first(), args.get(1)) {
                 if let Value::Literal { value: name } = name.value.peel() {
@@ -135,6 +137,15 @@ fn sets_session_or_cookie(callee: &str) -> bool {
         )
     });
     stores && writes
+}
+
+/// The `cookie` package's `serialize("org_id", value)` (also `cookie.serialize`): the text of a
+/// `Set-Cookie` header (`res.setHeader("Set-Cookie", serialize(…))`), named by its first
+/// argument, a literal.
+fn serializes_cookie(callee: &str, args: &[crate::cfg::ArgValue]) -> bool {
+    crate::ir::last_segment(callee) == "serialize"
+        && args.len() >= 2
+        && matches!(args[0].value.peel(), Value::Literal { .. })
 }
 
 fn unquoted(s: &str) -> String {

@@ -46,6 +46,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         route_file: is_route_file(path),
         page_file: is_page_file(path),
         pages_api_file: path.contains("pages/api/"),
+        pages_router_file: path.split('/').any(|segment| segment == "pages"),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -130,6 +131,9 @@ struct Lowerer<'a> {
     route_file: bool,
     page_file: bool,
     pages_api_file: bool,
+    /// Under a `pages` folder: Next.js's pages router runs an exported `getServerSideProps`
+    /// for every request of the page.
+    pages_router_file: bool,
 }
 
 impl<'a> Lowerer<'a> {
@@ -628,6 +632,12 @@ impl<'a> Lowerer<'a> {
         } else if self.pages_api_file && is_default_export {
             Some(EntryKind::Route {
                 method: "ANY".into(),
+                path: None,
+            })
+        } else if exported && self.pages_router_file && name == "getServerSideProps" {
+            // `getServerSideProps({ query, req, res })`: the page's request, server-side.
+            Some(EntryKind::Route {
+                method: "GET".into(),
                 path: None,
             })
         } else if use_server && (exported || f_has_use_server(f)) {
