@@ -425,6 +425,13 @@ const CASES: &[(&str, Expected)] = &[
         )],
     ),
     ("authkit-callback-pages-router-correct", &[]),
+    // A member leaving the organization (their own membership, looked up with the session's
+    // user id) while its only admin, and the same route refusing while no other admin remains.
+    (
+        "member-remove-leave-last-admin",
+        &[("missing-check", "member-remove", "not_last_admin")],
+    ),
+    ("member-remove-leave-checked", &[]),
     // A guard that returns the caller's team or the response to send (`{ ok: false, response }`
     // or `{ ok: true, organizationId }`), told apart by the route: the team read from the
     // result is the session's, and the fetched membership is compared with it; and the same

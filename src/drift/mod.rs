@@ -471,6 +471,15 @@ fn holding_waivers<'s>(
                         labeler.looked_up_with_session(site.cfg(), value, &cond.looked_up_with)
                     });
                 }
+                if !cond.unless_looked_up_with.is_empty() {
+                    return !found.is_some_and(|value| {
+                        labeler.looked_up_with_session(
+                            site.cfg(),
+                            value,
+                            &cond.unless_looked_up_with,
+                        )
+                    });
+                }
                 let Some(value) = found else {
                     return false;
                 };

@@ -614,6 +614,7 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                         && cond.absent_or.is_empty()
                         && cond.not_among.is_empty()
                         && cond.looked_up_with.is_empty()
+                        && cond.unless_looked_up_with.is_empty()
                         && !cond.literal
                         && !cond.present)
                 {
@@ -621,7 +622,7 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                         &["actions", name, "waive"],
                         "when",
                         format!(
-                            "{here}: each condition needs `argument` and one of `from`, `from_call`, `absent_or`, `not_among`, `looked_up_with`, `literal`, `present`"
+                            "{here}: each condition needs `argument` and one of `from`, `from_call`, `absent_or`, `not_among`, `looked_up_with`, `unless_looked_up_with`, `literal`, `present`"
                         ),
                     ));
                 }

@@ -355,6 +355,11 @@ pub struct WaiverCondition {
     /// own record.
     #[serde(default)]
     pub looked_up_with: Vec<String>,
+    /// The opposite of `looked_up_with`: the argument is not known to be the caller's own record
+    /// (a step that matters only when the caller acts on themselves, such as leaving an
+    /// organization as its last admin, is waived for everyone else's).
+    #[serde(default)]
+    pub unless_looked_up_with: Vec<String>,
     /// The argument is written in the code as literals on every path: present, and neither
     /// computed nor request input (`scopes: ["widgets:sso:manage"]`).
     #[serde(default)]
