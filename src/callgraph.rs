@@ -155,8 +155,9 @@ impl CallGraph {
                                                 function: *id,
                                             });
                                         }
-                                        // Handed over by name: `asyncio.to_thread(exchange)`.
-                                        Expr::Name(_) => out.extend(
+                                        // Handed over by name: `asyncio.to_thread(exchange)`;
+                                        // not a parameter of this function's that shadows it.
+                                        Expr::Name(n) if !binds_parameter(f, n) => out.extend(
                                             program.resolve_callee(m, &a.value).filter(|f| {
                                                 !program.modules[f.module]
                                                     .is_entry_handler(f.function)
@@ -355,4 +356,51 @@ pub fn modules_on_workflow_paths(program: &Program, specs: &SpecSet) -> Vec<usiz
     let modules: std::collections::BTreeSet<usize> =
         graph.reaching.iter().map(|f| f.module).collect();
     modules.into_iter().collect()
+}
+
+/// Whether a function's parameters bind `name` (`def run(exchange): to_thread(exchange)` hands
+/// over its argument, not the module's `exchange`).
+fn binds_parameter(f: &crate::ir::Function, name: &str) -> bool {
+    f.params
+        .iter()
+        .any(|p| p.name == name || p.bindings.iter().any(|b| b.name == name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Language;
+
+    #[test]
+    fn a_function_handed_over_by_name_is_called_unless_a_parameter_shadows_it() {
+        let source = "import asyncio\n\
+            \n\
+            def exchange():\n    return 1\n\
+            \n\
+            async def by_module_name():\n    return await asyncio.to_thread(exchange)\n\
+            \n\
+            async def by_parameter(exchange):\n    return await asyncio.to_thread(exchange)\n";
+        let (program, caller) =
+            Program::of_source(Language::Python, "app.py", source, "by_module_name");
+        let position = |name: &str| {
+            program.modules[0]
+                .functions
+                .iter()
+                .position(|f| f.name == name)
+                .unwrap()
+        };
+        let exchange = FnRef {
+            module: 0,
+            function: position("exchange"),
+        };
+        let shadowed = FnRef {
+            module: 0,
+            function: position("by_parameter"),
+        };
+        let specs = crate::spec::load_builtin().unwrap();
+        let graph = CallGraph::build(&program, &specs);
+        let calls = |f: FnRef| graph.callees.get(&f).is_some_and(|c| c.contains(&exchange));
+        assert!(calls(caller));
+        assert!(!calls(shadowed));
+    }
 }
