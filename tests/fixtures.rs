@@ -851,6 +851,15 @@ const INVITATION_ACCEPT_PARITY: &[(&str, Expected)] = &[
 const OWN_STORE_LANGUAGES: &[&str] = &["ts", "go"];
 const OWN_STORE_PARITY: &[(&str, Expected)] = &[("member-remove-own-store", &[])];
 
+/// A method called on a fresh instance of the application's class (Ruby's
+/// `WorkosAuthService.new.exchange_code(code)`, Python's `WorkosAuthService().exchange_code(code)`)
+/// is that class's method: the route reaches the exchange inside it.
+const FRESH_INSTANCE_LANGUAGES: &[&str] = &["py", "rb"];
+const FRESH_INSTANCE_PARITY: &[(&str, Expected)] = &[(
+    "authkit-callback-service-instance",
+    &[("missing-check", "authkit-callback", "state_verified")],
+)];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -865,6 +874,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (ACCOUNT_RECOVERY_LANGUAGES, ACCOUNT_RECOVERY_PARITY),
     (INVITATION_ACCEPT_LANGUAGES, INVITATION_ACCEPT_PARITY),
     (OWN_STORE_LANGUAGES, OWN_STORE_PARITY),
+    (FRESH_INSTANCE_LANGUAGES, FRESH_INSTANCE_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

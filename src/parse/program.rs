@@ -412,7 +412,32 @@ impl Program {
                     }
                     Vec::new()
                 }
-                Expr::Call(inner) => self.method_of_result(module, &inner.callee, property),
+                Expr::Call(inner) => {
+                    // A method of a fresh instance (`WorkosAuthService.new.exchange_code(…)`,
+                    // Python's `Service().exchange(…)`): the method of that class.
+                    let class = match inner.callee.peel() {
+                        Expr::Member {
+                            object,
+                            property: new,
+                        } if new == "new" => Some(object.as_ref()),
+                        name @ Expr::Name(_) => Some(name),
+                        _ => None,
+                    }
+                    .filter(|class| {
+                        matches!(class.peel(), Expr::Name(n) if n.starts_with(|c: char| c.is_ascii_uppercase()))
+                    });
+                    if let Some(class) = class {
+                        let method = Expr::Member {
+                            object: Box::new(class.clone()),
+                            property: property.clone(),
+                        };
+                        let found = self.resolve_callee_all(module, &method);
+                        if !found.is_empty() {
+                            return found;
+                        }
+                    }
+                    self.method_of_result(module, &inner.callee, property)
+                }
                 _ => Vec::new(),
             },
             _ => Vec::new(),
