@@ -566,4 +566,88 @@ function f() {}
             ]
         );
     }
+
+    #[test]
+    fn a_configuration_field_that_reads_no_setting_is_named_by_its_path() {
+        let ts = constants_of(
+            crate::lang::Language::TypeScript,
+            "a.ts",
+            r#"
+const ENV = { MODE: "live", CLIENT: sdk.client };
+function f() {}
+"#,
+        );
+        assert_eq!(
+            ts,
+            vec![Value::Object {
+                props: vec![
+                    ("MODE".into(), lit("live")),
+                    ("CLIENT".into(), global("sdk.client")),
+                ],
+            }]
+        );
+    }
+
+    #[test]
+    fn only_a_fallback_or_a_configuration_read_is_a_known_value() {
+        let text = |s: &str| Expr::Literal(crate::ir::Literal::Str(s.into()));
+        let joined = Expr::Binary {
+            op: "+".into(),
+            left: Box::new(text("a")),
+            right: Box::new(text("b")),
+        };
+        assert_eq!(constant_value(&joined), Value::Unknown);
+        let member = Expr::Member {
+            object: Box::new(Expr::Name("sdk".into())),
+            property: "client".into(),
+        };
+        assert_eq!(constant_value(&member), Value::Unknown);
+    }
+
+    #[test]
+    fn a_frozen_list_is_the_list() {
+        // Ruby's `%w[member admin].freeze`: the method called on a literal list keeps it.
+        let list = Expr::Array(vec![
+            Expr::Literal(crate::ir::Literal::Str("member".into())),
+            Expr::Literal(crate::ir::Literal::Str("admin".into())),
+        ]);
+        let frozen = Expr::Call(Box::new(crate::ir::Call {
+            callee: Expr::Member {
+                object: Box::new(list),
+                property: "freeze".into(),
+            },
+            args: Vec::new(),
+            span: Default::default(),
+            construct: false,
+        }));
+        assert_eq!(
+            constant_value(&frozen),
+            Value::Array {
+                items: vec![lit("member"), lit("admin")],
+            }
+        );
+    }
+
+    #[test]
+    fn a_value_path_names_chains_on_globals_and_call_results() {
+        let member = |base: Value, property: &str| Value::Member {
+            base: Box::new(base),
+            property: property.into(),
+        };
+        assert_eq!(
+            value_path(&member(global("client"), "UserManagement")).as_deref(),
+            Some("client.UserManagement")
+        );
+        assert_eq!(
+            value_path(&member(
+                Value::CallResult {
+                    callee: "client.UserManagement".into()
+                },
+                "SendInvitation"
+            ))
+            .as_deref(),
+            Some("client.UserManagement().SendInvitation")
+        );
+        assert_eq!(value_path(&lit("x")), None);
+    }
 }
