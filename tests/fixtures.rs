@@ -854,6 +854,18 @@ const OWN_STORE_PARITY: &[(&str, Expected)] = &[("member-remove-own-store", &[])
 /// A method called on a fresh instance of the application's class (Ruby's
 /// `WorkosAuthService.new.exchange_code(code)`, Python's `WorkosAuthService().exchange_code(code)`)
 /// is that class's method: the route reaches the exchange inside it.
+/// Ruby calls a method of the class without parentheses (`payload = webhook_event`): a bare name
+/// the method never binds is that call, so the verification inside it counts; and the same
+/// helper that only parses the body.
+const BARE_CALL_LANGUAGES: &[&str] = &["rb"];
+const BARE_CALL_PARITY: &[(&str, Expected)] = &[
+    ("webhook-verified-in-bare-method", &[]),
+    (
+        "webhook-bare-method-unverified",
+        &[("missing-check", "webhook-events", "signature_verified")],
+    ),
+];
+
 const FRESH_INSTANCE_LANGUAGES: &[&str] = &["py", "rb"];
 const FRESH_INSTANCE_PARITY: &[(&str, Expected)] = &[(
     "authkit-callback-service-instance",
@@ -875,6 +887,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (INVITATION_ACCEPT_LANGUAGES, INVITATION_ACCEPT_PARITY),
     (OWN_STORE_LANGUAGES, OWN_STORE_PARITY),
     (FRESH_INSTANCE_LANGUAGES, FRESH_INSTANCE_PARITY),
+    (BARE_CALL_LANGUAGES, BARE_CALL_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

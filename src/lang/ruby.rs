@@ -5,6 +5,8 @@
 //! from the parent controller), filters that halt by rendering or redirecting, Sinatra routes and
 //! `halt`, `params` as request input, and bare method calls (`authorize!`).
 
+use std::collections::HashSet;
+
 use tree_sitter::Node;
 
 use super::{named_children, ParseError, MAX_DEPTH};
@@ -61,6 +63,8 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         in_filter: false,
         sinatra_filters: Vec::new(),
         sinatra_routes: Vec::new(),
+        class_methods: Vec::new(),
+        method_locals: HashSet::new(),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -83,6 +87,11 @@ struct Lowerer<'a> {
     /// matching filter whatever the order they are written in.
     sinatra_filters: Vec<(Option<String>, Expr)>,
     sinatra_routes: Vec<usize>,
+    /// The methods the class being lowered defines: a bare name of one of them that is no local
+    /// of the method is a call without parentheses (`payload = webhook_params`).
+    class_methods: Vec<String>,
+    /// The names the method being lowered binds (parameters, assignments, block parameters).
+    method_locals: HashSet<String>,
 }
 
 /// A `before_action` as declared: the filter, and the actions it is limited to or excludes.
@@ -244,6 +253,12 @@ impl<'a> Lowerer<'a> {
             });
         }
         let filter_names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
+        let names: Vec<String> = methods
+            .iter()
+            .filter_map(|(m, _)| m.child_by_field_name("name"))
+            .map(|n| self.text(n).to_string())
+            .collect();
+        let outer_methods = std::mem::replace(&mut self.class_methods, names);
         for (m, is_private) in methods {
             let method_name = m
                 .child_by_field_name("name")
@@ -292,6 +307,7 @@ impl<'a> Lowerer<'a> {
                 span,
             });
         }
+        self.class_methods = outer_methods;
     }
 
     /// `before_action :a, :b, only: [:create]`, `skip_before_action :a`.
@@ -476,6 +492,7 @@ impl<'a> Lowerer<'a> {
             method: false,
             is_async: false,
         });
+        let outer_locals = std::mem::replace(&mut self.method_locals, bound_names(node, self.src));
         let body = match node.child_by_field_name("body") {
             Some(b) => self.statements(b),
             None => {
@@ -489,6 +506,7 @@ impl<'a> Lowerer<'a> {
             }
         };
         self.module.functions[id].body = implicit_result(body);
+        self.method_locals = outer_locals;
         id
     }
 
@@ -763,6 +781,17 @@ impl<'a> Lowerer<'a> {
                     .to_string();
                 if name == "params" {
                     Expr::RequestGlobal(name)
+                } else if node.kind() == "identifier"
+                    && self.class_methods.contains(&name)
+                    && !self.method_locals.contains(&name)
+                {
+                    // A method of this class called without parentheses (`webhook_params`).
+                    Expr::Call(Box::new(Call {
+                        callee: Expr::Name(name),
+                        args: Vec::new(),
+                        span: self.span(node),
+                        construct: false,
+                    }))
                 } else {
                     Expr::Name(name)
                 }
@@ -1022,4 +1051,52 @@ fn symbols_in(lower: &Lowerer, node: Node) -> Vec<String> {
             .flat_map(|c| symbols_in(lower, c))
             .collect(),
     }
+}
+
+/// The names a method binds anywhere in it: its parameters, the targets of assignments, block
+/// and lambda parameters, rescued exceptions and loop variables. Ruby decides at parse time that
+/// a bare name is a local once it is assigned; any binding in the method is taken for one here,
+/// so a name is read as a call only when the method never binds it.
+fn bound_names(method: Node, src: &[u8]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut stack = vec![method];
+    while let Some(node) = stack.pop() {
+        let binds = match node.kind() {
+            "assignment" | "operator_assignment" => node.child_by_field_name("left"),
+            "method_parameters"
+            | "block_parameters"
+            | "lambda_parameters"
+            | "parameters"
+            | "exception_variable"
+            | "for"
+            | "left_assignment_list"
+            | "destructured_parameter" => Some(node),
+            _ => None,
+        };
+        if let Some(binding) = binds {
+            let mut inner = vec![binding];
+            while let Some(n) = inner.pop() {
+                let name = match n.kind() {
+                    "identifier" => Some(n),
+                    "optional_parameter" | "keyword_parameter" => n.child_by_field_name("name"),
+                    _ => None,
+                };
+                if let Some(text) = name.and_then(|n| n.utf8_text(src).ok()) {
+                    out.insert(text.to_string());
+                }
+                // Only the names being bound: not those read in a default value or an index.
+                if !matches!(
+                    n.kind(),
+                    "call" | "element_reference" | "optional_parameter" | "keyword_parameter"
+                ) || n == binding
+                {
+                    let mut cursor = n.walk();
+                    inner.extend(n.named_children(&mut cursor));
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    out
 }
