@@ -61,19 +61,14 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
                 continue;
             };
             let at = cfg.node(n);
-            out.push(site.finding(
+            out.push(site.following_finding(
                 FindingKind::AddedPrivilege,
                 "session_from_response",
-                rule.severity,
+                (&rule.title, rule.severity, &rule.help),
                 format!(
-                    "after `{}` ({}), {}:{} keeps `{key}` for later requests from request input (`{desc}`) instead of what the sign-in returned; expected: {}.",
-                    site.action_title(),
-                    site.written(),
-                    at.file,
-                    at.span.line,
-                    rule.title
+                    "{}:{} keeps `{key}` for later requests from request input (`{desc}`) instead of what the sign-in returned",
+                    at.file, at.span.line,
                 ),
-                rule.help.clone(),
                 witness,
                 "request",
             ));

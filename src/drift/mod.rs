@@ -128,6 +128,34 @@ impl Site<'_> {
         &self.spec.actions[self.action].title
     }
 
+    /// A finding of a rule about what the code does after this action (`redirect_after`,
+    /// `link_by_email`, `session_from_response`), located at the action and worded from it:
+    /// "after `title` (call), `what`; expected: the rule's title."
+    pub fn following_finding(
+        &self,
+        kind: FindingKind,
+        step: &str,
+        rule: (&str, Severity, &str),
+        what: String,
+        witness: Vec<NodeIndex>,
+        evidence: &str,
+    ) -> Finding {
+        let (title, severity, help) = rule;
+        self.finding(
+            kind,
+            step,
+            severity,
+            format!(
+                "after `{}` ({}), {what}; expected: {title}.",
+                self.action_title(),
+                self.written(),
+            ),
+            help.to_string(),
+            witness,
+            evidence,
+        )
+    }
+
     /// A finding located at this action call.
     #[allow(clippy::too_many_arguments)]
     pub fn finding(

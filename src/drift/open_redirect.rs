@@ -151,19 +151,14 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
                     format!(" (the prefix test at {}:{} {passes})", test.file, test.span.line)
                 })
                 .unwrap_or_default();
-            out.push(site.finding(
+            out.push(site.following_finding(
                 FindingKind::AddedPrivilege,
                 "redirect_after",
-                rule.severity,
+                (&rule.title, rule.severity, &rule.help),
                 format!(
-                    "after `{}` ({}), the browser is sent to a target from request input (`{desc}`) at {}:{} that no allow-list check stops{loose_note}; expected: {}.",
-                    site.action_title(),
-                    site.written(),
-                    at.file,
-                    at.span.line,
-                    rule.title
+                    "the browser is sent to a target from request input (`{desc}`) at {}:{} that no allow-list check stops{loose_note}",
+                    at.file, at.span.line,
                 ),
-                rule.help.clone(),
                 path,
                 "open-redirect",
             ));

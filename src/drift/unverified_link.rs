@@ -79,19 +79,14 @@ pub fn run(site: &Site, out: &mut Vec<Finding>) {
             continue;
         };
         let at = cfg.node(lookup);
-        out.push(site.finding(
+        out.push(site.following_finding(
             FindingKind::MissingCheck,
             "link_by_email",
-            rule.severity,
+            (&rule.title, rule.severity, &rule.help),
             format!(
-                "after `{}` ({}), `{other}` at {}:{} matches an account by the email it returned, and nothing tests that the address is verified; expected: {}.",
-                site.action_title(),
-                site.written(),
-                at.file,
-                at.span.line,
-                rule.title
+                "`{other}` at {}:{} matches an account by the email it returned, and nothing tests that the address is verified",
+                at.file, at.span.line,
             ),
-            rule.help.clone(),
             witness,
             "unverified-email",
         ));
