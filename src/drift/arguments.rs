@@ -361,10 +361,7 @@ fn unproven_claim(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option
         return None;
     };
     let (key, value) = find_named_argument(args, &rule.vouches_for, None)?;
-    let desc = labeler.sources(value).into_iter().find_map(|s| match s {
-        Source::Request(desc) => Some(desc),
-        _ => None,
-    })?;
+    let desc = labeler.request_input(value)?;
     if labeler.proven_with_request(site.cfg(), site.node, value) {
         return None;
     }

@@ -22,7 +22,7 @@ use crate::cfg::query::path_through;
 use crate::cfg::{NodeKind, Value};
 use crate::spec::FindingKind;
 use crate::workflow::label::{equals_session_on_every_path, name_matches, words};
-use crate::workflow::{Labeler, Source};
+use crate::workflow::Labeler;
 
 pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
     let Some(rule) = &site.spec.actions[site.action].session_from_response else {
@@ -42,10 +42,7 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
             if !rule.keys.iter().any(|k| name_matches(&key, k)) {
                 continue;
             }
-            let Some(desc) = labeler.sources(value).into_iter().find_map(|s| match s {
-                Source::Request(desc) => Some(desc),
-                _ => None,
-            }) else {
+            let Some(desc) = labeler.request_input(value) else {
                 continue;
             };
             // Input compared equal to the session's, or checked with the user just signed in
@@ -85,8 +82,7 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
 fn kept(cfg: &crate::cfg::Cfg, n: NodeIndex) -> Vec<(String, &Value)> {
     match &cfg.node(n).kind {
         NodeKind::Store { target, value } => {
-            let key = target.rsplit('.').next().unwrap_or(target);
-            vec![(key.to_string(), value)]
+            vec![(crate::ir::last_segment(target).to_string(), value)]
         }
         NodeKind::Call { callee, args, .. }
             if sets_session_or_cookie(callee) || serializes_cookie(callee, args) =>

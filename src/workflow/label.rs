@@ -1142,6 +1142,15 @@ impl<'s> Labeler<'s> {
     }
 
     /// Every source a value may come from.
+    /// How the request input a value comes from is written (`request.json().email`), if any of
+    /// its sources is request input.
+    pub fn request_input(&self, v: &Value) -> Option<String> {
+        self.sources(v).into_iter().find_map(|s| match s {
+            Source::Request(desc) => Some(desc),
+            _ => None,
+        })
+    }
+
     pub fn sources(&self, v: &Value) -> Vec<Source> {
         let mut out = Vec::new();
         self.collect_sources(v, &mut out, 0);
