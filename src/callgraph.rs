@@ -108,9 +108,14 @@ impl CallGraph {
                     // interface, an injected service): resolved below by name.
                     let mut unresolved_methods = Vec::new();
                     let mut authenticates = false;
+                    let method_references = crate::ir::method_references(&f.body);
                     crate::ir::visit_stmts(&f.body, &mut |e| {
                         if let Expr::Call(call) = e {
-                            if let Some(p) = call.callee.path() {
+                            let path = match call.callee.peel() {
+                                Expr::Name(n) => method_references.get(n).cloned(),
+                                _ => None,
+                            };
+                            if let Some(p) = path.or_else(|| call.callee.path()) {
                                 authenticates |= sdk_session_calls
                                     .iter()
                                     .any(|s| crate::workflow::label::spelling_matches(&p, s));
@@ -402,5 +407,30 @@ mod tests {
         let calls = |f: FnRef| graph.callees.get(&f).is_some_and(|c| c.contains(&exchange));
         assert!(calls(caller));
         assert!(!calls(shadowed));
+    }
+
+    #[test]
+    fn an_sdk_method_kept_in_a_local_is_an_action_site_unless_the_local_is_rebound() {
+        let source = "def kept(client, code):\n\
+            \x20   authenticate = client.user_management.authenticate_with_code\n\
+            \x20   return authenticate(code=code)\n\
+            \n\
+            def rebound(client, code, fake):\n\
+            \x20   authenticate = client.user_management.authenticate_with_code\n\
+            \x20   if fake:\n\
+            \x20       authenticate = fake.exchange\n\
+            \x20   return authenticate(code=code)\n";
+        let (program, _) = Program::of_source(Language::Python, "app.py", source, "kept");
+        let specs = crate::spec::load_builtin().unwrap();
+        let graph = CallGraph::build(&program, &specs);
+        let sites: Vec<(&str, &str)> = graph
+            .action_sites
+            .iter()
+            .map(|s| (program.function(s.func).name.as_str(), s.callee.as_str()))
+            .collect();
+        assert_eq!(
+            sites,
+            [("kept", "client.user_management.authenticate_with_code")]
+        );
     }
 }

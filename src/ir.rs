@@ -814,6 +814,57 @@ pub fn returned_values(stmts: &[Stmt]) -> Vec<&Expr> {
     out
 }
 
+/// Names a function body binds to a method of an object without calling it (`authenticate =
+/// client.user_management.authenticate_with_code`, `const send = um.sendInvitation.bind(um)`),
+/// with the method's path: a later `authenticate(…)` calls that method. Only names bound once,
+/// so a name that is later rebound never stands for the first method.
+pub fn method_references(stmts: &[Stmt]) -> std::collections::HashMap<String, String> {
+    fn referenced_method(value: &Expr) -> Option<String> {
+        match value.peel() {
+            // `f.bind(receiver)` is `f` with its receiver fixed.
+            Expr::Call(call) if call.callee.path().is_some_and(|p| p.ends_with(".bind")) => {
+                match call.callee.peel() {
+                    Expr::Member { object, .. } => referenced_method(object),
+                    _ => None,
+                }
+            }
+            member @ Expr::Member { .. } => member.path().filter(|p| !p.contains("()")),
+            _ => None,
+        }
+    }
+    fn collect(stmts: &[Stmt], seen: &mut std::collections::HashMap<String, Option<String>>) {
+        for s in stmts {
+            let bound = match s {
+                Stmt::Let {
+                    bindings,
+                    value: Some(value),
+                    ..
+                } if bindings.len() == 1 && bindings[0].path.is_empty() => {
+                    Some((bindings[0].name.clone(), referenced_method(value)))
+                }
+                Stmt::Assign { target, value, .. } => match target.peel() {
+                    Expr::Name(n) => Some((n.clone(), referenced_method(value))),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some((name, method)) = bound {
+                // Bound twice: no single method.
+                let twice = seen.contains_key(&name);
+                seen.insert(name, if twice { None } else { method });
+            }
+            s.nested()
+                .into_iter()
+                .for_each(|inner| collect(inner, seen));
+        }
+    }
+    let mut seen = std::collections::HashMap::new();
+    collect(stmts, &mut seen);
+    seen.into_iter()
+        .filter_map(|(name, method)| Some((name, method?)))
+        .collect()
+}
+
 /// Whether a function body only logs: it throws nowhere, returns nothing or a literal, and
 /// calls nothing but loggers (`console.error(e)`, `logger.warn(…)`). A promise's `.catch`
 /// handler like that swallows the rejection; one that throws, redirects or answers does not.

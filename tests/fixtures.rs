@@ -872,6 +872,18 @@ const FRESH_INSTANCE_PARITY: &[(&str, Expected)] = &[(
     &[("missing-check", "authkit-callback", "state_verified")],
 )];
 
+/// The SDK method kept in a local before it is called (Python's `authenticate =
+/// client.user_management.authenticate_with_code`, TypeScript's `.bind(workos.userManagement)`):
+/// calling the local is the exchange, so the callback is found and its state check counts.
+const METHOD_REFERENCE_LANGUAGES: &[&str] = &["py", "ts"];
+const METHOD_REFERENCE_PARITY: &[(&str, Expected)] = &[
+    (
+        "authkit-callback-method-reference",
+        &[("missing-check", "authkit-callback", "state_verified")],
+    ),
+    ("authkit-callback-method-reference-checked", &[]),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -888,6 +900,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (OWN_STORE_LANGUAGES, OWN_STORE_PARITY),
     (FRESH_INSTANCE_LANGUAGES, FRESH_INSTANCE_PARITY),
     (BARE_CALL_LANGUAGES, BARE_CALL_PARITY),
+    (METHOD_REFERENCE_LANGUAGES, METHOD_REFERENCE_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

@@ -671,8 +671,23 @@ impl<'p> Builder<'p> {
             }
         }
         if let Expr::Name(n) = callee.peel() {
-            if let Some(Value::Global { path }) = self.frame().env.get(n).map(|v| v.peel()) {
-                return path.clone();
+            match self.frame().env.get(n).map(|v| v.peel()) {
+                Some(Value::Global { path }) => return path.clone(),
+                // A method kept in a local (`authenticate = client.user_management
+                // .authenticate_with_code`): calling the local calls the method, named by
+                // where it came from, or else as the code spells it (as the call graph does).
+                Some(local) => {
+                    let method = matches!(local, Value::Member { .. })
+                        .then(|| value_path(local))
+                        .flatten();
+                    if let Some(path) = method.or_else(|| {
+                        let body = &self.program.function(self.frame().func).body;
+                        crate::ir::method_references(body).remove(n)
+                    }) {
+                        return path;
+                    }
+                }
+                None => {}
             }
         }
         if let Expr::Index { object, .. } = callee.peel() {
@@ -733,6 +748,10 @@ pub(super) fn result_value(
         }
     }
     if let Some(r) = receiver {
+        // `f.bind(receiver)` is `f` with its receiver fixed.
+        if method == "bind" && matches!(r.peel(), Value::Member { .. } | Value::Global { .. }) {
+            return r.clone();
+        }
         // `effect.pipe(Effect.mapError(…))`, `obs.pipe(map(…))`: operators applied to a value
         // keep where it came from.
         if method == "pipe" && !matches!(r.peel(), Value::Global { .. } | Value::Unknown) {
