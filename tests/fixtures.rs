@@ -372,7 +372,7 @@ const CASES: &[(&str, Expected)] = &[
         ],
     ),
     // A sign-in started with PKCE and exchanged with the verifier kept for this browser needs no
-    // state comparison (preview workflow authkit-callback).
+    // state comparison (workflow authkit-callback).
     ("authkit-callback-pkce", &[]),
     // A state that is a redirect target when there is one and empty otherwise binds nothing; the
     // message says it is empty on some path (not that it is the literal "null").
@@ -404,7 +404,7 @@ const CASES: &[(&str, Expected)] = &[
     ),
     ("webhook-handler-map-verified", &[]),
     // After sign-in, the application's own account is matched by the returned email: only
-    // once `user.emailVerified` says the address is proven (preview workflow authkit-callback).
+    // once `user.emailVerified` says the address is proven (workflow authkit-callback).
     (
         "authkit-callback-link-unverified",
         &[("missing-check", "authkit-callback", "link_by_email")],
@@ -654,7 +654,7 @@ const API_KEYS_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
-/// The preview workflow authkit-callback: a sign-in callback that exchanges any code (login
+/// The workflow authkit-callback: a sign-in callback that exchanges any code (login
 /// CSRF), and one that compares the returned `state` with the one it kept (read by key:
 /// `request.args.get("state")`, Go's `r.URL.Query().Get("state")`). After sign-in the correct
 /// one goes back to a page the request named only when it passes an allow-list (a path test, a
@@ -714,7 +714,7 @@ const AUTHKIT_PARITY: &[(&str, Expected)] = &[
     ("authkit-callback-org-from-response", &[]),
 ];
 
-/// The preview workflow webhook-events: a handler that acts on WorkOS event names without
+/// The workflow webhook-events: a handler that acts on WorkOS event names without
 /// verifying the signature, or whose failed verification is only logged, or whose constant-time
 /// comparison compares nothing the server computed.
 const WEBHOOK_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];

@@ -209,7 +209,7 @@ const CASES: &[Case] = &[
                 "request",
             ),
         ],
-        // The same unverified handler, as a webhook (preview workflow webhook-events).
+        // The same unverified handler, as a webhook (workflow webhook-events).
         findings: &[
             ("missing-check", "role-assign", "authenticated"),
             ("missing-check", "role-assign", "can_manage_members"),
