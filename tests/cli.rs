@@ -527,3 +527,59 @@ fn a_privileged_call_no_loaded_workflow_judges_is_an_added_privilege() {
         .assert()
         .stdout(predicate::str::contains("privileged:").not());
 }
+
+#[test]
+fn one_call_reached_from_several_entries_is_shown_once_and_kept_per_entry_in_json() {
+    // A helper with no permission check, called by two routes: one place to fix.
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "lib/invite.ts",
+        "import { WorkOS } from \"@workos-inc/node\";\n\
+         const workos = new WorkOS(process.env.WORKOS_API_KEY);\n\
+         export async function invite(email: string, organizationId: string) {\n\
+         \x20 return workos.userManagement.sendInvitation({ email, organizationId });\n\
+         }\n",
+    );
+    for route in ["app/api/invite/route.ts", "app/api/team/add/route.ts"] {
+        write(
+            route,
+            "import { invite } from \"@/lib/invite\";\n\
+             export async function POST(request: Request) {\n\
+             \x20 const body = await request.json();\n\
+             \x20 await invite(body.email, body.organizationId);\n\
+             \x20 return Response.json({ ok: true });\n\
+             }\n",
+        );
+    }
+    let text = idrift().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert_eq!(
+        text.matches("high[missing-check] invite/can_manage_members")
+            .count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains("also reached this way from 1 more entry:\n    route POST /api/team/add (app/api/team/add/route.ts:2)"),
+        "{text}"
+    );
+    let json = idrift()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let fingerprints: std::collections::HashSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["step"] == "can_manage_members")
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fingerprints.len(), 2);
+}

@@ -21,8 +21,31 @@ fn section<T>(out: &mut String, title: &str, items: &[T], line: impl Fn(&T) -> S
 /// Renders the report; `source` returns the text of a scanned file for code frames.
 pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::new();
-    for f in &report.findings {
+    for (f, others) in by_place(&report.findings) {
         finding(&mut out, f, source);
+        if !others.is_empty() {
+            // One place, one fix: the other entries that reach it the same way are listed, not
+            // repeated in full (each stays its own finding in JSON, SARIF and baselines).
+            let _ = writeln!(
+                out,
+                "  also reached this way from {} more {}:",
+                others.len(),
+                if others.len() == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                }
+            );
+            for o in others {
+                // The entry's own place tells apart two entries of one name in two files.
+                let at = o
+                    .path
+                    .first()
+                    .map(|s| format!(" ({}:{})", s.file, s.line))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "    {}{at}", where_reached(o));
+            }
+        }
         out.push('\n');
     }
     section(
@@ -120,6 +143,48 @@ pub fn render(report: &Report, source: &dyn Fn(&str) -> Option<String>) -> Strin
     out
 }
 
+/// The findings grouped by place: the same rule at the same call, reached from several entries
+/// (a helper every page calls), in the order of each place's first finding.
+fn by_place(findings: &[Finding]) -> Vec<(&Finding, Vec<&Finding>)> {
+    let mut groups: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
+    let mut index: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for f in findings {
+        let place = (
+            f.kind,
+            &f.workflow,
+            &f.step,
+            &f.file,
+            f.line,
+            f.column,
+            f.severity,
+        );
+        match index.get(&place) {
+            Some(&i) => groups[i].1.push(f),
+            None => {
+                index.insert(place, groups.len());
+                groups.push((f, Vec::new()));
+            }
+        }
+    }
+    groups
+}
+
+/// Where a finding's call is reached from, as the user knows the entry.
+fn where_reached(f: &Finding) -> String {
+    let names_function =
+        f.entry.split(' ').any(|w| w == f.function) || f.entry.ends_with(&f.function);
+    let within = if f.entry.is_empty() || names_function {
+        f.entry.clone()
+    } else {
+        format!("{}, {}", f.function, f.entry)
+    };
+    if within.is_empty() {
+        f.function.clone()
+    } else {
+        within
+    }
+}
+
 fn finding(out: &mut String, f: &Finding, source: &dyn Fn(&str) -> Option<String>) {
     let _ = writeln!(
         out,
@@ -130,18 +195,7 @@ fn finding(out: &mut String, f: &Finding, source: &dyn Fn(&str) -> Option<String
         f.step
     );
     // Where the call is, and the entry a request reaches it through, as the user knows it.
-    let names_function =
-        f.entry.split(' ').any(|w| w == f.function) || f.entry.ends_with(&f.function);
-    let within = if f.entry.is_empty() || names_function {
-        f.entry.clone()
-    } else {
-        format!("{}, {}", f.function, f.entry)
-    };
-    let within = if within.is_empty() {
-        f.function.clone()
-    } else {
-        within
-    };
+    let within = where_reached(f);
     let _ = writeln!(
         out,
         "  --> {}:{}:{} (in {within})",
