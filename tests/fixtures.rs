@@ -775,6 +775,14 @@ const ACCOUNT_RECOVERY_PARITY: &[(&str, Expected)] = &[
         "account-recovery-token-in-response",
         &[("added-privilege", "account-recovery", "secret_result")],
     ),
+    // A pending email verification read back: its code in the response lets anyone verify an
+    // address they do not own; its address and expiry may be shown (Ruby reads both by calling
+    // attribute methods, which are fields, not the whole record).
+    (
+        "email-verification-code-returned",
+        &[("added-privilege", "account-recovery", "secret_result")],
+    ),
+    ("email-verification-status", &[]),
     // A signup that leaves the address unverified, and one that takes `emailVerified` from the
     // request body.
     ("user-signup-correct", &[]),

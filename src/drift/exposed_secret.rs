@@ -154,6 +154,26 @@ fn writes_response(callee: &str) -> bool {
             .is_some_and(|root| RESPONSE_OBJECTS.contains(root))
 }
 
+/// Methods that hand on the whole object they are called on, serialised or converted.
+const WHOLE_CONVERSIONS: &[&str] = &[
+    "to_h",
+    "to_hash",
+    "to_json",
+    "as_json",
+    "attributes",
+    "serializable_hash",
+    "to_s",
+    "inspect",
+    "to_dict",
+    "dict",
+    "model_dump",
+    "model_dump_json",
+    "json",
+    "toJSON",
+    "toString",
+    "valueOf",
+];
+
 /// The secret part of the action's result that `v` holds: the whole result, or a secret field.
 fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<String> {
     if depth > 16 {
@@ -190,6 +210,23 @@ fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<
             .find_map(|o| leaked(o, callee, rule, depth + 1)),
         // A digest of the secret (`sha256(token)`, kept to find the row later) reveals nothing.
         Value::Derived { via, .. } if via == crate::cfg::DIGEST => None,
+        // A method called on the result itself: Ruby's attribute readers (`reset.id`), getters
+        // (`GetCode()`), or a conversion of the whole (`to_h`, `model_dump()`).
+        Value::Derived { from, via } if is_result(from, callee) => {
+            let method = via.strip_prefix(callee).and_then(|m| m.strip_prefix("()."));
+            match method {
+                Some(m) if !WHOLE_CONVERSIONS.contains(&m) => {
+                    let fold = |s: &str| s.replace('_', "").to_ascii_lowercase();
+                    let read = fold(m);
+                    let read = read.strip_prefix("get").unwrap_or(&read);
+                    rule.fields
+                        .iter()
+                        .any(|f| fold(f) == read)
+                        .then(|| format!("`{m}`"))
+                }
+                _ => leaked(from, callee, rule, depth + 1),
+            }
+        }
         Value::Derived { from, .. } => leaked(from, callee, rule, depth + 1),
         _ => None,
     }
@@ -281,5 +318,57 @@ mod tests {
             via: crate::cfg::DIGEST.into(),
         };
         assert_eq!(leaked(&digest, RESET, &rule(false), 0), None);
+    }
+
+    /// A method called on the result (Ruby reads attributes by calling them).
+    fn method_of(callee: &str, method: &str) -> Value {
+        Value::Derived {
+            from: Box::new(Value::CallResult {
+                callee: callee.into(),
+            }),
+            via: format!("{callee}().{method}"),
+        }
+    }
+
+    #[test]
+    fn a_method_of_the_result_is_the_field_it_reads_or_the_whole_it_converts() {
+        // `reset.id`, `reset.expires_at`: other fields may be sent.
+        assert_eq!(
+            leaked(&method_of(RESET, "expires_at"), RESET, &rule(true), 0),
+            None
+        );
+        // `reset.password_reset_token`, Go's `reset.GetPasswordResetToken()`.
+        assert_eq!(
+            leaked(
+                &method_of(RESET, "password_reset_token"),
+                RESET,
+                &rule(true),
+                0
+            )
+            .as_deref(),
+            Some("`password_reset_token`")
+        );
+        assert!(leaked(
+            &method_of(RESET, "GetPasswordResetToken"),
+            RESET,
+            &rule(true),
+            0
+        )
+        .is_some());
+        // `reset.to_h`, `reset.model_dump()`: the whole result, secret included.
+        assert_eq!(
+            leaked(&method_of(RESET, "to_h"), RESET, &rule(true), 0).as_deref(),
+            Some("the whole result")
+        );
+        // A method of another call's result is not this result's.
+        assert_eq!(
+            leaked(
+                &method_of("db.reset.find", "password_reset_token"),
+                RESET,
+                &rule(true),
+                0
+            ),
+            None
+        );
     }
 }
