@@ -892,6 +892,23 @@ const METHOD_REFERENCE_PARITY: &[(&str, Expected)] = &[
     ("authkit-callback-method-reference-checked", &[]),
 ];
 
+/// Email changes (`send_email_change`, `confirm_email_change`; Python >= 6, Go and Ruby >= 7, no
+/// Node call): the caller picks the new address and reads its code, so for another user's id the
+/// account becomes theirs. Judged like `updateUser`: the session user's own id, or a caller who
+/// may manage users of their organization. (Each drifted fixture has both calls; the report
+/// snapshots show both judged.)
+const EMAIL_CHANGE_LANGUAGES: &[&str] = &["py", "go", "rb"];
+const EMAIL_CHANGE_PARITY: &[(&str, Expected)] = &[
+    ("email-change-own", &[]),
+    (
+        "email-change-any-user",
+        &[
+            ("missing-check", "account-recovery", "may_update_user"),
+            ("missing-check", "account-recovery", "user_in_caller_org"),
+        ],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -909,6 +926,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (FRESH_INSTANCE_LANGUAGES, FRESH_INSTANCE_PARITY),
     (BARE_CALL_LANGUAGES, BARE_CALL_PARITY),
     (METHOD_REFERENCE_LANGUAGES, METHOD_REFERENCE_PARITY),
+    (EMAIL_CHANGE_LANGUAGES, EMAIL_CHANGE_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is
