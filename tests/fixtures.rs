@@ -909,6 +909,19 @@ const EMAIL_CHANGE_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// Go: the SDK's client behind an interface of the application that mirrors it
+/// (`um UserManagement`, whose `AuthenticateWithCode` takes `usermanagement.AuthenticateWithCodeOpts`),
+/// so that tests can pass a mock: a call through the field that passes the package's own options
+/// for that method is the SDK's (crewlinker/clgo's shape, where idrift had found no workflow).
+const SDK_INTERFACE_LANGUAGES: &[&str] = &["go"];
+const SDK_INTERFACE_PARITY: &[(&str, Expected)] = &[
+    (
+        "authkit-callback-sdk-interface",
+        &[("missing-check", "authkit-callback", "state_verified")],
+    ),
+    ("authkit-callback-sdk-interface-checked", &[]),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
@@ -927,6 +940,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (BARE_CALL_LANGUAGES, BARE_CALL_PARITY),
     (METHOD_REFERENCE_LANGUAGES, METHOD_REFERENCE_PARITY),
     (EMAIL_CHANGE_LANGUAGES, EMAIL_CHANGE_PARITY),
+    (SDK_INTERFACE_LANGUAGES, SDK_INTERFACE_PARITY),
 ];
 
 /// The logical cases of the core issue, written in every language. A privileged-call step is

@@ -22,6 +22,8 @@ pub fn parse(path: &str, source: &str) -> Result<Module, ParseError> {
         receiver: None,
         client_fields: Default::default(),
         declared_fields: Default::default(),
+        sdk_mirror_fields: Default::default(),
+        sdk_mirror_interfaces: None,
         client_locals: Default::default(),
         local_types: Default::default(),
         context_params: Vec::new(),
@@ -48,6 +50,12 @@ struct Lowerer<'a> {
     client_fields: std::collections::HashMap<String, String>,
     /// Every struct field this file declares: a field declared elsewhere has an unknown type.
     declared_fields: std::collections::HashSet<String>,
+    /// Struct fields of this file typed as an interface of this file that mirrors an SDK
+    /// package (`um UserManagement`, whose methods take `usermanagement.…Opts`): the
+    /// application's seam for mocking the SDK.
+    sdk_mirror_fields: std::collections::HashSet<String>,
+    /// The interfaces of this file that mirror an SDK package, read with its first type.
+    sdk_mirror_interfaces: Option<std::collections::HashSet<String>>,
     /// Locals of the function being lowered that hold a package's client (`c := &sso.Client{…}`,
     /// `um := usermanagement.NewClient(key)`).
     client_locals: std::collections::HashMap<String, String>,
@@ -150,21 +158,72 @@ impl<'a> Lowerer<'a> {
 
     fn struct_fields(&mut self, node: Node) {
         self.input_types(node);
+        // The interface may be declared in another declaration of the file, after the struct;
+        // the file is read once, when its first type is (Go puts imports before any type).
+        if self.sdk_mirror_interfaces.is_none() {
+            let mut file = node;
+            while let Some(parent) = file.parent() {
+                file = parent;
+            }
+            self.sdk_mirror_interfaces = Some(self.sdk_mirror_interfaces_of(file));
+        }
+        let mirrors = self.sdk_mirror_interfaces.clone().unwrap_or_default();
         for n in super::nodes_of_kinds(node, &["field_declaration"]) {
             let ty = n
                 .child_by_field_name("type")
                 .map(|t| self.text(t).to_string())
                 .unwrap_or_default();
             let client = self.client_package(&ty);
+            let mirror = mirrors.contains(ty.trim_start_matches('*'));
             let mut c = n.walk();
             for name in n.children_by_field_name("name", &mut c) {
                 let name = self.text(name).to_string();
                 if let Some(pkg) = &client {
                     self.client_fields.insert(name.clone(), pkg.clone());
                 }
+                if mirror {
+                    self.sdk_mirror_fields.insert(name.clone());
+                }
                 self.declared_fields.insert(name);
             }
         }
+    }
+
+    /// Interfaces of this file with a method that takes an imported package's own options for
+    /// that method (`AuthenticateWithCode(ctx, opts usermanagement.AuthenticateWithCodeOpts)`):
+    /// written so that the SDK's client, or a mock of it, fills them.
+    fn sdk_mirror_interfaces_of(&self, node: Node) -> std::collections::HashSet<String> {
+        let mut out = std::collections::HashSet::new();
+        for spec in super::nodes_of_kinds(node, &["type_spec"]) {
+            let (Some(name), Some(ty)) = (
+                spec.child_by_field_name("name"),
+                spec.child_by_field_name("type"),
+            ) else {
+                continue;
+            };
+            if ty.kind() != "interface_type" {
+                continue;
+            }
+            let mirrors = super::nodes_of_kinds(ty, &["method_elem"])
+                .into_iter()
+                .any(|m| {
+                    let method = m
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n))
+                        .unwrap_or_default();
+                    let params = m
+                        .child_by_field_name("parameters")
+                        .map(|p| self.text(p))
+                        .unwrap_or_default();
+                    self.module.imports.iter().any(|i| {
+                        !method.is_empty() && params.contains(&format!("{}.{method}Opts", i.local))
+                    })
+                });
+            if mirrors {
+                out.insert(self.text(name).to_string());
+            }
+        }
+        out
     }
 
     /// What a gin binder fills a local of a declared struct type with: the request parsed into
@@ -318,7 +377,9 @@ impl<'a> Lowerer<'a> {
                 property: field,
             } if matches!(base.as_ref(), Expr::Name(n) if n == "this") => {
                 self.client_fields.get(field).cloned().or_else(|| {
-                    if self.declared_fields.contains(field) {
+                    if self.declared_fields.contains(field)
+                        && !self.sdk_mirror_fields.contains(field)
+                    {
                         return None;
                     }
                     options_package()
