@@ -96,6 +96,20 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // Hono: another file's app mounted with `app.route("/api/org", org)` takes the prefix, and
+    // the parent's `app.use` guards whose path covers it; the drifted twin guards another path.
+    Case {
+        dir: "hono-sub-app-correct",
+        entries: &[("invite", "route POST /api/org/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "hono-sub-app-drifted",
+        entries: &[("invite", "route POST /api/org/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
     // Convex: a public action calling an internal one through ctx.runAction(internal.x.y).
     Case {
         dir: "convex-correct",

@@ -271,6 +271,15 @@ impl Pass<'_> {
                 }
             }
         } else if GROUP_CALLBACKS.contains(&method) && self.group(&receiver, call, routers) {
+        } else if is_js && method == "route" && call.args.len() == 2 {
+            // Hono's `app.route("/api/org", org)`: another app's routes under this path.
+            if let [path, app] = call.args.as_slice() {
+                if let Expr::Literal(Literal::Str(p)) = path.value.peel() {
+                    let under = p.trim_end_matches('/').to_string();
+                    let handler = self.as_built(&app.value);
+                    self.mount_router(&receiver, Some(&under), handler, &[], routers);
+                }
+            }
         } else if is_js && method == "route" && call.args.len() == 1 {
             // Fastify's `app.route({ method, url, preHandler, handler })`.
             if let Expr::Object(props) = call.args[0].value.peel() {
@@ -361,7 +370,6 @@ impl Pass<'_> {
             }
             _ => None,
         };
-        let router = routers.entry(receiver.to_string()).or_default();
         // Middleware written before a router in the same `use` guards that router only.
         let mut before: Vec<Expr> = Vec::new();
         for arg in args {
@@ -369,28 +377,8 @@ impl Pass<'_> {
                 continue;
             }
             if names_a_router(&self.as_built(arg)) {
-                // Another file's router: its routes get this path and the guards that run
-                // before it (see `workflow::locate`).
-                let prefix = join_path(&router.prefix, under.as_deref().unwrap_or(""));
-                let mut guards: Vec<Expr> = router
-                    .guards
-                    .iter()
-                    .filter(|g| match &g.under {
-                        None => true,
-                        Some(u) => {
-                            u.is_empty() || prefix == *u || prefix.starts_with(&format!("{u}/"))
-                        }
-                    })
-                    .map(|g| g.guard.clone())
-                    .collect();
-                guards.extend(before.iter().cloned());
                 let handler = self.as_built(arg);
-                self.module.mounts.push(crate::ir::Mount {
-                    handler,
-                    router: true,
-                    prefix,
-                    guards,
-                });
+                self.mount_router(receiver, under.as_deref(), handler, &before, routers);
                 continue;
             }
             before.push(arg.clone());
@@ -402,6 +390,38 @@ impl Pass<'_> {
                 guard,
             });
         }
+    }
+
+    /// Another file's router mounted under `under` (`app.use("/api", teamRouter)`, Hono's
+    /// `app.route("/api/org", org)`): its routes get this path and the guards that run before
+    /// it, those of the receiver whose path covers the prefix and `before` (see
+    /// `workflow::locate`).
+    fn mount_router(
+        &mut self,
+        receiver: &str,
+        under: Option<&str>,
+        handler: Expr,
+        before: &[Expr],
+        routers: &mut HashMap<String, Router>,
+    ) {
+        let router = routers.entry(receiver.to_string()).or_default();
+        let prefix = join_path(&router.prefix, under.unwrap_or(""));
+        let mut guards: Vec<Expr> = router
+            .guards
+            .iter()
+            .filter(|g| match &g.under {
+                None => true,
+                Some(u) => u.is_empty() || prefix == *u || prefix.starts_with(&format!("{u}/")),
+            })
+            .map(|g| g.guard.clone())
+            .collect();
+        guards.extend(before.iter().cloned());
+        self.module.mounts.push(crate::ir::Mount {
+            handler,
+            router: true,
+            prefix,
+            guards,
+        });
     }
 
     /// A group callback (`r.Route("/x", func(r chi.Router) {…})`, `app.register(async (app) =>

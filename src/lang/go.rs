@@ -189,7 +189,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Interfaces of this file with a method that takes an imported package's own options for
+    /// Interfaces of this file whose every method takes an imported package's own options for
     /// that method (`AuthenticateWithCode(ctx, opts usermanagement.AuthenticateWithCodeOpts)`):
     /// written so that the SDK's client, or a mock of it, fills them.
     fn sdk_mirror_interfaces_of(&self, node: Node) -> std::collections::HashSet<String> {
@@ -204,9 +204,12 @@ impl<'a> Lowerer<'a> {
             if ty.kind() != "interface_type" {
                 continue;
             }
-            let mirrors = super::nodes_of_kinds(ty, &["method_elem"])
-                .into_iter()
-                .any(|m| {
+            // Every method: an interface that also names the application's own operations
+            // (`Invite(email, org string)`) is a port a wrapper of this repository implements,
+            // and the call is followed into that wrapper instead.
+            let methods = super::nodes_of_kinds(ty, &["method_elem"]);
+            let mirrors = !methods.is_empty()
+                && methods.into_iter().all(|m| {
                     let method = m
                         .child_by_field_name("name")
                         .map(|n| self.text(n))
