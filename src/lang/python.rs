@@ -592,16 +592,22 @@ impl<'a> Lowerer<'a> {
         let Some(router) = call.args.iter().find(|a| a.name.is_none()) else {
             return;
         };
-        let prefix = call
-            .args
-            .iter()
-            .find_map(|a| match (&a.name, a.value.peel()) {
-                (Some(k), Expr::Literal(Literal::Str(s))) if k == "prefix" || k == "url_prefix" => {
-                    Some(s.clone())
-                }
-                _ => None,
-            })
-            .unwrap_or_default();
+        let prefix =
+            call.args
+                .iter()
+                .filter(|a| matches!(a.name.as_deref(), Some("prefix" | "url_prefix")))
+                .find_map(|a| match a.value.peel() {
+                    Expr::Literal(Literal::Str(s)) => Some(s.clone()),
+                    // A module constant bound before (`api_v1_prefix = "/api/v1"`).
+                    Expr::Name(n) => self.module.constants.iter().rev().find_map(|(c, v)| match v
+                        .peel()
+                    {
+                        Expr::Literal(Literal::Str(s)) if c == n => Some(s.clone()),
+                        _ => None,
+                    }),
+                    _ => None,
+                })
+                .unwrap_or_default();
         self.module.mounts.push(Mount {
             handler: router.value.clone(),
             router: true,
