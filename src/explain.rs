@@ -119,15 +119,7 @@ pub fn render_text(e: &Explanation) -> String {
     use std::fmt::Write;
     let f = &e.finding;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}[{}] {}/{}  (fingerprint {})",
-        f.severity.as_str(),
-        f.kind.as_str(),
-        f.workflow,
-        f.step,
-        f.fingerprint
-    );
+    let _ = writeln!(out, "{}  (fingerprint {})", f.headline(), f.fingerprint);
     let _ = writeln!(out, "  --> {}:{} (in {})", f.file, f.line, f.entry);
     let _ = writeln!(out, "  = {}\n", f.message);
     let is_check =

@@ -82,14 +82,7 @@ fn render_text(r: &Review) -> String {
             r.introduced.len()
         );
         for f in &r.introduced {
-            let _ = writeln!(
-                out,
-                "{}[{}] {}/{}",
-                f.severity.as_str(),
-                f.kind.as_str(),
-                f.workflow,
-                f.step
-            );
+            let _ = writeln!(out, "{}", f.headline());
             let _ = writeln!(
                 out,
                 "  --> {}:{}:{} (in {}, {})",

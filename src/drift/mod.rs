@@ -65,6 +65,19 @@ pub struct Finding {
     pub witness: Vec<NodeIndex>,
 }
 
+impl Finding {
+    /// `high[missing-check] invite/can_manage_members`: how every text output names a finding.
+    pub fn headline(&self) -> String {
+        format!(
+            "{}[{}] {}/{}",
+            self.severity.as_str(),
+            self.kind.as_str(),
+            self.workflow,
+            self.step
+        )
+    }
+}
+
 /// What the rules need about one action call.
 pub struct Site<'a> {
     pub instance: &'a Instance,

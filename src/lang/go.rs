@@ -194,16 +194,7 @@ impl<'a> Lowerer<'a> {
     /// written so that the SDK's client, or a mock of it, fills them.
     fn sdk_mirror_interfaces_of(&self, node: Node) -> std::collections::HashSet<String> {
         let mut out = std::collections::HashSet::new();
-        for spec in super::nodes_of_kinds(node, &["type_spec"]) {
-            let (Some(name), Some(ty)) = (
-                spec.child_by_field_name("name"),
-                spec.child_by_field_name("type"),
-            ) else {
-                continue;
-            };
-            if ty.kind() != "interface_type" {
-                continue;
-            }
+        for (name, ty) in type_specs(node, "interface_type") {
             // Every method: an interface that also names the application's own operations
             // (`Invite(email, org string)`) is a port a wrapper of this repository implements,
             // and the call is followed into that wrapper instead.
@@ -253,16 +244,7 @@ impl<'a> Lowerer<'a> {
     /// Struct types request bodies are bound into, with each field's type and its `binding`
     /// tag (`binding:"required,oneof=member viewer"`, which gin's binders enforce).
     fn input_types(&mut self, node: Node) {
-        for spec in super::nodes_of_kinds(node, &["type_spec"]) {
-            let (Some(name), Some(ty)) = (
-                spec.child_by_field_name("name"),
-                spec.child_by_field_name("type"),
-            ) else {
-                continue;
-            };
-            if ty.kind() != "struct_type" {
-                continue;
-            }
+        for (name, ty) in type_specs(node, "struct_type") {
             let mut fields = Vec::new();
             for field in super::nodes_of_kinds(ty, &["field_declaration"]) {
                 let declared = field
@@ -1233,4 +1215,17 @@ fn is_context(e: &Expr) -> bool {
         }),
         _ => false,
     }
+}
+
+/// The named type declarations under `node` of one kind (`struct_type`, `interface_type`): each
+/// name with its type.
+fn type_specs<'t>(node: Node<'t>, kind: &str) -> Vec<(Node<'t>, Node<'t>)> {
+    super::nodes_of_kinds(node, &["type_spec"])
+        .into_iter()
+        .filter_map(|spec| {
+            let name = spec.child_by_field_name("name")?;
+            let ty = spec.child_by_field_name("type")?;
+            (ty.kind() == kind).then_some((name, ty))
+        })
+        .collect()
 }

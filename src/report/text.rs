@@ -186,14 +186,7 @@ fn where_reached(f: &Finding) -> String {
 }
 
 fn finding(out: &mut String, f: &Finding, source: &dyn Fn(&str) -> Option<String>) {
-    let _ = writeln!(
-        out,
-        "{}[{}] {}/{}",
-        f.severity.as_str(),
-        f.kind.as_str(),
-        f.workflow,
-        f.step
-    );
+    let _ = writeln!(out, "{}", f.headline());
     // Where the call is, and the entry a request reaches it through, as the user knows it.
     let within = where_reached(f);
     let _ = writeln!(
