@@ -676,18 +676,17 @@ impl<'p> Builder<'p> {
                 // A method kept in a local (`authenticate = client.user_management
                 // .authenticate_with_code`): calling the local calls the method, named by
                 // where it came from, or else as the code spells it (as the call graph does).
-                Some(local) => {
-                    let method = matches!(local, Value::Member { .. })
-                        .then(|| value_path(local))
-                        .flatten();
-                    if let Some(path) = method.or_else(|| {
+                // (Only a member read: the body is read again for it, never for the calls of
+                // local closures and call results.)
+                Some(method @ Value::Member { .. }) => {
+                    if let Some(path) = value_path(method).or_else(|| {
                         let body = &self.program.function(self.frame().func).body;
                         crate::ir::method_references(body).remove(n)
                     }) {
                         return path;
                     }
                 }
-                None => {}
+                _ => {}
             }
         }
         if let Expr::Index { object, .. } = callee.peel() {
