@@ -583,3 +583,37 @@ fn one_call_reached_from_several_entries_is_shown_once_and_kept_per_entry_in_jso
         .collect();
     assert_eq!(fingerprints.len(), 2);
 }
+
+#[test]
+fn a_convex_http_action_is_one_entry() {
+    // `export const x = httpAction(fn)` reads both as a wrapped handler and as a Convex
+    // function: one workflow instance, not two identical ones.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("convex/webhooks.ts");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        "import { httpAction } from \"./_generated/server\";\n\
+         import { WorkOS } from \"@workos-inc/node\";\n\
+         const workos = new WorkOS(process.env.WORKOS_API_KEY);\n\
+         export const handleUserCreated = httpAction(async (ctx, request) => {\n\
+         \x20 const body = await request.json();\n\
+         \x20 await workos.userManagement.updateUser({ userId: body.data.id, externalId: \"x\" });\n\
+         \x20 return new Response(\"ok\");\n\
+         });\n",
+    )
+    .unwrap();
+    let out = idrift()
+        .args(["scan", "--preview", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries: Vec<&str> = json["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["entry"].as_str().unwrap())
+        .collect();
+    assert_eq!(entries, ["rpc handleUserCreated"]);
+}

@@ -520,6 +520,12 @@ fn convex_function(module: &mut Module, name: &str, value: &Expr, span: Span) {
         _ => None,
     });
     let Some(handler) = handler else { return };
+    // The frontend may have taken the export for a handler behind a wrapper (`export const x =
+    // httpAction(fn)`, with `httpAction()` as its guard): Convex's reading replaces it, so the
+    // function is one entry (or, built with `internal*`, none).
+    module
+        .entries
+        .retain(|e| !matches!(e.handler.peel(), Expr::Function(id) if *id == handler));
     let internal = last.starts_with("internal");
     let f = &mut module.functions[handler];
     f.name = name.to_string();
