@@ -17,6 +17,7 @@
 //! return NextResponse.json({ url: reset.passwordResetUrl });   // anyone resets anyone
 //! ```
 
+use crate::workflow::label::folded_name;
 use petgraph::graph::NodeIndex;
 
 use super::{Finding, Site};
@@ -193,11 +194,7 @@ fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<
             }
             match (cur, first) {
                 (root, Some(field)) if is_result(root, callee) => {
-                    let fold = |s: &str| s.replace('_', "").to_ascii_lowercase();
-                    rule.fields
-                        .iter()
-                        .any(|f| fold(f) == fold(field))
-                        .then(|| format!("`{field}`"))
+                    names_secret_field(rule, &folded_name(field)).then(|| format!("`{field}`"))
                 }
                 _ => None,
             }
@@ -216,13 +213,9 @@ fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<
             let method = via.strip_prefix(callee).and_then(|m| m.strip_prefix("()."));
             match method {
                 Some(m) if !WHOLE_CONVERSIONS.contains(&m) => {
-                    let fold = |s: &str| s.replace('_', "").to_ascii_lowercase();
-                    let read = fold(m);
+                    let read = folded_name(m);
                     let read = read.strip_prefix("get").unwrap_or(&read);
-                    rule.fields
-                        .iter()
-                        .any(|f| fold(f) == read)
-                        .then(|| format!("`{m}`"))
+                    names_secret_field(rule, read).then(|| format!("`{m}`"))
                 }
                 _ => leaked(from, callee, rule, depth + 1),
             }
@@ -230,6 +223,11 @@ fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<
         Value::Derived { from, .. } => leaked(from, callee, rule, depth + 1),
         _ => None,
     }
+}
+
+/// Whether a field name, folded (lower case, no underscores), is one of the rule's secret fields.
+fn names_secret_field(rule: &SecretResult, folded: &str) -> bool {
+    rule.fields.iter().any(|f| folded_name(f) == folded)
 }
 
 /// Whether `v` is what the call `callee` returned: its result, or (a method called on another

@@ -167,14 +167,14 @@ impl<'a> Lowerer<'a> {
             }
             self.sdk_mirror_interfaces = Some(self.sdk_mirror_interfaces_of(file));
         }
-        let mirrors = self.sdk_mirror_interfaces.clone().unwrap_or_default();
+        let mirrors = self.sdk_mirror_interfaces.as_ref();
         for n in super::nodes_of_kinds(node, &["field_declaration"]) {
             let ty = n
                 .child_by_field_name("type")
                 .map(|t| self.text(t).to_string())
                 .unwrap_or_default();
             let client = self.client_package(&ty);
-            let mirror = mirrors.contains(ty.trim_start_matches('*'));
+            let mirror = mirrors.is_some_and(|m| m.contains(ty.trim_start_matches('*')));
             let mut c = n.walk();
             for name in n.children_by_field_name("name", &mut c) {
                 let name = self.text(name).to_string();

@@ -1605,7 +1605,7 @@ pub fn words(name: &str) -> Vec<String> {
 }
 
 /// A name as [`same_name_any_style`] compares it: lower case, no underscores.
-fn folded_name(name: &str) -> String {
+pub(crate) fn folded_name(name: &str) -> String {
     name.chars()
         .filter(|c| *c != '_')
         .flat_map(|c| c.to_lowercase())
