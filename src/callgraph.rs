@@ -120,7 +120,9 @@ impl CallGraph {
                                     .iter()
                                     .any(|s| crate::workflow::label::spelling_matches(&p, s));
                                 let last = p.rsplit('.').next().unwrap_or(&p);
-                                if action_calls.names_method(crate::ir::without_call_marks(last)) {
+                                if action_calls.names_method(crate::ir::without_call_marks(last))
+                                    && !program.calls_own_function(m, &call.callee)
+                                {
                                     anchored = true;
                                     if action_calls.matches(&p) {
                                         sites.push(ActionSite {
@@ -147,13 +149,14 @@ impl CallGraph {
                                     unresolved_methods.push(property.clone());
                                 }
                             }
+                            let callee_in_repo = !resolved.is_empty();
                             out.extend(resolved);
                             // A function passed to a call may run before it returns
                             // (`items.map(fn)`, `db.transaction(fn)`), unless the call keeps it
                             // for later (a route, an event handler, a registry).
                             if !crate::frameworks::keeps_callback(call) {
-                                for a in &call.args {
-                                    match a.value.peel() {
+                                for value in call.handed_over(callee_in_repo) {
+                                    match value.peel() {
                                         Expr::Function(id) if !module.is_entry_handler(*id) => {
                                             out.push(FnRef {
                                                 module: m,
@@ -163,7 +166,7 @@ impl CallGraph {
                                         // Handed over by name: `asyncio.to_thread(exchange)`;
                                         // not a parameter of this function's that shadows it.
                                         Expr::Name(n) if !binds_parameter(f, n) => out.extend(
-                                            program.resolve_callee(m, &a.value).filter(|f| {
+                                            program.resolve_callee(m, value).filter(|f| {
                                                 !program.modules[f.module]
                                                     .is_entry_handler(f.function)
                                             }),
@@ -432,5 +435,43 @@ mod tests {
             sites,
             [("kept", "client.user_management.authenticate_with_code")]
         );
+    }
+
+    #[test]
+    fn an_option_callback_runs_in_an_in_repo_callee_or_when_named_for_an_event() {
+        let source = r#"
+import { authLoader } from "@workos-inc/authkit-react-router";
+import { Provider } from "effect-service";
+function runLocked({ mutation }) { return mutation(); }
+function removeInLock() { return runLocked({ mutation: async () => { mutate(); } }); }
+function signIn() { return authLoader({ onSuccess: async () => { mutate(); } }); }
+function defineService() { return Provider.of({ remove: async () => { mutate(); } }); }
+function namedOption() { return runLocked({ mutation: mutate }); }
+function mutate() {}
+"#;
+        let (program, _) = Program::of_source(Language::TypeScript, "a.ts", source, "mutate");
+        let specs = crate::spec::load_builtin().unwrap();
+        let graph = CallGraph::build(&program, &specs);
+        let function = |name: &str| FnRef {
+            module: 0,
+            function: program.modules[0]
+                .functions
+                .iter()
+                .position(|f| f.name == name)
+                .unwrap(),
+        };
+        // Whether a function written in `name` (its callback) is among what `name` calls.
+        let runs_callback = |name: &str| {
+            graph.callees.get(&function(name)).is_some_and(|c| {
+                c.iter()
+                    .any(|f| f.module == 0 && program.function(*f).name != "runLocked")
+            })
+        };
+        assert!(runs_callback("removeInLock"));
+        assert!(runs_callback("signIn"));
+        // A library's table of functions is defined for later, not run.
+        assert!(!runs_callback("defineService"));
+        // A function named in an option may be called with arguments the callee chooses.
+        assert!(!runs_callback("namedOption"));
     }
 }

@@ -66,7 +66,14 @@ const TESTS: NameExcludes = NameExcludes {
         "playwright",
     ],
     name_ends: &[],
-    name_parts: &[".test.", ".spec."],
+    // Test runners' setup files (`vitest.setup.ts`, `jest.setup.js`, CRA's `setupTests.ts`).
+    name_parts: &[
+        ".test.",
+        ".spec.",
+        "vitest.setup.",
+        "jest.setup.",
+        "setupTests.",
+    ],
 };
 
 /// Source files above this size are listed as unscanned rather than parsed: generated bundles

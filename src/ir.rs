@@ -136,12 +136,23 @@ pub struct TypeDef {
 impl Module {
     /// Whether function `id` is the handler of one of the module's entry points (named, or a
     /// function literal): the framework calls it, not other code.
+    /// Whether the function is the handler of a procedure entry (`EntryKind::Rpc`).
+    pub fn is_procedure(&self, id: FunctionId) -> bool {
+        self.entries
+            .iter()
+            .any(|e| matches!(e.kind, EntryKind::Rpc) && self.handles(e, id))
+    }
+
     pub fn is_entry_handler(&self, id: FunctionId) -> bool {
-        self.entries.iter().any(|e| match e.handler.peel() {
+        self.entries.iter().any(|e| self.handles(e, id))
+    }
+
+    fn handles(&self, entry: &EntryPoint, id: FunctionId) -> bool {
+        match entry.handler.peel() {
             Expr::Function(handler) => *handler == id,
             Expr::Name(n) => self.functions.get(id).is_some_and(|f| &f.name == n),
             _ => false,
-        })
+        }
     }
 }
 
@@ -470,6 +481,39 @@ pub enum Expr {
 pub struct Property {
     pub key: String,
     pub value: Expr,
+}
+
+impl Call {
+    /// The arguments that may be functions this call runs before it returns: each argument,
+    /// and the functions written in an object literal passed as an option where the callee
+    /// runs them: an in-repo callee (`runLocked({ mutation: async () => … })`, whose body is
+    /// there to see) or an `on…` callback (`authLoader({ onSuccess })`). Other objects of
+    /// functions are definitions kept for later (`Service.of({ invite: … })`, a router's
+    /// table), and a function named in an object may be called by the callee with arguments
+    /// of its own choosing, so only literals written in place count.
+    pub fn handed_over(&self, callee_in_repo: bool) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        for a in &self.args {
+            match a.value.peel() {
+                Expr::Object(props) => out.extend(
+                    props
+                        .iter()
+                        .filter(|p| matches!(p.value.peel(), Expr::Function(_)))
+                        .filter(|p| callee_in_repo || is_event_callback(&p.key))
+                        .map(|p| &p.value),
+                ),
+                _ => out.push(&a.value),
+            }
+        }
+        out
+    }
+}
+
+/// `onSuccess`, `onError`: an option named for when the callee calls it.
+fn is_event_callback(key: &str) -> bool {
+    key.strip_prefix("on")
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(|c| c.is_ascii_uppercase())
 }
 
 #[derive(Debug, Clone)]

@@ -31,6 +31,18 @@ const CASES: &[(&str, Expected)] = &[
     ("invite-returned-guard", &[]),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
+    // A public sign-up creates the organization and invites its founder as admin: no existing
+    // organization's access is at stake, and nobody is signed in yet.
+    ("invite-new-organization", &[]),
+    // A sign-in callback's `onSuccess` (AuthKit's `authLoader`, written as an option) runs only
+    // for the user who just signed in: their personal organization is made there.
+    ("role-assign-callback-on-success", &[]),
+    // A removal inside a callback handed as an option to an in-repo lock helper
+    // (`runSerialized({ mutation: async () => … })`) is the route's, and is judged there.
+    (
+        "member-remove-in-locked-callback",
+        &[("missing-check", "member-remove", "can_manage_members")],
+    ),
     // The same, behind an application class's `create` the handler calls on an object of
     // unnamed class; and a public billing route calling `stripe.billingPortal.sessions.create`
     // on the client the stripe package built, which is Stripe's `create`, not the class's.
@@ -610,6 +622,13 @@ const PYTHON_PARITY: &[(&str, Expected)] = &[
     ("authkit-callback-link-sqlalchemy-verified", &[]),
 ];
 
+/// A module of the application's own named like the SDK's namespace (Python `from
+/// app.business import user_management`, TypeScript `import * as userManagement`): its
+/// `update_user` is a database write, not WorkOS's. The signed-in caller's own WorkOS update
+/// beside it is the one instance.
+const OWN_MODULE_LANGUAGES: &[&str] = &["ts", "py"];
+const OWN_MODULE_PARITY: &[(&str, Expected)] = &[("user-update-own-module", &[])];
+
 /// The preview workflow member-remove, in the languages written so far.
 const MEMBER_REMOVE_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const MEMBER_REMOVE_PARITY: &[(&str, Expected)] = &[
@@ -929,6 +948,7 @@ const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (ID_KEY_LANGUAGES, ID_KEY_PARITY),
     (PYTHON_LANGUAGES, PYTHON_PARITY),
     (MEMBER_REMOVE_LANGUAGES, MEMBER_REMOVE_PARITY),
+    (OWN_MODULE_LANGUAGES, OWN_MODULE_PARITY),
     (ADMIN_PORTAL_LANGUAGES, ADMIN_PORTAL_PARITY),
     (API_KEYS_LANGUAGES, API_KEYS_PARITY),
     (AUTHKIT_LANGUAGES, AUTHKIT_PARITY),

@@ -572,11 +572,12 @@ const CASES: &[Case] = &[
         unresolved: &[("internal/access/impl.go", 13)],
     },
     // FastAPI: a router included by another file with a prefix and dependencies
-    // (`app.include_router(team.router, prefix="/api", dependencies=[Depends(…)])`): its routes
-    // get both. Drifted: included without the permission dependency.
+    // (`app.include_router(team.router, prefix=f"{API_ROOT}/v1", dependencies=[Depends(…)])`,
+    // the prefix an f-string of module constants): its routes get both. Drifted: included
+    // without the permission dependency (prefix a module constant).
     Case {
         dir: "fastapi-include-correct",
-        entries: &[("invite", "route POST /api/team/invitations", "request")],
+        entries: &[("invite", "route POST /api/v1/team/invitations", "request")],
         findings: &[],
         unresolved: &[],
     },
@@ -774,6 +775,14 @@ const CASES: &[Case] = &[
     // FastAPI: `APIRouter(prefix=…, dependencies=[Depends(current_user)])` runs the dependency
     // before every route of the router; a dependency factory's product (`Depends(
     // require_permission("…"))`) is followed.
+    // FastAPI: a parameter defaulting to `Depends(get_current_user)` is what the dependency
+    // returned (the session user), not request input: the user updates their own profile.
+    Case {
+        dir: "fastapi-dependency-own-user-correct",
+        entries: &[("account-recovery", "route POST /me/name", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
     Case {
         dir: "fastapi-correct",
         entries: &[("invite", "route POST /team/invitations", "request")],

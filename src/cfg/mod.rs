@@ -201,6 +201,11 @@ pub enum NodeKind {
         /// throwing (Go): a check call there refuses only through a branch on its result.
         #[serde(skip)]
         fails_by_result: bool,
+        /// The callee is a function of the application's own, named through its module or type
+        /// (`user_management.update_user` with `from app.business import user_management`):
+        /// never the provider's call, whatever its name.
+        #[serde(skip)]
+        own: bool,
     },
     Branch {
         condition: Box<Condition>,

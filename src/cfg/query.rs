@@ -523,6 +523,7 @@ mod tests {
                 can_deny: false,
                 guard: false,
                 fails_by_result: false,
+                own: false,
             })
         }
 

@@ -592,28 +592,38 @@ impl<'a> Lowerer<'a> {
         let Some(router) = call.args.iter().find(|a| a.name.is_none()) else {
             return;
         };
-        let prefix =
-            call.args
-                .iter()
-                .filter(|a| matches!(a.name.as_deref(), Some("prefix" | "url_prefix")))
-                .find_map(|a| match a.value.peel() {
-                    Expr::Literal(Literal::Str(s)) => Some(s.clone()),
-                    // A module constant bound before (`api_v1_prefix = "/api/v1"`).
-                    Expr::Name(n) => self.module.constants.iter().rev().find_map(|(c, v)| match v
-                        .peel()
-                    {
-                        Expr::Literal(Literal::Str(s)) if c == n => Some(s.clone()),
-                        _ => None,
-                    }),
-                    _ => None,
-                })
-                .unwrap_or_default();
+        let prefix = call
+            .args
+            .iter()
+            .filter(|a| matches!(a.name.as_deref(), Some("prefix" | "url_prefix")))
+            .find_map(|a| self.constant_text(&a.value))
+            .unwrap_or_default();
         self.module.mounts.push(Mount {
             handler: router.value.clone(),
             router: true,
             prefix,
             guards: dependencies(&call.args),
         });
+    }
+
+    /// The text of a string the module fixes: a literal, a module constant bound before
+    /// (`api_v1_prefix = "/api/v1"`), or an f-string of those (`f"{API_VERSION}/users"`).
+    fn constant_text(&self, e: &Expr) -> Option<String> {
+        match e.peel() {
+            Expr::Literal(Literal::Str(s)) => Some(s.clone()),
+            Expr::Name(n) => self
+                .module
+                .constants
+                .iter()
+                .rev()
+                .find(|(c, _)| c == n)
+                .and_then(|(_, v)| match v.peel() {
+                    Expr::Literal(Literal::Str(s)) => Some(s.clone()),
+                    _ => None,
+                }),
+            Expr::Template(parts) => parts.iter().map(|p| self.constant_text(p)).collect(),
+            _ => None,
+        }
     }
 
     fn classify_function(&mut self, id: FunctionId, decorators: &[Expr], _class: Option<&str>) {

@@ -342,6 +342,13 @@ impl<'a> Lowerer<'a> {
                     self.module.top_level.push(Stmt::Expr { expr, span });
                 }
             }
+            // Routes registered only under a feature flag (`if (flagHasManagedAuth) {
+            // web.route("/callback").get(h); }`) are routes all the same.
+            "if_statement" => {
+                if let Some(stmt) = self.stmt(node) {
+                    self.module.top_level.push(stmt);
+                }
+            }
             _ => {}
         }
     }

@@ -444,6 +444,17 @@ impl Program {
         }
     }
 
+    /// Whether `callee` names a function of the application's own through the module or type it
+    /// is defined in (`user_management.update_user` with `from app.business import
+    /// user_management`, `import * as userManagement from "./lib/userManagement"`): such a call
+    /// is never the provider's, whatever its name. A call on an object (`workos.userManagement.…`,
+    /// `this.…`) is not decided here.
+    pub fn calls_own_function(&self, module: usize, callee: &Expr) -> bool {
+        matches!(callee.peel(), Expr::Member { object, .. }
+            if matches!(object.peel(), Expr::Name(ns) if ns != "this"))
+            && !self.resolve_callee_all(module, callee).is_empty()
+    }
+
     /// `property` called on what a repository function returns (`repo.New(db).RevokeInvitation`,
     /// `getStore().revoke()`): a method of that name defined beside the function (its file, or
     /// its Go package), where the type it builds lives. Without one the call stays unresolved,

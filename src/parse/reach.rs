@@ -87,9 +87,12 @@ impl ReachingNames {
                         literals.push(*id);
                     }
                     if !crate::frameworks::keeps_callback(call) {
-                        literals.extend(call.args.iter().filter_map(|a| match a.value.peel() {
-                            Expr::Function(id) => Some(*id),
-                            _ => None,
+                        // Nothing is resolved yet: an object's callbacks count whoever the callee.
+                        literals.extend(call.handed_over(true).into_iter().filter_map(|v| {
+                            match v.peel() {
+                                Expr::Function(id) => Some(*id),
+                                _ => None,
+                            }
                         }));
                     }
                     for id in literals {
@@ -416,8 +419,10 @@ impl ReachingNames {
         let module = &program.modules[m];
         module.functions.iter().enumerate().any(|(i, f)| {
             let exported = f.exported || module.default_export == Some(i);
+            // A procedure guessed from an exported wrapper may be registered as a route by
+            // whoever imports it (see `workflow::locate`).
             exported
-                && !module.is_entry_handler(i)
+                && (!module.is_entry_handler(i) || module.is_procedure(i))
                 && self.functions.contains(&FnRef {
                     module: m,
                     function: i,

@@ -263,9 +263,15 @@ impl<'s> Labeler<'s> {
     fn label_actions(&self, spec: &WorkflowSpec, cfg: &Cfg) -> Labels {
         let mut labels = Labels::default();
         for n in cfg.calls() {
-            let NodeKind::Call { callee, args, .. } = &cfg.node(n).kind else {
+            let NodeKind::Call {
+                callee, args, own, ..
+            } = &cfg.node(n).kind
+            else {
                 continue;
             };
+            if *own {
+                continue;
+            }
             if !last_call_segment(callee).is_some_and(|last| self.action_call_names.contains(last))
             {
                 continue;

@@ -383,6 +383,33 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
             }
         }
     }
+    // A handler exported behind a wrapper (`export const h = asyncWrapper(async (req, res) =>
+    // …)`) is read as a procedure of its own, unless some file registers it as a route
+    // (`router.get("/callback", h)`): then it is that route, behind its middleware and then the
+    // wrapper.
+    let entry_handlers = |kind: fn(&EntryKind) -> bool| {
+        program
+            .modules
+            .iter()
+            .enumerate()
+            .flat_map(move |(m, module)| {
+                module
+                    .entries
+                    .iter()
+                    .filter(move |e| kind(&e.kind))
+                    .flat_map(move |e| {
+                        program
+                            .entry_handlers(m, &e.handler)
+                            .into_iter()
+                            .map(move |h| (h, (m, e)))
+                    })
+            })
+    };
+    let routed: HashSet<FnRef> = entry_handlers(|k| matches!(k, EntryKind::Route { .. }))
+        .map(|(h, _)| h)
+        .collect();
+    let procedures: std::collections::HashMap<FnRef, (usize, &crate::ir::EntryPoint)> =
+        entry_handlers(|k| matches!(k, EntryKind::Rpc)).collect();
     for (m, module) in program.modules.iter().enumerate() {
         for (entry, handler) in module.entries.iter().flat_map(|e| {
             program
@@ -390,7 +417,21 @@ pub fn locate(program: &Program, specs: &SpecSet) -> Located {
                 .into_iter()
                 .map(move |h| (e, h))
         }) {
+            if matches!(entry.kind, EntryKind::Rpc) && routed.contains(&handler) {
+                continue;
+            }
             let mut guards = expand_guards(program, m, entry.chain_root.as_ref(), &entry.guards, 0);
+            if let (EntryKind::Route { .. }, Some((pm, procedure))) =
+                (&entry.kind, procedures.get(&handler))
+            {
+                guards.extend(expand_guards(
+                    program,
+                    *pm,
+                    procedure.chain_root.as_ref(),
+                    &procedure.guards,
+                    0,
+                ));
+            }
             guards.retain(|(_, g)| {
                 let name = match g.peel() {
                     Expr::Call(c) => c.callee.path(),

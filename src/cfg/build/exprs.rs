@@ -239,8 +239,16 @@ impl<'p> Builder<'p> {
         // of this request; one an entry's registration names is an entry of its own.
         let runs_now = !crate::frameworks::keeps_callback(call);
         let module_ir = &self.program.modules[self.module()];
-        for a in &call.args {
-            match a.value.peel() {
+        let callee_in_repo = call
+            .args
+            .iter()
+            .any(|a| matches!(a.value.peel(), Expr::Object(_)))
+            && !self
+                .program
+                .resolve_callee_all(self.module(), &call.callee)
+                .is_empty();
+        for value in call.handed_over(callee_in_repo) {
+            match value.peel() {
                 Expr::Function(id) if runs_now && !module_ir.is_entry_handler(*id) => {
                     callbacks.push((
                         FnRef {
@@ -255,7 +263,7 @@ impl<'p> Builder<'p> {
                 Expr::Name(n) if runs_now && !self.frame().env.contains_key(n) => {
                     if let Some(f) = self.frame().closures.get(n).copied() {
                         callbacks.push((f, true));
-                    } else if let Some(f) = self.program.resolve_callee(self.module(), &a.value) {
+                    } else if let Some(f) = self.program.resolve_callee(self.module(), value) {
                         if !self.program.modules[f.module].is_entry_handler(f.function) {
                             callbacks.push((f, false));
                         }
@@ -263,6 +271,8 @@ impl<'p> Builder<'p> {
                 }
                 _ => {}
             }
+        }
+        for a in &call.args {
             let v = self.eval(&a.value);
             args.push(ArgValue {
                 name: a.name.clone(),
@@ -325,6 +335,7 @@ impl<'p> Builder<'p> {
                         can_deny: false,
                         guard: false,
                         fails_by_result: self.fails_by_result(module),
+                        own: false,
                     },
                     call.span,
                     label,
@@ -437,6 +448,7 @@ impl<'p> Builder<'p> {
                 can_deny: false,
                 guard: false,
                 fails_by_result: self.fails_by_result(module),
+                own: self.program.calls_own_function(module, &call.callee),
             },
             call.span,
             label,

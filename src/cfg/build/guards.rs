@@ -72,6 +72,7 @@ impl<'p> Builder<'p> {
                 can_deny: false,
                 guard: true,
                 fails_by_result: self.fails_by_result(module),
+                own: false,
             },
             span,
             label,

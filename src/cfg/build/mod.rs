@@ -536,6 +536,46 @@ mod tests {
     }
 
     #[test]
+    fn a_guard_no_path_leaves_is_kept_as_an_opaque_guard() {
+        // A middleware that never calls `next` was not understood (or refuses everything): the
+        // handler is still analysed behind it, and the graph says so.
+        let (program, func) = Program::of_source(
+            crate::lang::Language::TypeScript,
+            "a.ts",
+            r#"
+function deny(req, res, next) { return res.status(401).end(); }
+function f(req, res) { act(); }
+"#,
+            "f",
+        );
+        let guards = vec![(func.module, Expr::Name("deny".into()))];
+        let cfg = build(
+            &program,
+            &Default::default(),
+            func.module,
+            func.function,
+            Framing {
+                guards: &guards,
+                ..Default::default()
+            },
+            Default::default(),
+        );
+        assert!(
+            cfg.notes
+                .iter()
+                .any(|n| n.contains("guard `deny` could not be followed")),
+            "{:?}",
+            cfg.notes
+        );
+        let act = cfg
+            .graph
+            .node_indices()
+            .find(|n| cfg.node(*n).label.contains("act()"))
+            .expect("the handler's call");
+        assert!(crate::cfg::query::reaches(&cfg, cfg.entry, act));
+    }
+
+    #[test]
     fn a_module_constant_is_its_text_or_the_configuration_it_reads() {
         let ts = constants_of(
             crate::lang::Language::TypeScript,
