@@ -67,6 +67,23 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // Express: a handler exported behind a wrapper (`export const postInvitation =
+    // asyncWrapper(async (req, res) => …)`) and registered by another file, under a feature
+    // flag (`if (flag) { web.route(path).post(mw, postInvitation) }`): the route, not a
+    // procedure of its own, with the registration's middleware. Drifted: the admin middleware
+    // was dropped from the registration.
+    Case {
+        dir: "express-wrapped-export-correct",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "express-wrapped-export-drifted",
+        entries: &[("invite", "route POST /team/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
     // Fastify: an addHook preHandler, a plugin with a prefix, preHandler options.
     Case {
         dir: "fastify-correct",

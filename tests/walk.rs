@@ -85,6 +85,8 @@ fn dependency_test_and_hidden_folders_are_skipped_unless_asked_for() {
         "tests/helpers.py",
         "src/legacy/old.go",
         "src/user.spec.tsx",
+        "vitest.setup.ts",
+        "src/setupTests.ts",
         "e2e/login.ts",
         "src/build.ts",
         "lib/vendor.js",
@@ -114,8 +116,10 @@ fn dependency_test_and_hidden_folders_are_skipped_unless_asked_for() {
             "src/build.ts",
             "src/route.test.ts",
             "src/route.ts",
+            "src/setupTests.ts",
             "src/user.spec.tsx",
-            "tests/helpers.py"
+            "tests/helpers.py",
+            "vitest.setup.ts"
         ]
     );
 }

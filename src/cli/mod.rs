@@ -130,8 +130,8 @@ pub struct WalkArgs {
     /// Leave paths matching this glob (gitignore syntax) out of the scan; repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Also scan tests, mocks and operator scripts (`*.test.*`, `*.spec.*`, `__tests__/`,
-    /// `tests/`, `scripts/`, …), which are skipped by default.
+    /// Also scan tests, mocks and operator scripts (`*.test.*`, `*.spec.*`, `vitest.setup.*`,
+    /// `__tests__/`, `tests/`, `scripts/`, …), which are skipped by default.
     #[arg(long)]
     pub include_tests: bool,
 }
