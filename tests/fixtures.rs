@@ -31,6 +31,13 @@ const CASES: &[(&str, Expected)] = &[
     ("invite-returned-guard", &[]),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
+    // Drizzle finds the account with a predicate it is handed (`where(eq(accounts.email,
+    // user.email))`): the returned email looks the account up, unless `emailVerified` was tested.
+    (
+        "authkit-callback-link-drizzle-unverified",
+        &[("missing-check", "authkit-callback", "link_by_email")],
+    ),
+    ("authkit-callback-link-drizzle-verified", &[]),
     // A public sign-up creates the organization and invites its founder as admin: no existing
     // organization's access is at stake, and nobody is signed in yet.
     ("invite-new-organization", &[]),

@@ -725,6 +725,9 @@ impl<'p> Builder<'p> {
 /// The value a call returns when its body is not inlined. `namespace`: the call is a plain
 /// function, or one of a package or built-in (`JSON.parse`, Go's `json.NewDecoder`), not a
 /// method of an object. `capitals_construct`: see [`crate::lang::Language::capitals_construct`].
+/// Query builders' predicate functions (Drizzle, Kysely's `eb.and`): see [`result_value`].
+const PREDICATE_BUILDERS: &[&str] = &["eq", "and", "or", "like", "ilike", "inArray"];
+
 pub(super) fn result_value(
     callee: &str,
     receiver: Option<&Value>,
@@ -741,6 +744,16 @@ pub(super) fn result_value(
         }
     }
     let method = callee.rsplit('.').next().unwrap_or(callee).to_string();
+    // A query builder's predicate (Drizzle's `eq(users.email, email)`, `and(…)`): the values
+    // it compares go into the lookup it is handed to (`db.select().from(users).where(…)`).
+    if namespace && receiver.is_none() && PREDICATE_BUILDERS.contains(&method.as_str()) {
+        return Value::Derived {
+            from: Box::new(Value::either(
+                args.iter().map(|a| a.value.clone()).collect(),
+            )),
+            via: callee.to_string(),
+        };
+    }
     let method_words = crate::workflow::label::words(&method);
     if let Some(digest) = digest_value(callee, &method, receiver, args, namespace) {
         return digest;
