@@ -44,6 +44,9 @@ const CASES: &[(&str, Expected)] = &[
     // A sign-in callback's `onSuccess` (AuthKit's `authLoader`, written as an option) runs only
     // for the user who just signed in: their personal organization is made there.
     ("role-assign-callback-on-success", &[]),
+    // Leaving: the caller's own membership picked from the organization's list by the session's
+    // user id (`memberships.data.find((m) => m.userId === user.id)`) is theirs to remove.
+    ("member-remove-leave-found-in-list", &[]),
     // A removal inside a callback handed as an option to an in-repo lock helper
     // (`runSerialized({ mutation: async () => … })`) is the route's, and is judged there.
     (

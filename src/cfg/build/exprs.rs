@@ -432,6 +432,7 @@ impl<'p> Builder<'p> {
         // The receiver goes with the arguments, last and named, so a check can see what a method
         // was called on (`user.orgIds.includes(orgId)` asks the caller's organizations).
         let mut node_args = args.clone();
+        node_args.extend(self.predicate_key(call));
         if let Some(r) = &receiver {
             if !matches!(r.peel(), Value::Global { .. } | Value::Unknown) {
                 node_args.push(ArgValue {
@@ -725,6 +726,68 @@ impl<'p> Builder<'p> {
 /// The value a call returns when its body is not inlined. `namespace`: the call is a plain
 /// function, or one of a package or built-in (`JSON.parse`, Go's `json.NewDecoder`), not a
 /// method of an object. `capitals_construct`: see [`crate::lang::Language::capitals_construct`].
+impl Builder<'_> {
+    /// A list searched by a field of its records (`memberships.find((m) => m.userId ===
+    /// session.user.id)`): the lookup is keyed by that field with the other side's value, as if
+    /// the call were given `{ userId: session.user.id }`, so the record found is known to be
+    /// the caller's own. Only an equality of a field of the predicate's one parameter with a
+    /// name or member chain of the caller's code.
+    fn predicate_key(&mut self, call: &Call) -> Option<ArgValue> {
+        let Expr::Member { property, .. } = call.callee.peel() else {
+            return None;
+        };
+        if !matches!(property.as_str(), "find" | "findLast" | "filter") {
+            return None;
+        }
+        let [arg] = call.args.as_slice() else {
+            return None;
+        };
+        let Expr::Function(id) = arg.value.peel() else {
+            return None;
+        };
+        let predicate = self.program.function(FnRef {
+            module: self.module(),
+            function: *id,
+        });
+        let (
+            [param],
+            [Stmt::Return {
+                value: Some(body), ..
+            }],
+        ) = (predicate.params.as_slice(), predicate.body.as_slice())
+        else {
+            return None;
+        };
+        let Expr::Binary { op, left, right } = body.peel() else {
+            return None;
+        };
+        if !matches!(op.as_str(), "===" | "==") {
+            return None;
+        }
+        let field_of_param = |e: &Expr| match e.peel() {
+            Expr::Member { object, property } if matches!(object.peel(), Expr::Name(n) if *n == param.name) => {
+                Some(property.clone())
+            }
+            _ => None,
+        };
+        let (key, other) = match (field_of_param(left), field_of_param(right)) {
+            (Some(key), None) => (key, right),
+            (None, Some(key)) => (key, left),
+            _ => return None,
+        };
+        // Evaluated here, where the predicate's other side lives; only a path, which adds no
+        // node to the graph.
+        other.path()?;
+        let value = self.eval(other);
+        Some(ArgValue {
+            name: None,
+            value: Value::Object {
+                props: vec![(key, value)],
+            },
+        })
+    }
+}
+
 /// Query builders' predicate functions (Drizzle, Kysely's `eb.and`): see [`result_value`].
 const PREDICATE_BUILDERS: &[&str] = &["eq", "and", "or", "like", "ilike", "inArray"];
 
