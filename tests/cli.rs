@@ -521,6 +521,27 @@ fn a_privileged_call_no_loaded_workflow_judges_is_an_added_privilege() {
         .stdout(predicate::str::contains(
             "high[added-privilege] invite/privileged:userManagement.updateOrganizationMembership",
         ));
+    // Its path leads from the entry to the privileged call.
+    let out = idrift()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--no-builtin-specs",
+            "--spec-dir",
+        ])
+        .arg(specs.path())
+        .arg(fixture("invite-extra-privileged-call"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = &v["findings"][0];
+    let last = finding["path"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["line"], finding["line"]);
+    assert!(last["label"]
+        .as_str()
+        .unwrap()
+        .contains("updateOrganizationMembership"));
     idrift()
         .arg("scan")
         .arg(fixture("invite-extra-privileged-call"))

@@ -147,6 +147,36 @@ fn unquoted(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::sets_session_or_cookie as sets;
+    use super::{serializes_cookie, unquoted};
+    use crate::cfg::{ArgValue, Value};
+
+    fn arg(value: Value) -> ArgValue {
+        ArgValue { name: None, value }
+    }
+
+    #[test]
+    fn a_serialized_cookie_is_named_by_its_literal_first_argument() {
+        let name = || {
+            arg(Value::Literal {
+                value: "org_id".into(),
+            })
+        };
+        let value = || arg(Value::Unknown);
+        assert!(serializes_cookie("serialize", &[name(), value()]));
+        assert!(serializes_cookie("cookie.serialize", &[name(), value()]));
+        // Another call given a literal and a value sets no cookie (`cache.set("org_id", v)`).
+        assert!(!serializes_cookie("cache.set", &[name(), value()]));
+        // A name alone, or a name the code computes, names no cookie here.
+        assert!(!serializes_cookie("serialize", &[name()]));
+        assert!(!serializes_cookie("serialize", &[value(), value()]));
+    }
+
+    #[test]
+    fn a_key_is_read_without_its_quotes_or_symbol_colon() {
+        assert_eq!(unquoted("\"org_id\""), "org_id");
+        assert_eq!(unquoted("'org_id'"), "org_id");
+        assert_eq!(unquoted(":org_id"), "org_id");
+    }
 
     #[test]
     fn calls_that_set_a_session_or_cookie_are_told_from_reads() {
