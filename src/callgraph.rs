@@ -111,6 +111,7 @@ impl CallGraph {
                     let method_references = crate::ir::method_references(&f.body);
                     crate::ir::visit_stmts(&f.body, &mut |e| {
                         if let Expr::Call(call) = e {
+                            let resolved = program.resolve_callee_all(m, &call.callee);
                             let path = match call.callee.peel() {
                                 Expr::Name(n) => method_references.get(n).cloned(),
                                 _ => None,
@@ -121,7 +122,7 @@ impl CallGraph {
                                     .any(|s| crate::workflow::label::spelling_matches(&p, s));
                                 let last = p.rsplit('.').next().unwrap_or(&p);
                                 if action_calls.names_method(crate::ir::without_call_marks(last))
-                                    && !program.calls_own_function(m, &call.callee)
+                                    && !Program::names_own_function(&call.callee, &resolved)
                                 {
                                     anchored = true;
                                     if action_calls.matches(&p) {
@@ -133,7 +134,6 @@ impl CallGraph {
                                     }
                                 }
                             }
-                            let resolved = program.resolve_callee_all(m, &call.callee);
                             // A call through the SDK's namespace is the SDK's, never a wrapper
                             // of the same name.
                             let sdk_call = call.callee.path().is_some_and(|p| {

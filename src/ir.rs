@@ -134,8 +134,6 @@ pub struct TypeDef {
 }
 
 impl Module {
-    /// Whether function `id` is the handler of one of the module's entry points (named, or a
-    /// function literal): the framework calls it, not other code.
     /// Whether the function is the handler of a procedure entry (`EntryKind::Rpc`).
     pub fn is_procedure(&self, id: FunctionId) -> bool {
         self.entries
@@ -143,6 +141,8 @@ impl Module {
             .any(|e| matches!(e.kind, EntryKind::Rpc) && self.handles(e, id))
     }
 
+    /// Whether function `id` is the handler of one of the module's entry points (named, or a
+    /// function literal): the framework calls it, not other code.
     pub fn is_entry_handler(&self, id: FunctionId) -> bool {
         self.entries.iter().any(|e| self.handles(e, id))
     }

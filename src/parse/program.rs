@@ -449,10 +449,11 @@ impl Program {
     /// user_management`, `import * as userManagement from "./lib/userManagement"`): such a call
     /// is never the provider's, whatever its name. A call on an object (`workos.userManagement.…`,
     /// `this.…`) is not decided here.
-    pub fn calls_own_function(&self, module: usize, callee: &Expr) -> bool {
-        matches!(callee.peel(), Expr::Member { object, .. }
-            if matches!(object.peel(), Expr::Name(ns) if ns != "this"))
-            && !self.resolve_callee_all(module, callee).is_empty()
+    /// `resolved`: what the callee resolves to (`resolve_callee_all`).
+    pub fn names_own_function(callee: &Expr, resolved: &[FnRef]) -> bool {
+        !resolved.is_empty()
+            && matches!(callee.peel(), Expr::Member { object, .. }
+                if matches!(object.peel(), Expr::Name(ns) if ns != "this"))
     }
 
     /// `property` called on what a repository function returns (`repo.New(db).RevokeInvitation`,

@@ -381,6 +381,7 @@ impl<'p> Builder<'p> {
         } else {
             self.program.resolve_callee_all(module, &call.callee)
         };
+        let own = closure.is_none() && Program::names_own_function(&call.callee, &targets);
         if targets.is_empty() {
             // A method of an object whose class the code does not name: every in-repo method of
             // that name that leads to an action (see `CallGraph::dispatch`).
@@ -449,7 +450,7 @@ impl<'p> Builder<'p> {
                 can_deny: false,
                 guard: false,
                 fails_by_result: self.fails_by_result(module),
-                own: self.program.calls_own_function(module, &call.callee),
+                own,
             },
             call.span,
             label,
