@@ -104,6 +104,24 @@ pub struct Overlay {
 pub struct Discovery {
     pub files: Vec<SourceFile>,
     pub unscanned: Vec<Unscanned>,
+    /// TypeScript and JavaScript project files (`tsconfig*.json`, `jsconfig*.json`), whose
+    /// import aliases decide which file `@shared/mail` names.
+    pub project_configs: Vec<ProjectConfig>,
+}
+
+/// A project configuration file the walk found, with its text or why it could not be read.
+#[derive(Debug)]
+pub struct ProjectConfig {
+    pub rel: String,
+    pub text: Result<String, String>,
+}
+
+/// Project configurations above this size are not read: a hand-written one is a few lines.
+const MAX_CONFIG_BYTES: u64 = 256 * 1024;
+
+/// Whether a file name is a TypeScript or JavaScript project configuration.
+pub fn is_project_config(name: &str) -> bool {
+    (name.starts_with("tsconfig") || name.starts_with("jsconfig")) && name.ends_with(".json")
 }
 
 /// Options for the walk.
@@ -195,16 +213,25 @@ pub fn discover<V: Send>(
         }
         Err(e) => walker.found().1.push(Unscanned::new(".", io_reason(&e))),
     }
-    let (mut files, mut unscanned) = walker.found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (mut files, mut unscanned, mut project_configs) =
+        walker.found.into_inner().unwrap_or_else(|e| e.into_inner());
     // The walk's order depends on thread timing; the output must not.
     unscanned.sort_by(|a, b| (&a.file, &a.reason).cmp(&(&b.file, &b.reason)));
     files.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    project_configs.sort_by(|a, b| a.rel.cmp(&b.rel));
     let (files, visited) = files.into_iter().unzip();
-    Ok((Discovery { files, unscanned }, visited))
+    Ok((
+        Discovery {
+            files,
+            unscanned,
+            project_configs,
+        },
+        visited,
+    ))
 }
 
 /// Each source file with what `visit` made of it, and the entries that could not be walked.
-type Found<V> = (Vec<(SourceFile, V)>, Vec<Unscanned>);
+type Found<V> = (Vec<(SourceFile, V)>, Vec<Unscanned>, Vec<ProjectConfig>);
 
 /// What a file visitor gets: the file, and the file opened for reading (or why it could not be).
 pub type Visit<'a, V> = dyn Fn(&SourceFile, std::io::Result<std::fs::File>) -> V + Sync + 'a;
@@ -291,7 +318,8 @@ impl<'v, V: Send> Walker<'v, V> {
             };
             let name = entry.name.to_string_lossy();
             // Most walked files are not source files: decide by the name before building paths.
-            let language = if is_dir {
+            let config = !is_dir && is_project_config(&name);
+            let language = if is_dir || config {
                 None
             } else {
                 match Language::for_path(&name) {
@@ -319,6 +347,18 @@ impl<'v, V: Send> Walker<'v, V> {
                 format!("{}/{name}", folder.rel)
             };
             match language {
+                None if config => {
+                    let text = handle
+                        .open_file(&entry.name, &path)
+                        .and_then(|file| {
+                            use std::io::Read;
+                            let mut text = String::new();
+                            file.take(MAX_CONFIG_BYTES).read_to_string(&mut text)?;
+                            Ok(text)
+                        })
+                        .map_err(|e| io_reason(&e));
+                    self.found().2.push(ProjectConfig { rel, text });
+                }
                 None => {
                     let (handle, rules) = (handle.clone(), rules.clone());
                     scope.spawn(move |scope| {

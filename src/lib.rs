@@ -216,9 +216,15 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         start,
         format_args!("{} files", walk.files.len()),
     );
-    let parsed = parse::parse_files(&walk.files, scanned, &specs.action_calls(), &|program| {
-        workflow::modules_on_workflow_paths(program, specs)
-    });
+    let (aliases, alias_problems) = parse::ImportAliases::load(&walk.project_configs);
+    walk.unscanned.extend(alias_problems);
+    let parsed = parse::parse_files(
+        &walk.files,
+        scanned,
+        &specs.action_calls(),
+        aliases,
+        &|program| workflow::modules_on_workflow_paths(program, specs),
+    );
     tell("analysing", parsed.program.modules.len(), walk.files.len());
     let program = parsed.program;
     let t = std::time::Instant::now();

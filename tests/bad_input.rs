@@ -57,6 +57,29 @@ fn binary_and_non_utf8_files_are_listed_and_the_scan_goes_on() {
 }
 
 #[test]
+fn a_broken_project_configuration_with_aliases_is_listed_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/api/invite/route.ts", GOOD_ROUTE.as_bytes());
+    // Unterminated, and not UTF-8: both declare aliases, so both are worth a word.
+    write(
+        dir.path(),
+        "tsconfig.json",
+        br#"{"compilerOptions": {"paths": {"@lib/*": ["./lib/*"]}"#,
+    );
+    write(dir.path(), "web/jsconfig.json", b"{\"baseUrl\": \"\xff\"}");
+    // No alias is lost with a configuration that declares none.
+    write(dir.path(), "api/tsconfig.json", b"{ strict ");
+    let a = scan(dir.path());
+    assert!(reason(&a, "tsconfig.json")
+        .unwrap()
+        .contains("could not read its import aliases"));
+    assert!(reason(&a, "web/jsconfig.json").is_some());
+    assert!(reason(&a, "api/tsconfig.json").is_none());
+    assert_eq!(a.report.workflows.len(), 1);
+    assert!(!a.report.findings.is_empty());
+}
+
+#[test]
 fn a_nul_character_in_valid_utf8_source_does_not_make_it_binary() {
     let dir = tempfile::tempdir().unwrap();
     // A NUL in a comment and in a string: the file is text and its workflow is analysed.

@@ -15,6 +15,14 @@ const CASES: &[(&str, Expected)] = &[
     // Correct code: checks in the handler, in an imported helper, in Express middleware.
     ("invite-correct", &[]),
     ("invite-helper-guard", &[]),
+    // The route reaches its helpers through a `tsconfig.json` path alias (`@shared/*`, declared
+    // in the base configuration the app's extends): the guard and the SDK wrapper are the
+    // repository's own code, not packages.
+    ("invite-alias-helper-correct", &[]),
+    (
+        "invite-alias-helper-drifted",
+        &[("missing-check", "invite", "can_manage_members")],
+    ),
     ("invite-middleware-correct", &[]),
     ("role-assign-correct", &[]),
     ("domain-verify-correct", &[]),

@@ -11,11 +11,13 @@ pub fn parse_files(
     files: &[SourceFile],
     scanned: Vec<ScannedFile>,
     action_calls: &crate::spec::ActionCalls,
+    aliases: ImportAliases,
     modules_on_paths: &dyn Fn(&Program) -> Vec<usize>,
 ) -> ParseOutcome {
     let t = std::time::Instant::now();
     let first = scanned.into_iter().enumerate();
     let mut loader = Loader::new(files);
+    loader.program.aliases = aliases;
     let mut selected: Vec<ParsedFile> = Vec::new();
     for (i, r) in first {
         match r {
@@ -354,7 +356,7 @@ impl<'a> Loader<'a> {
                     continue;
                 }
                 if let Some(target) =
-                    resolve_specifier(&module.path, &imp.source, |p| self.index.contains_key(p))
+                    resolve_specifier(&module.path, &imp.source, &self.program.aliases, |p| self.index.contains_key(p))
                 {
                     let i = self.index[target.as_str()];
                     if !self.parsed[i] && !self.unreadable[i] {
@@ -425,7 +427,7 @@ impl<'a> Loader<'a> {
                             }
                         }
                     } else if let Some(target) =
-                        resolve_specifier(&module.path, &imp.source, |p| self.index.contains_key(p))
+                        resolve_specifier(&module.path, &imp.source, &self.program.aliases, |p| self.index.contains_key(p))
                     {
                         want(self.index[target.as_str()]);
                     }
@@ -544,6 +546,7 @@ impl<'a> Loader<'a> {
         }
         let texts = self.read_many(&to_read);
         let index = &self.index;
+        let aliases = &self.program.aliases;
         let (done, unreadable) = (&self.parsed, &self.unreadable);
         // Files already parsed, wanted now, or parsed ahead (or being so) are not parsed ahead.
         let claimed: std::sync::Mutex<std::collections::HashSet<usize>> =
@@ -551,6 +554,7 @@ impl<'a> Loader<'a> {
         let ctx = AheadContext {
             files,
             index,
+            aliases,
             done,
             unreadable,
             asked,
@@ -638,7 +642,7 @@ impl<'a> Loader<'a> {
                             .find(pkg)
                             .and_then(|dir| self.by_dir[dir].first())
                             .map(|&f| parent_dir(&files[f].rel).to_string()),
-                        None => resolve_specifier(&module.path, &imp.source, |p| {
+                        None => resolve_specifier(&module.path, &imp.source, &self.program.aliases, |p| {
                             self.index.contains_key(p)
                         }),
                     };
@@ -667,6 +671,7 @@ impl<'a> Loader<'a> {
                     || imports_any(
                         &self.program.modules[m].path,
                         &self.program.modules[m].imports,
+                        &self.program.aliases,
                         |p| seed_paths.contains(p),
                     )
             })
@@ -778,7 +783,7 @@ impl<'a> Loader<'a> {
             let now_wanted: BTreeSet<usize> = rejected
                 .iter()
                 .filter(|(i, imports)| {
-                    imports_any(&files[**i].rel, imports, is_target)
+                    imports_any(&files[**i].rel, imports, &self.program.aliases, is_target)
                         || (files[**i].language == Language::Go
                             && imports_target_package(&self.packages, &files[**i].rel, imports))
                 })
@@ -797,7 +802,7 @@ impl<'a> Loader<'a> {
                     // pattern is all there is to go on.
                     (_, Language::Rust | Language::Ruby) | (Err(_), _) => true,
                     (Ok(module), _) => {
-                        imports_any(&module.path, &module.imports, is_target)
+                        imports_any(&module.path, &module.imports, &self.program.aliases, is_target)
                             || method_filter.matches(text.as_bytes())
                     }
                 };
@@ -830,7 +835,9 @@ impl<'a> Loader<'a> {
                 .filter(|m| !in_frontier.contains(m))
                 .filter(|&m| {
                     let module = &self.program.modules[m];
-                    imports_any(&module.path, &module.imports, |p| reached.contains(p))
+                    imports_any(&module.path, &module.imports, &self.program.aliases, |p| {
+                        reached.contains(p)
+                    })
                 })
                 .collect();
             frontier = found.into_iter().chain(parsed_importers).collect();
@@ -842,6 +849,7 @@ impl<'a> Loader<'a> {
 pub(super) struct AheadContext<'s> {
     files: &'s [SourceFile],
     index: &'s HashMap<&'s str, usize>,
+    aliases: &'s ImportAliases,
     done: &'s [bool],
     unreadable: &'s [bool],
     asked: &'s BTreeSet<String>,
@@ -878,7 +886,7 @@ impl<'s> AheadContext<'s> {
                 continue;
             }
             let Some(target) =
-                resolve_specifier(&module.path, &imp.source, |p| self.index.contains_key(p))
+                resolve_specifier(&module.path, &imp.source, self.aliases, |p| self.index.contains_key(p))
             else {
                 continue;
             };
@@ -1100,9 +1108,10 @@ pub(super) fn calls_sdk_qualified(
 pub(super) fn imports_any(
     path: &str,
     imports: &[crate::ir::Import],
+    aliases: &ImportAliases,
     is_target: impl Fn(&str) -> bool,
 ) -> bool {
     imports
         .iter()
-        .any(|imp| resolve_specifier(path, &imp.source, &is_target).is_some())
+        .any(|imp| resolve_specifier(path, &imp.source, aliases, &is_target).is_some())
 }

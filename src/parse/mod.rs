@@ -12,6 +12,7 @@ use crate::lang::{self, Language};
 use crate::model::Unscanned;
 use crate::prefilter::{source_text, AnchorScan, DefinitionScan, Prefilter};
 
+mod aliases;
 mod loader;
 mod program;
 mod reach;
@@ -22,6 +23,7 @@ use reach::*;
 use read::*;
 use resolve::*;
 
+pub use aliases::ImportAliases;
 pub use loader::parse_files;
 pub use read::{ScannedFile, Scanner};
 pub use resolve::resolve_specifier;
@@ -64,6 +66,8 @@ pub struct Program {
     unanalysed_imports: Vec<BTreeMap<String, String>>,
     /// Ruby: the modules defining each class or mixin, by its last name.
     type_definitions: HashMap<String, Vec<usize>>,
+    /// The import aliases of the repository's TypeScript projects.
+    aliases: ImportAliases,
 }
 
 /// A function, named by module and index.

@@ -70,7 +70,9 @@ impl Program {
                     // A Go import names a package folder: any of its modules stands for it.
                     Some(pkg) => packages.find(pkg).map(|d| first_in_dir[d]),
                     None => *known.entry(key(imp.source.as_str())).or_insert_with(|| {
-                        resolve_specifier(&m.path, &imp.source, |p| self.by_path.contains_key(p))
+                        resolve_specifier(&m.path, &imp.source, &self.aliases, |p| {
+                            self.by_path.contains_key(p)
+                        })
                             .and_then(|p| self.by_path.get(&p).copied())
                     }),
                 })

@@ -1,5 +1,5 @@
-//! Import specifiers to repository files: relative paths, `@/` and `$lib` aliases, Go package
-//! folders.
+//! Import specifiers to repository files: relative paths, declared and conventional (`@/`,
+//! `$lib`) aliases, Go package folders.
 
 use super::*;
 
@@ -68,11 +68,22 @@ pub(super) fn import_stems(path: &str) -> Vec<String> {
     }
 }
 
-/// Resolves an import specifier to a file path known to `exists`: relative specifiers, and the
-/// `@/` and `~/` aliases that Next.js and Vite projects map to the root or `src/`.
-pub fn resolve_specifier(from: &str, spec: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
+/// Resolves an import specifier to a file path known to `exists`: relative specifiers, the
+/// aliases the project's configuration declares, and the `@/` and `~/` aliases that Next.js
+/// and Vite projects map to the root or `src/` when no configuration says otherwise.
+pub fn resolve_specifier(
+    from: &str,
+    spec: &str,
+    aliases: &ImportAliases,
+    exists: impl Fn(&str) -> bool,
+) -> Option<String> {
     let language = Language::for_path(from).unwrap_or(Language::TypeScript);
-    let base: Vec<String> =
+    let declared = if language.family() == Language::TypeScript {
+        aliases.candidates(from, spec)
+    } else {
+        Vec::new()
+    };
+    let conventional: Vec<String> =
         if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
             let mut dir: Vec<&str> = from.split('/').collect();
             dir.pop();
@@ -109,9 +120,9 @@ pub fn resolve_specifier(from: &str, spec: &str, exists: impl Fn(&str) -> bool) 
             }
             bases
         } else {
-            return None;
+            Vec::new()
         };
-    for b in base {
+    for b in declared.into_iter().chain(conventional) {
         let b = b.trim_end_matches('/');
         if exists(b) && Language::for_path(b).is_some() {
             return Some(b.to_string());
