@@ -9,7 +9,10 @@
 //!   tests) and speaks the vocabulary of some check (`role`, `permissions`, `requireAdmin`,
 //!   `withAuth`…), in its own code or in what it calls: such a function may be the check;
 //! - is named like a check itself (`requireOrgAdmin`): its code decides whether it refuses;
-//! - or is small (a few statements), where values flow through (`getOrgId(req)`).
+//! - is small (a few statements), where values flow through (`getOrgId(req)`);
+//! - or is handed what an action returned (`bootUser({ email: user.email })` after the
+//!   sign-in): what it does with the result (an account matched by its email, the organization
+//!   kept in the session) is what the action's own rules judge.
 //!
 //! Any other call stays one node whose result is unknown: it cannot stop the request in a way
 //! that counts as a check, and it leads to no action.
@@ -47,6 +50,8 @@ pub struct Summaries {
     dispatch: HashMap<String, Vec<FnRef>>,
     /// Receiver names of the providers' SDKs: a call through one is the SDK's, never a wrapper.
     sdk_namespaces: HashSet<String>,
+    /// The actions' spellings, to tell an argument that holds an action's result.
+    action_calls: crate::spec::ActionCalls,
 }
 
 impl Summaries {
@@ -101,7 +106,17 @@ impl Summaries {
                 .iter()
                 .flat_map(|p| p.sdk_namespaces.iter().cloned())
                 .collect(),
+            action_calls: specs.action_calls(),
         }
+    }
+
+    /// Whether one of a call's arguments holds (a part of) what an action returned.
+    pub fn hands_action_result(&self, args: &[crate::cfg::ArgValue]) -> bool {
+        args.iter().any(|a| {
+            let mut calls = Vec::new();
+            a.value.results_held(&mut calls);
+            calls.iter().any(|c| self.action_calls.matches(c))
+        })
     }
 
     /// The in-repo methods of this name that lead to an action: what a call of the method on an

@@ -46,6 +46,20 @@ const CASES: &[(&str, Expected)] = &[
         &[("missing-check", "authkit-callback", "link_by_email")],
     ),
     ("authkit-callback-link-drizzle-verified", &[]),
+    // The page kept in a cookie at sign-in (read with Next's `cookies()` in a helper), sent
+    // with a `Location` header written by hand; checked, the helper falls back to `/`.
+    (
+        "authkit-callback-redirect-cookie-location",
+        &[("added-privilege", "authkit-callback", "redirect_after")],
+    ),
+    ("authkit-callback-redirect-cookie-location-checked", &[]),
+    // The sign-in's user handed to a helper that finds the account by its email (after a
+    // schema's `parseAsync`): the helper is read for what it does with the result.
+    (
+        "authkit-callback-link-in-helper",
+        &[("missing-check", "authkit-callback", "link_by_email")],
+    ),
+    ("authkit-callback-link-in-helper-verified", &[]),
     // A public sign-up creates the organization and invites its founder as admin: no existing
     // organization's access is at stake, and nobody is signed in yet.
     ("invite-new-organization", &[]),

@@ -222,6 +222,29 @@ impl Value {
         }
     }
 
+    /// The callees whose results this value holds anywhere in it: like
+    /// [`Value::producing_calls`], and inside objects, lists and validated input too (`{ email:
+    /// user.email }` holds a part of what returned `user`).
+    pub fn results_held(&self, out: &mut Vec<String>) {
+        match self {
+            Value::CallResult { callee } => out.push(callee.clone()),
+            Value::Derived { from, via } => {
+                out.push(via.clone());
+                from.results_held(out);
+            }
+            Value::Var { value: from, .. }
+            | Value::Member { base: from, .. }
+            | Value::SchemaInput { base: from, .. }
+            | Value::Validated { from } => from.results_held(out),
+            Value::Either { options: items } | Value::Array { items } => {
+                items.iter().for_each(|o| o.results_held(out))
+            }
+            Value::Object { props } => props.iter().for_each(|(_, p)| p.results_held(out)),
+            Value::Literal { .. } | Value::Global { .. } | Value::Param { .. } | Value::Unknown => {
+            }
+        }
+    }
+
     pub fn member(base: Value, property: &str) -> Value {
         match base {
             // `{ a: x }.a` is `x`: keep destructuring precise.
@@ -983,6 +1006,51 @@ mod tests {
         assert_eq!(
             props(5).describe(),
             r#"{ k0: "v", k1: "v", k2: "v", k3: "v", … }"#
+        );
+    }
+
+    #[test]
+    fn the_results_a_value_holds_are_found_inside_objects_lists_and_derivations() {
+        let result = |callee: &str| Value::CallResult {
+            callee: callee.into(),
+        };
+        let user = Value::member(result("workos.userManagement.authenticateWithCode"), "user");
+        let value = Value::Object {
+            props: vec![
+                ("email".into(), Value::member(user, "email")),
+                (
+                    "tags".into(),
+                    Value::Array {
+                        items: vec![Value::Validated {
+                            from: Box::new(result("readTags")),
+                        }],
+                    },
+                ),
+                (
+                    "url".into(),
+                    Value::Derived {
+                        from: Box::new(Value::Global { path: "x".into() }),
+                        via: "getWorkOS().sso.getProfile".into(),
+                    },
+                ),
+                (
+                    "name".into(),
+                    Value::Param {
+                        name: "name".into(),
+                        role: ParamRole::Input,
+                    },
+                ),
+            ],
+        };
+        let mut held = Vec::new();
+        value.results_held(&mut held);
+        assert_eq!(
+            held,
+            [
+                "workos.userManagement.authenticateWithCode",
+                "readTags",
+                "getWorkOS().sso.getProfile"
+            ]
         );
     }
 }

@@ -99,20 +99,17 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
         let NodeKind::Call { callee, args, .. } = &cfg.node(sink).kind else {
             continue;
         };
-        if !is_redirect(callee) {
-            continue;
-        }
-        for arg in args {
-            let Some(desc) = chosen_by_request(&arg.value, labeler) else {
+        for target in redirect_targets(callee, args) {
+            let Some(desc) = chosen_by_request(target, labeler) else {
                 continue;
             };
-            if sanitized(&arg.value) {
+            if sanitized(target) {
                 continue;
             }
             // Tested as it is, or as what it was built from (`new URL(returnTo, request.url)`
             // after a test of `returnTo`), on every way to the redirect: whichever way the test
             // went, the code chose what follows (refused, or fell back to a page of its own).
-            let parts = built_from(&arg.value);
+            let parts = built_from(target);
             let mut loose: Vec<(NodeIndex, Prefix)> = Vec::new();
             let mut tests: Vec<NodeIndex> = Vec::new();
             for t in parts
@@ -163,6 +160,50 @@ pub fn run(site: &Site, labeler: &Labeler, out: &mut Vec<Finding>) {
                 "open-redirect",
             ));
             return;
+        }
+    }
+}
+
+/// Methods that set one response header by name (`res.setHeader("Location", url)`,
+/// `headers.set(…)`, Hono's `c.header(…)`).
+const HEADER_SETTERS: &[&str] = &["setHeader", "set", "header", "append"];
+
+/// Where a call sends the browser: every argument of a redirect call, and a `Location` header
+/// the call writes — in a response's options (`new Response(null, { status: 302, headers: {
+/// Location: url } })`, `res.writeHead(302, { Location: url })`) or by name
+/// (`res.setHeader("Location", url)`).
+fn redirect_targets<'a>(callee: &str, args: &'a [crate::cfg::ArgValue]) -> Vec<&'a Value> {
+    if is_redirect(callee) {
+        return args.iter().map(|a| &a.value).collect();
+    }
+    let method = crate::ir::last_segment(callee);
+    let named_location = |v: &Value| matches!(v.peel(), Value::Literal { value } if value.eq_ignore_ascii_case("location"));
+    if HEADER_SETTERS.contains(&method) && args.first().is_some_and(|a| named_location(&a.value)) {
+        return args.get(1).map(|a| vec![&a.value]).unwrap_or_default();
+    }
+    // Node's `writeHead(status, headers)` takes the headers themselves; anything else
+    // (`new Response(body, init)`) only in its options' `headers`: a body's `location` field is
+    // data, not where the browser goes.
+    let in_headers = method != "writeHead";
+    let mut out = Vec::new();
+    for arg in args {
+        location_headers(&arg.value, in_headers, &mut out);
+    }
+    out
+}
+
+/// The `Location` entries of a headers object, or of the `headers` of an options object.
+fn location_headers<'a>(v: &'a Value, options: bool, out: &mut Vec<&'a Value>) {
+    let Value::Object { props } = v.peel() else {
+        return;
+    };
+    for (key, value) in props {
+        if options {
+            if key.eq_ignore_ascii_case("headers") {
+                location_headers(value, false, out);
+            }
+        } else if key.eq_ignore_ascii_case("location") {
+            out.push(value);
         }
     }
 }
@@ -237,9 +278,10 @@ fn rooted_in_input(v: &Value) -> bool {
     }
 }
 
-/// The value and what a function built it from (`new URL(returnTo, …)`), outermost first;
-/// not the object a method read it from (`request.args` of `request.args.get("next")`), which
-/// other reads share.
+/// The value and what a function built it from (`new URL(returnTo, …)`), outermost first,
+/// and the same for each way a choice of values may go (`destination ?? "/"`); not the object
+/// a method read it from (`request.args` of `request.args.get("next")`), which other reads
+/// share.
 fn built_from(v: &Value) -> Vec<&Value> {
     let mut parts = vec![v];
     let mut cur = v;
@@ -247,6 +289,14 @@ fn built_from(v: &Value) -> Vec<&Value> {
         cur = match cur {
             Value::Var { value, .. } => value,
             Value::Derived { from, via } if !via.starts_with('.') => from,
+            Value::Either { options } => {
+                for way in options {
+                    if !matches!(way, Value::Literal { .. }) {
+                        parts.extend(built_from(way));
+                    }
+                }
+                return parts;
+            }
             _ => return parts,
         };
         parts.push(cur);
@@ -588,5 +638,67 @@ mod tests {
         for callee in ["mailer.redirect", "res.locals.redirect", "router.push"] {
             assert!(!is_redirect(callee), "{callee}");
         }
+    }
+
+    /// The target of each call a graph has, as `redirect_targets` reads it.
+    fn targets_of(source: &str) -> Vec<(String, Vec<String>)> {
+        let cfg = crate::cfg::build::graph_of(Language::TypeScript, source, "callback");
+        let mut calls: Vec<_> = cfg
+            .graph
+            .node_indices()
+            .filter_map(|n| match &cfg.node(n).kind {
+                NodeKind::Call { callee, args, .. } => Some((
+                    cfg.node(n).span.start,
+                    callee.clone(),
+                    super::redirect_targets(callee, args)
+                        .iter()
+                        .map(|v| v.describe())
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        calls.sort();
+        calls.into_iter().map(|(_, c, t)| (c, t)).collect()
+    }
+
+    #[test]
+    fn a_location_header_written_by_hand_is_a_redirect_target() {
+        let calls = targets_of(
+            r#"export function callback(req, res, next) {
+                new Response(null, { status: 302, headers: { Location: req.query.a } });
+                res.writeHead(302, { location: req.query.b });
+                res.setHeader("Location", req.query.c);
+                res.set("Content-Type", req.query.d);
+                new Response(req.query.e, { headers: { "X-Location": req.query.f } });
+                res.json({ location: req.query.g, headers: { other: { Location: req.query.h } } });
+            }"#,
+        );
+        let wanted: Vec<(&str, Vec<&str>)> = vec![
+            ("Response", vec!["req.query.a"]),
+            ("res.writeHead", vec!["req.query.b"]),
+            ("res.setHeader", vec!["req.query.c"]),
+            ("res.set", vec![]),
+            ("Response", vec![]),
+            // A body's `location` field is data, and only the options' own `headers` count.
+            ("res.json", vec![]),
+        ];
+        let got: Vec<(&str, Vec<&str>)> = calls
+            .iter()
+            .map(|(c, t)| (c.as_str(), t.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(got, wanted);
+    }
+
+    #[test]
+    fn each_way_of_a_choice_is_built_from_its_own_parts() {
+        let kept = Value::Var {
+            name: "kept".into(),
+            value: Box::new(Value::Global { path: "x".into() }),
+        };
+        let choice = Value::either(vec![kept.clone(), Value::Literal { value: "/".into() }]);
+        let parts = built_from(&choice);
+        assert!(parts.contains(&&kept), "{parts:?}");
+        assert!(!parts.iter().any(|p| matches!(p, Value::Literal { .. })));
     }
 }

@@ -29,6 +29,19 @@ pub const REQUEST_CARRIERS: &[&str] = &[
     "req", "request", "headers", "rawInput", "input", "body", "query", "params",
 ];
 
+/// Functions of a framework that read the request being served without being handed it
+/// (package, exported name): Next's `cookies()` and `headers()`. What they return is the
+/// client's, as a request parameter's is.
+pub const REQUEST_READERS: &[(&str, &str)] =
+    &[("next/headers", "cookies"), ("next/headers", "headers")];
+
+/// Whether `import` brings in one of the [`REQUEST_READERS`].
+pub fn is_request_reader(import: &crate::ir::Import) -> bool {
+    REQUEST_READERS
+        .iter()
+        .any(|(package, name)| import.source == *package && import.imported == *name)
+}
+
 /// Method names of calls that keep a function to call later — event handlers, registries,
 /// timers, routes — rather than call it before they return (`items.map(fn)`,
 /// `db.transaction(fn)`, `withAuth(fn)`). A function kept for later is not part of the request

@@ -107,7 +107,12 @@ impl ImportAliases {
         let mut projects = Vec::new();
         for (dir, mut rels) in by_dir {
             // `tsconfig.json` speaks for its folder; the side files (`tsconfig.app.json`) add.
-            rels.sort_by_key(|rel| (!rel.ends_with("/tsconfig.json") && *rel != "tsconfig.json", *rel));
+            rels.sort_by_key(|rel| {
+                (
+                    !rel.ends_with("/tsconfig.json") && *rel != "tsconfig.json",
+                    *rel,
+                )
+            });
             let mut project = Project {
                 dir: dir.to_string(),
                 paths: Vec::new(),
@@ -115,7 +120,10 @@ impl ImportAliases {
             };
             for rel in rels {
                 let options = effective(rel, &declared, 0);
-                let paths_base = options.base_url.clone().or_else(|| options.paths.as_ref().map(|(_, d)| d.clone()));
+                let paths_base = options
+                    .base_url
+                    .clone()
+                    .or_else(|| options.paths.as_ref().map(|(_, d)| d.clone()));
                 if project.base_url.is_none() {
                     project.base_url = options.base_url.clone();
                 }
@@ -139,7 +147,10 @@ impl ImportAliases {
                 continue;
             }
             project.paths.sort_by(|(a, _), (b, _)| {
-                b.prefix.len().cmp(&a.prefix.len()).then(a.suffix.is_some().cmp(&b.suffix.is_some()))
+                b.prefix
+                    .len()
+                    .cmp(&a.prefix.len())
+                    .then(a.suffix.is_some().cmp(&b.suffix.is_some()))
             });
             projects.push(project);
         }
@@ -155,7 +166,9 @@ impl ImportAliases {
         if spec.starts_with('.') || spec.starts_with('/') {
             return out;
         }
-        let inside = |dir: &str| dir.is_empty() || from.strip_prefix(dir).is_some_and(|r| r.starts_with('/'));
+        let inside = |dir: &str| {
+            dir.is_empty() || from.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+        };
         for project in self.projects.iter().filter(|p| inside(&p.dir)) {
             let best = project
                 .paths
@@ -201,7 +214,10 @@ fn declared_in(rel: &str, text: &str) -> Result<Declared, String> {
     let dir = parent_dir(rel);
     let extends = match value.get("extends") {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(list)) => list.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
         _ => Vec::new(),
     };
     let options = value.get("compilerOptions");
@@ -209,20 +225,26 @@ fn declared_in(rel: &str, text: &str) -> Result<Declared, String> {
         .and_then(|o| o.get("baseUrl"))
         .and_then(Value::as_str)
         .and_then(|b| under(dir, b));
-    let paths = options.and_then(|o| o.get("paths")).and_then(Value::as_object).map(|map| {
-        let entries = map
-            .iter()
-            .map(|(key, targets)| {
-                let targets = match targets {
-                    Value::Array(list) => list.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
-                    Value::String(s) => vec![s.clone()],
-                    _ => Vec::new(),
-                };
-                (key.clone(), targets)
-            })
-            .collect();
-        (entries, dir.to_string())
-    });
+    let paths = options
+        .and_then(|o| o.get("paths"))
+        .and_then(Value::as_object)
+        .map(|map| {
+            let entries = map
+                .iter()
+                .map(|(key, targets)| {
+                    let targets = match targets {
+                        Value::Array(list) => list
+                            .iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect(),
+                        Value::String(s) => vec![s.clone()],
+                        _ => Vec::new(),
+                    };
+                    (key.clone(), targets)
+                })
+                .collect();
+            (entries, dir.to_string())
+        });
     Ok(Declared {
         extends,
         base_url,
@@ -383,7 +405,10 @@ mod tests {
                 "tsconfig.base.json",
                 r#"{"compilerOptions": {"paths": {"@shared/*": ["packages/shared/src/*"]}}}"#,
             ),
-            config("apps/web/tsconfig.json", r#"{"extends": "../../tsconfig.base"}"#),
+            config(
+                "apps/web/tsconfig.json",
+                r#"{"extends": "../../tsconfig.base"}"#,
+            ),
             // The nearest project speaks first; an enclosing one is still tried.
             config(
                 "apps/tsconfig.json",
@@ -418,8 +443,14 @@ mod tests {
     #[test]
     fn an_unreadable_configuration_is_reported_only_when_it_declares_aliases() {
         let (aliases, problems) = ImportAliases::load(&[
-            config("web/tsconfig.json", r#"{"compilerOptions": {"paths": {"@/*": ["./src/*"]}"#),
-            config("api/tsconfig.json", r#"{"compilerOptions": {"strict": true"#),
+            config(
+                "web/tsconfig.json",
+                r#"{"compilerOptions": {"paths": {"@/*": ["./src/*"]}"#,
+            ),
+            config(
+                "api/tsconfig.json",
+                r#"{"compilerOptions": {"strict": true"#,
+            ),
             ProjectConfig {
                 rel: "cli/jsconfig.json".to_string(),
                 text: Err("permission denied".to_string()),
@@ -429,7 +460,9 @@ mod tests {
         let files: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(files, ["cli/jsconfig.json", "web/tsconfig.json"]);
         assert!(problems[0].reason.contains("permission denied"));
-        assert!(problems[1].reason.contains("imports through them are not followed"));
+        assert!(problems[1]
+            .reason
+            .contains("imports through them are not followed"));
     }
 
     #[test]

@@ -356,7 +356,9 @@ impl<'a> Loader<'a> {
                     continue;
                 }
                 if let Some(target) =
-                    resolve_specifier(&module.path, &imp.source, &self.program.aliases, |p| self.index.contains_key(p))
+                    resolve_specifier(&module.path, &imp.source, &self.program.aliases, |p| {
+                        self.index.contains_key(p)
+                    })
                 {
                     let i = self.index[target.as_str()];
                     if !self.parsed[i] && !self.unreadable[i] {
@@ -427,7 +429,9 @@ impl<'a> Loader<'a> {
                             }
                         }
                     } else if let Some(target) =
-                        resolve_specifier(&module.path, &imp.source, &self.program.aliases, |p| self.index.contains_key(p))
+                        resolve_specifier(&module.path, &imp.source, &self.program.aliases, |p| {
+                            self.index.contains_key(p)
+                        })
                     {
                         want(self.index[target.as_str()]);
                     }
@@ -642,9 +646,12 @@ impl<'a> Loader<'a> {
                             .find(pkg)
                             .and_then(|dir| self.by_dir[dir].first())
                             .map(|&f| parent_dir(&files[f].rel).to_string()),
-                        None => resolve_specifier(&module.path, &imp.source, &self.program.aliases, |p| {
-                            self.index.contains_key(p)
-                        }),
+                        None => resolve_specifier(
+                            &module.path,
+                            &imp.source,
+                            &self.program.aliases,
+                            |p| self.index.contains_key(p),
+                        ),
                     };
                     if let Some(file) = file {
                         out.insert(imp.local.clone(), file);
@@ -802,8 +809,12 @@ impl<'a> Loader<'a> {
                     // pattern is all there is to go on.
                     (_, Language::Rust | Language::Ruby) | (Err(_), _) => true,
                     (Ok(module), _) => {
-                        imports_any(&module.path, &module.imports, &self.program.aliases, is_target)
-                            || method_filter.matches(text.as_bytes())
+                        imports_any(
+                            &module.path,
+                            &module.imports,
+                            &self.program.aliases,
+                            is_target,
+                        ) || method_filter.matches(text.as_bytes())
                     }
                 };
                 match result {
@@ -885,9 +896,9 @@ impl<'s> AheadContext<'s> {
             if !imported_on_the_way(imp, &used, self.asked) {
                 continue;
             }
-            let Some(target) =
-                resolve_specifier(&module.path, &imp.source, self.aliases, |p| self.index.contains_key(p))
-            else {
+            let Some(target) = resolve_specifier(&module.path, &imp.source, self.aliases, |p| {
+                self.index.contains_key(p)
+            }) else {
                 continue;
             };
             let Some(&i) = self.index.get(target.as_str()) else {

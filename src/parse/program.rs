@@ -73,7 +73,7 @@ impl Program {
                         resolve_specifier(&m.path, &imp.source, &self.aliases, |p| {
                             self.by_path.contains_key(p)
                         })
-                            .and_then(|p| self.by_path.get(&p).copied())
+                        .and_then(|p| self.by_path.get(&p).copied())
                     }),
                 })
                 .collect();

@@ -400,10 +400,13 @@ impl<'p> Builder<'p> {
             }
         }
         let depth_ok = self.frames.len() < self.limits.max_inline_depth;
+        let hands_result = self.summaries.hands_action_result(&args);
         let targets: Vec<FnRef> = targets
             .into_iter()
             // A local closure is run for what it returns too: its body is right there.
-            .filter(|t| Some(*t) == closure || self.summaries.worth_expanding(*t, &callee))
+            .filter(|t| {
+                Some(*t) == closure || hands_result || self.summaries.worth_expanding(*t, &callee)
+            })
             .collect();
         let inline: Vec<FnRef> = targets
             .iter()
@@ -419,9 +422,10 @@ impl<'p> Builder<'p> {
             .collect();
         // Past the depth limit, only code that could change the verdict — lead to an action, or
         // be a check — leaves the workflow not fully verified; a formatting helper cannot.
-        let could_matter = targets
-            .iter()
-            .any(|t| self.summaries.could_change_verdict(*t, &callee));
+        let could_matter = (hands_result && !targets.is_empty())
+            || targets
+                .iter()
+                .any(|t| self.summaries.could_change_verdict(*t, &callee));
         if could_matter && !depth_ok {
             self.notes.push(format!(
                 "{}:{}: call to {callee} not inlined (inlining depth limit)",
@@ -459,7 +463,19 @@ impl<'p> Builder<'p> {
             catch.push(node);
         }
 
-        let result = if inline.is_empty() {
+        let reads_request = match call.callee.peel() {
+            Expr::Name(name) if inline.is_empty() && !shadowed => self.program.modules[module]
+                .imports
+                .iter()
+                .any(|imp| imp.local == *name && crate::frameworks::is_request_reader(imp)),
+            _ => false,
+        };
+        let result = if reads_request {
+            Value::Param {
+                name: callee.clone(),
+                role: ParamRole::Request,
+            }
+        } else if inline.is_empty() {
             let namespace = receiver.as_ref().is_none_or(|r| self.is_namespace(r));
             let capitals_construct = self.program.languages[module].capitals_construct();
             result_value(
@@ -866,7 +882,9 @@ pub(super) fn result_value(
             };
         }
         // A decoder keeps what it decodes (`service.decode_state(state)`,
-        // `serializer.loads(token)`): the request's input in another shape.
+        // `serializer.loads(token)`): the request's input, or what a call returned
+        // (`Input.parseAsync({ email: user.email })` in a helper handed the sign-in's user), in
+        // another shape.
         let decodes = method_words.iter().any(|w| {
             matches!(
                 w.as_str(),
@@ -874,7 +892,15 @@ pub(super) fn result_value(
             )
         });
         if decodes {
-            if let Some(a) = args.iter().find(|a| is_request_rooted(&a.value)) {
+            let holds_results = |v: &Value| {
+                let mut calls = Vec::new();
+                v.results_held(&mut calls);
+                !calls.is_empty()
+            };
+            if let Some(a) = args
+                .iter()
+                .find(|a| is_request_rooted(&a.value) || holds_results(&a.value))
+            {
                 return Value::Derived {
                     from: Box::new(a.value.clone()),
                     via: callee.to_string(),
