@@ -65,6 +65,9 @@ impl Pattern {
     }
 }
 
+/// `paths` as written: each pattern with its targets.
+type PathEntries = Vec<(String, Vec<String>)>;
+
 /// What one configuration file declares, before `extends` is applied.
 #[derive(Debug, Default, Clone)]
 struct Declared {
@@ -72,7 +75,7 @@ struct Declared {
     /// `baseUrl`, joined to the folder of the file that wrote it.
     base_url: Option<String>,
     /// `paths`, with the folder of the file that wrote them.
-    paths: Option<(Vec<(String, Vec<String>)>, String)>,
+    paths: Option<(PathEntries, String)>,
 }
 
 impl ImportAliases {
