@@ -549,6 +549,47 @@ fn a_privileged_call_no_loaded_workflow_judges_is_an_added_privilege() {
         .stdout(predicate::str::contains("privileged:").not());
 }
 
+/// Another entry's workflow judges only its own graph: a second route whose invitation sits
+/// where the first route's role change does (same shape, same place in its graph) does not
+/// take the role change off the first route's report.
+#[test]
+fn a_privileged_call_is_judged_elsewhere_only_by_a_workflow_of_the_same_entry() {
+    let specs = tempfile::tempdir().unwrap();
+    for file in ["provider.yaml", "invite.yaml"] {
+        std::fs::write(specs.path().join(file), builtin(file)).unwrap();
+    }
+    let repo = tempfile::tempdir().unwrap();
+    let first = std::fs::read_to_string(
+        fixture("invite-extra-privileged-call").join("app/api/invite/route.ts"),
+    )
+    .unwrap();
+    let second = first
+        .replace("updateOrganizationMembership(", "sendInvitation(")
+        .replace(
+            "sendInvitation({ email, organizationId })",
+            "listUsers({ email, organizationId })",
+        );
+    assert_ne!(first, second);
+    for (rel, text) in [
+        ("app/api/invite/route.ts", &first),
+        ("app/api/other/route.ts", &second),
+    ] {
+        let path = repo.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    idrift()
+        .args(["scan", "--no-builtin-specs", "--spec-dir"])
+        .arg(specs.path())
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "high[added-privilege] invite/privileged:userManagement.updateOrganizationMembership",
+        ))
+        .stdout(predicate::str::contains("2 workflow instances"));
+}
+
 #[test]
 fn one_call_reached_from_several_entries_is_shown_once_and_kept_per_entry_in_json() {
     // A helper with no permission check, called by two routes: one place to fix.

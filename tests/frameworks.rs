@@ -313,6 +313,18 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // A back-office route whose operator guard trusts a header anyone can send: an operator's
+    // route is exempt from the tenant checks, never from signing in.
+    Case {
+        dir: "operator-unauthenticated",
+        entries: &[(
+            "role-assign",
+            "route POST /organizations/:orgId/owners",
+            "request",
+        )],
+        findings: &[("missing-check", "role-assign", "authenticated")],
+        unresolved: &[],
+    },
     // An organization from the URL, bound to the caller by a membership lookup of that org.
     Case {
         dir: "tenancy-correct",

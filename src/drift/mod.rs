@@ -284,12 +284,6 @@ pub fn compare(
                 &b.fingerprint,
             ))
         });
-        local.dedup_by(|a, b| {
-            a.fingerprint == b.fingerprint
-                && a.file == b.file
-                && a.line == b.line
-                && a.column == b.column
-        });
         local.retain(|f| {
             seen_in_group.insert((
                 group,
@@ -380,7 +374,8 @@ pub fn render_path_keeping(
             NodeKind::Return { denial, .. } => *denial || checked_helpers.contains(&here),
             _ => true,
         };
-        if in_helper && !telling && i + 1 != path.len() && !keep.contains(n) {
+        // The last node is in the last node's function, never in a helper: it always shows.
+        if in_helper && !telling && !keep.contains(n) {
             continue;
         }
         let mut label = node.label.clone();
