@@ -549,6 +549,66 @@ fn a_privileged_call_no_loaded_workflow_judges_is_an_added_privilege() {
         .stdout(predicate::str::contains("privileged:").not());
 }
 
+/// A custom spec's waiver with `literal: true` holds only where the argument is written as
+/// literals on every path: a single-tenant app's fixed organization, not one from the body.
+#[test]
+fn a_literal_waiver_holds_for_literals_only() {
+    let specs = tempfile::tempdir().unwrap();
+    let invite = builtin("invite.yaml");
+    let anchor = "        steps: [authenticated, can_manage_members, role_allowed, organization_from_session]\n";
+    assert!(invite.contains(anchor));
+    let waiver = "      - note: One fixed organization, for an application that serves a single tenant.\n        steps: [organization_from_session]\n        when:\n          - argument: [organizationId]\n            literal: true\n";
+    let invite = invite.replacen("    waive:\n", &format!("    waive:\n{waiver}"), 1);
+    std::fs::write(specs.path().join("provider.yaml"), builtin("provider.yaml")).unwrap();
+    std::fs::write(specs.path().join("invite.yaml"), invite).unwrap();
+    let route = |organization: &str| {
+        format!(
+            r#"import {{ withAuth }} from "@workos-inc/authkit-nextjs";
+import {{ WorkOS }} from "@workos-inc/node";
+
+const workos = new WorkOS(process.env.WORKOS_API_KEY);
+
+export async function POST(request: Request) {{
+  const {{ permissions }} = await withAuth({{ ensureSignedIn: true }});
+  if (!permissions?.includes("widgets:users-table:manage")) {{
+    return new Response("forbidden", {{ status: 403 }});
+  }}
+  const body = await request.json();
+  await workos.userManagement.sendInvitation({{ email: body.email, organizationId: {organization} }});
+  return new Response(null, {{ status: 204 }});
+}}
+"#
+        )
+    };
+    let scan = |organization: &str| {
+        let repo = tempfile::tempdir().unwrap();
+        let path = repo.path().join("app/api/invite/route.ts");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, route(organization)).unwrap();
+        let out = idrift()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--no-builtin-specs",
+                "--spec-dir",
+            ])
+            .arg(specs.path())
+            .arg(repo.path())
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["step"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(scan(r#""org_01SINGLE""#).is_empty());
+    assert_eq!(scan("body.organizationId"), ["organization_from_session"]);
+}
+
 /// Another entry's workflow judges only its own graph: a second route whose invitation sits
 /// where the first route's role change does (same shape, same place in its graph) does not
 /// take the role change off the first route's report.

@@ -1493,3 +1493,49 @@ fn messages_agree_with_their_paths() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The self-join waiver (the caller joins as a plain member) holds for a role literal that is
+/// none of the privileged ones, and not for one that names one among its words.
+#[test]
+fn joining_as_a_plain_member_is_waived_but_not_as_an_admin_by_another_name() {
+    let specs = spec::load_builtin().unwrap();
+    let steps_for = |role: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let route = dir.path().join("app/api/join/route.ts");
+        std::fs::create_dir_all(route.parent().unwrap()).unwrap();
+        std::fs::write(
+            &route,
+            format!(
+                r#"import {{ withAuth }} from "@workos-inc/authkit-nextjs";
+import {{ WorkOS }} from "@workos-inc/node";
+
+const workos = new WorkOS(process.env.WORKOS_API_KEY);
+
+export async function POST(request: Request) {{
+  const {{ user }} = await withAuth({{ ensureSignedIn: true }});
+  const {{ organizationId }} = await request.json();
+  await workos.userManagement.createOrganizationMembership({{
+    userId: user.id,
+    organizationId,
+    roleSlug: "{role}",
+  }});
+  return new Response(null, {{ status: 204 }});
+}}
+"#
+            ),
+        )
+        .unwrap();
+        let analysis = analyse(dir.path(), &specs, &ScanOptions::default()).unwrap();
+        assert_eq!(analysis.report.workflows.len(), 1, "{role}");
+        analysis
+            .report
+            .findings
+            .iter()
+            .map(|f| f.step.clone())
+            .collect::<BTreeSet<String>>()
+    };
+    assert!(steps_for("member").is_empty(), "{:?}", steps_for("member"));
+    let admin = steps_for("org-admin");
+    assert!(admin.contains("role_allowed"), "{admin:?}");
+    assert!(admin.contains("can_manage_members"), "{admin:?}");
+}
