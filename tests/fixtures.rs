@@ -973,7 +973,20 @@ const SDK_INTERFACE_PARITY: &[(&str, Expected)] = &[
     ("authkit-callback-sdk-interface-checked", &[]),
 ];
 
+/// The sign-in's user handed to a helper of the application's that finds the account by its
+/// email: read there for what it does with the result (a Python helper with keyword arguments,
+/// its verified twin testing a parameter that holds `email_verified`).
+const LINK_HELPER_LANGUAGES: &[&str] = &["ts", "py"];
+const LINK_HELPER_PARITY: &[(&str, Expected)] = &[
+    (
+        "authkit-callback-link-in-helper",
+        &[("missing-check", "authkit-callback", "link_by_email")],
+    ),
+    ("authkit-callback-link-in-helper-verified", &[]),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
+    (LINK_HELPER_LANGUAGES, LINK_HELPER_PARITY),
     (LANGUAGES, PARITY),
     (TYPED_LANGUAGES, TYPED_PARITY),
     (ASYNC_LANGUAGES, ASYNC_PARITY),

@@ -115,10 +115,28 @@ fn returned_email(v: &Value, callee: &str, depth: usize) -> bool {
     }
 }
 
-/// Whether a node is a branch on whether an address is verified.
+/// Whether a node is a branch on whether an address is verified: by the field's name, or
+/// through a local that holds it (`verified` handed `user.email_verified`).
 fn tests_verification(cfg: &crate::cfg::Cfg, n: NodeIndex) -> bool {
     matches!(&cfg.node(n).kind, NodeKind::Branch { condition, .. }
-        if condition.names.iter().any(|name| VERIFIED.contains(&name.as_str())))
+        if condition.names.iter().any(|name| VERIFIED.contains(&name.as_str()))
+            || condition.values.iter().any(|(_, v)| reads_verification(v, 0)))
+}
+
+/// Whether a value is, or is read from, a verification field.
+fn reads_verification(v: &Value, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match v {
+        Value::Member { base, property } => {
+            VERIFIED.contains(&property.as_str()) || reads_verification(base, depth + 1)
+        }
+        Value::Var { value, .. } => reads_verification(value, depth + 1),
+        Value::Derived { from, .. } => reads_verification(from, depth + 1),
+        Value::Either { options } => options.iter().any(|o| reads_verification(o, depth + 1)),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
