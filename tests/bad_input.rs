@@ -253,7 +253,7 @@ fn a_workflow_on_unreadable_syntax_is_not_fully_verified() {
     }
     let text = idrift::report::text::render(&a.report, &|_| None);
     assert!(
-        !text.contains("No identity workflow found") || text.contains("Not fully verified"),
+        !text.contains("No identity workflow found") || text.contains("Partly parsed"),
         "{text}"
     );
 }

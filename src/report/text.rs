@@ -253,12 +253,15 @@ fn frame(out: &mut String, text: &str, f: &Finding) {
     let _ = writeln!(out, "{:gutter$} | {pad}{}", "", "^".repeat(width));
 }
 
+/// The closing lines. "Not fully verified" counts workflow instances (see
+/// `WorkflowSummary::unverified`); files the parser could not fully read are "partly parsed",
+/// so the two counts never seem to contradict each other.
 fn summary(out: &mut String, report: &Report) {
     let n = report.workflows.len();
     if !report.stats.partial_anchor_files.is_empty() {
         let _ = writeln!(
             out,
-            "Not fully verified: {} file(s) that call identity SDK operations could not be fully parsed ({}); a workflow there may be missing from this report.",
+            "Partly parsed: {} file(s) that call identity SDK operations could not be fully parsed ({}); a workflow there may be missing from this report.",
             report.stats.partial_anchor_files.len(),
             report.stats.partial_anchor_files.join(", ")
         );
