@@ -554,3 +554,60 @@ fn passed_on_every_path(v: &crate::cfg::Value, keys: &[String]) -> bool {
             || (k == "..." && passed_on_every_path(val, keys))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::passed_on_every_path;
+    use crate::cfg::Value;
+
+    fn object(props: Vec<(&str, Value)>) -> Value {
+        Value::Object {
+            props: props.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_key_is_passed_when_written_or_spread_in_unconditionally() {
+        let keys = ["codeVerifier".to_string()];
+        let verifier = || Value::Global {
+            path: "verifier".into(),
+        };
+        // `{ code, codeVerifier }` and `{ code, ...{ codeVerifier } }`.
+        assert!(passed_on_every_path(
+            &object(vec![("codeVerifier", verifier())]),
+            &keys
+        ));
+        assert!(passed_on_every_path(
+            &object(vec![("...", object(vec![("codeVerifier", verifier())]))]),
+            &keys
+        ));
+        // `{ options: { codeVerifier } }` passes no `codeVerifier` of the call's own, and
+        // `...(native && { codeVerifier })` only sometimes, as does an empty one.
+        assert!(!passed_on_every_path(
+            &object(vec![(
+                "options",
+                object(vec![("codeVerifier", verifier())])
+            )]),
+            &keys
+        ));
+        let sometimes = Value::either(vec![
+            object(vec![("codeVerifier", verifier())]),
+            Value::Literal {
+                value: "false".into(),
+            },
+        ]);
+        assert!(!passed_on_every_path(
+            &object(vec![("...", sometimes)]),
+            &keys
+        ));
+        assert!(!passed_on_every_path(
+            &object(vec![(
+                "codeVerifier",
+                Value::Literal {
+                    value: "undefined".into()
+                }
+            )]),
+            &keys
+        ));
+    }
+}
