@@ -37,6 +37,14 @@ const CASES: &[(&str, Expected)] = &[
     ("widget-token-bound-other-organization", &[]),
     // A helper that reports failure by returning a response the handler returns.
     ("invite-returned-guard", &[]),
+    // The caller's organization from the session or, for older sessions, from the caller's own
+    // membership list: a same-organization check against it counts. Drifted: the list is of
+    // whichever user the query names.
+    ("role-assign-org-from-own-memberships", &[]),
+    (
+        "role-assign-org-from-others-memberships",
+        &[("missing-check", "role-assign", "membership_in_caller_org")],
+    ),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
     // Drizzle finds the account with a predicate it is handed (`where(eq(accounts.email,

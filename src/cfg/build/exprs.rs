@@ -916,6 +916,14 @@ pub(super) fn result_value(
             };
         }
     }
+    // The memberships of one user (`listOrganizationMemberships({ userId: user.id })`): what
+    // they name (their organizations) is that user's, so the caller's own when the user is.
+    if let Some(user) = membership_listing_user(&method, args) {
+        return Value::Derived {
+            from: Box::new(user.clone()),
+            via: callee.to_string(),
+        };
+    }
     // A plain or package-level function applied to request input (`new URL(request.url)`,
     // `JSON.parse(body)`, Go's `json.NewDecoder(r.Body)`, `chi.URLParam(r, "id")`), or any
     // function handed the whole request to read (`store.Get(r, "session")`, a cookie store).
@@ -1096,9 +1104,57 @@ fn top_level_value<'m>(module: &'m crate::ir::Module, name: &str) -> Option<&'m 
     })
 }
 
+/// The user whose memberships a listing returns, all of them (`listOrganizationMemberships({
+/// userId })`, `list_organization_memberships(user_id=…)`). A listing of one organization's
+/// (`{ userId, organizationId }`) is a test of that membership instead, which the checks read
+/// as a lookup.
+pub(super) fn membership_listing_user<'a>(method: &str, args: &'a [ArgValue]) -> Option<&'a Value> {
+    let words = crate::workflow::label::words(method);
+    let lists = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "list" | "find" | "get"));
+    let memberships = words.iter().any(|w| w == "memberships");
+    if !(lists && memberships) {
+        return None;
+    }
+    const USER_KEYS: &[&str] = &["userId", "user_id", "UserID", "UserId"];
+    const ORGANIZATION_KEYS: &[&str] = &[
+        "organizationId",
+        "organization_id",
+        "OrganizationID",
+        "OrganizationId",
+    ];
+    let keyed = |keys: &[&str]| {
+        args.iter().find_map(|a| {
+            if a.name.as_deref().is_some_and(|n| keys.contains(&n)) {
+                return Some(&a.value);
+            }
+            match a.value.peel() {
+                Value::Object { props } => props
+                    .iter()
+                    .find(|(k, _)| keys.contains(&k.as_str()))
+                    .map(|(_, v)| v),
+                _ => None,
+            }
+        })
+    };
+    if keyed(ORGANIZATION_KEYS).is_some() {
+        return None;
+    }
+    keyed(USER_KEYS)
+}
+
 pub(super) fn holds_call_result(v: &Value) -> bool {
     match v.peel() {
         Value::CallResult { .. } => true,
+        // A membership listing keyed by a user (see `membership_listing_user`).
+        Value::Derived { via, .. }
+            if crate::workflow::label::words(crate::ir::last_segment(via))
+                .iter()
+                .any(|w| w == "memberships") =>
+        {
+            true
+        }
         Value::Member { base, .. } => holds_call_result(base),
         // What a helper returned that may find nothing (`const session = await loadSession()`,
         // `return null` or a call's result): the call's result, when there is one.
@@ -1806,5 +1862,49 @@ mod tests {
         ] {
             assert!(!fixes_address(open), "{open:?} should not fix the address");
         }
+    }
+
+    #[test]
+    fn a_listing_of_all_a_users_memberships_is_keyed_by_that_user() {
+        use crate::cfg::ArgValue;
+        let user = Value::Global {
+            path: "auth.user.id".into(),
+        };
+        let object = |keys: &[&str]| ArgValue {
+            name: None,
+            value: Value::Object {
+                props: keys.iter().map(|k| (k.to_string(), user.clone())).collect(),
+            },
+        };
+        let keyword = ArgValue {
+            name: Some("user_id".into()),
+            value: user.clone(),
+        };
+        let listing = super::membership_listing_user;
+        assert_eq!(
+            listing(
+                "listOrganizationMemberships",
+                &[object(&["userId", "limit"])]
+            ),
+            Some(&user)
+        );
+        assert_eq!(
+            listing(
+                "list_organization_memberships",
+                std::slice::from_ref(&keyword)
+            ),
+            Some(&user)
+        );
+        // One organization's membership is a test of it, not the user's organizations.
+        assert_eq!(
+            listing(
+                "listOrganizationMemberships",
+                &[object(&["userId", "organizationId"])]
+            ),
+            None
+        );
+        // Not a listing of memberships.
+        assert_eq!(listing("getUser", &[object(&["userId"])]), None);
+        assert_eq!(listing("listUsers", &[object(&["userId"])]), None);
     }
 }
