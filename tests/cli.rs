@@ -340,8 +340,17 @@ fn graph_prints_mermaid_and_dot() {
             predicate::str::contains("\ndigraph cfg {")
                 .and(predicate::str::contains("shape=diamond"))
                 .and(predicate::str::contains("[label=\"false\"]"))
+                // Entry, exit and denial as ovals.
+                .and(predicate::str::contains("shape=oval, label=\"route.ts:"))
+                .and(predicate::str::contains("shape=oval, label=\"denied\""))
                 .and(predicate::str::contains("}\n")),
         );
+    // Where ways meet (an unawaited guard's promise and the code after it) is a circle.
+    idrift()
+        .args(["graph", "--format", "dot"])
+        .arg(fixture("invite-guard-not-awaited"))
+        .assert()
+        .stdout(predicate::str::contains("shape=circle"));
     idrift()
         .args(["graph", "--workflow", "nope"])
         .arg(fixture("invite-correct"))
