@@ -15,6 +15,32 @@ fn fixture(case: &str) -> PathBuf {
         .join(case)
 }
 
+/// A spec folder with only the provider file and the `invite` spec.
+fn invite_only_specs() -> tempfile::TempDir {
+    let specs = tempfile::tempdir().unwrap();
+    for file in ["provider.yaml", "invite.yaml"] {
+        std::fs::write(specs.path().join(file), builtin(file)).unwrap();
+    }
+    specs
+}
+
+/// The JSON report of a scan of `target` with only the specs of `specs`.
+fn scan_json_with_specs(specs: &Path, target: &Path) -> serde_json::Value {
+    let out = idrift()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--no-builtin-specs",
+            "--spec-dir",
+        ])
+        .arg(specs)
+        .arg(target)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn builtin(name: &str) -> String {
     std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -517,10 +543,7 @@ fn explain_of_an_unknown_or_short_fingerprint_is_a_usage_error() {
 /// handler is nobody else's to judge); with the built-in specs, `role-assign` judges it.
 #[test]
 fn a_privileged_call_no_loaded_workflow_judges_is_an_added_privilege() {
-    let specs = tempfile::tempdir().unwrap();
-    for file in ["provider.yaml", "invite.yaml"] {
-        std::fs::write(specs.path().join(file), builtin(file)).unwrap();
-    }
+    let specs = invite_only_specs();
     idrift()
         .args(["scan", "--no-builtin-specs", "--spec-dir"])
         .arg(specs.path())
@@ -531,19 +554,7 @@ fn a_privileged_call_no_loaded_workflow_judges_is_an_added_privilege() {
             "high[added-privilege] invite/privileged:userManagement.updateOrganizationMembership",
         ));
     // Its path leads from the entry to the privileged call.
-    let out = idrift()
-        .args([
-            "scan",
-            "--format",
-            "json",
-            "--no-builtin-specs",
-            "--spec-dir",
-        ])
-        .arg(specs.path())
-        .arg(fixture("invite-extra-privileged-call"))
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = scan_json_with_specs(specs.path(), &fixture("invite-extra-privileged-call"));
     let finding = &v["findings"][0];
     let last = finding["path"].as_array().unwrap().last().unwrap();
     assert_eq!(last["line"], finding["line"]);
@@ -594,20 +605,7 @@ export async function POST(request: Request) {{
         let path = repo.path().join("app/api/invite/route.ts");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, route(organization)).unwrap();
-        let out = idrift()
-            .args([
-                "scan",
-                "--format",
-                "json",
-                "--no-builtin-specs",
-                "--spec-dir",
-            ])
-            .arg(specs.path())
-            .arg(repo.path())
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["findings"]
+        scan_json_with_specs(specs.path(), repo.path())["findings"]
             .as_array()
             .unwrap()
             .iter()
@@ -623,10 +621,7 @@ export async function POST(request: Request) {{
 /// take the role change off the first route's report.
 #[test]
 fn a_privileged_call_is_judged_elsewhere_only_by_a_workflow_of_the_same_entry() {
-    let specs = tempfile::tempdir().unwrap();
-    for file in ["provider.yaml", "invite.yaml"] {
-        std::fs::write(specs.path().join(file), builtin(file)).unwrap();
-    }
+    let specs = invite_only_specs();
     let repo = tempfile::tempdir().unwrap();
     let first = std::fs::read_to_string(
         fixture("invite-extra-privileged-call").join("app/api/invite/route.ts"),
