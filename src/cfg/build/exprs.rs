@@ -1117,31 +1117,15 @@ pub(super) fn membership_listing_user<'a>(method: &str, args: &'a [ArgValue]) ->
     if !(lists && memberships) {
         return None;
     }
-    const USER_KEYS: &[&str] = &["userId", "user_id", "UserID", "UserId"];
-    const ORGANIZATION_KEYS: &[&str] = &[
-        "organizationId",
-        "organization_id",
-        "OrganizationID",
-        "OrganizationId",
-    ];
     let keyed = |keys: &[&str]| {
-        args.iter().find_map(|a| {
-            if a.name.as_deref().is_some_and(|n| keys.contains(&n)) {
-                return Some(&a.value);
-            }
-            match a.value.peel() {
-                Value::Object { props } => props
-                    .iter()
-                    .find(|(k, _)| keys.contains(&k.as_str()))
-                    .map(|(_, v)| v),
-                _ => None,
-            }
-        })
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        crate::workflow::label::find_argument(args, &keys, None)
     };
-    if keyed(ORGANIZATION_KEYS).is_some() {
+    let organization = ["organizationId", "organization_id", "OrganizationID", "OrganizationId"];
+    if keyed(&organization).is_some() {
         return None;
     }
-    keyed(USER_KEYS)
+    keyed(&["userId", "user_id", "UserID", "UserId"])
 }
 
 pub(super) fn holds_call_result(v: &Value) -> bool {
