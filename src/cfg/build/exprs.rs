@@ -1121,7 +1121,12 @@ pub(super) fn membership_listing_user<'a>(method: &str, args: &'a [ArgValue]) ->
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         crate::workflow::label::find_argument(args, &keys, None)
     };
-    let organization = ["organizationId", "organization_id", "OrganizationID", "OrganizationId"];
+    let organization = [
+        "organizationId",
+        "organization_id",
+        "OrganizationID",
+        "OrganizationId",
+    ];
     if keyed(&organization).is_some() {
         return None;
     }
