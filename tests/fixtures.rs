@@ -660,6 +660,12 @@ const PYTHON_PARITY: &[(&str, Expected)] = &[
         &[("missing-check", "authkit-callback", "link_by_email")],
     ),
     ("authkit-callback-link-sqlalchemy-verified", &[]),
+    // A PKCE verifier passed by keyword binds the exchange; one written as `None` does not.
+    ("authkit-callback-pkce-verifier-kept", &[]),
+    (
+        "authkit-callback-pkce-verifier-empty",
+        &[("missing-check", "authkit-callback", "state_verified")],
+    ),
 ];
 
 /// A module of the application's own named like the SDK's namespace (Python `from
