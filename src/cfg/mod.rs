@@ -71,6 +71,13 @@ pub struct Comparison {
     /// The sides' values, as far as the builder knows them.
     pub left_value: Value,
     pub right_value: Value,
+    /// The branch side on which the two sides are known to be equal, and the one on which they
+    /// are known to differ (`if (a !== b) return` differs on its true side); `None` where the
+    /// condition does not tell (one alternative of an `or`).
+    #[serde(skip)]
+    pub equal_side: Option<Edge>,
+    #[serde(skip)]
+    pub unequal_side: Option<Edge>,
 }
 
 impl Condition {

@@ -338,26 +338,43 @@ pub fn reaches(cfg: &Cfg, from: NodeIndex, to: NodeIndex) -> bool {
 /// A guard call passes along its normal edges (its failure is an exception). For a branch, the
 /// code decides which side is the failing one: when exactly one side can reach `target`, that
 /// side is the passing one, whatever the condition's wording (`if (membership.userId ===
-/// user.id) return 400` passes on its false side). Only when both sides reach `target` does the
-/// condition's polarity say which side was meant to pass; with no polarity, neither does (the
-/// check decides nothing).
+/// user.id) return 400` passes on its false side). A side that reaches `target` only by coming
+/// back through the check is failing too: a loop's `continue` skips the item, and the next item
+/// meets the check again (`for (id of ids) { if (m.userId === user.id) continue; remove(id) }`).
+/// Only when both sides reach `target` on their own does the condition's polarity say which side
+/// was meant to pass; with no polarity, neither does (the check decides nothing).
 pub fn passing_edges(cfg: &Cfg, check: NodeIndex, target: NodeIndex) -> Vec<EdgeIndex> {
     let g = &cfg.graph;
     let out: Vec<_> = g.edges_directed(check, Direction::Outgoing).collect();
     match &g[check].kind {
         NodeKind::Branch { polarity, .. } => {
-            let reach = |side: Edge| {
-                out.iter()
-                    .filter(|e| *e.weight() == side)
-                    .any(|e| reaches(cfg, e.target(), target))
+            let into_check: HashSet<EdgeIndex> = g
+                .edges_directed(check, Direction::Incoming)
+                .map(|e| e.id())
+                .collect();
+            let reach = |side: Edge, avoiding_check: bool| {
+                let cut = if avoiding_check {
+                    into_check.clone()
+                } else {
+                    HashSet::new()
+                };
+                out.iter().filter(|e| *e.weight() == side).any(|e| {
+                    e.target() == target
+                        || (!(avoiding_check && e.target() == check)
+                            && path_avoiding(cfg, e.target(), |n| n == target, &cut).is_some())
+                })
             };
-            let side = match (reach(Edge::True), reach(Edge::False)) {
+            let side = match (reach(Edge::True, false), reach(Edge::False, false)) {
                 (true, false) => Some(Edge::True),
                 (false, true) => Some(Edge::False),
-                (true, true) => match polarity {
-                    Some(Polarity::Positive) => Some(Edge::True),
-                    Some(Polarity::Negative) => Some(Edge::False),
-                    None => None,
+                (true, true) => match (reach(Edge::True, true), reach(Edge::False, true)) {
+                    (true, false) => Some(Edge::True),
+                    (false, true) => Some(Edge::False),
+                    _ => match polarity {
+                        Some(Polarity::Positive) => Some(Edge::True),
+                        Some(Polarity::Negative) => Some(Edge::False),
+                        None => None,
+                    },
                 },
                 (false, false) => None,
             };
@@ -410,12 +427,30 @@ pub fn caught_by(cfg: &Cfg, from: NodeIndex, to: NodeIndex) -> Option<&'static s
 /// refusal (a throw, a denied end, an error response returned) is reached before the code the
 /// other side also reaches.
 pub fn a_side_refuses(cfg: &Cfg, n: NodeIndex) -> bool {
+    let refusal = |x: NodeIndex| {
+        matches!(
+            cfg.node(x).kind,
+            NodeKind::Denied | NodeKind::Throw | NodeKind::Return { denial: true, .. }
+        )
+    };
+    !sides_ending_alone(cfg, n, refusal).is_empty()
+}
+
+/// The sides of branch `n` that leave on a way of their own: that reach a node `ends` accepts
+/// before the code the other side also reaches (`if (a !== b) return false;` leaves on its true
+/// side).
+pub fn sides_ending_alone(cfg: &Cfg, n: NodeIndex, ends: impl Fn(NodeIndex) -> bool) -> Vec<Edge> {
+    let out: Vec<(NodeIndex, Edge)> = cfg
+        .graph
+        .edges_directed(n, Direction::Outgoing)
+        .map(|e| (e.target(), *e.weight()))
+        .collect();
+    let mut targets: Vec<NodeIndex> = out.iter().map(|(t, _)| *t).collect();
+    targets.sort();
+    targets.dedup();
     // Both edges of `if cond { x = y }` lead to the same next node: no side of its own.
-    let mut sides: Vec<NodeIndex> = cfg.graph.neighbors(n).collect();
-    sides.sort();
-    sides.dedup();
-    if sides.len() < 2 {
-        return false;
+    if targets.len() < 2 {
+        return Vec::new();
     }
     let reach = |from: NodeIndex| {
         let mut seen = HashSet::new();
@@ -427,31 +462,33 @@ pub fn a_side_refuses(cfg: &Cfg, n: NodeIndex) -> bool {
         }
         seen
     };
-    let refusal = |x: NodeIndex| {
-        matches!(
-            cfg.node(x).kind,
-            NodeKind::Denied | NodeKind::Throw | NodeKind::Return { denial: true, .. }
-        )
-    };
-    sides.iter().any(|side| {
-        let shared: HashSet<NodeIndex> = sides
+    let ends_alone = |side: NodeIndex| {
+        let shared: HashSet<NodeIndex> = targets
             .iter()
-            .filter(|o| *o != side)
+            .filter(|o| **o != side)
             .flat_map(|o| reach(*o))
             .collect();
         let mut seen = HashSet::new();
-        let mut stack = vec![*side];
+        let mut stack = vec![side];
         while let Some(x) = stack.pop() {
             if shared.contains(&x) || !seen.insert(x) {
                 continue;
             }
-            if refusal(x) {
+            if ends(x) {
                 return true;
             }
             stack.extend(cfg.graph.neighbors(x));
         }
         false
-    })
+    };
+    let mut sides: Vec<Edge> = out
+        .iter()
+        .filter(|(t, _)| ends_alone(*t))
+        .map(|(_, e)| *e)
+        .collect();
+    sides.sort_by_key(|e| *e as u8);
+    sides.dedup();
+    sides
 }
 
 #[cfg(test)]

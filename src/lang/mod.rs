@@ -282,7 +282,12 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
 ///   0.23.2 and tree-sitter-javascript 0.23.1 take for the start of a character reference: a
 ///   space;
 /// - Go 1.26's `new(expr)` (`new("*")`), which tree-sitter-go 0.25 reads only with a type:
-///   `New(expr)`, a call; the patched text is kept only if it has fewer errors.
+///   `New(expr)`, a call;
+/// - type arguments on a tagged template (`` sql<unknown>`…` ``, typed SQL in Drizzle, Kysely,
+///   postgres.js), which tree-sitter-typescript 0.23.2 reads as two comparisons
+///   (tree-sitter/tree-sitter-typescript#341): blanked, as the analysis never needs the type.
+///
+/// The patched text is kept only if it has fewer errors.
 ///
 /// Returns `None` when no error is at such a place.
 fn around_grammar_gaps(language: Language, source: &str, errors: &[Span]) -> Option<String> {
@@ -290,6 +295,10 @@ fn around_grammar_gaps(language: Language, source: &str, errors: &[Span]) -> Opt
     let mut patched = false;
     for e in errors {
         let at = e.start as usize;
+        if matches!(language, Language::TypeScript | Language::Tsx) {
+            let (from, to) = error_lines(&bytes, at);
+            patched |= blank_template_type_arguments(&mut bytes[from..to]);
+        }
         match language {
             Language::Tsx | Language::JavaScript
                 if bytes.get(at) == Some(&b'&')
@@ -299,21 +308,8 @@ fn around_grammar_gaps(language: Language, source: &str, errors: &[Span]) -> Opt
                 patched = true;
             }
             Language::Go => {
-                // Every `new(` on the error's line and the line before (an error can show at
-                // the start of the next statement).
-                let at = at.min(bytes.len());
-                let line_start = |end: usize| {
-                    bytes[..end]
-                        .iter()
-                        .rposition(|b| *b == b'\n')
-                        .map_or(0, |i| i + 1)
-                };
-                let here = line_start(at);
-                let from = if here > 0 { line_start(here - 1) } else { 0 };
-                let to = bytes[at..]
-                    .iter()
-                    .position(|b| *b == b'\n')
-                    .map_or(bytes.len(), |i| at + i);
+                // Every `new(` on the error's line and the line before.
+                let (from, to) = error_lines(&bytes, at);
                 for i in from..to.saturating_sub(3) {
                     let word_start = i == 0 || {
                         let b = bytes[i - 1];
@@ -332,6 +328,68 @@ fn around_grammar_gaps(language: Language, source: &str, errors: &[Span]) -> Opt
         return None;
     }
     String::from_utf8(bytes).ok()
+}
+
+/// The byte range of the line holding `at` and of the line before it: an error can show at the
+/// start of the statement after the one the grammar misread.
+fn error_lines(bytes: &[u8], at: usize) -> (usize, usize) {
+    let at = at.min(bytes.len());
+    let line_start = |end: usize| {
+        bytes[..end]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1)
+    };
+    let here = line_start(at);
+    let from = if here > 0 { line_start(here - 1) } else { 0 };
+    let to = bytes[at..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    (from, to)
+}
+
+/// Blanks `<…>` written straight after a name or a closing bracket and straight before a
+/// backtick (`` db.sql<Row[]>`…` ``): type arguments of a tagged template. The brackets must
+/// balance within the line; returns whether anything was blanked.
+fn blank_template_type_arguments(line: &mut [u8]) -> bool {
+    let mut blanked = false;
+    let mut i = 1;
+    while i < line.len() {
+        let before = line[i - 1];
+        let after_a_name =
+            before.is_ascii_alphanumeric() || matches!(before, b'_' | b'$' | b')' | b']');
+        if line[i] != b'<' || !after_a_name {
+            i += 1;
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut close = None;
+        for (j, b) in line.iter().enumerate().skip(i) {
+            match b {
+                b'<' => depth += 1,
+                b'>' if j > 0 && line[j - 1] == b'=' => {} // `=>` of a function type
+                b'>' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(j);
+                        break;
+                    }
+                }
+                b'`' => break,
+                _ => {}
+            }
+        }
+        match close {
+            Some(end) if line.get(end + 1) == Some(&b'`') => {
+                line[i..=end].fill(b' ');
+                blanked = true;
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    blanked
 }
 
 /// The frontend's part: syntax to IR.
@@ -365,6 +423,35 @@ mod tests {
         // An intersection type keeps its `&`.
         let ts = "type A = B & C;\nexport function f(a: A) { return a; }\n";
         let m = parse(Language::TypeScript, "lib/a.ts", ts).unwrap();
+        assert!(m.syntax_errors.is_empty());
+    }
+
+    #[test]
+    fn a_tagged_template_with_type_arguments_is_read_as_a_call() {
+        // Typed SQL (`sql<T>`…``) parses, and the call behind it on the next line is still seen.
+        let ts = "export async function POST() {\n  const rows = await db\n    .select({ n: sql<{ a: Array<string> }[]>`count(${x.id})` })\n    .from(t);\n  await workos.userManagement.sendInvitation({ email: rows[0].e });\n}\n";
+        for language in [Language::TypeScript, Language::Tsx] {
+            let m = parse(language, "app/route.ts", ts).unwrap();
+            assert!(m.syntax_errors.is_empty(), "{:?}", m.syntax_errors);
+            let mut callees = Vec::new();
+            crate::ir::visit_stmts(&m.functions[0].body, &mut |e| {
+                if let crate::ir::Expr::Call(c) = e {
+                    callees.extend(c.callee.path());
+                }
+            });
+            assert!(
+                callees.iter().any(|c| c == "sql")
+                    && callees.iter().any(|c| c.ends_with("sendInvitation")),
+                "{callees:?}"
+            );
+        }
+        // A comparison followed by a template is left alone in a file that parses.
+        let m = parse(
+            Language::TypeScript,
+            "a.ts",
+            "const b = a < c;\nconst s = `<b>x</b>`;\n",
+        )
+        .unwrap();
         assert!(m.syntax_errors.is_empty());
     }
 

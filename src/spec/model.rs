@@ -500,6 +500,11 @@ pub struct ConditionMatcher {
     /// (`if targetID == user.ID`, `if (memberId === session.user.id)`).
     #[serde(default)]
     pub with_caller: bool,
+    /// With `with_caller`: the check is that the two differ (the target is not the caller). A
+    /// guard that leaves when they differ (`if (token.userId !== user.id) return false`) binds
+    /// something to the caller instead, and does not count.
+    #[serde(default)]
+    pub differs: bool,
     /// A branch on what a lookup returned, where the lookup was given a value named like one of
     /// these: `const org = await db.organization.findFirst({ workOsId: profile.organizationId });
     /// if (!org) throw …` checks the profile's organization against the ones the app knows.

@@ -540,6 +540,16 @@ impl<'s> Labeler<'s> {
                             if of_group(&cmp.left) || of_group(&cmp.right) {
                                 return false;
                             }
+                            // A guard that leaves when the two differ (`if (token.userId !==
+                            // user.id) return false`) binds something to the caller: the
+                            // opposite of refusing the caller as the target.
+                            if c.differs
+                                && cmp.unequal_side.is_some()
+                                && sides_leaving_within(cfg, n)
+                                    == cmp.unequal_side.into_iter().collect::<Vec<_>>()
+                            {
+                                return false;
+                            }
                             // The caller is the session, or the caller's own record looked up with
                             // the session alone (`getUser(session.userId).email`). The other side
                             // names someone else: neither of those (an identity alias row compared
@@ -1320,6 +1330,21 @@ impl<'s> Labeler<'s> {
             _ => Source::Unknown(desc),
         }
     }
+}
+
+/// The sides of branch `n` that leave its function inside the branch's own statement: a
+/// guard clause's `return` or `throw`, not the function's last `return` that the other side
+/// reaches after it.
+fn sides_leaving_within(cfg: &Cfg, n: NodeIndex) -> Vec<crate::cfg::Edge> {
+    let branch = cfg.node(n);
+    crate::cfg::query::sides_ending_alone(cfg, n, |x| {
+        let node = cfg.node(x);
+        matches!(node.kind, NodeKind::Throw | NodeKind::Return { .. })
+            && node.file == branch.file
+            && node.function == branch.function
+            && branch.span.start <= node.span.start
+            && node.span.end <= branch.span.end
+    })
 }
 
 fn is_empty_source(s: &Source) -> bool {

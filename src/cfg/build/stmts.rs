@@ -667,29 +667,61 @@ impl<'p> Builder<'p> {
     }
 
     pub(super) fn comparisons(&self, e: &Expr, out: &mut Vec<Comparison>) {
+        self.comparisons_on_sides(e, (Some(Edge::True), Some(Edge::False)), out);
+    }
+
+    /// The comparisons of `e`, where `(holds, fails)` are the branch sides on which `e` is known
+    /// to be true and false: `!` swaps them, an `and` keeps only where its parts all hold, an
+    /// `or` only where they all fail.
+    fn comparisons_on_sides(
+        &self,
+        e: &Expr,
+        (holds, fails): (Option<Edge>, Option<Edge>),
+        out: &mut Vec<Comparison>,
+    ) {
         match e.peel() {
-            Expr::Binary { op, left, right } => {
-                if matches!(op.as_str(), "==" | "===" | "!=" | "!==" | "is" | "is not") {
-                    out.push(self.comparison(left, right));
-                } else {
-                    self.comparisons(left, out);
-                    self.comparisons(right, out);
+            Expr::Binary { op, left, right } => match op.as_str() {
+                "==" | "===" | "is" => out.push(self.comparison(left, right, holds, fails)),
+                "!=" | "!==" | "is not" => out.push(self.comparison(left, right, fails, holds)),
+                "&&" | "and" => {
+                    self.comparisons_on_sides(left, (holds, None), out);
+                    self.comparisons_on_sides(right, (holds, None), out);
                 }
+                "||" | "or" => {
+                    self.comparisons_on_sides(left, (None, fails), out);
+                    self.comparisons_on_sides(right, (None, fails), out);
+                }
+                _ => {
+                    self.comparisons_on_sides(left, (None, None), out);
+                    self.comparisons_on_sides(right, (None, None), out);
+                }
+            },
+            Expr::Unary { op, operand } if op == "!" || op == "not" => {
+                self.comparisons_on_sides(operand, (fails, holds), out)
             }
-            Expr::Unary { operand, .. } => self.comparisons(operand, out),
+            Expr::Unary { operand, .. } => self.comparisons_on_sides(operand, (None, None), out),
             Expr::Call(c) => match equality_call(c) {
                 // An equality written as a call: Ruby's `a.casecmp?(b)` / `a.eql?(b)`,
                 // Java-style `a.equals(b)`, Go's `strings.EqualFold(a, b)`, constant-time
                 // compares (`secrets.compare_digest(a, b)`, `crypto.timingSafeEqual(a, b)`).
-                Some((left, right)) => out.push(self.comparison(left, right)),
-                None => c.args.iter().for_each(|a| self.comparisons(&a.value, out)),
+                Some((left, right)) => out.push(self.comparison(left, right, holds, fails)),
+                None => c
+                    .args
+                    .iter()
+                    .for_each(|a| self.comparisons_on_sides(&a.value, (None, None), out)),
             },
             _ => {}
         }
     }
 
     /// One equality between two expressions, with what each side names and holds.
-    fn comparison(&self, left: &Expr, right: &Expr) -> Comparison {
+    fn comparison(
+        &self,
+        left: &Expr,
+        right: &Expr,
+        equal_side: Option<Edge>,
+        unequal_side: Option<Edge>,
+    ) -> Comparison {
         let mut l = Vec::new();
         let mut r = Vec::new();
         left.mentioned_names(&mut l);
@@ -711,6 +743,8 @@ impl<'p> Builder<'p> {
             right_is_literal: is_literalish(right),
             left_value,
             right_value,
+            equal_side,
+            unequal_side,
         }
     }
 
