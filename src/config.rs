@@ -78,6 +78,10 @@ pub struct SessionConfig {
     /// Module-level names that hold the session (`g.member`).
     #[serde(default)]
     pub globals: Vec<String>,
+    /// Calls that verify a signed session token (`verifySessionToken`): given a cookie or the
+    /// `Authorization` header, what they return is the session.
+    #[serde(default)]
+    pub token_verifiers: Vec<String>,
 }
 
 /// A guard trusted by name.
@@ -348,6 +352,7 @@ pub fn apply(
     if !session.calls.is_empty()
         || !session.request_members.is_empty()
         || !session.globals.is_empty()
+        || !session.token_verifiers.is_empty()
     {
         if specs.providers.is_empty() {
             specs.providers.push(ProviderSpec {
@@ -365,6 +370,9 @@ pub fn apply(
                 .request_members
                 .extend(session.request_members.iter().cloned());
             sources.globals.extend(session.globals.iter().cloned());
+            sources
+                .token_verifiers
+                .extend(session.token_verifiers.iter().cloned());
         }
         for call in &session.calls {
             if call.get_ref().trim().is_empty() {

@@ -107,6 +107,23 @@ fn drift_in_code_written_in_the_apps_words_is_still_found() {
 }
 
 #[test]
+fn a_token_verifier_of_the_apps_own_makes_the_session_it_is_given_in_a_cookie() {
+    // Unknown, `verifySessionToken`'s result is nobody's word: its permissions and organization
+    // do not count. Named a token verifier, what it returns for the session cookie is the caller's.
+    let (code, report) = scan_json(&["--no-config"], &fixture("token-verifier"));
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&report),
+        vec![
+            triple("missing-check", "invite/can_manage_members", "high"),
+            triple("missing-check", "invite/organization_from_session", "high"),
+        ]
+    );
+    let (code, report) = scan_json(&[], &fixture("token-verifier"));
+    assert_eq!((code, findings(&report)), (0, vec![]));
+}
+
+#[test]
 fn trusted_middleware_counts_even_when_its_refusal_is_out_of_sight() {
     let (code, report) = scan_json(&["--no-config"], &fixture("express-trusted"));
     assert_eq!(code, 1);

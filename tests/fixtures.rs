@@ -45,6 +45,19 @@ const CASES: &[(&str, Expected)] = &[
         "role-assign-org-from-others-memberships",
         &[("missing-check", "role-assign", "membership_in_caller_org")],
     ),
+    // A session the app keeps itself: a token it signed, read from a cookie or the
+    // `Authorization` header and verified (jose's `jwtVerify`, jsonwebtoken's `jwt.verify`); its
+    // claims are the caller's. Drifted: the token comes in the body, where any token the server
+    // ever signed can be sent; nothing authenticates the caller.
+    ("invite-jwt-cookie-session", &[]),
+    (
+        "invite-jwt-body-token",
+        &[
+            ("missing-check", "invite", "authenticated"),
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+    ),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
     // Drizzle finds the account with a predicate it is handed (`where(eq(accounts.email,

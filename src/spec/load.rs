@@ -195,6 +195,13 @@ impl SpecSet {
             .collect()
     }
 
+    pub fn session_token_verifiers(&self) -> Vec<String> {
+        self.providers
+            .iter()
+            .flat_map(|p| p.session.token_verifiers.iter().cloned())
+            .collect()
+    }
+
     pub fn session_request_members(&self) -> Vec<String> {
         self.providers
             .iter()

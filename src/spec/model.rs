@@ -473,6 +473,12 @@ pub struct Matcher {
     /// empty result and no error (an API key validation) is not checked by `if err != nil`.
     #[serde(default)]
     pub reads_result: bool,
+    /// With `call`: it counts only when it is given the request's credentials: a cookie or the
+    /// `Authorization` header (a session token verified with the server's key), not a token the
+    /// client sends for something else (an invitation or CSRF token in the body or a header of
+    /// its own).
+    #[serde(default)]
+    pub given_credentials: bool,
 }
 
 /// A branch condition; all given lists must match (any element of each).
@@ -586,6 +592,11 @@ pub struct SessionSources {
     /// Flask's `g.user`).
     #[serde(default)]
     pub globals: Vec<String>,
+    /// Calls that verify a signed token with the server's key (jose's `jwtVerify`): what they
+    /// return is the session when they are given the request's credentials (a cookie, the
+    /// `Authorization` header), and data the server once signed, not the caller's, otherwise.
+    #[serde(default)]
+    pub token_verifiers: Vec<String>,
 }
 
 /// A literal value in a matcher (`ensureSignedIn: true`).

@@ -57,6 +57,8 @@ pub struct Labeler<'s> {
     pub specs: &'s SpecSet,
     sdk_namespaces: Vec<String>,
     session_calls: Vec<String>,
+    /// Calls that verify a signed token: the session when given the request's credentials.
+    token_verifiers: Vec<String>,
     session_members: Vec<String>,
     session_globals: Vec<String>,
     /// The last segment of every check's `call` spelling, folded like
@@ -84,6 +86,7 @@ impl<'s> Labeler<'s> {
                 .flat_map(|p| p.sdk_namespaces.iter().cloned())
                 .collect(),
             session_calls: specs.session_calls(),
+            token_verifiers: specs.session_token_verifiers(),
             session_members: specs.session_request_members(),
             session_globals: specs
                 .providers
@@ -432,6 +435,8 @@ impl<'s> Labeler<'s> {
                 spellings
                     .iter()
                     .any(|s| self.check_spelling_matches(callee, s))
+                    && (!m.given_credentials
+                        || args.iter().any(|a| self.carries_credentials(&a.value)))
                     && m.with.iter().all(|(key, want)| {
                         find_dotted_argument(args, key)
                             .map(|v| {
@@ -450,7 +455,9 @@ impl<'s> Labeler<'s> {
                         .any(|c| has_words_of_every(c, groups))
                         && crate::cfg::query::a_side_refuses(cfg, n);
                 }
-                if m.named.is_some() {
+                // A named guard, or a token verifier that counts only by what it was given (seen
+                // at its call): no branch on a result stands for them.
+                if m.named.is_some() || m.given_credentials {
                     return false;
                 }
                 if let Some(spellings) = m.verdict.as_ref().or(m.call.as_ref()) {
@@ -1160,6 +1167,17 @@ impl<'s> Labeler<'s> {
     /// Every source a value may come from.
     /// How the request input a value comes from is written (`request.json().email`), if any of
     /// its sources is request input.
+    /// Whether a value is the request's credentials: read from a cookie or from the
+    /// `Authorization` header (`cookies().get("session").value`, `request.cookies["token"]`,
+    /// `req.headers.authorization.split(" ")[1]`, Go's `r.Cookie("session")`).
+    pub fn carries_credentials(&self, v: &Value) -> bool {
+        const CARRIERS: [&str; 4] = ["cookie", "cookies", "authorization", "bearer"];
+        self.sources(v).iter().any(|s| match s {
+            Source::Request(desc) => words(desc).iter().any(|w| CARRIERS.contains(&w.as_str())),
+            _ => false,
+        })
+    }
+
     pub fn request_input(&self, v: &Value) -> Option<String> {
         self.sources(v).into_iter().find_map(|s| match s {
             Source::Request(desc) => Some(desc),
@@ -1251,6 +1269,16 @@ impl<'s> Labeler<'s> {
                         {
                             return Source::Request(desc);
                         }
+                        return Source::Session(desc);
+                    }
+                    // A session token the app signed itself, read from a cookie or the
+                    // `Authorization` header and verified (`jwtVerify(cookie, key)`).
+                    if self
+                        .token_verifiers
+                        .iter()
+                        .any(|s| self.check_spelling_matches(name, s))
+                        && self.carries_credentials(from)
+                    {
                         return Source::Session(desc);
                     }
                     cur = from.peel();
