@@ -58,6 +58,14 @@ const CASES: &[(&str, Expected)] = &[
             ("missing-check", "invite", "organization_from_session"),
         ],
     ),
+    // A self-check that holds for one action only (`action === "deactivate" && self`): the
+    // request's other actions pass it, but the deactivation runs only for the action it tested.
+    // Drifted: "suspend" deactivates too, and the check never tests it.
+    ("member-remove-deactivate-by-action-correct", &[]),
+    (
+        "member-remove-deactivate-by-action-untested-action",
+        &[("bypassed-step", "member-remove", "not_self")],
+    ),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
     // Drizzle finds the account with a predicate it is handed (`where(eq(accounts.email,

@@ -2,6 +2,7 @@
 //! `bypassed-step`.
 
 use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
 
 use crate::cfg::query::{cut_for, leaves_by_exception, passing_edges, path_avoiding, reaches};
 use crate::cfg::{Cfg, NodeKind, Value};
@@ -325,19 +326,45 @@ fn by_input(
     })
 }
 
-/// Whether a branch on nothing but whether these values are there (`if (role)`) stands between
-/// `from` and `to`.
+/// Whether a branch on nothing but these values stands between `from` and `to`: whether they
+/// are there (`if (role)`), or, where only one of its sides leads to `to`, that they are one of
+/// some fixed values the check `from` also tests them against (`if (action === "deactivate" &&
+/// self) return 400; if (action === "deactivate") deactivate()`: the action needs the very
+/// input that meets the check's other test). A value the check never tested (`action ===
+/// "suspend"`) would pass it, and does not tie.
 fn presence_tested_between(cfg: &Cfg, from: NodeIndex, to: NodeIndex, reads: &[Value]) -> bool {
+    let checked_values: Vec<&str> = match &cfg.node(from).kind {
+        NodeKind::Branch { condition, .. } => condition.tested_literals(),
+        _ => Vec::new(),
+    };
     cfg.graph.node_indices().any(|n| {
         let NodeKind::Branch { condition, .. } = &cfg.node(n).kind else {
             return false;
         };
-        n != from
-            && condition.calls.is_empty()
-            && condition.literals.is_empty()
-            && condition.comparisons.is_empty()
+        let only_these = condition.calls.is_empty()
             && !condition.reads.is_empty()
-            && condition.reads.iter().all(|r| reads.contains(r))
+            && condition.reads.iter().all(|r| reads.contains(r));
+        let presence = condition.literals.is_empty() && condition.comparisons.is_empty();
+        let to_target: Vec<crate::cfg::Edge> = cfg
+            .graph
+            .edges_directed(n, petgraph::Direction::Outgoing)
+            .filter(|e| reaches(cfg, e.target(), to))
+            .map(|e| *e.weight())
+            .collect();
+        // On the way to `to`, the input equals one of the branch's values (no comparison says
+        // it differs there), and the check tested each of them.
+        let against_fixed_values = !condition.comparisons.is_empty()
+            && to_target.len() == 1
+            && condition.comparisons.iter().all(|c| {
+                (c.left_is_literal || c.right_is_literal) && c.unequal_side != Some(to_target[0])
+            })
+            && condition
+                .tested_literals()
+                .iter()
+                .all(|v| checked_values.contains(v));
+        n != from
+            && only_these
+            && (presence || against_fixed_values)
             && reaches(cfg, from, n)
             && reaches(cfg, n, to)
     })
