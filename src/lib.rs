@@ -187,7 +187,8 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
     };
     tell("reading", 0, 0);
     // One pass over the tree: each file is read and scanned for anchors as the walk finds it.
-    let scanner = parse::Scanner::new(&specs.anchors());
+    let scanner =
+        parse::Scanner::new(&specs.anchors()).counting_left_out(&specs.left_out_preview_anchors());
     let (mut walk, mut scanned) = discover::discover(
         root,
         &discover::WalkOptions {
@@ -321,6 +322,10 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         suppression_problems,
         config_problems,
         baseline: None,
+        preview_not_run: (scanner.left_out_files() > 0).then(|| report::PreviewNotRun {
+            workflows: specs.left_out_preview.iter().map(|w| w.id.clone()).collect(),
+            files: scanner.left_out_files(),
+        }),
     };
     Ok(Analysis {
         report,

@@ -152,6 +152,50 @@ fn a_repository_without_workflows_says_so() {
 }
 
 #[test]
+fn a_scan_without_preview_says_which_preview_workflows_the_code_would_need() {
+    // Member removals only: the default set judges nothing, and says what --preview would run.
+    let out = idrift()
+        .arg("scan")
+        .arg(fixture("member-remove-correct"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Not run: the preview workflows")
+            && text.contains("member-remove")
+            && text.contains("add --preview"),
+        "{text}"
+    );
+    let out = idrift()
+        .args(["scan", "--format", "json"])
+        .arg(fixture("member-remove-correct"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let not_run = &report["preview_not_run"];
+    assert!(not_run["files"].as_u64().unwrap() >= 1, "{report}");
+    assert!(not_run["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w == "member-remove"));
+    // With --preview it runs them, and a repository without such calls gets no such line.
+    for (args, case) in [
+        (&["--preview"][..], "member-remove-correct"),
+        (&[][..], "invite-correct"),
+    ] {
+        let out = idrift()
+            .arg("scan")
+            .args(args)
+            .arg(fixture(case))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains("Not run:"), "{case}: {text}");
+    }
+}
+
+#[test]
 fn a_missing_path_is_a_usage_error() {
     idrift()
         .args(["scan", "/definitely/not/here"])

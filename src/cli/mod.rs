@@ -79,7 +79,8 @@ pub struct SpecArgs {
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
     /// Also run the preview workflows (new ones still being measured on public code:
-    /// `member-remove`); see `idrift specs coverage`.
+    /// `member-remove`, `account-recovery`, `api-keys`); without it, a scan says how many files
+    /// call their operations. See `idrift specs list` and `idrift specs coverage`.
     #[arg(long)]
     pub preview: bool,
 }

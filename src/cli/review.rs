@@ -70,6 +70,7 @@ fn introduced_report(r: &Review) -> crate::report::Report {
         suppression_problems: Vec::new(),
         config_problems: Vec::new(),
         baseline: None,
+        preview_not_run: None,
     }
 }
 

@@ -91,7 +91,12 @@ pub fn run(cmd: &SpecsCommand) -> Result<i32, Error> {
             let set = spec::load_builtin()?;
             let mut out = String::new();
             for (wf, file) in set.workflows.iter().zip(&set.files) {
-                out.push_str(&format!("{} — {} ({file})\n", wf.id, wf.title));
+                let preview = if wf.preview {
+                    " [preview: runs with --preview]"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("{} — {} ({file}){preview}\n", wf.id, wf.title));
                 for (id, a) in &wf.actions {
                     out.push_str(&format!(
                         "  action {id}: {} [{}]\n",

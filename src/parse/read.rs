@@ -96,6 +96,10 @@ pub enum ScannedFile {
 pub struct Scanner {
     anchors: AnchorScan,
     cached_bytes: std::sync::atomic::AtomicUsize,
+    /// The anchors of workflows left out of the scan (preview ones), and how many files hold
+    /// one: only counted, never parsed for them.
+    left_out: Option<AnchorScan>,
+    left_out_files: std::sync::atomic::AtomicUsize,
 }
 
 impl Scanner {
@@ -103,7 +107,21 @@ impl Scanner {
         Scanner {
             anchors: AnchorScan::new(anchors),
             cached_bytes: Default::default(),
+            left_out: None,
+            left_out_files: Default::default(),
         }
+    }
+
+    /// Also counts the files that hold an anchor of `left_out` workflows.
+    pub fn counting_left_out(mut self, left_out: &[crate::spec::Anchor]) -> Self {
+        self.left_out = (!left_out.is_empty()).then(|| AnchorScan::new(left_out));
+        self
+    }
+
+    /// How many files held an anchor of the left-out workflows.
+    pub fn left_out_files(&self) -> usize {
+        self.left_out_files
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn scan(&self, file: &SourceFile, handle: std::io::Result<std::fs::File>) -> ScannedFile {
@@ -111,6 +129,12 @@ impl Scanner {
             Some(text) => Read::Text(text.to_string()),
             None => read_opened(file, handle),
         };
+        if let (Read::Text(t), Some(left_out)) = (&read, &self.left_out) {
+            if left_out.matches(t.as_bytes()) {
+                self.left_out_files
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         match read {
             Read::Skipped(u) => ScannedFile::Skipped(u),
             Read::Text(t) if self.anchors.matches(t.as_bytes()) => {

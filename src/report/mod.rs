@@ -39,6 +39,18 @@ pub struct Report {
     /// The comparison with `--baseline`, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::baseline::BaselineSummary>,
+    /// Preview workflows this scan did not run although files hold their calls (`--preview`
+    /// runs them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview_not_run: Option<PreviewNotRun>,
+}
+
+/// What `--preview` would add: the preview workflows left out, and how many files call one of
+/// their operations.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewNotRun {
+    pub workflows: Vec<String>,
+    pub files: usize,
 }
 
 impl Report {

@@ -266,6 +266,14 @@ fn summary(out: &mut String, report: &Report) {
             report.stats.partial_anchor_files.join(", ")
         );
     }
+    if let Some(p) = &report.preview_not_run {
+        let _ = writeln!(
+            out,
+            "Not run: the preview workflows {}, whose operations {} file(s) mention; add --preview to judge them.",
+            p.workflows.join(", "),
+            p.files
+        );
+    }
     if !report.has_action_calls() {
         let _ = writeln!(
             out,

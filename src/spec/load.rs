@@ -70,18 +70,32 @@ pub struct SpecSet {
     pub providers: Vec<ProviderSpec>,
     /// Contract tables (`contract.yaml`), with the file each came from.
     pub contracts: Vec<(String, super::contract::ContractTable)>,
+    /// The preview workflows [`SpecSet::without_preview`] left out: a scan tells the user when
+    /// the code has their calls, so that `--preview` is not a secret.
+    pub left_out_preview: Vec<WorkflowSpec>,
 }
 
 impl SpecSet {
     /// The set without its preview workflows (see [`WorkflowSpec::preview`]).
     pub fn without_preview(mut self) -> SpecSet {
-        (self.workflows, self.files) = self
+        let (preview, kept): (Vec<_>, Vec<_>) = self
             .workflows
             .into_iter()
             .zip(self.files)
-            .filter(|(w, _)| !w.preview)
-            .unzip();
+            .partition(|(w, _)| w.preview);
+        (self.workflows, self.files) = kept.into_iter().unzip();
+        self.left_out_preview = preview.into_iter().map(|(w, _)| w).collect();
         self
+    }
+
+    /// The anchors of the preview workflows left out.
+    pub fn left_out_preview_anchors(&self) -> Vec<Anchor> {
+        SpecSet {
+            workflows: self.left_out_preview.clone(),
+            providers: self.providers.clone(),
+            ..SpecSet::default()
+        }
+        .anchors()
     }
 
     /// The text every file holding some workflow's action contains: the prefilter's patterns.
