@@ -323,7 +323,11 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         config_problems,
         baseline: None,
         preview_not_run: (scanner.left_out_files() > 0).then(|| report::PreviewNotRun {
-            workflows: specs.left_out_preview.iter().map(|w| w.id.clone()).collect(),
+            workflows: specs
+                .left_out_preview
+                .iter()
+                .map(|w| w.id.clone())
+                .collect(),
             files: scanner.left_out_files(),
         }),
     };

@@ -66,6 +66,14 @@ const CASES: &[(&str, Expected)] = &[
         "member-remove-deactivate-by-action-untested-action",
         &[("bypassed-step", "member-remove", "not_self")],
     ),
+    // The state checked by a helper of the application's named for it (`validateOAuthState`,
+    // which looks the state up and consumes it), refused on its verdict. Drifted: the verdict is
+    // only logged.
+    ("authkit-callback-state-helper", &[]),
+    (
+        "authkit-callback-state-helper-ignored",
+        &[("missing-check", "authkit-callback", "state_verified")],
+    ),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
     // Drizzle finds the account with a predicate it is handed (`where(eq(accounts.email,
