@@ -74,6 +74,9 @@ const CASES: &[(&str, Expected)] = &[
         "authkit-callback-state-helper-ignored",
         &[("missing-check", "authkit-callback", "state_verified")],
     ),
+    // A helper of the application's named `upsert…` that inserts by the WorkOS id and updates on
+    // a conflict of that id: judged by its body, it matches no account by email.
+    ("authkit-callback-upsert-by-id", &[]),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
     // Drizzle finds the account with a predicate it is handed (`where(eq(accounts.email,
