@@ -17,6 +17,10 @@ pub struct Explanation {
     pub finding: Finding,
     /// The calls and branches on the finding's path, in order.
     pub considered: Vec<Considered>,
+    /// What the finding's step is: `check` (a check the path does not pass), `allow-list` (an
+    /// argument rule with a list of allowed values) or `rule` (any other rule: where a value
+    /// comes from, a redirect target, an unverified email, …).
+    pub step_is: &'static str,
 }
 
 /// One call or branch on a finding's path.
@@ -72,6 +76,19 @@ pub fn explain(
             && inst.entry.function == finding.function
     });
     let spec = specs.workflows.iter().find(|w| w.id == finding.workflow);
+    let step_is = match spec {
+        Some(s) if s.checks.contains_key(&finding.step) => "check",
+        Some(s)
+            if s.actions.values().any(|a| {
+                a.arguments
+                    .get(&finding.step)
+                    .is_some_and(|r| r.allow.is_some())
+            }) =>
+        {
+            "allow-list"
+        }
+        _ => "rule",
+    };
     let labeler = Labeler::new(specs);
     let mut considered = Vec::new();
     if let (Some(inst), Some(spec)) = (instance, spec) {
@@ -111,6 +128,7 @@ pub fn explain(
     Ok(Explanation {
         finding,
         considered,
+        step_is,
     })
 }
 
@@ -122,15 +140,22 @@ pub fn render_text(e: &Explanation) -> String {
     let _ = writeln!(out, "{}  (fingerprint {})", f.headline(), f.fingerprint);
     let _ = writeln!(out, "  --> {}:{} (in {})", f.file, f.line, f.entry);
     let _ = writeln!(out, "  = {}\n", f.message);
-    let is_check =
-        e.considered.iter().any(|c| c.not_the_check.is_some()) || e.considered.is_empty();
+    let is_check = e.step_is == "check";
     if e.considered.is_empty() {
-        out.push_str("No call or condition on the path could have been the check.\n");
-    } else {
-        if is_check {
-            let _ = writeln!(out, "On the path, considered as `{}`:", f.step);
+        out.push_str(if is_check {
+            "No call or condition on the path could have been the check.\n"
         } else {
-            out.push_str("On the path (none of it tests the value against a fixed list):\n");
+            "No call or condition on the path.\n"
+        });
+    } else {
+        match e.step_is {
+            "check" => {
+                let _ = writeln!(out, "On the path, considered as `{}`:", f.step);
+            }
+            "allow-list" => {
+                out.push_str("On the path (none of it tests the value against a fixed list):\n")
+            }
+            _ => out.push_str("On the path:\n"),
         }
         for c in &e.considered {
             let _ = writeln!(out, "  {}:{}  {}", c.file, c.line, c.code);
@@ -142,10 +167,13 @@ pub fn render_text(e: &Explanation) -> String {
             }
         }
     }
-    out.push_str(if is_check {
-        "\nIf one of these is your check, name it for idrift: copy the shipped spec, add the helper to the check's `call:` or `verdict:` list and run with --spec-dir (README: \"Teach idrift your helpers\").\n"
-    } else {
-        "\nA value counts as allowed when a branch that refuses tests it against a fixed list before the call (`if role not in ALLOWED: abort(400)`), or a schema restricts it (`z.enum([...])`).\n"
-    });
+    match e.step_is {
+        "check" => out.push_str("\nIf one of these is your check, name it for idrift: copy the shipped spec, add the helper to the check's `call:` or `verdict:` list and run with --spec-dir (README: \"Teach idrift your helpers\").\n"),
+        "allow-list" => out.push_str("\nA value counts as allowed when a branch that refuses tests it against a fixed list before the call (`if role not in ALLOWED: abort(400)`), or a schema restricts it (`z.enum([...])`).\n"),
+        _ if !f.help.is_empty() => {
+            let _ = writeln!(out, "\nhelp: {}", f.help);
+        }
+        _ => {}
+    }
     out
 }

@@ -564,6 +564,33 @@ fn explain_says_why_code_on_the_path_is_not_the_missing_check() {
 }
 
 #[test]
+fn explain_of_a_rule_that_is_no_check_nor_allow_list_speaks_of_that_rule() {
+    // An account linked by an unverified email: neither "considered as the check" nor "tests
+    // the value against a fixed list", but the path and the rule's own help.
+    let case = fixture("authkit-callback-link-in-helper");
+    let (_, fingerprint) = fingerprints(&case)
+        .into_iter()
+        .find(|(step, _)| step == "authkit-callback/link_by_email")
+        .expect("the helper links by an unverified email");
+    let out = idrift()
+        .args(["explain", &fingerprint])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("On the path:\n"), "{text}");
+    assert!(!text.contains("fixed list"), "{text}");
+    assert!(text.contains("help: Test `user.emailVerified`"), "{text}");
+    let out = idrift()
+        .args(["explain", "--format", "json", &fingerprint])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["step_is"], "rule");
+}
+
+#[test]
 fn explain_of_an_unknown_or_short_fingerprint_is_a_usage_error() {
     let case = fixture("invite-missing-permission");
     idrift()
