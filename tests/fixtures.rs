@@ -77,6 +77,12 @@ const CASES: &[(&str, Expected)] = &[
     // A helper of the application's named `upsert…` that inserts by the WorkOS id and updates on
     // a conflict of that id: judged by its body, it matches no account by email.
     ("authkit-callback-upsert-by-id", &[]),
+    // The reset in a service module, and nothing revokes the old sessions after it: the finding
+    // is at the call in the service, and its path shows that call before going on to the end.
+    (
+        "account-recovery-reset-in-service",
+        &[("missing-check", "account-recovery", "sessions_revoked")],
+    ),
     // The creator of a new organization becomes its admin.
     ("role-assign-new-organization", &[]),
     // Drizzle finds the account with a predicate it is handed (`where(eq(accounts.email,

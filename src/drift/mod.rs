@@ -208,7 +208,9 @@ impl Site<'_> {
             entry: entry.kind.clone(),
             message,
             help: help.split_whitespace().collect::<Vec<_>>().join(" "),
-            path: render_path(self.instance, &witness),
+            // The call the finding is at always shows, also where the path goes on after it
+            // (a step required after the action) and the call sits in a helper.
+            path: render_path_keeping(self.instance, &witness, &[self.node]),
             fingerprint,
             entry_file: entry.file.clone(),
             span: (node.span.start, node.span.end),
