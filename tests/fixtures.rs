@@ -66,6 +66,12 @@ const CASES: &[(&str, Expected)] = &[
         "member-remove-deactivate-by-action-untested-action",
         &[("bypassed-step", "member-remove", "not_self")],
     ),
+    // Drifted the other way: the deactivation runs for every action but one (`action !==
+    // "reactivate"`), so an action the check never named reaches it.
+    (
+        "member-remove-deactivate-by-action-inverted",
+        &[("bypassed-step", "member-remove", "not_self")],
+    ),
     // The state checked by a helper of the application's named for it (`validateOAuthState`,
     // which looks the state up and consumes it), refused on its verdict. Drifted: the verdict is
     // only logged.
