@@ -25,6 +25,13 @@ const CASES: &[(&str, Expected)] = &[
     ),
     ("invite-middleware-correct", &[]),
     ("role-assign-correct", &[]),
+    // A role only required (`if (!role) return 400`) is not allow-listed; one checked against
+    // the slugs the organization defines (listed at run time) is.
+    (
+        "role-assign-presence-check-only",
+        &[("added-privilege", "role-assign", "role_allowed")],
+    ),
+    ("role-assign-organization-roles", &[]),
     ("domain-verify-correct", &[]),
     ("sso-portal-correct", &[]),
     ("sso-login-correct", &[]),
@@ -472,6 +479,11 @@ const CASES: &[(&str, Expected)] = &[
     ("authkit-callback-pkce", &[]),
     // A state that is a redirect target when there is one and empty otherwise binds nothing; the
     // message says it is empty on some path (not that it is the literal "null").
+    // A state written out as `undefined`: always empty.
+    (
+        "authkit-login-state-undefined",
+        &[("missing-check", "authkit-callback", "random_state")],
+    ),
     (
         "authkit-login-state-sometimes-empty",
         &[("missing-check", "authkit-callback", "random_state")],
@@ -554,6 +566,11 @@ const CASES: &[(&str, Expected)] = &[
     // A secret with an empty fallback (a module constant `process.env.SECRET || ""`) that the
     // handler refuses to run without before verifying: the fallback never reaches the check.
     ("webhook-secret-fallback-refused", &[]),
+    // …refused only in production: outside it the empty fallback reaches the verification.
+    (
+        "webhook-secret-refused-in-production-only",
+        &[("missing-check", "webhook-events", "secret_configured")],
+    ),
     // The secret read from a configuration object kept in another file (`ENV.WEBHOOK_SECRET`,
     // `export const ENV = { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET || "" }`): the empty
     // fallback is found there; with no fallback, the secret is the deployment's.

@@ -165,6 +165,21 @@ const CASES: &[Case] = &[
         ],
         unresolved: &[],
     },
+    // A field the input schema restricts, kept in a local and normalised (`role.toLowerCase()`):
+    // still one of its values. A free-text field the schema does not restrict, preferred when
+    // sent (`input.roleOverride ?? input.role`): any role.
+    Case {
+        dir: "trpc-schema-role-via-local",
+        entries: &[("invite", "rpc app.team.invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "trpc-schema-free-text-override",
+        entries: &[("invite", "rpc app.team.invite", "request")],
+        findings: &[("added-privilege", "invite", "role_allowed")],
+        unresolved: &[],
+    },
     // SvelteKit: form actions of +page.server.ts, error() that throws, $lib imports.
     Case {
         dir: "sveltekit-correct",

@@ -13,7 +13,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::{Cfg, Edge, Formula, NodeKind, Polarity};
+use super::{Cfg, Edge, Formula, NodeKind, Polarity, Value};
 
 /// A path from the entry through `via` (an action) to a node satisfying `is_target` after it,
 /// never using an edge in `cut`: the witness of something the code does after the action.
@@ -388,6 +388,23 @@ pub fn passing_edges(cfg: &Cfg, check: NodeIndex, target: NodeIndex) -> Vec<Edge
             .filter(|e| *e.weight() != Edge::Exception)
             .map(|e| e.id())
             .collect(),
+    }
+}
+
+/// What each alternative of a check branch's passing side (towards `target`) reads, when that
+/// side is an `or`: `[[NODE_ENV], [secret]]` for the false side of `if (isProd && !secret) return
+/// 500`, which passes either way. Empty when the side is one test or the node is no branch.
+pub fn passing_alternatives(cfg: &Cfg, check: NodeIndex, target: NodeIndex) -> &[Vec<Value>] {
+    let NodeKind::Branch { condition, .. } = &cfg.node(check).kind else {
+        return &[];
+    };
+    let side = passing_edges(cfg, check, target)
+        .first()
+        .and_then(|e| cfg.graph.edge_weight(*e).copied());
+    match side {
+        Some(Edge::True) => &condition.alternatives[0],
+        Some(Edge::False) => &condition.alternatives[1],
+        _ => &[],
     }
 }
 

@@ -206,7 +206,7 @@ pub fn evaluate(site: &Site, rule: &ArgumentRule, labeler: &Labeler) -> Option<V
                             format!("`{key}` is empty on some path")
                         }
                         ("null" | "undefined" | "None" | "nil", false) => {
-                            format!("`{key}` is always empty ({v})")
+                            format!("`{key}` is always empty")
                         }
                         (_, true) => format!("`{key}` is the fixed literal {v:?} on some path"),
                         (_, false) => format!("`{key}` is the fixed literal {v:?}"),
@@ -386,7 +386,9 @@ fn through_conversions(value: &Value) -> Vec<&Value> {
 }
 
 /// Whether every path to the call passes a test of `value` that refuses the request on one side
-/// (`if (!secret) return 500`): a fallback the test turns away never reaches the call.
+/// (`if (!secret) return 500`): a fallback the test turns away never reaches the call. A test
+/// passed on another alternative (`if (isProd && !secret) return 500` passes outside production
+/// whatever the secret) does not turn it away.
 fn tested_before(site: &Site, value: &Value) -> bool {
     let cfg = site.cfg();
     let target = value.stripped();
@@ -397,6 +399,9 @@ fn tested_before(site: &Site, value: &Value) -> bool {
             NodeKind::Branch { condition, .. } => {
                 condition.reads.iter().any(|r| r.stripped() == target)
                     && crate::cfg::query::a_side_refuses(cfg, n)
+                    && crate::cfg::query::passing_alternatives(cfg, n, site.node)
+                        .iter()
+                        .all(|reads| reads.contains(&target))
             }
             _ => false,
         })

@@ -378,26 +378,17 @@ fn input_alternative(
     check: NodeIndex,
     target: NodeIndex,
 ) -> Option<Vec<Value>> {
-    let NodeKind::Branch { condition, .. } = &cfg.node(check).kind else {
-        return None;
-    };
-    let side = passing_edges(cfg, check, target)
-        .first()
-        .and_then(|e| cfg.graph.edge_weight(*e).copied())?;
-    let alternatives = match side {
-        crate::cfg::Edge::True => &condition.alternatives[0],
-        crate::cfg::Edge::False => &condition.alternatives[1],
-        _ => return None,
-    };
-    alternatives.iter().find_map(|reads| {
-        let from_request = !reads.is_empty()
-            && reads.iter().all(|r| {
-                let sources = labeler.sources(r);
-                !sources.is_empty()
-                    && sources
-                        .iter()
-                        .all(|s| matches!(s, crate::workflow::Source::Request(_)))
-            });
-        from_request.then(|| reads.clone())
-    })
+    crate::cfg::query::passing_alternatives(cfg, check, target)
+        .iter()
+        .find_map(|reads| {
+            let from_request = !reads.is_empty()
+                && reads.iter().all(|r| {
+                    let sources = labeler.sources(r);
+                    !sources.is_empty()
+                        && sources
+                            .iter()
+                            .all(|s| matches!(s, crate::workflow::Source::Request(_)))
+                });
+            from_request.then(|| reads.clone())
+        })
 }
