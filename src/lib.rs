@@ -223,6 +223,7 @@ pub fn analyse(root: &Path, specs: &SpecSet, options: &ScanOptions) -> Result<An
         &walk.files,
         scanned,
         &specs.action_calls(),
+        &parse::RestApi::new(specs),
         aliases,
         &|program| workflow::modules_on_workflow_paths(program, specs),
     );

@@ -25,6 +25,17 @@ const CASES: &[(&str, Expected)] = &[
     ),
     ("invite-middleware-correct", &[]),
     ("role-assign-correct", &[]),
+    // A membership deleted with axios against the REST API, by the id in the URL (a path
+    // parameter of the operation). The application's own API under the same paths is not the
+    // provider's: see the unit test of `parse::rest_calls`.
+    (
+        "member-remove-rest-axios",
+        &[
+            ("missing-check", "member-remove", "membership_in_caller_org"),
+            ("missing-check", "member-remove", "not_self"),
+            ("missing-check", "member-remove", "sessions_revoked"),
+        ],
+    ),
     // A role only required (`if (!role) return 400`) is not allow-listed; one checked against
     // the slugs the organization defines (listed at run time) is.
     (
@@ -1073,7 +1084,23 @@ const BULK_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// An operation called through the REST API by hand (`fetch`, `requests.post`) rather than the
+/// SDK: read as the SDK call, judged by the same rules.
+const REST_LANGUAGES: &[&str] = &["ts", "py"];
+const REST_PARITY: &[(&str, Expected)] = &[
+    ("invite-rest-correct", &[]),
+    (
+        "invite-rest-drifted",
+        &[
+            ("added-privilege", "invite", "role_allowed"),
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
+    (REST_LANGUAGES, REST_PARITY),
     (BULK_LANGUAGES, BULK_PARITY),
     (LINK_HELPER_LANGUAGES, LINK_HELPER_PARITY),
     (LANGUAGES, PARITY),

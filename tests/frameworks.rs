@@ -180,6 +180,18 @@ const CASES: &[Case] = &[
         findings: &[("added-privilege", "invite", "role_allowed")],
         unresolved: &[],
     },
+    // A Hono webhook router whose paths are also API paths of the provider (`/organizations`),
+    // read first as a file that mentions an anchor: the verifying middleware it puts in front of
+    // each handler is still followed.
+    Case {
+        dir: "hono-webhook-router-named-like-api",
+        entries: &[
+            ("webhook-events", "route POST /memberships", "request"),
+            ("webhook-events", "route POST /organizations", "request"),
+        ],
+        findings: &[],
+        unresolved: &[],
+    },
     // SvelteKit: form actions of +page.server.ts, error() that throws, $lib imports.
     Case {
         dir: "sveltekit-correct",

@@ -11,12 +11,14 @@ pub fn parse_files(
     files: &[SourceFile],
     scanned: Vec<ScannedFile>,
     action_calls: &crate::spec::ActionCalls,
+    rest_api: &super::RestApi,
     aliases: ImportAliases,
     modules_on_paths: &dyn Fn(&Program) -> Vec<usize>,
 ) -> ParseOutcome {
     let t = std::time::Instant::now();
     let first = scanned.into_iter().enumerate();
     let mut loader = Loader::new(files);
+    loader.rest_api = rest_api.clone();
     loader.program.aliases = aliases;
     let mut selected: Vec<ParsedFile> = Vec::new();
     for (i, r) in first {
@@ -87,11 +89,16 @@ pub fn parse_files(
     loader.program.resolve_imports();
     // An importer that registers routes is on their way too, through the guards it puts in
     // front of them (`r.With(auth.RequireAuth).Post(…)`): of its imports only those guards are
-    // followed (see `names_used_from`).
-    let registering = (before_importers..loader.program.modules.len()).filter(|&m| {
-        let module = &loader.program.modules[m];
-        !module.entries.is_empty() || !module.guard_chains.is_empty()
-    });
+    // followed (see `names_used_from`). So is a file that registers routes and only mentions an
+    // anchor (a webhook router's `app.post("/organizations", …)`): parsed first, it was no
+    // importer found by the search.
+    let mentions_only = (0..anchor_modules).filter(|m| !seeds.contains(m));
+    let registering = (before_importers..loader.program.modules.len())
+        .chain(mentions_only)
+        .filter(|&m| {
+            let module = &loader.program.modules[m];
+            !module.entries.is_empty() || !module.guard_chains.is_empty()
+        });
     let on_paths: Vec<usize> = modules_on_paths(&loader.program)
         .into_iter()
         .filter(|&m| m >= before_importers || (m < anchor_modules && !seeds.contains(&m)))
@@ -158,6 +165,8 @@ pub(super) struct Loader<'a> {
     ruby_chain: BTreeSet<String>,
     /// Files parsed ahead of the round that wants them (see `parse_round`).
     ahead: HashMap<usize, Ahead>,
+    /// Hand-written calls of the provider's REST API, read as SDK calls in every module.
+    rest_api: super::RestApi,
 }
 
 /// A file parsed (or found unreadable) before the import round that asks for it.
@@ -191,6 +200,7 @@ impl<'a> Loader<'a> {
             cache: vec![None; files.len()],
             ruby_chain: BTreeSet::new(),
             ahead: HashMap::new(),
+            rest_api: Default::default(),
         }
     }
 
@@ -199,7 +209,8 @@ impl<'a> Loader<'a> {
         crate::trace_file(&files[i].rel, text.len());
         self.parsed[i] = true;
         match result {
-            Ok(module) => {
+            Ok(mut module) => {
+                self.rest_api.read(&mut module);
                 if let Some(first) = module.syntax_errors.first() {
                     self.unscanned.push(Unscanned::new(
                         &files[i].rel,

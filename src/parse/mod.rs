@@ -18,6 +18,7 @@ mod program;
 mod reach;
 mod read;
 mod resolve;
+mod rest_calls;
 
 use reach::*;
 use read::*;
@@ -27,6 +28,7 @@ pub use aliases::ImportAliases;
 pub use loader::parse_files;
 pub use read::{ScannedFile, Scanner};
 pub use resolve::resolve_specifier;
+pub use rest_calls::RestApi;
 
 /// How many rounds of "files that import a parsed file" to follow: enough for
 /// route → action module → SDK wrapper.

@@ -69,6 +69,11 @@ pub struct Operation {
     /// hand-written HTTP), so a spec cannot list one.
     #[serde(default)]
     pub absent: Vec<Absence>,
+    /// Literal body fields a hand-written REST call must carry to stand for the spellings
+    /// (`grant_type: authorization_code`: `/user_management/authenticate` also refreshes
+    /// tokens and signs in with passwords, which are not the code exchange).
+    #[serde(default)]
+    pub rest_body: BTreeMap<String, String>,
 }
 
 /// An SDK that has no call for an operation.

@@ -140,6 +140,35 @@ impl SpecSet {
                 }
             }
         }
+        // A hand-written call of the REST API (see `parse::RestApi`): the path of an operation
+        // some workflow anchors, together with the provider's name (its host, or a setting or
+        // constant named for it). Not the host alone: configuration files name it too (a JWT
+        // issuer, a content security policy) and call nothing.
+        for provider in &self.providers {
+            if provider.api_hosts.is_empty() || provider.sdk_markers.is_empty() {
+                continue;
+            }
+            let anchored: BTreeSet<&str> = self
+                .workflows
+                .iter()
+                .filter(|w| w.provider == provider.provider)
+                .flat_map(|w| w.contract.iter().map(String::as_str))
+                .collect();
+            let markers: BTreeSet<String> = provider.sdk_markers.iter().cloned().collect();
+            for (id, op) in self.contracts.iter().flat_map(|(_, t)| &t.operations) {
+                if !anchored.contains(id.as_str()) {
+                    continue;
+                }
+                let fixed = op.path.split('{').next().unwrap_or_default().to_string();
+                match (
+                    out.entry(fixed).or_insert_with(|| Some(markers.clone())),
+                    &markers,
+                ) {
+                    (Some(have), more) => have.extend(more.iter().cloned()),
+                    (None, _) => {}
+                }
+            }
+        }
         out.into_iter()
             .map(|(text, needs)| Anchor {
                 text,

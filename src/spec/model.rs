@@ -558,6 +558,12 @@ pub struct ProviderSpec {
     /// these.
     #[serde(default)]
     pub sdk_markers: Vec<String>,
+    /// Hosts of the provider's REST API (`api.workos.com`). A hand-written HTTP call whose URL
+    /// names one (or is built on a base whose name holds an `sdk_markers` word,
+    /// `WORKOS_API_URL`) is read as the SDK call of the operation its method and path reach in
+    /// `contract.yaml`.
+    #[serde(default)]
+    pub api_hosts: Vec<String>,
     /// Calls that authenticate a request as sent by a service rather than a user (webhook
     /// signature checks: `webhooks.constructEvent`, `verifySignature`). A request that passes one
     /// before an action is the service acting: the checks about a signed-in caller do not
