@@ -160,12 +160,9 @@ impl SpecSet {
                     continue;
                 }
                 let fixed = op.path.split('{').next().unwrap_or_default().to_string();
-                match (
-                    out.entry(fixed).or_insert_with(|| Some(markers.clone())),
-                    &markers,
-                ) {
-                    (Some(have), more) => have.extend(more.iter().cloned()),
-                    (None, _) => {}
+                // An anchor that needs nothing more (an SDK method name) stays so.
+                if let Some(have) = out.entry(fixed).or_insert_with(|| Some(markers.clone())) {
+                    have.extend(markers.iter().cloned());
                 }
             }
         }
