@@ -43,6 +43,14 @@ const CASES: &[(&str, Expected)] = &[
         &[("added-privilege", "role-assign", "role_allowed")],
     ),
     ("role-assign-organization-roles", &[]),
+    // An invitation looked up in the application's own table with the session's organization
+    // bound into the query (`db.prepare(sql).bind(id, organizationId).first()`); and by the id
+    // alone.
+    ("member-remove-invitation-sql-scoped", &[]),
+    (
+        "member-remove-invitation-sql-unscoped",
+        &[("missing-check", "member-remove", "membership_in_caller_org")],
+    ),
     ("domain-verify-correct", &[]),
     ("sso-portal-correct", &[]),
     ("sso-login-correct", &[]),

@@ -192,6 +192,43 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[],
     },
+    // Cloudflare Pages Functions: `onRequestPost` of `functions/api/team/invite.ts` is `POST
+    // /api/team/invite`, behind `functions/api/_middleware.ts` (an array of hooks going on by
+    // `context.next()`); its one context carries the request, `env` and the middleware's `data`.
+    Case {
+        dir: "cloudflare-pages-correct",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "cloudflare-pages-drifted",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[
+            ("added-privilege", "invite", "role_allowed"),
+            ("missing-check", "invite", "authenticated"),
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+        ],
+        unresolved: &[],
+    },
+    // A Cloudflare Worker in module form: `export default { fetch(request, env) }` answers every
+    // request (its `scheduled` is no request), and `env` is configuration.
+    Case {
+        dir: "cloudflare-worker-correct",
+        entries: &[("invite", "route ANY", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "cloudflare-worker-drifted",
+        entries: &[("invite", "route ANY", "request")],
+        findings: &[
+            ("added-privilege", "invite", "role_allowed"),
+            ("missing-check", "invite", "can_manage_members"),
+        ],
+        unresolved: &[],
+    },
     // SvelteKit: form actions of +page.server.ts, error() that throws, $lib imports.
     Case {
         dir: "sveltekit-correct",

@@ -12,6 +12,9 @@
 //! - Astro's `src/middleware.ts`: its `onRequest` (a function, `defineMiddleware(fn)`, or each
 //!   hook of `sequence(a, b, …)`), run before every endpoint and page of `src/pages/`;
 //!   `next()` goes on.
+//! - Cloudflare Pages Functions' `functions/**/_middleware.ts`: its `onRequest` (a function or
+//!   an array of them, in order), run before every Function in its folder and below;
+//!   `context.next()` goes on.
 //!
 //! NestJS `APP_GUARD` providers, found in a module's decorators, are the third kind (see the
 //! TypeScript frontend).
@@ -25,6 +28,8 @@ const NEXT_ROUTE_FOLDERS: &[&str] = &["app", "pages"];
 /// SvelteKit's server hooks file and the folder of the routes beside it.
 const SVELTEKIT_HOOKS: &str = "hooks.server";
 const SVELTEKIT_ROUTE_FOLDERS: &[&str] = &["routes"];
+/// Cloudflare Pages Functions' middleware, run before every Function in its folder and below.
+const PAGES_MIDDLEWARE: &str = "_middleware";
 /// Where Astro's pages and endpoints live, beside its `middleware.ts`.
 const ASTRO_PAGES: &str = "pages";
 /// Options of middleware libraries that list paths the guard lets through unchecked.
@@ -46,7 +51,10 @@ pub fn guard_file_project(path: &str) -> Option<(&str, &'static [&'static str])>
     if !matches!(ext, "ts" | "js" | "mjs" | "mts") {
         return None;
     }
-    if MIDDLEWARE_STEMS.contains(&stem) {
+    if stem == PAGES_MIDDLEWARE && dir.split('/').any(|s| s == "functions") {
+        // Every Function in the middleware's folder and below.
+        Some((dir, &[]))
+    } else if MIDDLEWARE_STEMS.contains(&stem) {
         Some((dir, NEXT_ROUTE_FOLDERS))
     } else if stem == SVELTEKIT_HOOKS {
         Some((dir, SVELTEKIT_ROUTE_FOLDERS))
@@ -101,6 +109,8 @@ fn exported_hooks(module: &Module, name: &str, bound: &dyn Fn(&str) -> Option<Ex
             call.args.iter().map(|a| defined(a.value.clone())).collect()
         }
         Some(Expr::Function(id)) => vec![Expr::Function(*id)],
+        // Cloudflare Pages: `export const onRequest = [errorHandling, authenticate]`, in order.
+        Some(Expr::Array(items)) => items.iter().map(|i| defined(i.clone())).collect(),
         Some(_) => Vec::new(),
         None => module
             .functions
@@ -150,6 +160,7 @@ pub fn recognise(module: &mut Module) {
         return;
     };
     let project = project.to_string();
+    let pages_functions = route_folders.is_empty();
     let sveltekit = route_folders == SVELTEKIT_ROUTE_FOLDERS;
     let route_folders: Vec<String> = route_folders.iter().map(|f| f.to_string()).collect();
     let bound = |name: &str| {
@@ -164,7 +175,10 @@ pub fn recognise(module: &mut Module) {
     };
     // SvelteKit's `handle` before the routes of `src/routes/`; Astro's `onRequest` (in a
     // `middleware.ts`, as Next's is named) before every page and endpoint of `src/pages/`.
-    let (hooks, folders) = if sveltekit {
+    // Cloudflare Pages' `onRequest` before every Function of the middleware's folder.
+    let (hooks, folders) = if pages_functions {
+        (exported_hooks(module, "onRequest", &bound), Vec::new())
+    } else if sveltekit {
         (
             exported_hooks(module, "handle", &bound),
             route_folders.clone(),
@@ -175,7 +189,7 @@ pub fn recognise(module: &mut Module) {
             vec![ASTRO_PAGES.to_string()],
         )
     };
-    if sveltekit || !hooks.is_empty() {
+    if sveltekit || pages_functions || !hooks.is_empty() {
         for guard in hooks {
             module.global_guards.push(AppGuard {
                 guard,
@@ -439,6 +453,11 @@ mod tests {
         assert_eq!(project("proxy.ts"), Some(""));
         assert_eq!(project("src/hooks.server.ts"), Some("src"));
         assert_eq!(project("lib/auth/session.ts"), None);
+        assert_eq!(
+            project("functions/api/_middleware.ts"),
+            Some("functions/api")
+        );
+        assert_eq!(project("src/_middleware.ts"), None);
         let app = ["app", "pages"];
         assert!(in_project(
             "apps/web/src",

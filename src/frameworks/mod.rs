@@ -129,6 +129,25 @@ pub fn join_route_path(prefix: &str, path: &str) -> String {
     joined.trim_end_matches('/').to_string()
 }
 
+/// The URL path Cloudflare Pages gives a Function file under the project's `functions/`
+/// folder: `functions/api/auth/login.ts` → `/api/auth/login`, `functions/users/[id].ts` →
+/// `/users/[id]`, `index` the folder's own path. `_middleware` files and other files starting
+/// with `_` are no route.
+pub fn pages_function_route_path(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let at = segments.iter().position(|s| *s == "functions")?;
+    let (file, dirs) = segments[at + 1..].split_last()?;
+    let (stem, ext) = file.rsplit_once('.')?;
+    if !matches!(ext, "ts" | "js" | "mts" | "mjs" | "tsx" | "jsx") || stem.starts_with('_') {
+        return None;
+    }
+    let mut parts: Vec<&str> = dirs.to_vec();
+    if stem != "index" {
+        parts.push(stem);
+    }
+    Some(format!("/{}", parts.join("/")))
+}
+
 /// The URL path a file-based router gives a file: Next.js `app/api/team/invite/route.ts` →
 /// `/api/team/invite` (route groups `(x)` dropped), `pages/api/invite.ts` → `/api/invite`,
 /// SvelteKit `src/routes/org/[id]/+page.server.ts` → `/org/[id]`, Remix / React Router
@@ -230,7 +249,22 @@ fn split_unescaped_dots(name: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::file_route_path;
+    use super::{file_route_path, pages_function_route_path};
+
+    #[test]
+    fn pages_functions_are_routed_by_their_file() {
+        for (file, path) in [
+            ("functions/api/auth/login.ts", Some("/api/auth/login")),
+            ("functions/users/[id].ts", Some("/users/[id]")),
+            ("apps/site/functions/index.js", Some("/")),
+            ("functions/api/index.ts", Some("/api")),
+            ("functions/api/_middleware.ts", None),
+            ("functions/api/notes.md", None),
+            ("src/api/login.ts", None),
+        ] {
+            assert_eq!(pages_function_route_path(file).as_deref(), path, "{file}");
+        }
+    }
 
     #[test]
     fn remix_file_routes_name_their_paths() {

@@ -47,6 +47,7 @@ pub fn parse(language: Language, path: &str, source: &str) -> Result<Module, Par
         page_file: is_page_file(path),
         pages_api_file: path.contains("pages/api/"),
         pages_router_file: path.split('/').any(|segment| segment == "pages"),
+        pages_function_path: crate::frameworks::pages_function_route_path(path),
     };
     let root = tree.root_node();
     lower.module.syntax_errors = super::syntax_errors(root);
@@ -134,6 +135,9 @@ struct Lowerer<'a> {
     /// Under a `pages` folder: Next.js's pages router runs an exported `getServerSideProps`
     /// for every request of the page.
     pages_router_file: bool,
+    /// The URL path of a Cloudflare Pages Function file (`functions/api/login.ts` →
+    /// `/api/login`), whose `onRequestPost` (…) exports answer requests.
+    pages_function_path: Option<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -229,6 +233,8 @@ impl<'a> Lowerer<'a> {
                             self.module.functions[id].exported = true;
                             self.classify_entry(id, true);
                         }
+                    } else if let Expr::Object(props) = &expr {
+                        self.worker_entry(props);
                     } else if let Expr::Call(call) = &expr {
                         if let Some(target) = outer_handler(call) {
                             self.module.default_export = Some(target);
@@ -614,6 +620,37 @@ impl<'a> Lowerer<'a> {
         });
     }
 
+    /// A Cloudflare Worker in module form (`export default { async fetch(request, env, ctx) {
+    /// … } }`): its `fetch` answers every request. `env` holds the Worker's bindings and
+    /// secrets, configuration rather than client input.
+    fn worker_entry(&mut self, props: &[crate::ir::Property]) {
+        let Some(id) = props.iter().find_map(|p| match (&p.key[..], &p.value) {
+            ("fetch", Expr::Function(id)) => Some(*id),
+            ("fetch", Expr::Name(n)) => self
+                .module
+                .functions
+                .iter()
+                .position(|f| f.callable && &f.name == n),
+            _ => None,
+        }) else {
+            return;
+        };
+        let f = &mut self.module.functions[id];
+        f.callable = true;
+        if let Some(p) = f.params.first_mut().filter(|p| p.role == ParamRole::Plain) {
+            p.role = ParamRole::Request;
+        }
+        let span = f.span;
+        self.module.entries.push(EntryPoint::plain(
+            Expr::Function(id),
+            EntryKind::Route {
+                method: "ANY".into(),
+                path: None,
+            },
+            span,
+        ));
+    }
+
     /// Decides whether a top-level function is a framework entry point.
     fn classify_entry(&mut self, id: FunctionId, is_default_export: bool) {
         let f = &self.module.functions[id];
@@ -621,6 +658,32 @@ impl<'a> Lowerer<'a> {
         let name = f.name.clone();
         let exported = f.exported;
         let use_server = self.file_use_server || f_has_use_server(f);
+        // Cloudflare Pages Functions: `onRequest` answers every method, `onRequestPost` one;
+        // the handler is given one context (`{ request, env, params, data, next }`).
+        let pages_method = name.strip_prefix("onRequest").and_then(|m| match m {
+            "" => Some("ANY".to_string()),
+            m if HTTP_METHODS.contains(&m.to_ascii_uppercase().as_str()) => {
+                Some(m.to_ascii_uppercase())
+            }
+            _ => None,
+        });
+        if let (true, Some(method), Some(path)) =
+            (exported, pages_method, self.pages_function_path.clone())
+        {
+            let f = &mut self.module.functions[id];
+            if let Some(p) = f.params.first_mut().filter(|p| p.role == ParamRole::Plain) {
+                p.role = ParamRole::Context;
+            }
+            self.module.entries.push(EntryPoint::plain(
+                Expr::Function(id),
+                EntryKind::Route {
+                    method,
+                    path: Some(path),
+                },
+                span,
+            ));
+            return;
+        }
         let kind = if exported && self.route_file && HTTP_METHODS.contains(&name.as_str()) {
             Some(EntryKind::Route {
                 method: name.clone(),

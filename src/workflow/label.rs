@@ -937,9 +937,16 @@ impl<'s> Labeler<'s> {
                 by_key || (value_names(x).iter().any(|n| named(n)) && self.is_session(x))
             })
         };
+        // The call itself, or one of the chain it is called on: a query's values are bound
+        // before it runs (`db.prepare(sql).bind(id, caller.orgId).first()`).
+        let in_chain = |p: &str, callee: &str| {
+            p == callee
+                || p.strip_prefix(callee)
+                    .is_some_and(|rest| rest.starts_with("()."))
+        };
         cfg.calls().into_iter().any(|n| match &cfg.node(n).kind {
             NodeKind::Call { callee, args, .. } => {
-                producers.iter().any(|p| p == callee)
+                producers.iter().any(|p| in_chain(p, callee))
                     && args.iter().any(|a| session_named(&a.value))
             }
             _ => false,
