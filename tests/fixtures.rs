@@ -590,6 +590,11 @@ const CASES: &[(&str, Expected)] = &[
         "webhook-secret-refused-in-production-only",
         &[("missing-check", "webhook-events", "secret_configured")],
     ),
+    // …the same with the test nested inside the production branch: it is on some paths only.
+    (
+        "webhook-secret-refused-in-production-only-nested",
+        &[("missing-check", "webhook-events", "secret_configured")],
+    ),
     // The secret read from a configuration object kept in another file (`ENV.WEBHOOK_SECRET`,
     // `export const ENV = { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET || "" }`): the empty
     // fallback is found there; with no fallback, the secret is the deployment's.
