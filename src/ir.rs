@@ -931,6 +931,107 @@ pub fn only_logs(stmts: &[Stmt]) -> bool {
     plain && logs_only
 }
 
+/// Visits every expression under `stmts`, innermost first, to rewrite it in place; not into
+/// function literals, which are functions of their own.
+pub fn rewrite_stmts(stmts: &mut [Stmt], visit: &mut dyn FnMut(&mut Expr)) {
+    for s in stmts {
+        match s {
+            Stmt::Expr { expr, .. } | Stmt::Throw { value: expr, .. } => rewrite_expr(expr, visit),
+            Stmt::Let { value, .. } | Stmt::Return { value, .. } => {
+                if let Some(v) = value {
+                    rewrite_expr(v, visit)
+                }
+            }
+            Stmt::Assign { target, value, .. } => {
+                rewrite_expr(target, visit);
+                rewrite_expr(value, visit);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
+                rewrite_expr(cond, visit);
+                rewrite_stmts(then, visit);
+                rewrite_stmts(otherwise, visit);
+            }
+            Stmt::Loop { cond, body, .. } => {
+                if let Some(c) = cond {
+                    rewrite_expr(c, visit);
+                }
+                rewrite_stmts(body, visit);
+            }
+            Stmt::Switch { subject, cases, .. } => {
+                rewrite_expr(subject, visit);
+                for c in cases {
+                    if let Some(t) = &mut c.test {
+                        rewrite_expr(t, visit);
+                    }
+                    rewrite_stmts(&mut c.body, visit);
+                }
+            }
+            Stmt::Try {
+                body,
+                catch,
+                finally,
+                ..
+            } => {
+                rewrite_stmts(body, visit);
+                if let Some(c) = catch {
+                    rewrite_stmts(c, visit);
+                }
+                rewrite_stmts(finally, visit);
+            }
+            Stmt::Block { body } => rewrite_stmts(body, visit),
+            Stmt::Break { .. } | Stmt::Continue { .. } => {}
+        }
+    }
+}
+
+pub fn rewrite_expr(e: &mut Expr, visit: &mut dyn FnMut(&mut Expr)) {
+    match e {
+        Expr::Member { object, .. } => rewrite_expr(object, visit),
+        Expr::Index { object, index } => {
+            rewrite_expr(object, visit);
+            rewrite_expr(index, visit);
+        }
+        Expr::Call(c) => {
+            rewrite_expr(&mut c.callee, visit);
+            c.args
+                .iter_mut()
+                .for_each(|a| rewrite_expr(&mut a.value, visit));
+        }
+        Expr::Object(props) => props
+            .iter_mut()
+            .for_each(|p| rewrite_expr(&mut p.value, visit)),
+        Expr::Array(items) | Expr::Template(items) => {
+            items.iter_mut().for_each(|i| rewrite_expr(i, visit))
+        }
+        Expr::Unary { operand, .. } => rewrite_expr(operand, visit),
+        Expr::Binary { left, right, .. } => {
+            rewrite_expr(left, visit);
+            rewrite_expr(right, visit);
+        }
+        Expr::Conditional {
+            cond,
+            then,
+            otherwise,
+        } => {
+            rewrite_expr(cond, visit);
+            rewrite_expr(then, visit);
+            rewrite_expr(otherwise, visit);
+        }
+        Expr::Await(i) => rewrite_expr(i, visit),
+        Expr::Literal(_)
+        | Expr::Name(_)
+        | Expr::Function(_)
+        | Expr::RequestGlobal(_)
+        | Expr::Unknown(_) => {}
+    }
+    visit(e);
+}
+
 /// Visits every expression in a function body (not descending into function literals, which
 /// are reported as `Expr::Function` and are functions of their own).
 pub fn visit_stmts(stmts: &[Stmt], visit: &mut dyn FnMut(&Expr)) {

@@ -12,7 +12,7 @@
 
 use crate::ir::*;
 
-use super::rpc::rewrite_stmts;
+use crate::ir::rewrite_stmts;
 
 /// Calls whose function argument is an Effect program's body.
 const PROGRAM_CONSTRUCTORS: &[&str] = &["Effect.gen", "Effect.fn", "Effect.fnUntraced"];

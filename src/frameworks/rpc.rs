@@ -591,7 +591,7 @@ fn convex_calls(module: &mut Module, convex: &str) {
     };
     let mut imports = Vec::new();
     for f in &mut module.functions {
-        rewrite_stmts(&mut f.body, &mut |e| {
+        crate::ir::rewrite_stmts(&mut f.body, &mut |e| {
             let Expr::Call(call) = e else { return };
             let Some(path) = call.callee.path() else {
                 return;
@@ -631,100 +631,4 @@ fn convex_calls(module: &mut Module, convex: &str) {
     imports.sort_by(|a, b| a.local.cmp(&b.local));
     imports.dedup_by(|a, b| a.local == b.local);
     module.imports.extend(imports);
-}
-
-/// Visits every call in statements, mutably, innermost first.
-/// Visits every expression under `stmts`, innermost first, to rewrite it in place.
-pub(super) fn rewrite_stmts(stmts: &mut [Stmt], f: &mut dyn FnMut(&mut Expr)) {
-    for s in stmts {
-        match s {
-            Stmt::Expr { expr, .. } | Stmt::Throw { value: expr, .. } => rewrite_expr(expr, f),
-            Stmt::Let { value, .. } | Stmt::Return { value, .. } => {
-                if let Some(v) = value {
-                    rewrite_expr(v, f)
-                }
-            }
-            Stmt::Assign { target, value, .. } => {
-                rewrite_expr(target, f);
-                rewrite_expr(value, f);
-            }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-                ..
-            } => {
-                rewrite_expr(cond, f);
-                rewrite_stmts(then, f);
-                rewrite_stmts(otherwise, f);
-            }
-            Stmt::Loop { cond, body, .. } => {
-                if let Some(c) = cond {
-                    rewrite_expr(c, f);
-                }
-                rewrite_stmts(body, f);
-            }
-            Stmt::Switch { subject, cases, .. } => {
-                rewrite_expr(subject, f);
-                for c in cases {
-                    rewrite_stmts(&mut c.body, f);
-                }
-            }
-            Stmt::Try {
-                body,
-                catch,
-                finally,
-                ..
-            } => {
-                rewrite_stmts(body, f);
-                if let Some(c) = catch {
-                    rewrite_stmts(c, f);
-                }
-                rewrite_stmts(finally, f);
-            }
-            Stmt::Block { body } => rewrite_stmts(body, f),
-            Stmt::Break { .. } | Stmt::Continue { .. } => {}
-        }
-    }
-}
-
-fn rewrite_expr(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
-    match e {
-        Expr::Call(call) => {
-            rewrite_expr(&mut call.callee, f);
-            for a in &mut call.args {
-                rewrite_expr(&mut a.value, f);
-            }
-        }
-        Expr::Member { object, .. } => rewrite_expr(object, f),
-        Expr::Index { object, index } => {
-            rewrite_expr(object, f);
-            rewrite_expr(index, f);
-        }
-        Expr::Object(props) => props.iter_mut().for_each(|p| rewrite_expr(&mut p.value, f)),
-        Expr::Array(items) | Expr::Template(items) => {
-            items.iter_mut().for_each(|i| rewrite_expr(i, f))
-        }
-        Expr::Unary { operand, .. } => rewrite_expr(operand, f),
-        Expr::Binary { left, right, .. } => {
-            rewrite_expr(left, f);
-            rewrite_expr(right, f);
-        }
-        Expr::Conditional {
-            cond,
-            then,
-            otherwise,
-        } => {
-            rewrite_expr(cond, f);
-            rewrite_expr(then, f);
-            rewrite_expr(otherwise, f);
-        }
-        Expr::Await(inner) => rewrite_expr(inner, f),
-        Expr::Literal(_)
-        | Expr::Name(_)
-        | Expr::Function(_)
-        | Expr::RequestGlobal(_)
-        | Expr::Unknown(_) => {}
-    }
-    f(e);
 }

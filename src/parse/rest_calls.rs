@@ -106,13 +106,13 @@ impl RestApi {
                 locals: &locals,
                 constants: &constants,
             };
-            visit_stmts_mut(&mut f.body, &mut |e| self.rewrite(e, &names));
+            crate::ir::rewrite_stmts(&mut f.body, &mut |e| self.rewrite(e, &names));
         }
         let names = Names {
             locals: &[],
             constants: &constants,
         };
-        visit_stmts_mut(&mut module.top_level, &mut |e| self.rewrite(e, &names));
+        crate::ir::rewrite_stmts(&mut module.top_level, &mut |e| self.rewrite(e, &names));
     }
 
     fn rewrite(&self, e: &mut Expr, names: &Names) {
@@ -515,109 +515,6 @@ fn segments_of(pieces: Vec<Piece>) -> Vec<Segment> {
     }
     flush(&mut current, &mut segments);
     segments
-}
-
-/// Visits every expression of a body mutably, inner ones first, not descending into function
-/// literals (functions of their own, visited as such).
-fn visit_stmts_mut(stmts: &mut [Stmt], visit: &mut dyn FnMut(&mut Expr)) {
-    for s in stmts {
-        match s {
-            Stmt::Expr { expr, .. } | Stmt::Throw { value: expr, .. } => {
-                visit_expr_mut(expr, visit)
-            }
-            Stmt::Let { value, .. } | Stmt::Return { value, .. } => {
-                if let Some(v) = value {
-                    visit_expr_mut(v, visit)
-                }
-            }
-            Stmt::Assign { target, value, .. } => {
-                visit_expr_mut(target, visit);
-                visit_expr_mut(value, visit);
-            }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-                ..
-            } => {
-                visit_expr_mut(cond, visit);
-                visit_stmts_mut(then, visit);
-                visit_stmts_mut(otherwise, visit);
-            }
-            Stmt::Loop { cond, body, .. } => {
-                if let Some(c) = cond {
-                    visit_expr_mut(c, visit);
-                }
-                visit_stmts_mut(body, visit);
-            }
-            Stmt::Switch { subject, cases, .. } => {
-                visit_expr_mut(subject, visit);
-                for c in cases {
-                    if let Some(t) = &mut c.test {
-                        visit_expr_mut(t, visit);
-                    }
-                    visit_stmts_mut(&mut c.body, visit);
-                }
-            }
-            Stmt::Try {
-                body,
-                catch,
-                finally,
-                ..
-            } => {
-                visit_stmts_mut(body, visit);
-                if let Some(c) = catch {
-                    visit_stmts_mut(c, visit);
-                }
-                visit_stmts_mut(finally, visit);
-            }
-            Stmt::Block { body } => visit_stmts_mut(body, visit),
-            Stmt::Break { .. } | Stmt::Continue { .. } => {}
-        }
-    }
-}
-
-fn visit_expr_mut(e: &mut Expr, visit: &mut dyn FnMut(&mut Expr)) {
-    match e {
-        Expr::Member { object, .. } => visit_expr_mut(object, visit),
-        Expr::Index { object, index } => {
-            visit_expr_mut(object, visit);
-            visit_expr_mut(index, visit);
-        }
-        Expr::Call(c) => {
-            visit_expr_mut(&mut c.callee, visit);
-            c.args
-                .iter_mut()
-                .for_each(|a| visit_expr_mut(&mut a.value, visit));
-        }
-        Expr::Object(props) => props
-            .iter_mut()
-            .for_each(|p| visit_expr_mut(&mut p.value, visit)),
-        Expr::Array(items) | Expr::Template(items) => {
-            items.iter_mut().for_each(|i| visit_expr_mut(i, visit))
-        }
-        Expr::Unary { operand, .. } => visit_expr_mut(operand, visit),
-        Expr::Binary { left, right, .. } => {
-            visit_expr_mut(left, visit);
-            visit_expr_mut(right, visit);
-        }
-        Expr::Conditional {
-            cond,
-            then,
-            otherwise,
-        } => {
-            visit_expr_mut(cond, visit);
-            visit_expr_mut(then, visit);
-            visit_expr_mut(otherwise, visit);
-        }
-        Expr::Await(i) => visit_expr_mut(i, visit),
-        Expr::Literal(_)
-        | Expr::Name(_)
-        | Expr::Function(_)
-        | Expr::RequestGlobal(_)
-        | Expr::Unknown(_) => {}
-    }
-    visit(e);
 }
 
 #[cfg(test)]
