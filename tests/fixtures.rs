@@ -37,12 +37,18 @@ const CASES: &[(&str, Expected)] = &[
         ],
     ),
     // A role only required (`if (!role) return 400`) is not allow-listed; one checked against
-    // the slugs the organization defines (listed at run time) is.
+    // the slugs the organization defines (listed at run time, tested by a predicate written in
+    // place: `roles.some((r) => r.slug === role)`) is; a predicate that never looks at the role
+    // is not.
     (
         "role-assign-presence-check-only",
         &[("added-privilege", "role-assign", "role_allowed")],
     ),
     ("role-assign-organization-roles", &[]),
+    (
+        "role-assign-predicate-ignores-role",
+        &[("added-privilege", "role-assign", "role_allowed")],
+    ),
     // An invitation looked up in the application's own table with the session's organization
     // bound into the query (`db.prepare(sql).bind(id, organizationId).first()`); and by the id
     // alone.

@@ -498,6 +498,31 @@ impl<'p> Builder<'p> {
         }
         let mut chains = Vec::new();
         read_chains(cond, &mut chains);
+        // A predicate written in place (`roles.some((r) => r.slug === role)`) tests what it
+        // takes from the enclosing code (`role`) as surely as the condition itself would; its
+        // own parameters (`r`) are the items, read elsewhere.
+        let module = &self.program.modules[self.module()];
+        cond.for_each_call(&mut |call| {
+            for a in &call.args {
+                let Expr::Function(id) = a.value.peel() else {
+                    continue;
+                };
+                let f = &module.functions[*id];
+                if let [crate::ir::Stmt::Return { value: Some(v), .. }] = f.body.as_slice() {
+                    let mut inner = Vec::new();
+                    read_chains(v, &mut inner);
+                    chains.extend(inner.into_iter().filter(|e| {
+                        let mut roots = Vec::new();
+                        root_names(e, &mut roots);
+                        !roots.iter().any(|r| {
+                            f.params
+                                .iter()
+                                .any(|p| &p.name == r || p.bindings.iter().any(|b| &b.name == r))
+                        })
+                    }));
+                }
+            }
+        });
         c.reads = chains
             .into_iter()
             .map(|e| self.peek(e, 0).stripped())
