@@ -1105,7 +1105,7 @@ const BULK_PARITY: &[(&str, Expected)] = &[
 
 /// An operation called through the REST API by hand (`fetch`, `requests.post`) rather than the
 /// SDK: read as the SDK call, judged by the same rules.
-const REST_LANGUAGES: &[&str] = &["ts", "py"];
+const REST_LANGUAGES: &[&str] = &["ts", "py", "go"];
 const REST_PARITY: &[(&str, Expected)] = &[
     ("invite-rest-correct", &[]),
     (

@@ -922,7 +922,9 @@ impl<'a> Lowerer<'a> {
                         let mut c = e.walk();
                         let parts: Vec<Node> = e.named_children(&mut c).collect();
                         if parts.len() == 2 {
-                            let key = self.text(parts[0]).to_string();
+                            // A map's keys are strings (`map[string]any{"role_slug": r}`), a
+                            // struct's are field names.
+                            let key = super::unquote(self.text(parts[0]));
                             let value = self.literal_element(parts[1]);
                             props.push(Property { key, value });
                         }

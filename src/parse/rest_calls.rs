@@ -11,9 +11,9 @@
 //! provider's.
 //!
 //! Read for TypeScript/JavaScript (`fetch`, `$fetch`, `ofetch`, `ky`, `got`, `axios` and
-//! clients with `.get`/`.post`/… methods) and Python (`requests`, `httpx` and their sessions).
-//! Go's `http.NewRequest` and Ruby's `Net::HTTP` build the request apart from sending it and
-//! are not read yet.
+//! clients with `.get`/`.post`/… methods), Python (`requests`, `httpx` and their sessions) and
+//! Go (`http.NewRequest[WithContext]`, read where the request is built rather than where
+//! `client.Do` sends it). Ruby's `Net::HTTP` is not read yet.
 
 use crate::ir::{Arg, Call, Expr, Literal, Module, Stmt};
 
@@ -274,10 +274,13 @@ fn local_values(body: &[Stmt]) -> Vec<(String, Expr)> {
                 value: Some(v),
                 ..
             } => {
-                if let [b] = bindings.as_slice() {
-                    if b.path.is_empty() {
-                        out.push((b.name.clone(), v.clone()));
+                match bindings.as_slice() {
+                    [b] if b.path.is_empty() => out.push((b.name.clone(), v.clone())),
+                    // Go's `body, err := json.Marshal(payload)`: the value, then its error.
+                    [b, _] if b.path.is_empty() && matches!(v.peel(), Expr::Call(_)) => {
+                        out.push((b.name.clone(), v.clone()))
                     }
+                    _ => {}
                 }
             }
             Stmt::If {
@@ -353,11 +356,38 @@ fn request_of(call: &Call) -> Option<Request<'_>> {
             body,
         });
     }
+    // A method named in a literal (`"POST"`) or a constant (Go's `http.MethodPost`).
+    let verb = |e: &Expr| {
+        let named = match e.peel() {
+            Expr::Literal(Literal::Str(s)) => s.clone(),
+            other => other
+                .path()?
+                .rsplit('.')
+                .next()?
+                .strip_prefix("Method")?
+                .to_string(),
+        };
+        let lower = named.to_ascii_lowercase();
+        VERBS
+            .contains(&lower.as_str())
+            .then(|| lower.to_ascii_uppercase())
+    };
+    // Go: `http.NewRequest("POST", url, body)`, `http.NewRequestWithContext(ctx, "POST", url,
+    // body)`, sent later by `client.Do(req)`.
+    if last == "newrequest" || last == "newrequestwithcontext" {
+        // Every argument by position (the Go frontend names a context argument).
+        let args: Vec<&Expr> = call.args.iter().map(|a| &a.value).collect();
+        let skip = usize::from(last == "newrequestwithcontext");
+        return Some(Request {
+            method: args.get(skip).and_then(|e| verb(e))?,
+            url: args.get(skip + 1)?,
+            body: args.get(skip + 2).copied(),
+        });
+    }
     if !FETCHERS.contains(&last.as_str()) {
         return None;
     }
     // `requests.request("POST", url, json=…)`.
-    let verb = |e: &Expr| text(e).filter(|m| VERBS.contains(&m.to_ascii_lowercase().as_str()));
     if let (Some(method), Some(url)) = (positional.first().and_then(|e| verb(e)), positional.get(1))
     {
         return Some(Request {
@@ -413,7 +443,13 @@ fn unwrap_serialised<'e>(e: &'e Expr, names: &Names<'e>) -> &'e Expr {
                     && c.callee.path().is_some_and(|p| {
                         matches!(
                             p.as_str(),
-                            "JSON.stringify" | "json.dumps" | "URLSearchParams"
+                            "JSON.stringify"
+                                | "json.dumps"
+                                | "URLSearchParams"
+                                | "json.Marshal"
+                                | "bytes.NewBuffer"
+                                | "bytes.NewReader"
+                                | "strings.NewReader"
                         )
                     }) =>
             {
@@ -460,6 +496,32 @@ fn url_pieces(e: &Expr, names: &Names, depth: usize) -> Option<Vec<Piece>> {
             }
         }
         Expr::Name(n) => return url_pieces(names.value(n)?, names, depth + 1),
+        // Go: `fmt.Sprintf("%s/user_management/organization_memberships/%s", base, id)`.
+        Expr::Call(c) if c.callee.path().as_deref() == Some("fmt.Sprintf") => {
+            let Some(Expr::Literal(Literal::Str(format))) = c.args.first().map(|a| a.value.peel())
+            else {
+                return None;
+            };
+            let mut args = c.args[1..].iter().map(|a| &a.value);
+            let mut rest = format.as_str();
+            while let Some(at) = rest.find('%') {
+                out.push(Piece::Text(rest[..at].to_string()));
+                let verb = rest[at + 1..].chars().next()?;
+                if verb == '%' {
+                    out.push(Piece::Text("%".into()));
+                } else {
+                    let arg = args.next()?;
+                    match url_pieces(arg, names, depth + 1) {
+                        Some(inner) if inner.iter().all(|p| matches!(p, Piece::Text(_))) => {
+                            out.extend(inner)
+                        }
+                        _ => out.push(Piece::Hole(arg.clone())),
+                    }
+                }
+                rest = &rest[at + 1 + verb.len_utf8()..];
+            }
+            out.push(Piece::Text(rest.to_string()));
+        }
         _ => return None,
     }
     Some(out)
@@ -558,6 +620,10 @@ mod tests {
         let exchange = "workos.userManagement.authenticateWithCode".to_string();
         assert!(ts(r#"async function f(code) { const body = new URLSearchParams({ grant_type: "authorization_code", code }); await fetch("https://api.workos.com/user_management/authenticate", { method: "POST", body }) }"#).contains(&exchange));
         assert!(!ts(r#"async function f(t) { await fetch("https://api.workos.com/user_management/authenticate", { method: "POST", body: JSON.stringify({ grant_type: "refresh_token", refresh_token: t }) }) }"#).contains(&exchange));
+        let go = |s: &str| callees(Language::Go, s);
+        assert!(go("package x\nfunc f(id string) {\n\treq, _ := http.NewRequest(http.MethodDelete, fmt.Sprintf(\"%s/user_management/organization_memberships/%s\", workosBaseURL, id), nil)\n\t_ = req\n}\n").contains(&remove));
+        assert!(go("package x\nfunc f(p Payload) {\n\tbody, _ := json.Marshal(p)\n\treq, _ := http.NewRequestWithContext(ctx, \"POST\", \"https://api.workos.com/user_management/invitations\", bytes.NewReader(body))\n\t_ = req\n}\n").contains(&invite));
+        assert!(!go("package x\nfunc f(id string) {\n\treq, _ := http.NewRequest(\"DELETE\", fmt.Sprintf(\"%s/user_management/organization_memberships/%s\", apiBase, id), nil)\n\t_ = req\n}\n").contains(&remove));
         let py = |s: &str| callees(Language::Python, s);
         assert!(py("def f():\n    requests.request(\"POST\", \"https://api.workos.com/user_management/invitations\", json={})\n").contains(&invite));
         assert!(py(
