@@ -32,7 +32,7 @@ struct Route {
     method: String,
     /// The path's segments; `None` for a parameter (`{id}`).
     segments: Vec<Option<String>>,
-    /// The SDK call the operation is read as (`workos.userManagement.sendInvitation`).
+    /// The SDK call the operation is read as (`userManagement.sendInvitation`).
     callee: String,
     /// Literal body fields the call must carry (see `Operation::rest_body`).
     body: Vec<(String, String)>,
@@ -82,7 +82,7 @@ impl RestApi {
                         .filter(|s| !s.is_empty())
                         .map(|s| (!s.starts_with('{')).then(|| s.to_string()))
                         .collect(),
-                    callee: format!("workos.{}", spelling.call),
+                    callee: spelling.call.clone(),
                     body: op
                         .rest_body
                         .iter()
@@ -96,23 +96,33 @@ impl RestApi {
 
     /// Rewrites every hand-written call of an anchored operation in the module.
     pub fn read(&self, module: &mut Module) {
-        if self.routes.is_empty() || self.hosts.is_empty() || std::env::var("NO_REST").is_ok() {
+        if self.routes.is_empty() || self.hosts.is_empty() {
             return;
         }
-        let constants = module.constants.clone();
-        for f in &mut module.functions {
+        // Most bodies send no HTTP request: only those that do have their locals collected.
+        let sends = |body: &[Stmt]| {
+            let mut any = false;
+            crate::ir::visit_stmts(body, &mut |e| {
+                any = any || matches!(e, Expr::Call(c) if request_of(c).is_some());
+            });
+            any
+        };
+        let constants = &module.constants;
+        for f in module.functions.iter_mut().filter(|f| sends(&f.body)) {
             let locals = local_values(&f.body);
             let names = Names {
                 locals: &locals,
-                constants: &constants,
+                constants,
             };
             crate::ir::rewrite_stmts(&mut f.body, &mut |e| self.rewrite(e, &names));
         }
-        let names = Names {
-            locals: &[],
-            constants: &constants,
-        };
-        crate::ir::rewrite_stmts(&mut module.top_level, &mut |e| self.rewrite(e, &names));
+        if sends(&module.top_level) {
+            let names = Names {
+                locals: &[],
+                constants,
+            };
+            crate::ir::rewrite_stmts(&mut module.top_level, &mut |e| self.rewrite(e, &names));
+        }
     }
 
     fn rewrite(&self, e: &mut Expr, names: &Names) {
@@ -139,13 +149,17 @@ impl RestApi {
                 value: body.clone(),
             });
         }
-        let callee = route.callee.split('.').skip(1).fold(
-            Expr::Name("workos".into()),
-            |object, property| Expr::Member {
-                object: Box::new(object),
-                property: property.to_string(),
-            },
-        );
+        // On a client named for the provider, as the SDK's own examples call it.
+        let callee =
+            route
+                .callee
+                .split('.')
+                .fold(Expr::Name("workos".into()), |object, property| {
+                    Expr::Member {
+                        object: Box::new(object),
+                        property: property.to_string(),
+                    }
+                });
         **call = Call {
             callee,
             args,
