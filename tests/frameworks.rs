@@ -389,6 +389,28 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "role-assign", "authenticated")],
         unresolved: &[],
     },
+    // A back-office route behind an admin API key: the header compared with the deployment's
+    // secret and refused on a mismatch authenticates the operator; a mismatch only logged does not.
+    Case {
+        dir: "operator-api-key-correct",
+        entries: &[(
+            "role-assign",
+            "route POST /admin/organizations/:orgId/owners",
+            "request",
+        )],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "operator-api-key-unrefused",
+        entries: &[(
+            "role-assign",
+            "route POST /admin/organizations/:orgId/owners",
+            "request",
+        )],
+        findings: &[("missing-check", "role-assign", "authenticated")],
+        unresolved: &[],
+    },
     // An organization from the URL, bound to the caller by a membership lookup of that org.
     Case {
         dir: "tenancy-correct",

@@ -876,10 +876,11 @@ pub(crate) fn matcher_problem(m: &Matcher) -> Option<(&'static str, String)> {
             && c.values.is_empty()
             && c.compares.is_empty()
             && c.looks_up.is_empty()
+            && !c.presents_secret
         {
             return Some((
                 "condition",
-                "the condition matcher is empty (give `mentions`, `values`, `compares` or `looks_up`)".into(),
+                "the condition matcher is empty (give `mentions`, `values`, `compares`, `looks_up` or `presents_secret`)".into(),
             ));
         }
         if !m.with.is_empty() {

@@ -526,6 +526,13 @@ pub struct ConditionMatcher {
     /// requested role, not a permission of the caller's).
     #[serde(default)]
     pub about_caller: bool,
+    /// An equality comparison of request input with a secret the deployment holds: an
+    /// environment or configuration value, a module constant, or what a helper named for one
+    /// returns, named for a key, secret, token or password (`if (req.header("x-api-key") !==
+    /// process.env.ADMIN_API_KEY) return 401`). The caller proves it holds the operator's key;
+    /// a header compared with a setting that is no secret (`STAFF_EMAILS`) proves nothing.
+    #[serde(default)]
+    pub presents_secret: bool,
 }
 
 /// A privileged call outside the workflow's own actions.

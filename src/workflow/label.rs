@@ -512,6 +512,14 @@ impl<'s> Labeler<'s> {
                 {
                     return false;
                 }
+                if c.presents_secret
+                    && !condition
+                        .comparisons
+                        .iter()
+                        .any(|cmp| self.presents_secret(cmp))
+                {
+                    return false;
+                }
                 let mentions_ok = c.mentions.is_empty()
                     || condition
                         .names
@@ -598,6 +606,40 @@ impl<'s> Labeler<'s> {
             }
             _ => false,
         }
+    }
+
+    /// Whether a comparison holds request input against a secret the deployment holds (see
+    /// [`crate::spec::ConditionMatcher::presents_secret`]).
+    fn presents_secret(&self, cmp: &crate::cfg::Comparison) -> bool {
+        const SECRET_WORDS: [&str; 8] = [
+            "key",
+            "apikey",
+            "secret",
+            "token",
+            "password",
+            "passphrase",
+            "passwd",
+            "psk",
+        ];
+        let from_request = |v: &Value| {
+            self.sources(v)
+                .iter()
+                .any(|s| matches!(s, Source::Request(_)))
+        };
+        let held_secret = |v: &Value, names: &[String]| {
+            let held = match v.peel() {
+                Value::CallResult { callee } => {
+                    crate::cfg::build::reads_configuration(callee)
+                        || has_any_word(crate::ir::last_segment(callee), &SECRET_WORDS)
+                }
+                v => crate::cfg::build::is_configured(v),
+            };
+            held && !from_request(v)
+                && !matches!(v.peel(), Value::Literal { .. })
+                && names.iter().any(|n| has_any_word(n, &SECRET_WORDS))
+        };
+        (from_request(&cmp.left_value) && held_secret(&cmp.right_value, &cmp.right))
+            || (from_request(&cmp.right_value) && held_secret(&cmp.left_value, &cmp.left))
     }
 
     /// Whether a verdict branch compares a value computed by a call named with one of `words`:

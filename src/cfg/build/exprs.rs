@@ -1333,7 +1333,7 @@ pub(super) fn configuration_or(callee: &str, fallback: Value) -> Value {
 
 /// A value the deployment sets, not the request: a literal, a module-level name, or what an
 /// environment or configuration reader returned.
-pub(super) fn is_configured(v: &Value) -> bool {
+pub(crate) fn is_configured(v: &Value) -> bool {
     match v {
         Value::Literal { .. } | Value::Global { .. } => true,
         Value::CallResult { callee } => reads_configuration(callee),

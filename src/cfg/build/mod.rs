@@ -16,7 +16,7 @@ mod guards;
 mod stmts;
 mod url_path;
 
-pub(crate) use exprs::reads_configuration;
+pub(crate) use exprs::{is_configured, reads_configuration};
 
 use exprs::*;
 
