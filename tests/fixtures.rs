@@ -1093,10 +1093,14 @@ const LINK_HELPER_PARITY: &[(&str, Expected)] = &[
 /// Several members removed in one request: a membership of another organization or the
 /// caller's own is skipped with `continue`, which the next item's own checks do not undo. The
 /// drifted case has no self-check, only a CSRF guard that refuses a token issued to anyone but
-/// the caller: a comparison with the caller's id that requires equality is no self-check.
+/// the caller: a comparison with the caller's id that requires equality is no self-check. A
+/// self-check that wraps the removal (`if (m.userId !== user.id) { log; remove } else { skip }`)
+/// passes on its true side, against the usual reading of `!==`: the skipped item loops back to
+/// the removal only through the check again.
 const BULK_LANGUAGES: &[&str] = &["ts", "py"];
 const BULK_PARITY: &[(&str, Expected)] = &[
     ("member-remove-bulk-correct", &[]),
+    ("member-remove-bulk-self-check-around", &[]),
     (
         "member-remove-bulk-no-self-check",
         &[("missing-check", "member-remove", "not_self")],
