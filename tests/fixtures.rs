@@ -1122,8 +1122,24 @@ const REST_PARITY: &[(&str, Expected)] = &[
     ),
 ];
 
+/// A sign-in by hand against `/user_management/authenticate` with another grant than the code
+/// exchange (here Magic Auth, told apart by `grant_type`) is that SDK sign-in: the user it
+/// returns is the caller, whose own account may be updated; a user named in the form may not.
+const REST_SIGN_IN_LANGUAGES: &[&str] = &["ts", "py"];
+const REST_SIGN_IN_PARITY: &[(&str, Expected)] = &[
+    ("account-recovery-rest-sign-in-own-user", &[]),
+    (
+        "account-recovery-rest-sign-in-other-user",
+        &[
+            ("missing-check", "account-recovery", "may_update_user"),
+            ("missing-check", "account-recovery", "user_in_caller_org"),
+        ],
+    ),
+];
+
 const PARITY_TABLES: &[(&[&str], Cases)] = &[
     (REST_LANGUAGES, REST_PARITY),
+    (REST_SIGN_IN_LANGUAGES, REST_SIGN_IN_PARITY),
     (BULK_LANGUAGES, BULK_PARITY),
     (LINK_HELPER_LANGUAGES, LINK_HELPER_PARITY),
     (LANGUAGES, PARITY),

@@ -15,6 +15,8 @@
 //! Go (`http.NewRequest[WithContext]`, read where the request is built rather than where
 //! `client.Do` sends it). Ruby's `Net::HTTP` is not read yet.
 
+use std::collections::BTreeMap;
+
 use crate::ir::{Arg, Call, Expr, Literal, Module, Stmt};
 
 /// The provider's REST operations that some workflow anchors, by method and path.
@@ -74,7 +76,7 @@ impl RestApi {
                 if !anchored.contains(id.as_str()) {
                     continue;
                 }
-                api.routes.push(Route {
+                let route = |callee: &str, body: &BTreeMap<String, String>| Route {
                     method: op.method.to_ascii_uppercase(),
                     segments: op
                         .path
@@ -82,13 +84,13 @@ impl RestApi {
                         .filter(|s| !s.is_empty())
                         .map(|s| (!s.starts_with('{')).then(|| s.to_string()))
                         .collect(),
-                    callee: spelling.call.clone(),
-                    body: op
-                        .rest_body
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                });
+                    callee: callee.to_string(),
+                    body: body.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                };
+                api.routes.push(route(&spelling.call, &op.rest_body));
+                for variant in &op.rest_variants {
+                    api.routes.push(route(&variant.call, &variant.body));
+                }
             }
         }
         api
@@ -634,6 +636,12 @@ mod tests {
         let exchange = "workos.userManagement.authenticateWithCode".to_string();
         assert!(ts(r#"async function f(code) { const body = new URLSearchParams({ grant_type: "authorization_code", code }); await fetch("https://api.workos.com/user_management/authenticate", { method: "POST", body }) }"#).contains(&exchange));
         assert!(!ts(r#"async function f(t) { await fetch("https://api.workos.com/user_management/authenticate", { method: "POST", body: JSON.stringify({ grant_type: "refresh_token", refresh_token: t }) }) }"#).contains(&exchange));
+        // …and another grant the contract lists is the SDK sign-in of that grant.
+        let password = "workos.userManagement.authenticateWithPassword".to_string();
+        let with_password = ts(
+            r#"async function f(email, password) { await fetch("https://api.workos.com/user_management/authenticate", { method: "POST", body: JSON.stringify({ grant_type: "password", email, password }) }) }"#,
+        );
+        assert!(with_password.contains(&password) && !with_password.contains(&exchange));
         let go = |s: &str| callees(Language::Go, s);
         assert!(go("package x\nfunc f(id string) {\n\treq, _ := http.NewRequest(http.MethodDelete, fmt.Sprintf(\"%s/user_management/organization_memberships/%s\", workosBaseURL, id), nil)\n\t_ = req\n}\n").contains(&remove));
         assert!(go("package x\nfunc f(p Payload) {\n\tbody, _ := json.Marshal(p)\n\treq, _ := http.NewRequestWithContext(ctx, \"POST\", \"https://api.workos.com/user_management/invitations\", bytes.NewReader(body))\n\t_ = req\n}\n").contains(&invite));

@@ -74,6 +74,27 @@ pub struct Operation {
     /// tokens and signs in with passwords, which are not the code exchange).
     #[serde(default)]
     pub rest_body: BTreeMap<String, String>,
+    /// The endpoint's other uses, told apart by literal body fields: a hand-written call that
+    /// carries them stands for that SDK call instead (`grant_type: password` on
+    /// `/user_management/authenticate` is `authenticateWithPassword`, a sign-in that returns the
+    /// user it authenticated).
+    #[serde(default)]
+    pub rest_variants: Vec<RestVariant>,
+}
+
+/// One use of an endpoint that the SDK spells as a call of its own (see
+/// [`Operation::rest_variants`]).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestVariant {
+    /// The Node SDK call a hand-written request with `body` stands for.
+    pub call: String,
+    /// Literal body fields that tell this use apart.
+    pub body: BTreeMap<String, String>,
+    /// The file of the SDK's repository that defines the call and serialises `body`.
+    pub source: String,
+    /// A release tag at which the file was read.
+    pub tag: String,
 }
 
 /// An SDK that has no call for an operation.
