@@ -953,6 +953,20 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "authenticated")],
         unresolved: &[],
     },
+    // A middleware that signs in only under one prefix, tested negated on a copy of the URL
+    // (`if (!url.pathname.startsWith("/api/team/")) return next()`): decided for each route.
+    Case {
+        dir: "nextjs-middleware-protected-prefix-correct",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nextjs-middleware-protected-prefix-drifted",
+        entries: &[("invite", "route POST /api/members/invite", "request")],
+        findings: &[("missing-check", "invite", "authenticated")],
+        unresolved: &[],
+    },
 ];
 
 /// Reasons a fixture's workflow is not fully verified by design: what idrift cannot see and
