@@ -953,6 +953,20 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "authenticated")],
         unresolved: &[],
     },
+    // The public-path helper reads a setting: a trace it only logs decides nothing; a switch that
+    // returns "public" makes every path skip sign-in wherever it is set.
+    Case {
+        dir: "nextjs-middleware-helper-logs-correct",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "nextjs-middleware-helper-flag-drifted",
+        entries: &[("invite", "route POST /api/team/invite", "request")],
+        findings: &[("bypassed-step", "invite", "authenticated")],
+        unresolved: &[],
+    },
     // A middleware that signs in only under one prefix, tested negated on a copy of the URL
     // (`if (!url.pathname.startsWith("/api/team/")) return next()`): decided for each route.
     Case {
