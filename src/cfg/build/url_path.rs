@@ -733,6 +733,9 @@ mod tests {
              const LOOP_A: string = LOOP_B;\n\
              const LOOP_B: string = LOOP_A;\n\
              function isPublic(p: string) {{ return PUBLIC.some((r) => p.startsWith(r)); }}\n\
+             function isOpen(p: string) {{ if (p === \"/health\") {{ return true; }} return PUBLIC.includes(p); }}\n\
+             function isTraced(p: string) {{ for (const r of PUBLIC) {{ console.log(r); }} return PUBLIC.includes(p); }}\n\
+             function isListed(p: string) {{ for (const r of PUBLIC) {{ if (p.startsWith(r)) {{ return true; }} }} return false; }}\n\
              export function middleware(request) {{\n\
                const {{ pathname }} = request.nextUrl;\n\
                const url = new URL(request.url);\n\
@@ -917,6 +920,23 @@ mod tests {
                 Some(true),
             ),
             ("!(pathname === \"/login\")", "/login", Some(false)),
+            // Another unary operator is no negation.
+            ("typeof pathname === \"string\"", "/login", None),
+            // Only `new Set(…)` is its items and only `new URL(request.url)` the URL.
+            ("new Wrapper(PUBLIC).includes(pathname)", "/login", None),
+            (
+                "new URL(request.referrer).pathname === \"/login\"",
+                "/login",
+                None,
+            ),
+            // A helper run statement by statement: an `if` that returns decides, a loop that
+            // only logs is passed over, a loop that may return leaves it undecided.
+            ("isOpen(pathname)", "/health", Some(true)),
+            ("isOpen(pathname)", "/login", Some(true)),
+            ("isOpen(pathname)", "/api/team/invite", Some(false)),
+            ("isTraced(pathname)", "/login", Some(true)),
+            ("isTraced(pathname)", "/api/team/invite", Some(false)),
+            ("isListed(pathname)", "/login", None),
         ];
         assert_cases(Language::TypeScript, "middleware.ts", &with, cases);
     }
@@ -1041,6 +1061,76 @@ mod tests {
             Some(false)
         );
         assert_eq!(decided_with(ts, "m.ts", &source, "/login", &unknown), None);
+    }
+
+    /// A name the middleware's own code does not bind (a helper's parameter, a reassigned local)
+    /// is the path when the builder knows it as one: Next's `nextUrl.pathname` (also of a
+    /// clone), `new URL(request.url).pathname`, Go's `r.URL.Path`, Flask's `request.path`.
+    #[test]
+    fn a_value_the_builder_knows_as_the_request_path_is_the_path() {
+        use crate::ir::ParamRole;
+        let param = |name: &str| Value::Param {
+            name: name.into(),
+            role: ParamRole::Request,
+        };
+        let member = |base: Value, property: &str| Value::Member {
+            base: Box::new(base),
+            property: property.into(),
+        };
+        let source = with("path === \"/login\"");
+        let decide = |v: &Value, route: &str| {
+            decided_with(
+                Language::TypeScript,
+                "m.ts",
+                &source,
+                route,
+                &|n: &str| match n {
+                    "path" => v.clone(),
+                    _ => Value::Global {
+                        path: n.to_string(),
+                    },
+                },
+            )
+        };
+        let paths = [
+            member(member(param("request"), "nextUrl"), "pathname"),
+            member(member(param("req"), "url"), "pathname"),
+            member(
+                Value::Derived {
+                    from: Box::new(param("request")),
+                    via: "URL".into(),
+                },
+                "pathname",
+            ),
+            member(
+                Value::CallResult {
+                    callee: "request.nextUrl.clone".into(),
+                },
+                "pathname",
+            ),
+            member(member(param("r"), "URL"), "Path"),
+            member(param("request"), "path"),
+        ];
+        for v in &paths {
+            assert_eq!(decide(v, "/login"), Some(true), "{v:?}");
+            assert_eq!(decide(v, "/api/x"), Some(false), "{v:?}");
+        }
+        let others = [
+            member(member(param("request"), "headers"), "pathname"),
+            member(
+                Value::CallResult {
+                    callee: "other.clone".into(),
+                },
+                "pathname",
+            ),
+            member(member(param("r"), "url"), "Path"),
+            member(param("req"), "path"),
+            member(param("request"), "route"),
+            param("request"),
+        ];
+        for v in &others {
+            assert_eq!(decide(v, "/login"), None, "{v:?}");
+        }
     }
 
     #[test]
