@@ -1077,6 +1077,14 @@ mod tests {
             base: Box::new(base),
             property: property.into(),
         };
+        let pathname_of_clone = |callee: &str| {
+            member(
+                Value::CallResult {
+                    callee: callee.into(),
+                },
+                "pathname",
+            )
+        };
         let source = with("path === \"/login\"");
         let decide = |v: &Value, route: &str| {
             decided_with(
@@ -1102,12 +1110,7 @@ mod tests {
                 },
                 "pathname",
             ),
-            member(
-                Value::CallResult {
-                    callee: "request.nextUrl.clone".into(),
-                },
-                "pathname",
-            ),
+            pathname_of_clone("request.nextUrl.clone"),
             member(member(param("r"), "URL"), "Path"),
             member(param("request"), "path"),
         ];
@@ -1117,12 +1120,7 @@ mod tests {
         }
         let others = [
             member(member(param("request"), "headers"), "pathname"),
-            member(
-                Value::CallResult {
-                    callee: "other.clone".into(),
-                },
-                "pathname",
-            ),
+            pathname_of_clone("other.clone"),
             member(member(param("r"), "url"), "Path"),
             member(param("req"), "path"),
             member(param("request"), "route"),
