@@ -922,6 +922,11 @@ mod tests {
             ("!(pathname === \"/login\")", "/login", Some(false)),
             // Another unary operator is no negation.
             ("typeof pathname === \"string\"", "/login", None),
+            (
+                "(-pathname ? pathname === \"/login\" : true)",
+                "/api/x",
+                None,
+            ),
             // Only `new Set(…)` is its items and only `new URL(request.url)` the URL.
             ("new Wrapper(PUBLIC).includes(pathname)", "/login", None),
             (
