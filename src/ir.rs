@@ -66,6 +66,25 @@ pub struct Module {
     /// Enumerations this file defines (`class Role(str, Enum)`, a serde `enum Role`): a value
     /// parsed into one is one of its members.
     pub enums: Vec<String>,
+    /// Classes whose fields declare their types (TypeScript), so that a call on a field
+    /// (`this.listPermissions.execute()` on an injected service) runs that type's method, not
+    /// every in-repo method of the name.
+    pub classes: Vec<ClassDef>,
+}
+
+/// A class, with what a call on one of its fields needs: the fields' declared types and the
+/// types it extends or implements.
+#[derive(Debug, Clone, Default)]
+pub struct ClassDef {
+    pub name: String,
+    /// The superclass, by name as written (generic arguments dropped).
+    pub parent: Option<String>,
+    /// The superclass and the interfaces, by name as written.
+    pub heritage: Vec<String>,
+    /// (field, declared type name): constructor parameter properties (`private readonly
+    /// users: UsersService`) and typed field declarations.
+    pub fields: Vec<(String, String)>,
+    pub methods: Vec<FunctionId>,
 }
 
 /// A type request input is parsed into.

@@ -531,6 +531,23 @@ const CASES: &[Case] = &[
         findings: &[("missing-check", "invite", "can_manage_members")],
         unresolved: &[],
     },
+    // Injected services (`constructor(private readonly listPermissions: ListPermissionsQuery)`,
+    // imported through a tsconfig alias): a call on the field runs its type's method. Two
+    // commands both have an `execute`; the read-only route never reaches the invitation.
+    Case {
+        dir: "nestjs-injected-typed-fields",
+        entries: &[("invite", "route POST /api/teams/invitations", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
+    // A field typed as an interface (`@Inject(INVITER) inviter: Inviter`) runs the classes
+    // that implement it.
+    Case {
+        dir: "nestjs-injected-interface-drifted",
+        entries: &[("invite", "route POST /teams/invitations", "request")],
+        findings: &[("missing-check", "invite", "can_manage_members")],
+        unresolved: &[],
+    },
     // Go echo: a group behind a guard held in a variable (named for authentication: trusted as
     // one), values a middleware stored read with c.Get, an inviter lookup that is no check.
     Case {

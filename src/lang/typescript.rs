@@ -490,12 +490,29 @@ impl<'a> Lowerer<'a> {
             }
         }
         let class_guards = nest_guards(&class_decorators);
+        let mut class = ClassDef {
+            name: node
+                .child_by_field_name("name")
+                .map(|n| self.text(n).to_string())
+                .unwrap_or_default(),
+            ..ClassDef::default()
+        };
+        (class.parent, class.heritage) = self.class_heritage(node);
         let mut cursor = body.walk();
         let mut pending: Vec<(String, Call)> = Vec::new();
         for member in body.named_children(&mut cursor) {
             if member.kind() == "decorator" {
                 pending.extend(self.decorator_call(member));
                 continue;
+            }
+            if member.kind() == "public_field_definition" {
+                let field = member.child_by_field_name("name").map(|n| self.text(n));
+                let ty = member
+                    .child_by_field_name("type")
+                    .and_then(|t| declared_type_name(self.text(t)));
+                if let (Some(field), Some(ty)) = (field, ty) {
+                    class.fields.push((field.to_string(), ty));
+                }
             }
             if member.kind() == "method_definition" {
                 let name = member
@@ -513,14 +530,75 @@ impl<'a> Lowerer<'a> {
                     Some(class) if name == "canActivate" => format!("{class}::canActivate"),
                     _ => name,
                 };
+                if name == "constructor" {
+                    class.fields.extend(self.parameter_properties(member));
+                }
                 let id = self.function(member, name, exported, true);
                 self.module.functions[id].method = true;
+                class.methods.push(id);
                 if let Some(class) = &nest_class {
                     self.nest_entry(id, member, class, &class_guards, &decorators);
                 }
             }
             pending.clear();
         }
+        if !class.name.is_empty() {
+            self.module.classes.push(class);
+        }
+    }
+
+    /// The class a class extends, and every type it extends or implements (`extends Base<T>
+    /// implements IQuery<A, B>`), by name.
+    fn class_heritage(&self, class: Node) -> (Option<String>, Vec<String>) {
+        let Some(heritage) = super::children_of_kind(class, "class_heritage")
+            .into_iter()
+            .next()
+        else {
+            return (None, Vec::new());
+        };
+        let mut parent = None;
+        let mut all = Vec::new();
+        let mut cursor = heritage.walk();
+        for clause in heritage.named_children(&mut cursor) {
+            let mut inner = clause.walk();
+            for ty in clause.named_children(&mut inner) {
+                if ty.kind() == "type_arguments" {
+                    continue;
+                }
+                let Some(name) = declared_type_name(self.text(ty)) else {
+                    continue;
+                };
+                if clause.kind() == "extends_clause" && parent.is_none() {
+                    parent = Some(name.clone());
+                }
+                all.push(name);
+            }
+        }
+        (parent, all)
+    }
+
+    /// A constructor's parameter properties (`constructor(private readonly users: UsersService)`):
+    /// each is a field of the class, typed as declared.
+    fn parameter_properties(&self, constructor: Node) -> Vec<(String, String)> {
+        let Some(params) = constructor.child_by_field_name("parameters") else {
+            return Vec::new();
+        };
+        let mut cursor = params.walk();
+        params
+            .named_children(&mut cursor)
+            .filter(|p| {
+                let mut c = p.walk();
+                let property = p
+                    .children(&mut c)
+                    .any(|child| matches!(child.kind(), "accessibility_modifier" | "readonly"));
+                property
+            })
+            .filter_map(|p| {
+                let field = p.child_by_field_name("pattern")?;
+                let ty = declared_type_name(self.text(p.child_by_field_name("type")?))?;
+                Some((self.text(field).to_string(), ty))
+            })
+            .collect()
     }
 
     /// The decorators written on a node, as (name, call): `@Post(':id')` → ("Post", call).
@@ -1708,6 +1786,18 @@ fn last_named_child(node: Node) -> Option<Node> {
 }
 
 /// Whether a function, arrow function or method node is declared `async`.
+/// The type a declaration names (`: UsersService`, `Repository<User>`, `IQuery<A, B>`), without
+/// its generic arguments; none for a union, an array, a literal or an inline object type.
+fn declared_type_name(written: &str) -> Option<String> {
+    let written = written.trim_start_matches(':').trim();
+    let name = written.split('<').next().unwrap_or(written).trim();
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.');
+    plain.then(|| name.to_string())
+}
+
 fn has_async_keyword(node: Node) -> bool {
     let mut cursor = node.walk();
     let found = node
@@ -1720,6 +1810,28 @@ fn has_async_keyword(node: Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classes_record_field_types_and_heritage() {
+        let src = "export class Teams extends Base<User> implements Handler<A, B> {\n  private readonly audit: AuditLog;\n  label = 'x';\n  constructor(@Inject(T) private readonly inviter: Inviter, plain: Other, readonly repo: Repository<User>) { super(); }\n  run() { return this.inviter.invite(); }\n}\n";
+        let module = crate::lang::parse(Language::TypeScript, "teams.ts", src).unwrap();
+        let class = &module.classes[0];
+        assert_eq!(class.name, "Teams");
+        assert_eq!(class.parent.as_deref(), Some("Base"));
+        assert_eq!(class.heritage, ["Base", "Handler"]);
+        // Parameter properties are fields; a plain parameter is not; generics are dropped.
+        assert_eq!(
+            class.fields,
+            [
+                ("audit".to_string(), "AuditLog".to_string()),
+                ("inviter".to_string(), "Inviter".to_string()),
+                ("repo".to_string(), "Repository".to_string()),
+            ]
+        );
+        assert_eq!(class.methods.len(), 2);
+        assert_eq!(declared_type_name(": A | B"), None);
+        assert_eq!(declared_type_name(": string[]"), None);
+    }
 
     #[test]
     fn import_types_are_masked_in_type_positions_only_and_offsets_stay() {

@@ -202,9 +202,23 @@ impl Program {
     /// its receiver is rooted in a package (`Sentry.captureException`) or in an object a package
     /// built (`stripe.checkout.sessions.create(…)`), whose methods are the package's.
     pub fn dispatches_by_name(&self, func: FnRef, callee: &Expr) -> bool {
-        let Expr::Member { object, .. } = callee.peel() else {
+        let Expr::Member { object, property } = callee.peel() else {
             return false;
         };
+        // A field whose type the class declares runs that type's method, found or not.
+        if let Expr::Member {
+            object: owner,
+            property: field,
+        } = object.peel()
+        {
+            if matches!(owner.peel(), Expr::Name(n) if n == "this")
+                && self
+                    .methods_of_field(func.module, field, property)
+                    .is_some()
+            {
+                return false;
+            }
+        }
         let root = object.path().unwrap_or_default();
         let root = root.split('.').next().unwrap_or("");
         !self.names_package_import(&self.modules[func.module].path, root)
@@ -440,6 +454,12 @@ impl Program {
                     }
                     self.method_of_result(module, &inner.callee, property)
                 }
+                Expr::Member {
+                    object: owner,
+                    property: field,
+                } if matches!(owner.peel(), Expr::Name(n) if n == "this") => self
+                    .methods_of_field(module, field, property)
+                    .unwrap_or_default(),
                 _ => Vec::new(),
             },
             _ => Vec::new(),
@@ -456,6 +476,92 @@ impl Program {
         !resolved.is_empty()
             && matches!(callee.peel(), Expr::Member { object, .. }
                 if matches!(object.peel(), Expr::Name(ns) if ns != "this"))
+    }
+
+    /// The methods `method` called on `this.field` may run, when the class declares the field's
+    /// type (`constructor(private readonly query: ListPermissionsQuery)`): that class's own or
+    /// inherited method, or its subclasses' and implementations' (an interface, an abstract
+    /// method). Empty for a class that has no such method. `None` when the type is unknown or a
+    /// package's, and dispatch by name decides: a package's class may run the application's
+    /// code (`this.commandBus.execute(new InviteCommand(…))` runs the command's handler).
+    pub fn methods_of_field(&self, module: usize, field: &str, method: &str) -> Option<Vec<FnRef>> {
+        let mut types = self.modules[module]
+            .classes
+            .iter()
+            .flat_map(|c| c.fields.iter())
+            .filter(|(name, _)| name == field)
+            .map(|(_, ty)| ty.as_str());
+        let ty = types.next()?;
+        if types.any(|other| other != ty) {
+            return None;
+        }
+        if self.names_package_import(&self.modules[module].path, ty) {
+            return None;
+        }
+        let family = self.languages[module].family();
+        let mut found = Vec::new();
+        let mut known = false;
+        // The class and its ancestors, nearest first: the first that defines the method runs.
+        let mut todo = vec![(module, ty.to_string())];
+        let mut seen: std::collections::HashSet<(usize, String)> = Default::default();
+        while let Some((from, name)) = todo.pop() {
+            if seen.len() > MAX_REEXPORTS * 4 || !seen.insert((from, name.clone())) {
+                continue;
+            }
+            let Some((defining, class)) =
+                self.lookup_named(from, &name, |m, n| m.classes.iter().find(|c| c.name == n))
+            else {
+                if name != ty && !self.names_package_import(&self.modules[from].path, &name) {
+                    // A superclass nobody parsed may define the method.
+                    return None;
+                }
+                // An interface runs its implementations (below); a package's superclass, its
+                // own methods.
+                continue;
+            };
+            known = true;
+            let own: Vec<FnRef> = class
+                .methods
+                .iter()
+                .filter(|&&id| last_segment(&self.modules[defining].functions[id].name) == method)
+                .map(|&function| FnRef {
+                    module: defining,
+                    function,
+                })
+                .collect();
+            if own.is_empty() {
+                todo.extend(class.parent.iter().map(|p| (defining, p.clone())));
+            }
+            found.extend(own);
+        }
+        // Subclasses and implementations, wherever they are: an interface or an abstract
+        // method runs whichever the container injects.
+        let descendants: Vec<FnRef> = self
+            .modules
+            .iter()
+            .enumerate()
+            .filter(|(m, module)| {
+                self.languages[*m].family() == family && !is_test_double(&module.path)
+            })
+            .flat_map(|(m, module)| {
+                module
+                    .classes
+                    .iter()
+                    .filter(|c| c.heritage.iter().any(|h| h == ty))
+                    .flat_map(move |c| {
+                        c.methods.iter().map(move |&function| FnRef {
+                            module: m,
+                            function,
+                        })
+                    })
+            })
+            .filter(|f| last_segment(&self.function(*f).name) == method)
+            .collect();
+        known |= !descendants.is_empty();
+        found.extend(descendants);
+        found.sort();
+        found.dedup();
+        known.then_some(found)
     }
 
     /// `property` called on what a repository function returns (`repo.New(db).RevokeInvitation`,

@@ -24,6 +24,13 @@ pub(super) fn on_the_way(
         .filter(|&f| is_root(f))
         .collect();
     let mut names = names_used_from(module, &roots, Uses::Calls);
+    // A call on a typed field (`this.query.execute()`) runs the field's type's method: the file
+    // defining that type is on the way.
+    for class in &module.classes {
+        if class.methods.iter().any(|id| roots.contains(id)) {
+            names.extend(class.fields.iter().map(|(_, ty)| ty.clone()));
+        }
+    }
     // The types an input type's fields are declared with (`role: ValidatedRole`, imported):
     // whether parsing restricts a field to fixed values is decided where that type is.
     for input in &module.input_types {
