@@ -774,6 +774,21 @@ const MEMBER_REMOVE_PARITY: &[(&str, Expected)] = &[
         "member-remove-missing-permission",
         &[("missing-check", "member-remove", "can_manage_members")],
     ),
+    // Invitations carry their token and accept link: a member admin sees them whole, every
+    // member sees a projection without them, an invitee sees the ones sent to their own address.
+    ("member-remove-invitations-list-correct", &[]),
+    // Listed for the organization the request names and sent whole to a caller nobody checked.
+    (
+        "member-remove-invitations-list-leaked",
+        &[
+            ("added-privilege", "member-remove", "secret_result"),
+            (
+                "missing-check",
+                "member-remove",
+                "invitations_of_caller_org",
+            ),
+        ],
+    ),
 ];
 
 /// Admin Portal links for intents other than SSO and domains, written with each SDK's enum

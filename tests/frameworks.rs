@@ -540,6 +540,14 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[],
     },
+    // A helper memoised with React's `cache(async (orgId) => …)` is called by the page, not an
+    // entry of its own: the page's admin check and session organization apply.
+    Case {
+        dir: "nextjs-react-cache-helper",
+        entries: &[("member-remove", "page /settings/team", "request")],
+        findings: &[],
+        unresolved: &[],
+    },
     // A field typed as an interface (`@Inject(INVITER) inviter: Inviter`) runs the classes
     // that implement it.
     Case {

@@ -71,10 +71,13 @@ const RESPONSE_FUNCTIONS: &[&str] = &[
     "Encode",
 ];
 
-pub fn run(site: &Site, out: &mut Vec<Finding>) {
+pub fn run(site: &Site, labeler: &crate::workflow::Labeler, out: &mut Vec<Finding>) {
     let Some(rule) = &site.spec.actions[site.action].secret_result else {
         return;
     };
+    if super::waived(site, "secret_result", labeler) || shown_to_entitled_caller(site, rule) {
+        return;
+    }
     let callee = site.callee();
     if callee.is_empty() {
         return;
@@ -117,6 +120,32 @@ pub fn run(site: &Site, out: &mut Vec<Finding>) {
         witness,
         "response",
     ));
+}
+
+/// Whether one of the rule's `unless` checks passes before the call on every path (or the route
+/// is a platform operator's, whom the check does not bind): the caller may see the secret.
+fn shown_to_entitled_caller(site: &Site, rule: &SecretResult) -> bool {
+    rule.unless.iter().any(|check| {
+        if site.operator_exempt(check) {
+            return true;
+        }
+        let nodes: Vec<NodeIndex> = site
+            .instance
+            .labels
+            .checks
+            .get(check)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|n| *n != site.node)
+            .collect();
+        super::protection::analyse(
+            site.cfg(),
+            site.node,
+            &nodes,
+            crate::spec::CheckPosition::Before,
+        ) == super::protection::Protection::Protected
+    })
 }
 
 /// What of the action's result a node sends to the client, if anything.
@@ -185,18 +214,31 @@ fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<
     }
     match v.peel() {
         Value::Member { .. } => {
-            // Walk to the root, keeping the property read first from it.
-            let mut first = None;
+            // Walk to the root, keeping the properties read from it, nearest the root first.
+            let mut read = Vec::new();
             let mut cur = v.peel();
             while let Value::Member { base, property } = cur {
-                first = Some(property.as_str());
+                read.push(property.as_str());
                 cur = base.peel();
             }
-            match (cur, first) {
-                (root, Some(field)) if is_result(root, callee) => {
+            if !is_result(cur, callee) {
+                return None;
+            }
+            // A list's page (`invitations.data`, Go's `.Data`) and its items are the records
+            // themselves. (A number read from the result itself is Go's second return value,
+            // the error: `_, err := …`.)
+            let mut in_page = false;
+            let mut read = read.into_iter().rev().skip_while(|p| {
+                let item = *p == "[]" || (in_page && p.parse::<usize>().is_ok());
+                in_page |= PAGE_FIELDS.contains(p) || item;
+                PAGE_FIELDS.contains(p) || item
+            });
+            match read.next() {
+                None if rule.whole_result => Some("the whole result".into()),
+                None => None,
+                Some(field) => {
                     names_secret_field(rule, &folded_name(field)).then(|| format!("`{field}`"))
                 }
-                _ => None,
             }
         }
         Value::Object { props } => props
@@ -212,6 +254,10 @@ fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<
         Value::Derived { from, via } if is_result(from, callee) => {
             let method = via.strip_prefix(callee).and_then(|m| m.strip_prefix("()."));
             match method {
+                // A list's page read by its reader method (Ruby's `invitations.data`).
+                Some(m) if PAGE_FIELDS.contains(&m) => {
+                    rule.whole_result.then(|| "the whole result".into())
+                }
                 Some(m) if !WHOLE_CONVERSIONS.contains(&m) => {
                     let read = folded_name(m);
                     let read = read.strip_prefix("get").unwrap_or(&read);
@@ -220,10 +266,19 @@ fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<
                 _ => leaked(from, callee, rule, depth + 1),
             }
         }
+        // A projection of a list (`invitations.data.map((i) => ({ id: i.id, email: i.email }))`)
+        // sends what its callback builds, which is not followed here: not the records whole.
+        Value::Derived { via, .. } if PROJECTIONS.contains(&crate::ir::last_segment(via)) => None,
         Value::Derived { from, .. } => leaked(from, callee, rule, depth + 1),
         _ => None,
     }
 }
+
+/// Methods that build a new list from what a callback returns for each item.
+const PROJECTIONS: &[&str] = &["map", "flatMap", "flat_map", "collect"];
+
+/// The fields of a list call's result that hold its records.
+const PAGE_FIELDS: &[&str] = &["data", "Data"];
 
 /// Whether a field name, folded (lower case, no underscores), is one of the rule's secret fields.
 fn names_secret_field(rule: &SecretResult, folded: &str) -> bool {
@@ -254,6 +309,7 @@ mod tests {
             severity: Severity::High,
             fields: vec!["passwordResetToken".into()],
             whole_result,
+            unless: Vec::new(),
             help: String::new(),
         }
     }

@@ -260,7 +260,7 @@ pub fn compare(
             missing_check::run(&site, &protections, labeler, &mut local);
             bypassed_step::run(&site, &protections, labeler, &mut local);
             added_privilege::run(&site, labeler, &mut local);
-            exposed_secret::run(&site, &mut local);
+            exposed_secret::run(&site, labeler, &mut local);
             open_redirect::run(&site, labeler, &mut local);
             unverified_link::run(&site, &mut local);
             kept_from_request::run(&site, labeler, &mut local);

@@ -1111,6 +1111,37 @@ impl<'a> Lowerer<'a> {
 
     // ----- expressions -----------------------------------------------------------------
 
+    /// `[f(x) for x in items]`: a list of what the body makes of an item of `items` (the loop
+    /// variable read as `items[…]`), so that `[i.model_dump() for i in invitations.data]` holds
+    /// the records and `[{"id": i.id} for i in …]` only their ids. A filter (`if …`) keeps some
+    /// items; a second loop or a destructuring target is not followed.
+    fn comprehension(&mut self, node: Node) -> Expr {
+        let clauses = super::children_of_kind(node, "for_in_clause");
+        let single = match clauses.as_slice() {
+            [clause] => clause
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")
+                .zip(clause.child_by_field_name("right")),
+            _ => None,
+        };
+        let (Some((variable, items)), Some(body)) = (single, node.child_by_field_name("body"))
+        else {
+            return Expr::Unknown("comprehension".into());
+        };
+        let variable = self.text(variable).to_string();
+        let items = self.expr(items);
+        let mut element = self.expr(body);
+        crate::ir::rewrite_expr(&mut element, &mut |e| {
+            if matches!(e, Expr::Name(n) if *n == variable) {
+                *e = Expr::Index {
+                    object: Box::new(items.clone()),
+                    index: Box::new(Expr::Unknown(String::new())),
+                };
+            }
+        });
+        Expr::Array(vec![element])
+    }
+
     fn field_expr(&mut self, node: Node, field: &str) -> Expr {
         match node.child_by_field_name(field) {
             Some(child) => self.expr(child),
@@ -1299,9 +1330,8 @@ impl<'a> Lowerer<'a> {
                 Some(inner) => self.expr(inner),
                 None => Expr::Unknown(String::new()),
             },
-            "list_comprehension" | "generator_expression" | "dictionary_comprehension" => {
-                Expr::Unknown("comprehension".into())
-            }
+            "list_comprehension" | "generator_expression" => self.comprehension(node),
+            "dictionary_comprehension" => Expr::Unknown("comprehension".into()),
             _ => Expr::Unknown(
                 self.text(node)
                     .lines()

@@ -838,8 +838,15 @@ impl<'a> Lowerer<'a> {
             .path()
             .map(|p| p.rsplit('.').next().unwrap_or("").to_string())
             .unwrap_or_default();
-        if matches!(method.as_str(), "middleware" | "createMiddleware") {
-            // The function literal is the middleware itself, callable by this name.
+        // A memoised function (React's `cache(async (orgId) => …)`, `unstable_cache`, lodash's
+        // `memoize`) is the function itself, called by this name: no entry of its own.
+        let memoised = matches!(
+            method.as_str(),
+            "cache" | "unstable_cache" | "memoize" | "memoizee" | "once"
+        );
+        if memoised || matches!(method.as_str(), "middleware" | "createMiddleware") {
+            // The function literal is the middleware (or the memoised function) itself,
+            // callable by this name.
             if let Some(id) = outer_handler(call) {
                 let f = &mut self.module.functions[id];
                 f.name = name.to_string();

@@ -644,13 +644,24 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                     .checks
                     .get(step)
                     .is_some_and(|c| c.protects.iter().any(|a| a == name));
-                if !is_check && !action.arguments.contains_key(step) {
+                let is_secret = step == "secret_result" && action.secret_result.is_some();
+                if !is_check && !is_secret && !action.arguments.contains_key(step) {
                     return Err(err(
                         &["actions", name, "waive"],
                         step,
                         format!(
-                            "{here} waives `{step}`, which is neither a check protecting `{name}` nor an argument rule of it"
+                            "{here} waives `{step}`, which is neither a check protecting `{name}`, nor an argument rule of it, nor its `secret_result`"
                         ),
+                    ));
+                }
+            }
+            if let Some(secret) = &action.secret_result {
+                if let Some(unknown) = secret.unless.iter().find(|c| !spec.checks.contains_key(*c))
+                {
+                    return Err(err(
+                        &["actions", name, "secret_result", "unless"],
+                        unknown,
+                        format!("action `{name}`: `secret_result.unless` names `{unknown}`, which is not a check of this spec"),
                     ));
                 }
             }

@@ -198,6 +198,10 @@ pub struct SecretResult {
     /// the user).
     #[serde(default = "yes")]
     pub whole_result: bool,
+    /// Checks of the spec that, passed before the call, let the secret reach the response: the
+    /// caller is someone it may be shown to (an invitation's accept link, to a member admin).
+    #[serde(default)]
+    pub unless: Vec<String>,
     /// How to fix it.
     #[serde(default)]
     pub help: String,

@@ -745,7 +745,7 @@ impl<'p> Builder<'p> {
 /// method of an object. `capitals_construct`: see [`crate::lang::Language::capitals_construct`].
 impl Builder<'_> {
     /// A list searched by a field of its records (`memberships.find((m) => m.userId ===
-    /// session.user.id)`): the lookup is keyed by that field with the other side's value, as if
+    /// session.user.id)`, `organizations.some((o) => o.id === teamId)`): the lookup is keyed by that field with the other side's value, as if
     /// the call were given `{ userId: session.user.id }`, so the record found is known to be
     /// the caller's own. Only an equality of a field of the predicate's one parameter with a
     /// name or member chain of the caller's code.
@@ -753,7 +753,10 @@ impl Builder<'_> {
         let Expr::Member { property, .. } = call.callee.peel() else {
             return None;
         };
-        if !matches!(property.as_str(), "find" | "findLast" | "filter") {
+        if !matches!(
+            property.as_str(),
+            "find" | "findLast" | "filter" | "some" | "findIndex"
+        ) {
             return None;
         }
         let [arg] = call.args.as_slice() else {
