@@ -836,6 +836,14 @@ const API_KEYS_PARITY: &[(&str, Expected)] = &[
 const AUTHKIT_LANGUAGES: &[&str] = &["ts", "py", "go", "rb"];
 const AUTHKIT_PARITY: &[(&str, Expected)] = &[
     ("authkit-callback-correct", &[]),
+    // Standalone Connect: the application tells AuthKit who signed in (`completeOAuth2`). The
+    // user must be the session's; one the request names (a body field, Rails' `params[:user]`,
+    // form values) gets anyone tokens for anyone.
+    ("authkit-connect-complete-correct", &[]),
+    (
+        "authkit-connect-complete-drifted",
+        &[("missing-check", "authkit-callback", "user_from_session")],
+    ),
     (
         "authkit-callback-no-state",
         // The state only encodes the request's `returnTo`: nothing random, and nothing compares.

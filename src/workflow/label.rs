@@ -1291,13 +1291,17 @@ impl<'s> Labeler<'s> {
     /// The source of a member chain, by its root.
     fn chain_source(&self, v: &Value, depth: usize) -> Source {
         let desc = v.describe();
-        // Walk to the root, remembering the first property read from it.
+        // Walk to the root, remembering the first property read from it. A property read from
+        // what a call on the root returned (`(await request.json()).user`) is not the root's
+        // own (`request.user`, which a session middleware attaches).
         let mut props = Vec::new();
+        let mut read_from_root = 0;
         let mut cur = v.peel();
         loop {
             match cur {
                 Value::Member { base, property } => {
                     props.push(property.as_str());
+                    read_from_root += 1;
                     cur = base.peel();
                 }
                 Value::Validated { from } => cur = from.peel(),
@@ -1330,18 +1334,26 @@ impl<'s> Labeler<'s> {
                     {
                         return Source::Session(desc);
                     }
+                    // What a body reader returns is the sent data; what other calls on the
+                    // request return (`context.switchToHttp().getRequest()`) may be the request.
+                    if REQUEST_BODY_READERS.contains(&crate::ir::last_segment(name)) {
+                        read_from_root = 0;
+                    }
                     cur = from.peel();
                 }
                 _ => break,
             }
         }
-        let first_prop = props.last().copied();
+        let first_prop = props.last().copied().filter(|_| read_from_root > 0);
         match cur {
-            Value::Param { role, .. } => match role {
+            Value::Param { role, name } => match role {
                 ParamRole::Request => {
-                    if first_prop
-                        .map(|p| self.session_members.iter().any(|m| m == p))
-                        .unwrap_or(false)
+                    // Rails' `params` is the input itself, not the request object a session
+                    // middleware attaches `user` to.
+                    if name != "params"
+                        && first_prop
+                            .map(|p| self.session_members.iter().any(|m| m == p))
+                            .unwrap_or(false)
                     {
                         Source::Session(desc)
                     } else {
@@ -1427,6 +1439,11 @@ fn sides_leaving_within(cfg: &Cfg, n: NodeIndex) -> Vec<crate::cfg::Edge> {
 fn is_empty_source(s: &Source) -> bool {
     matches!(s, Source::Literal(v) if matches!(v.as_str(), "" | "null" | "nil" | "None" | "undefined"))
 }
+
+/// Calls on the request that return what the client sent (`await request.json()`): a property
+/// of their result is input, never a member a session middleware attached to the request.
+const REQUEST_BODY_READERS: &[&str] =
+    &["json", "formData", "text", "get_json", "parseBody", "body"];
 
 /// Whether every path to `at` passes a branch that compares the value with a session value and
 /// stops the request when they differ (`if (input.orgId !== ctx.tenant.id) throw`).
