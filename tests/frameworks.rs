@@ -540,6 +540,33 @@ const CASES: &[Case] = &[
         findings: &[],
         unresolved: &[],
     },
+    // oRPC: procedures as `.handler(fn)` on a contract path of a builder (`adminOrg.team.members
+    // .remove.handler(…)`), in plain objects nested in `os.router({…})`; the builder's `.use()`
+    // middlewares (defined in another file, one built on another) guard them, and `context` is
+    // the session. A helper that hands back the membership only when it is in the caller's
+    // organization (`return m.organizationId === orgId ? m : null`) is the tenancy check.
+    Case {
+        dir: "orpc-correct",
+        entries: &[
+            ("invite", "rpc team.invitations.send", "request"),
+            ("member-remove", "rpc team.members.remove", "request"),
+        ],
+        findings: &[],
+        unresolved: &[],
+    },
+    Case {
+        dir: "orpc-drifted",
+        entries: &[
+            ("invite", "rpc team.invitations.send", "request"),
+            ("member-remove", "rpc team.members.remove", "request"),
+        ],
+        findings: &[
+            ("missing-check", "invite", "can_manage_members"),
+            ("missing-check", "invite", "organization_from_session"),
+            ("missing-check", "member-remove", "membership_in_caller_org"),
+        ],
+        unresolved: &[],
+    },
     // A helper memoised with React's `cache(async (orgId) => …)` is called by the page, not an
     // entry of its own: the page's admin check and session organization apply.
     Case {

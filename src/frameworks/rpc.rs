@@ -31,9 +31,15 @@ pub fn chain_guards(expr: &Expr, out: &mut Vec<Expr>, skip_handler: bool) -> Opt
     let mut root = None;
     match call.callee.peel() {
         Expr::Member { object, .. } => {
-            if matches!(object.peel(), Expr::Call(_)) {
-                root = chain_guards(object, out, false);
-            } else if let e @ Expr::Name(_) = object.peel() {
+            // oRPC walks a contract's paths on the builder before the handler
+            // (`adminOrg.workOs.members.updateRole.handler(fn)`): the chain is the builder's.
+            let mut builder = object.peel();
+            while let Expr::Member { object, .. } = builder {
+                builder = object.peel();
+            }
+            if matches!(builder, Expr::Call(_)) {
+                root = chain_guards(builder, out, false);
+            } else if let e @ Expr::Name(_) = builder {
                 root = Some(e.clone());
             }
         }
@@ -108,7 +114,7 @@ pub fn mark_rpc_params(params: &mut [Param]) {
     for b in first.bindings.iter_mut() {
         if matches!(b.name.as_str(), "input" | "rawInput" | "data" | "body") {
             b.role = Some(ParamRole::Input);
-        } else if b.name == "ctx" {
+        } else if b.name == "ctx" || b.name == "context" {
             b.role = Some(ParamRole::Context);
         }
     }
@@ -122,8 +128,8 @@ pub fn mark_rpc_params(params: &mut [Param]) {
 use crate::frameworks::validators::enum_validated_fields;
 use crate::lang::Language;
 
-/// tRPC's procedure-making methods: the last call of a builder chain.
-const PROCEDURE_METHODS: &[&str] = &["mutation", "query", "subscription"];
+/// tRPC's procedure-making methods, and oRPC's `handler`: the last call of a builder chain.
+const PROCEDURE_METHODS: &[&str] = &["mutation", "query", "subscription", "handler"];
 
 /// Finds the procedures, Convex functions and SvelteKit actions of a TypeScript module.
 pub fn recognise(module: &mut Module, language: Language) {
@@ -293,14 +299,24 @@ fn trpc_router(module: &mut Module, name: &str, value: &Expr, span: Span) {
         let Some(Expr::Object(props)) = call.args.first().map(|a| a.value.peel()) else {
             return;
         };
-        for p in props.clone() {
+        procedures(module, prefix, props, span, depth);
+    }
+    // A router's properties: procedures, routers, and (oRPC) plain objects that nest more.
+    fn procedures(module: &mut Module, prefix: &str, props: &[Property], span: Span, depth: usize) {
+        if depth > 6 {
+            return;
+        }
+        for p in props {
             let path = if prefix.is_empty() {
                 p.key.clone()
             } else {
                 format!("{prefix}.{}", p.key)
             };
             procedure(module, &path, &p.value, span);
-            walk(module, &path, &p.value, span, depth + 1);
+            match p.value.peel() {
+                Expr::Object(nested) => procedures(module, &path, nested, span, depth + 1),
+                _ => walk(module, &path, &p.value, span, depth + 1),
+            }
         }
     }
     walk(module, name.trim_end_matches("Router"), value, span, 0);

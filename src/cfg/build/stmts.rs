@@ -374,6 +374,29 @@ impl<'p> Builder<'p> {
                     }),
                 }
             }
+            Stmt::Return {
+                value: Some(answer),
+                span,
+            } if self.frame().kind == FrameKind::Inlined && record_or_nothing(answer).is_some() => {
+                // A helper that hands back the record only when a test holds (`return m &&
+                // m.organizationId === orgId ? m : null`): the test is a branch of its own, so
+                // a caller refusing on the empty answer is refused by it.
+                let Some((cond, then, otherwise)) = record_or_nothing(answer) else {
+                    unreachable!("matched above")
+                };
+                let returning = |value: &Expr| {
+                    vec![Stmt::Return {
+                        value: Some(value.clone()),
+                        span: *span,
+                    }]
+                };
+                self.stmt(&Stmt::If {
+                    cond: cond.clone(),
+                    then: returning(then),
+                    otherwise: returning(otherwise),
+                    span: *span,
+                });
+            }
             Stmt::Return { value, span } => {
                 let v = match value {
                     Some(e) => self.eval(e),
@@ -1426,4 +1449,39 @@ mod tests {
         );
         assert!(prefix("url.includes(\"/\")").is_empty());
     }
+}
+
+/// `cond ? record : null` (either way round): a value handed back only when `cond` holds, with
+/// nothing (`null`, `undefined`, `None`, `nil`, `false`) otherwise. Only when `cond` compares
+/// two values (`m.organizationId === orgId`): a test against a literal (`value !== "null"`) is
+/// a normalisation, not a test of whom the record is for.
+fn record_or_nothing(e: &Expr) -> Option<(&Expr, &Expr, &Expr)> {
+    let Expr::Conditional {
+        cond,
+        then,
+        otherwise,
+    } = e.peel()
+    else {
+        return None;
+    };
+    let nothing = |e: &Expr| {
+        matches!(
+            e.peel(),
+            Expr::Literal(Literal::Null) | Expr::Literal(Literal::Bool(false))
+        ) || matches!(e.peel(), Expr::Name(n) if matches!(n.as_str(), "undefined" | "None" | "nil"))
+    };
+    let mut compares_values = false;
+    crate::ir::visit_expr(cond, &mut |e| {
+        if let Expr::Binary { op, left, right } = e {
+            let literal = |e: &Expr| matches!(e.peel(), Expr::Literal(_));
+            compares_values |= matches!(op.as_str(), "===" | "==" | "!==" | "!=")
+                && !literal(left)
+                && !literal(right);
+        }
+    });
+    (compares_values && nothing(then) != nothing(otherwise)).then_some((
+        cond.as_ref(),
+        then.as_ref(),
+        otherwise.as_ref(),
+    ))
 }
