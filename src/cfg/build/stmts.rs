@@ -1209,6 +1209,41 @@ fn keeps_for_later_requests(place: &str) -> bool {
     })
 }
 
+/// `cond ? record : null` (either way round): a value handed back only when `cond` holds, with
+/// nothing (`null`, `undefined`, `None`, `nil`, `false`) otherwise. Only when `cond` compares
+/// two values (`m.organizationId === orgId`): a test against a literal (`value !== "null"`) is
+/// a normalisation, not a test of whom the record is for.
+fn record_or_nothing(e: &Expr) -> Option<(&Expr, &Expr, &Expr)> {
+    let Expr::Conditional {
+        cond,
+        then,
+        otherwise,
+    } = e.peel()
+    else {
+        return None;
+    };
+    let nothing = |e: &Expr| {
+        matches!(
+            e.peel(),
+            Expr::Literal(Literal::Null) | Expr::Literal(Literal::Bool(false))
+        ) || matches!(e.peel(), Expr::Name(n) if matches!(n.as_str(), "undefined" | "None" | "nil"))
+    };
+    let mut compares_values = false;
+    crate::ir::visit_expr(cond, &mut |e| {
+        if let Expr::Binary { op, left, right } = e {
+            let literal = |e: &Expr| matches!(e.peel(), Expr::Literal(_));
+            compares_values |= matches!(op.as_str(), "===" | "==" | "!==" | "!=")
+                && !literal(left)
+                && !literal(right);
+        }
+    });
+    (compares_values && nothing(then) != nothing(otherwise)).then_some((
+        cond.as_ref(),
+        then.as_ref(),
+        otherwise.as_ref(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -1449,39 +1484,4 @@ mod tests {
         );
         assert!(prefix("url.includes(\"/\")").is_empty());
     }
-}
-
-/// `cond ? record : null` (either way round): a value handed back only when `cond` holds, with
-/// nothing (`null`, `undefined`, `None`, `nil`, `false`) otherwise. Only when `cond` compares
-/// two values (`m.organizationId === orgId`): a test against a literal (`value !== "null"`) is
-/// a normalisation, not a test of whom the record is for.
-fn record_or_nothing(e: &Expr) -> Option<(&Expr, &Expr, &Expr)> {
-    let Expr::Conditional {
-        cond,
-        then,
-        otherwise,
-    } = e.peel()
-    else {
-        return None;
-    };
-    let nothing = |e: &Expr| {
-        matches!(
-            e.peel(),
-            Expr::Literal(Literal::Null) | Expr::Literal(Literal::Bool(false))
-        ) || matches!(e.peel(), Expr::Name(n) if matches!(n.as_str(), "undefined" | "None" | "nil"))
-    };
-    let mut compares_values = false;
-    crate::ir::visit_expr(cond, &mut |e| {
-        if let Expr::Binary { op, left, right } = e {
-            let literal = |e: &Expr| matches!(e.peel(), Expr::Literal(_));
-            compares_values |= matches!(op.as_str(), "===" | "==" | "!==" | "!=")
-                && !literal(left)
-                && !literal(right);
-        }
-    });
-    (compares_values && nothing(then) != nothing(otherwise)).then_some((
-        cond.as_ref(),
-        then.as_ref(),
-        otherwise.as_ref(),
-    ))
 }
