@@ -331,14 +331,8 @@ impl Program {
         let Expr::Member { property, .. } = handler.peel() else {
             return Vec::new();
         };
-        let family = self.languages[module].family();
         let named: Vec<FnRef> = self
-            .modules
-            .iter()
-            .enumerate()
-            .filter(|(m, module)| {
-                self.languages[*m].family() == family && !is_test_double(&module.path)
-            })
+            .application_modules_like(module)
             .flat_map(|(m, _)| self.methods_named(m, property))
             .collect();
         if named.len() > MAX_IMPLEMENTATIONS {
@@ -478,6 +472,15 @@ impl Program {
                 if matches!(object.peel(), Expr::Name(ns) if ns != "this"))
     }
 
+    /// The modules in `module`'s language family, mocks and fakes aside: where a method whose
+    /// class the call does not pin down may be defined.
+    fn application_modules_like(&self, module: usize) -> impl Iterator<Item = (usize, &Module)> {
+        let family = self.languages[module].family();
+        self.modules.iter().enumerate().filter(move |(m, module)| {
+            self.languages[*m].family() == family && !is_test_double(&module.path)
+        })
+    }
+
     /// The methods `method` called on `this.field` may run, when the class declares the field's
     /// type (`constructor(private readonly query: ListPermissionsQuery)`): that class's own or
     /// inherited method, or its subclasses' and implementations' (an interface, an abstract
@@ -498,7 +501,6 @@ impl Program {
         if self.names_package_import(&self.modules[module].path, ty) {
             return None;
         }
-        let family = self.languages[module].family();
         let mut found = Vec::new();
         let mut known = false;
         // The class and its ancestors, nearest first: the first that defines the method runs.
@@ -537,12 +539,7 @@ impl Program {
         // Subclasses and implementations, wherever they are: an interface or an abstract
         // method runs whichever the container injects.
         let descendants: Vec<FnRef> = self
-            .modules
-            .iter()
-            .enumerate()
-            .filter(|(m, module)| {
-                self.languages[*m].family() == family && !is_test_double(&module.path)
-            })
+            .application_modules_like(module)
             .flat_map(|(m, module)| {
                 module
                     .classes
