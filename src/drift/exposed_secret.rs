@@ -129,20 +129,10 @@ fn shown_to_entitled_caller(site: &Site, rule: &SecretResult) -> bool {
         if site.operator_exempt(check) {
             return true;
         }
-        let nodes: Vec<NodeIndex> = site
-            .instance
-            .labels
-            .checks
-            .get(check)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|n| *n != site.node)
-            .collect();
         super::protection::analyse(
             site.cfg(),
             site.node,
-            &nodes,
+            &site.check_nodes(check),
             crate::spec::CheckPosition::Before,
         ) == super::protection::Protection::Protected
     })
@@ -229,9 +219,11 @@ fn leaked(v: &Value, callee: &str, rule: &SecretResult, depth: usize) -> Option<
             // the error: `_, err := …`.)
             let mut in_page = false;
             let mut read = read.into_iter().rev().skip_while(|p| {
-                let item = *p == "[]" || (in_page && p.parse::<usize>().is_ok());
-                in_page |= PAGE_FIELDS.contains(p) || item;
-                PAGE_FIELDS.contains(p) || item
+                let skip = PAGE_FIELDS.contains(p)
+                    || *p == "[]"
+                    || (in_page && p.parse::<usize>().is_ok());
+                in_page |= skip;
+                skip
             });
             match read.next() {
                 None if rule.whole_result => Some("the whole result".into()),

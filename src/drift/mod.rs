@@ -105,6 +105,21 @@ impl Site<'_> {
 }
 
 impl Site<'_> {
+    /// The nodes of the instance's graph that count as check `id`, the action's own node aside:
+    /// an action is not its own check (a webhook's dispatch on the verified event's name tests
+    /// the verification's result, but does not refuse when it failed).
+    pub fn check_nodes(&self, id: &str) -> Vec<NodeIndex> {
+        self.instance
+            .labels
+            .checks
+            .get(id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|n| *n != self.node)
+            .collect()
+    }
+
     pub fn cfg(&self) -> &Cfg {
         &self.instance.cfg
     }

@@ -263,18 +263,7 @@ pub fn for_site(
             // acting: there is no signed-in caller to check.
             continue;
         }
-        // An action is not its own check: a webhook's dispatch on the verified event's name
-        // tests the verification's result, but does not refuse when it failed.
-        let nodes: Vec<NodeIndex> = site
-            .instance
-            .labels
-            .checks
-            .get(id)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|n| *n != site.node)
-            .collect();
+        let nodes = site.check_nodes(id);
         let mut protection = analyse(site.cfg(), site.node, &nodes, check.position);
         if protection == Protection::Protected {
             protection = by_input(site, labeler, &nodes, check.position).unwrap_or(protection);

@@ -206,18 +206,11 @@ impl Program {
             return false;
         };
         // A field whose type the class declares runs that type's method, found or not.
-        if let Expr::Member {
-            object: owner,
-            property: field,
-        } = object.peel()
-        {
-            if matches!(owner.peel(), Expr::Name(n) if n == "this")
-                && self
-                    .methods_of_field(func.module, field, property)
-                    .is_some()
-            {
-                return false;
-            }
+        if field_of_this(object).is_some_and(|field| {
+            self.methods_of_field(func.module, field, property)
+                .is_some()
+        }) {
+            return false;
         }
         let root = object.path().unwrap_or_default();
         let root = root.split('.').next().unwrap_or("");
@@ -448,11 +441,8 @@ impl Program {
                     }
                     self.method_of_result(module, &inner.callee, property)
                 }
-                Expr::Member {
-                    object: owner,
-                    property: field,
-                } if matches!(owner.peel(), Expr::Name(n) if n == "this") => self
-                    .methods_of_field(module, field, property)
+                field @ Expr::Member { .. } => field_of_this(field)
+                    .and_then(|field| self.methods_of_field(module, field, property))
                     .unwrap_or_default(),
                 _ => Vec::new(),
             },
@@ -810,5 +800,15 @@ impl Program {
                 };
                 (target != module).then_some((target, imported))
             })
+    }
+}
+
+/// The field `this.field` reads, if `e` is one.
+fn field_of_this(e: &Expr) -> Option<&str> {
+    match e.peel() {
+        Expr::Member { object, property } if matches!(object.peel(), Expr::Name(n) if n == "this") => {
+            Some(property)
+        }
+        _ => None,
     }
 }

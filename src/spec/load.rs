@@ -630,6 +630,15 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
             }
         }
         argument_rules_valid(&err, ["actions", name], &action.arguments)?;
+        if let Some(secret) = &action.secret_result {
+            if let Some(unknown) = secret.unless.iter().find(|c| !spec.checks.contains_key(*c)) {
+                return Err(err(
+                    &["actions", name, "secret_result", "unless"],
+                    unknown,
+                    format!("action `{name}`: `secret_result.unless` names `{unknown}`, which is not a check of this spec"),
+                ));
+            }
+        }
         for (w, waiver) in action.waive.iter().enumerate() {
             let here = format!("action `{name}`, waiver {}", w + 1);
             if waiver.when.is_empty() || waiver.steps.is_empty() {
@@ -652,16 +661,6 @@ fn validate(file: &str, text: &str, spec: &WorkflowSpec) -> Result<(), SpecError
                         format!(
                             "{here} waives `{step}`, which is neither a check protecting `{name}`, nor an argument rule of it, nor its `secret_result`"
                         ),
-                    ));
-                }
-            }
-            if let Some(secret) = &action.secret_result {
-                if let Some(unknown) = secret.unless.iter().find(|c| !spec.checks.contains_key(*c))
-                {
-                    return Err(err(
-                        &["actions", name, "secret_result", "unless"],
-                        unknown,
-                        format!("action `{name}`: `secret_result.unless` names `{unknown}`, which is not a check of this spec"),
                     ));
                 }
             }
@@ -981,6 +980,29 @@ mod tests {
         // `checks` appears inside `actions.a.waive` first; the top-level key is on line 7.
         assert_eq!(locate(TEXT, &["checks"], ""), (7, 1));
         assert_eq!(locate(TEXT, &["checks", "c", "protects"], "b"), (9, 19));
+    }
+
+    #[test]
+    fn a_secret_result_names_checks_of_its_spec_and_only_then_can_be_waived() {
+        let spec = |action: &str| {
+            format!(
+                "id: w\nprovider: workos\ntitle: t\ncontract: []\nactions:\n  a:\n    title: t\n    calls: [x.y]\n{action}checks:\n  c:\n    title: t\n    severity: high\n    protects: [a]\n    any_of:\n      - call: [z]\n"
+            )
+        };
+        let secret = |unless: &str| {
+            format!("    secret_result:\n      title: t\n      severity: high\n      fields: [token]\n      unless: [{unless}]\n")
+        };
+        let waiver = "    waive:\n      - note: n\n        steps: [secret_result]\n        when:\n          - argument: [email]\n            from: session\n";
+        assert!(super::parse_workflow("w.yaml", &spec(&(secret("c") + waiver))).is_ok());
+        let err = super::parse_workflow("w.yaml", &spec(&secret("nope"))).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`secret_result.unless` names `nope`"),
+            "{err}"
+        );
+        // Without a secret result there is nothing of that name to waive.
+        let err = super::parse_workflow("w.yaml", &spec(waiver)).unwrap_err();
+        assert!(err.to_string().contains("waives `secret_result`"), "{err}");
     }
 
     #[test]

@@ -1295,13 +1295,13 @@ impl<'s> Labeler<'s> {
         // what a call on the root returned (`(await request.json()).user`) is not the root's
         // own (`request.user`, which a session middleware attaches).
         let mut props = Vec::new();
-        let mut read_from_root = 0;
+        let mut read_from_root = false;
         let mut cur = v.peel();
         loop {
             match cur {
                 Value::Member { base, property } => {
                     props.push(property.as_str());
-                    read_from_root += 1;
+                    read_from_root = true;
                     cur = base.peel();
                 }
                 Value::Validated { from } => cur = from.peel(),
@@ -1337,14 +1337,14 @@ impl<'s> Labeler<'s> {
                     // What a body reader returns is the sent data; what other calls on the
                     // request return (`context.switchToHttp().getRequest()`) may be the request.
                     if REQUEST_BODY_READERS.contains(&crate::ir::last_segment(name)) {
-                        read_from_root = 0;
+                        read_from_root = false;
                     }
                     cur = from.peel();
                 }
                 _ => break,
             }
         }
-        let first_prop = props.last().copied().filter(|_| read_from_root > 0);
+        let first_prop = props.last().copied().filter(|_| read_from_root);
         match cur {
             Value::Param { role, name } => match role {
                 ParamRole::Request => {
