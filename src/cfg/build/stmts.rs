@@ -374,30 +374,15 @@ impl<'p> Builder<'p> {
                     }),
                 }
             }
-            Stmt::Return {
-                value: Some(answer),
-                span,
-            } if self.frame().kind == FrameKind::Inlined && record_or_nothing(answer).is_some() => {
+            Stmt::Return { value, span } => {
                 // A helper that hands back the record only when a test holds (`return m &&
                 // m.organizationId === orgId ? m : null`): the test is a branch of its own, so
                 // a caller refusing on the empty answer is refused by it.
-                let Some((cond, then, otherwise)) = record_or_nothing(answer) else {
-                    unreachable!("matched above")
-                };
-                let returning = |value: &Expr| {
-                    vec![Stmt::Return {
-                        value: Some(value.clone()),
-                        span: *span,
-                    }]
-                };
-                self.stmt(&Stmt::If {
-                    cond: cond.clone(),
-                    then: returning(then),
-                    otherwise: returning(otherwise),
-                    span: *span,
-                });
-            }
-            Stmt::Return { value, span } => {
+                if self.frame().kind == FrameKind::Inlined {
+                    if let Some(branch) = value.as_ref().and_then(|v| record_or_nothing(v, *span)) {
+                        return self.stmt(&branch);
+                    }
+                }
                 let v = match value {
                     Some(e) => self.eval(e),
                     None => Value::Unknown,
@@ -1212,8 +1197,8 @@ fn keeps_for_later_requests(place: &str) -> bool {
 /// `cond ? record : null` (either way round): a value handed back only when `cond` holds, with
 /// nothing (`null`, `undefined`, `None`, `nil`, `false`) otherwise. Only when `cond` compares
 /// two values (`m.organizationId === orgId`): a test against a literal (`value !== "null"`) is
-/// a normalisation, not a test of whom the record is for.
-fn record_or_nothing(e: &Expr) -> Option<(&Expr, &Expr, &Expr)> {
+/// a normalisation, not a test of whom the record is for. Written as the `if` it means.
+fn record_or_nothing(e: &Expr, span: Span) -> Option<Stmt> {
     let Expr::Conditional {
         cond,
         then,
@@ -1237,11 +1222,18 @@ fn record_or_nothing(e: &Expr) -> Option<(&Expr, &Expr, &Expr)> {
                 && !literal(right);
         }
     });
-    (compares_values && nothing(then) != nothing(otherwise)).then_some((
-        cond.as_ref(),
-        then.as_ref(),
-        otherwise.as_ref(),
-    ))
+    let returning = |value: &Expr| {
+        vec![Stmt::Return {
+            value: Some(value.clone()),
+            span,
+        }]
+    };
+    (compares_values && nothing(then) != nothing(otherwise)).then(|| Stmt::If {
+        cond: (**cond).clone(),
+        then: returning(then),
+        otherwise: returning(otherwise),
+        span,
+    })
 }
 
 #[cfg(test)]
